@@ -1,0 +1,131 @@
+// Every app setting the code reads, read once here, validated and typed. infra/ and local.settings.sample.json
+// must carry exactly the names in APP_SETTINGS (a test checks for drift in both directions).
+
+export const APP_SETTINGS = {
+  /** Storage connection string (local/Azurite). In Azure the identity-based form below is used instead. */
+  storageConnectionString: 'AzureWebJobsStorage',
+  /** Storage account name for identity-based connections (no shared keys). */
+  storageAccountName: 'AzureWebJobsStorage__accountName',
+  /** Tells the Functions host to use a managed identity for AzureWebJobsStorage. */
+  storageCredential: 'AzureWebJobsStorage__credential',
+  /** Client id of the user-assigned identity the host uses for AzureWebJobsStorage. */
+  storageClientId: 'AzureWebJobsStorage__clientId',
+  /** Client id of the app's user-assigned managed identity (DefaultAzureCredential reads it; also the `appid` claim of our own ARM writes). */
+  azureClientId: 'AZURE_CLIENT_ID',
+  /** Object (principal) id of the app's identity: the `objectidentifier` claim of our own ARM writes. */
+  selfPrincipalId: 'SELF_PRINCIPAL_ID',
+  /** ARM endpoint; https://management.azure.com in Azure, the emulator locally. */
+  armEndpoint: 'ARM_ENDPOINT',
+  /** Comma-separated subscription ids the app may evaluate and remediate. */
+  targetSubscriptionIds: 'TARGET_SUBSCRIPTION_IDS',
+  /** Path of the baseline document, relative to the app root. */
+  baselinePath: 'BASELINE_PATH',
+  /** NCRONTAB schedule of the fleet sweep (six fields). */
+  sweepSchedule: 'SWEEP_SCHEDULE',
+  /** Seconds during which further events for one cluster coalesce into one pending evaluation. */
+  coalesceWindowSeconds: 'COALESCE_WINDOW_SECONDS',
+  /** Attempts per (cluster, rule) before a finding is recorded as RemediationFailed. */
+  maxRemediationAttempts: 'MAX_REMEDIATION_ATTEMPTS',
+  /** When "true", HTTP callers must also carry Entra ID app roles (App Service authentication). */
+  entraAuthRequired: 'ENTRA_AUTH_REQUIRED',
+  /** Application Insights; telemetry is off when it is unset. */
+  appInsightsConnectionString: 'APPLICATIONINSIGHTS_CONNECTION_STRING',
+  /** "Authorization=AAD;ClientId=<id>": Entra ID auth for ingestion, since local auth is off. */
+  appInsightsAuthenticationString: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+} as const;
+
+/** Read by the code for local development against the emulator; never set in Azure, so infra leaves them out. */
+export const DEV_ONLY_SETTINGS = {
+  armCaFile: 'ARM_CA_FILE',
+  armToken: 'ARM_TOKEN',
+} as const;
+
+/** Read by the Functions host, not by our code, and only needed locally (Flex Consumption sets the runtime itself). */
+export const LOCAL_HOST_SETTINGS = ['FUNCTIONS_WORKER_RUNTIME'] as const;
+
+export interface AppConfig {
+  storage: { connectionString: string } | { accountName: string; clientId?: string };
+  azureClientId?: string;
+  selfPrincipalId?: string;
+  arm: { endpoint: string; caFile?: string; token?: string };
+  targetSubscriptionIds: string[];
+  baselinePath: string;
+  sweepSchedule: string;
+  coalesceWindowSeconds: number;
+  maxRemediationAttempts: number;
+  entraAuthRequired: boolean;
+  appInsights?: { connectionString: string; authenticationString?: string };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+const DEFAULT_ARM_ENDPOINT = 'https://management.azure.com';
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function text(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+function positiveInt(env: Env, name: string, fallback: number, max: number): number {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new ConfigError(`${name}: must be a whole number from 1 to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+/** Parses the settings the app needs. Throws ConfigError naming the first bad setting. */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const connectionString = text(env, APP_SETTINGS.storageConnectionString);
+  const accountName = text(env, APP_SETTINGS.storageAccountName);
+  let storage: AppConfig['storage'];
+  if (connectionString) storage = { connectionString };
+  else if (accountName) {
+    const clientId = text(env, APP_SETTINGS.storageClientId);
+    storage = clientId ? { accountName, clientId } : { accountName };
+  } else {
+    throw new ConfigError(`${APP_SETTINGS.storageConnectionString} or ${APP_SETTINGS.storageAccountName}: one must be set`);
+  }
+
+  const endpoint = text(env, APP_SETTINGS.armEndpoint) ?? DEFAULT_ARM_ENDPOINT;
+  if (!/^https:\/\//i.test(endpoint)) throw new ConfigError(`${APP_SETTINGS.armEndpoint}: must be an https:// URL, got "${endpoint}"`);
+
+  const subscriptions = (text(env, APP_SETTINGS.targetSubscriptionIds) ?? '')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s.length > 0);
+  for (const id of subscriptions) {
+    if (!GUID.test(id)) throw new ConfigError(`${APP_SETTINGS.targetSubscriptionIds}: "${id}" is not a subscription id (a GUID)`);
+  }
+
+  const entra = (text(env, APP_SETTINGS.entraAuthRequired) ?? 'false').toLowerCase();
+  if (entra !== 'true' && entra !== 'false') throw new ConfigError(`${APP_SETTINGS.entraAuthRequired}: must be "true" or "false", got "${entra}"`);
+
+  const aiConnection = text(env, APP_SETTINGS.appInsightsConnectionString);
+  const aiAuth = text(env, APP_SETTINGS.appInsightsAuthenticationString);
+  const caFile = text(env, DEV_ONLY_SETTINGS.armCaFile);
+  const token = text(env, DEV_ONLY_SETTINGS.armToken);
+  const azureClientId = text(env, APP_SETTINGS.azureClientId);
+  const selfPrincipalId = text(env, APP_SETTINGS.selfPrincipalId);
+
+  return {
+    storage,
+    ...(azureClientId ? { azureClientId } : {}),
+    ...(selfPrincipalId ? { selfPrincipalId } : {}),
+    arm: { endpoint: endpoint.replace(/\/+$/, ''), ...(caFile ? { caFile } : {}), ...(token ? { token } : {}) },
+    targetSubscriptionIds: subscriptions,
+    baselinePath: text(env, APP_SETTINGS.baselinePath) ?? 'baselines/default.json',
+    sweepSchedule: text(env, APP_SETTINGS.sweepSchedule) ?? '0 */30 * * * *',
+    coalesceWindowSeconds: positiveInt(env, APP_SETTINGS.coalesceWindowSeconds, 10, 3600),
+    maxRemediationAttempts: positiveInt(env, APP_SETTINGS.maxRemediationAttempts, 5, 50),
+    entraAuthRequired: entra === 'true',
+    ...(aiConnection ? { appInsights: aiAuth ? { connectionString: aiConnection, authenticationString: aiAuth } : { connectionString: aiConnection } } : {}),
+  };
+}
