@@ -1,0 +1,43 @@
+// Names the code fixes in src/names.ts. Bicep imports them from here; test/unit/infra checks that
+// every value below equals its TypeScript twin, so a rename on either side fails `npm test`.
+
+@export()
+@description('Registered name of the Event Grid-triggered function (FUNCTION_NAMES.onResourceEvent).')
+var onResourceEventFunctionName = 'onResourceEvent'
+
+@export()
+@description('Storage queues the app reads and writes (QUEUE_NAMES). The Functions host adds <name>-poison itself.')
+var queueNames = [
+  'cluster-evaluations'
+]
+
+@export()
+@description('Table Storage tables (TABLE_NAMES).')
+var tableNames = [
+  'ClusterState'
+  'ClusterHistory'
+  'Remediations'
+  'Sweeps'
+  'ProcessedEvents'
+  'ClusterLeases'
+]
+
+@export()
+@description('Blob container Event Grid dead-letters into; `events replay` reads it (DEAD_LETTER_CONTAINER).')
+var deadLetterContainerName = 'eventgrid-deadletter'
+
+@export()
+@description('Event types the event subscription forwards (ACCEPTED_EVENT_TYPES).')
+var acceptedEventTypes = [
+  'Microsoft.Resources.ResourceWriteSuccess'
+  'Microsoft.Resources.ResourceDeleteSuccess'
+]
+
+@export()
+@description('data.operationName values the event subscription forwards and onResourceEvent accepts (ACCEPTED_OPERATIONS).')
+var acceptedOperations = [
+  'Microsoft.ContainerService/managedClusters/write'
+  'Microsoft.ContainerService/managedClusters/delete'
+  'Microsoft.KubernetesConfiguration/extensions/write'
+  'Microsoft.KubernetesConfiguration/extensions/delete'
+]

@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { declarationName, declarations, decoratorNames, descendants, loadInfra, parseBicep, repoRoot, resourceBody, syntaxProblems } from './bicep.js';
+
+describe('infra Bicep syntax (tree-sitter-bicep)', () => {
+  it('parses every .bicep file under infra/ without ERROR or MISSING nodes', async () => {
+    const files = await loadInfra();
+    assert.ok(files.some((f) => f.file === 'infra/main.bicep'), 'infra/main.bicep not found');
+    assert.ok(files.length >= 5, `expected main.bicep and its modules, found ${files.map((f) => f.file).join(', ')}`);
+    assert.deepEqual(files.flatMap(syntaxProblems), []);
+  });
+
+  it('reports a missing closing brace with file, line and column', async () => {
+    const broken = await parseBicep(
+      'infra/broken.bicep',
+      ["resource st 'Microsoft.Storage/storageAccounts@2023-05-01' = {", "  name: 'st'", '  properties: {', "    minimumTlsVersion: 'TLS1_2'", '}', ''].join('\n'),
+    );
+    const problems = syntaxProblems(broken);
+    assert.equal(problems.length, 1, problems.join('\n'));
+    assert.match(problems[0] ?? '', /^infra\/broken\.bicep:\d+:\d+: missing \}$/);
+  });
+
+  it('reports text it cannot parse at the line where it starts', async () => {
+    const broken = await parseBicep(
+      'infra/broken.bicep',
+      ["resource st 'Microsoft.Storage/storageAccounts@2023-05-01' = {", "  name: 'st'", '  properties: {', "    minimumTlsVersion: = 'TLS1_2'", '  }', '}', ''].join('\n'),
+    );
+    const problems = syntaxProblems(broken);
+    assert.deepEqual(problems, ['infra/broken.bicep:4:24: cannot parse "="']);
+  });
+
+  it('accepts the constructs our templates rely on (imports, loops, conditions, nested resources)', async () => {
+    const sample = await parseBicep(
+      'infra/sample.bicep',
+      [
+        "import { names } from 'names.bicep'",
+        '@export()',
+        "@description('d')",
+        "var list = map(split(ids, ','), id => toLower(trim(id)))",
+        "resource c 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' existing = if (reuse) {",
+        '  name: n',
+        '}',
+        "module m 'modules/x.bicep' = [for (id, i) in list: {",
+        "  name: 'm${i}'",
+        '  scope: subscription(id)',
+        '}]',
+        '',
+      ].join('\n'),
+    );
+    assert.deepEqual(syntaxProblems(sample), []);
+    assert.equal(resourceBody(declarations(sample, 'module_declaration')[0]!).loop?.iterable.text, 'list');
+    assert.deepEqual(decoratorNames(declarations(sample, 'variable_declaration')[0]!), ['export', 'description']);
+  });
+
+  it('points every module declaration at a .bicep file that exists', async () => {
+    const files = await loadInfra();
+    const missing: string[] = [];
+    for (const parsed of files) {
+      for (const module of declarations(parsed, 'module_declaration')) {
+        const target = module.namedChildren.find((child) => child.type === 'string')?.text.slice(1, -1) ?? '';
+        const resolved = path.join(repoRoot, path.dirname(parsed.file), target);
+        if (!existsSync(resolved)) missing.push(`${parsed.file}: module ${declarationName(module)} → ${target}`);
+      }
+    }
+    assert.deepEqual(missing, []);
+  });
+
+  it('imports only variables the imported file exports with @export()', async () => {
+    const files = await loadInfra();
+    const problems: string[] = [];
+    for (const parsed of files) {
+      for (const imported of descendants(parsed.root, 'import_functionality')) {
+        const from = imported.namedChildren.find((child) => child.type === 'string')?.text.slice(1, -1) ?? '';
+        const target = files.find((f) => f.file === path.posix.join(path.posix.dirname(parsed.file), from));
+        if (!target) {
+          problems.push(`${parsed.file}: imports from ${from}, which is not under infra/`);
+          continue;
+        }
+        const exported = new Set(
+          declarations(target, 'variable_declaration')
+            .filter((variable) => decoratorNames(variable).includes('export'))
+            .map(declarationName),
+        );
+        for (const name of imported.namedChildren.filter((child) => child.type === 'identifier').map((child) => child.text)) {
+          if (!exported.has(name)) problems.push(`${parsed.file}: imports ${name} from ${from}, which does not export it`);
+        }
+      }
+    }
+    assert.deepEqual(problems, []);
+  });
+});
