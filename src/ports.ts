@@ -1,0 +1,295 @@
+// What the services need from storage, as interfaces. The Table Storage implementation lives in
+// src/azure/storage; anything else (a fake in a unit test, another store) only has to satisfy these.
+// Times go in as Date and come back as ISO-8601 strings, so records can be returned over HTTP as they are.
+
+import { RULE_STATUSES, type Evaluation, type RuleStatus } from './core/types.js';
+
+/** A cluster's overall status as recorded: an evaluation outcome, or what happened to it since. */
+export const CLUSTER_STATUSES = [...RULE_STATUSES, 'RemediationFailed', 'Deleted'] as const;
+export type ClusterStatus = (typeof CLUSTER_STATUSES)[number];
+
+/** A rule's status as recorded: the evaluated status, or RemediationFailed once the attempt limit is reached. */
+export type RecordedRuleStatus = RuleStatus | 'RemediationFailed';
+
+export const CAUSE_KINDS = ['event', 'sweep', 'http', 'cli', 'continuation'] as const;
+export type CauseKind = (typeof CAUSE_KINDS)[number];
+
+/** Why something ran: the Event Grid event id, the sweep id, the HTTP request id, ... */
+export interface Cause {
+  kind: CauseKind;
+  id: string;
+  correlationId?: string;
+  /** Who asked, when a person or an app did (HTTP/CLI). */
+  caller?: string;
+}
+
+export interface ErrorInfo {
+  code: string;
+  message: string;
+}
+
+export interface RecordedRuleResult {
+  ruleId: string;
+  status: RecordedRuleStatus;
+  reason: string;
+  message: string;
+  expected?: unknown;
+  observed?: unknown;
+  /** The last ARM error, when the rule is RemediationFailed. */
+  lastError?: ErrorInfo;
+}
+
+export interface ClusterState {
+  /** As ARM spelled it when last recorded. */
+  clusterId: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  clusterName: string;
+  location?: string;
+  status: ClusterStatus;
+  results: RecordedRuleResult[];
+  evaluatedAt: string;
+  lastCause: Cause;
+  /** Increases by one on every write of this cluster's state. */
+  version: number;
+  /** True when expected/observed values were too large to keep and were left out. */
+  detailsOmitted?: boolean;
+}
+
+/** One status change. `ruleId` absent: the cluster's overall status. `from` null: first seen; `to` null: no longer evaluated. */
+export interface Transition {
+  clusterId: string;
+  ruleId?: string;
+  from: ClusterStatus | null;
+  to: ClusterStatus | null;
+  /** The reason code of the new result, for rule transitions. */
+  reason?: string;
+  at: string;
+  cause: Cause;
+}
+
+export interface RuleOverride {
+  ruleId: string;
+  status: 'RemediationFailed';
+  lastError: ErrorInfo;
+}
+
+export interface RecordEvaluationOptions {
+  now: Date;
+  /** Record these rules as RemediationFailed (after the attempt limit) instead of their evaluated status. */
+  ruleOverrides?: RuleOverride[];
+  /** The cluster's location, from the snapshot; kept from the previous record when absent. */
+  location?: string;
+}
+
+export interface ListStatesOptions {
+  status?: ClusterStatus;
+  subscriptionId?: string;
+  /** At most this many per page (1..1000, default 100). A page can hold fewer even when more follow. */
+  pageSize?: number;
+  continuationToken?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass back to get the next page; absent on the last page. */
+  continuationToken?: string;
+}
+
+export type StatusCounts = Record<ClusterStatus, number> & { total: number };
+
+export interface ClusterStateStore {
+  getState(clusterId: string): Promise<ClusterState | undefined>;
+  listStates(options?: ListStatesOptions): Promise<Page<ClusterState>>;
+  countByStatus(options?: { subscriptionId?: string }): Promise<StatusCounts>;
+  /** Writes the new state (optimistic concurrency, retried) and one history row per transition; returns the transitions. */
+  recordEvaluation(clusterId: string, evaluation: Evaluation, cause: Cause, options: RecordEvaluationOptions): Promise<Transition[]>;
+  /** Sets the status to Deleted, keeping the history. No-op (returns []) for a cluster never recorded. */
+  markDeleted(clusterId: string, cause: Cause, now: Date): Promise<Transition[]>;
+  /** Newest first. `limit` 1..1000, default 50. */
+  listHistory(clusterId: string, options?: { limit?: number }): Promise<Transition[]>;
+}
+
+export const REMEDIATION_STATUSES = ['Started', 'Accepted', 'Succeeded', 'Failed', 'Skipped'] as const;
+export type RemediationStatus = (typeof REMEDIATION_STATUSES)[number];
+export type RemediationOutcome = Exclude<RemediationStatus, 'Started'>;
+
+export interface StartRemediationInput {
+  clusterId: string;
+  stepId: string;
+  ruleId: string;
+  action: string;
+  attempt: number;
+  cause: Cause;
+  /** The ARM request about to be sent: method and path only, never the body (it may name protected settings). */
+  request: { method: string; path: string };
+  /** Defaults to the current time. */
+  now?: Date;
+}
+
+/** Identifies one remediation row and the version of it the holder last wrote. */
+export interface RemediationRef {
+  clusterId: string;
+  rowKey: string;
+  etag: string;
+}
+
+export interface ArmOperationInfo {
+  correlationId?: string;
+  operationUrl?: string;
+  status?: string;
+}
+
+export interface CompleteRemediationInput {
+  outcome: RemediationOutcome;
+  armOperation?: ArmOperationInfo;
+  error?: ErrorInfo;
+  /** Defaults to the current time. */
+  now?: Date;
+}
+
+export interface RemediationRecord {
+  ref: RemediationRef;
+  clusterId: string;
+  stepId: string;
+  ruleId: string;
+  action: string;
+  attempt: number;
+  status: RemediationStatus;
+  cause: Cause;
+  request: { method: string; path: string };
+  startedAt: string;
+  completedAt?: string;
+  armOperation?: ArmOperationInfo;
+  error?: ErrorInfo;
+}
+
+export interface RemediationLog {
+  /** Writes the intent row (status Started) before the ARM call. */
+  startRemediation(input: StartRemediationInput): Promise<RemediationRef>;
+  /** Conditional on the ref's etag; returns the ref to use for a later completion (Accepted → Succeeded). */
+  completeRemediation(ref: RemediationRef, input: CompleteRemediationInput): Promise<RemediationRef>;
+  /** The latest row for this step, if it is still Started or Accepted (an ARM write may be in flight). */
+  findOpenRemediation(clusterId: string, stepId: string): Promise<RemediationRecord | undefined>;
+  /** Newest first. `limit` 1..1000, default 50. */
+  listRemediations(clusterId: string, options?: { limit?: number }): Promise<RemediationRecord[]>;
+}
+
+export interface Attempts {
+  count: number;
+  lastAttemptAt?: string;
+  /** Do not try again before this time (exponential backoff). */
+  nextAttemptAfter?: string;
+  lastError?: ErrorInfo;
+}
+
+export interface RecordAttemptOptions {
+  now: Date;
+  /** Wait after the first attempt; doubles with each further attempt. */
+  backoffBaseSeconds: number;
+  /** Cap on the wait (default one day). */
+  maxBackoffSeconds?: number;
+  error?: ErrorInfo;
+}
+
+export interface AttemptTracker {
+  getAttempts(clusterId: string, ruleId: string): Promise<Attempts>;
+  recordAttempt(clusterId: string, ruleId: string, options: RecordAttemptOptions): Promise<Attempts>;
+  resetAttempts(clusterId: string, ruleId: string): Promise<void>;
+}
+
+export interface EventDeduplicator {
+  /** True the first time an event id is claimed, false for every later delivery. */
+  claimEvent(eventId: string, now: Date): Promise<boolean>;
+  /** Undoes a claim when handling failed before anything durable happened, so a redelivery is processed. */
+  releaseEventClaim(eventId: string): Promise<void>;
+}
+
+export interface EvaluationCoalescer {
+  /** True when the caller should enqueue: no evaluation of this cluster is pending within the window. */
+  claimPendingEvaluation(clusterId: string, windowSeconds: number, now: Date): Promise<boolean>;
+  /** Called by the worker when it starts, so later changes trigger a fresh evaluation. */
+  clearPendingEvaluation(clusterId: string): Promise<void>;
+}
+
+export interface Lease {
+  clusterId: string;
+  owner: string;
+  expiresAt: string;
+  etag: string;
+}
+
+export interface LeaseManager {
+  /** The lease, or undefined when someone else holds an unexpired one. The same owner acquiring again renews it. */
+  acquireLease(clusterId: string, owner: string, ttlMs: number, now: Date): Promise<Lease | undefined>;
+  /** Releases it if still ours; a lease taken over after expiry is left alone. */
+  releaseLease(lease: Lease): Promise<void>;
+}
+
+export const SWEEP_TRIGGERS = ['timer', 'http', 'cli'] as const;
+export type SweepTrigger = (typeof SWEEP_TRIGGERS)[number];
+export type SweepStatus = 'Running' | 'Completed' | 'CompletedWithErrors';
+
+export interface SweepError {
+  /** The subscription or cluster id the error is about. */
+  scope: string;
+  message: string;
+}
+
+export interface SweepRecord {
+  sweepId: string;
+  trigger: SweepTrigger;
+  status: SweepStatus;
+  startedAt: string;
+  finishedAt?: string;
+  clustersEnqueued?: number;
+  subscriptions?: string[];
+  errors?: SweepError[];
+}
+
+export interface FinishSweepInput {
+  clustersEnqueued: number;
+  subscriptions: string[];
+  errors: SweepError[];
+  now: Date;
+}
+
+export interface SweepLog {
+  /** Idempotent: starting a sweep id that exists returns the existing record. */
+  startSweep(input: { sweepId: string; trigger: SweepTrigger; now: Date }): Promise<SweepRecord>;
+  finishSweep(sweepId: string, input: FinishSweepInput): Promise<SweepRecord>;
+  getSweep(sweepId: string): Promise<SweepRecord | undefined>;
+  /** Newest first. `limit` 1..1000, default 20. */
+  listSweeps(options?: { limit?: number }): Promise<SweepRecord[]>;
+}
+
+/** Everything the services keep in storage. */
+export interface ComplianceStore
+  extends ClusterStateStore, RemediationLog, AttemptTracker, EventDeduplicator, EvaluationCoalescer, LeaseManager, SweepLog {}
+
+/** A request to evaluate one cluster, as carried on the evaluation queue. */
+export interface EvaluationWorkItem {
+  clusterId: string;
+  cause: Cause;
+  enqueuedAt: string;
+  /** Plan step ids a person approved (approval mode). */
+  approvals?: string[];
+  /** How many times this evaluation has been continued (long remediations re-enqueue themselves). */
+  attempt?: number;
+}
+
+export interface EnqueueOptions {
+  /** Keep the message invisible this long (0..604800 s); used to coalesce bursts and to back off. */
+  visibilityDelaySeconds?: number;
+}
+
+export interface EnqueueManyResult {
+  enqueued: number;
+  failed: number;
+  errors: { clusterId: string; message: string }[];
+}
+
+export interface WorkQueue {
+  enqueue(item: EvaluationWorkItem, options?: EnqueueOptions): Promise<void>;
+  enqueueMany(items: EvaluationWorkItem[], options?: EnqueueOptions & { concurrency?: number }): Promise<EnqueueManyResult>;
+}
