@@ -7,6 +7,10 @@ if (major < 22) {
   process.exit(2);
 }
 
+// The demo report's browser test needs Debian's Chromium; on a fresh machine (as root) this installs it.
+const chromium = spawnSync('bash', ['scripts/ensure-chromium.sh'], { stdio: 'inherit' });
+if (chromium.status !== 0) process.exit(chromium.status ?? 1);
+
 const patterns = process.argv.slice(2);
 const files = patterns.length > 0 ? patterns : ['dist/test/**/*.test.js'];
 const result = spawnSync(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=2', ...files], { stdio: 'inherit' });
