@@ -75,12 +75,12 @@ export async function decideResourceEvent(raw: unknown, self: SelfIdentity = {})
   let eventTime: string | undefined;
   try {
     if (schema === 'EventGrid') {
-      const [event] = await deserializer.deserializeEventGridEvents([raw]);
+      const [event] = await deserializer.deserializeEventGridEvents(raw);
       subject = event?.subject;
       data = event?.data;
       eventTime = event?.eventTime.toISOString();
     } else {
-      const [event] = await deserializer.deserializeCloudEvents([raw]);
+      const [event] = await deserializer.deserializeCloudEvents(raw);
       subject = event?.subject;
       data = event?.data;
       eventTime = event?.time?.toISOString();

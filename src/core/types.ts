@@ -76,6 +76,8 @@ export interface ArmChange {
   method: 'PUT' | 'PATCH';
   path: string;
   body: Record<string, unknown>;
+  /** For the first cluster PUT of a plan: the eTag read with the snapshot, to send as If-Match (never in the body). */
+  ifMatch?: string;
 }
 
 export interface PlanStep {
@@ -88,6 +90,12 @@ export interface PlanStep {
   dependsOn: string[];
   description: string;
   change: ArmChange;
+  /**
+   * For cluster steps: the fragment merged into the cluster body. `change.body` is the snapshot's body with this (and
+   * the patches of earlier cluster steps) merged in; an applier that re-reads the cluster rebuilds the PUT with
+   * `clusterPutBody(freshBody, clusterPatch)`.
+   */
+  clusterPatch?: Record<string, unknown>;
   /** For extension steps: protected setting names mapped to where their values come from (never the values). */
   protectedSettingRefs?: Record<string, ProtectedSettingRef>;
 }

@@ -1,0 +1,28 @@
+// `aks-baseline-guard baseline validate|schema`: check a baseline before it ships; print the schema for editors.
+import type { Command } from 'commander';
+import { BASELINE_SCHEMA } from '../../core/baseline-schema.js';
+import { parseBaseline, ruleIdsOf } from '../../core/baseline.js';
+import { fromSource } from '../exit.js';
+import { readText, sourceName } from '../input.js';
+
+async function validate(file: string): Promise<void> {
+  const text = await readText(file);
+  const baseline = fromSource(sourceName(file), () => parseBaseline(text, file));
+  const rules = ruleIdsOf(baseline);
+  process.stdout.write(`${sourceName(file)}: valid baseline with ${rules.length} rule${rules.length === 1 ? '' : 's'}: ${rules.join(', ') || '(none)'}\n`);
+}
+
+export function register(program: Command): void {
+  const baseline = program.command('baseline').description('Work with baseline documents.');
+  baseline
+    .command('validate')
+    .description('Validate a baseline (JSON or YAML); prints one line per problem and exits 2 when it is invalid.')
+    .argument('<file>', 'baseline file ("-" for stdin)')
+    .action(async (file: string) => validate(file));
+  baseline
+    .command('schema')
+    .description('Print the baseline JSON Schema.')
+    .action(() => {
+      process.stdout.write(`${JSON.stringify(BASELINE_SCHEMA, null, 2)}\n`);
+    });
+}

@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// The aks-baseline-guard command line: a list of command registrations. Each command lives in commands/<name>.ts.
+import { register as registerBaseline } from './commands/baseline.js';
+import { register as registerEvaluate } from './commands/evaluate.js';
+import { runCli } from './exit.js';
+import { createProgram } from './program.js';
+
+const program = createProgram();
+registerEvaluate(program);
+registerBaseline(program);
+
+process.exitCode = await runCli(program, process.argv);

@@ -1,0 +1,28 @@
+// The one place the core touches the file system: reading a baseline file. Parsing stays in baseline.ts (pure).
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseBaseline, type Baseline } from './baseline.js';
+import { InvalidInputError } from './errors.js';
+
+/** The package root: this file is src/core/ in the sources and dist/src/core/ once built. */
+function packageRoot(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const up = path.basename(path.resolve(here, '..', '..')) === 'dist' ? ['..', '..', '..'] : ['..', '..'];
+  return path.resolve(here, ...up);
+}
+
+/** baselines/default.json of this package: used when no baseline is given. */
+export const DEFAULT_BASELINE_PATH = path.join(packageRoot(), 'baselines', 'default.json');
+
+/** Reads and validates a baseline file (JSON or YAML). Throws InvalidInputError for unreadable or invalid files. */
+export async function loadBaselineFile(filePath: string): Promise<Baseline> {
+  let text: string;
+  try {
+    text = await readFile(filePath, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new InvalidInputError(code === 'ENOENT' ? 'cannot read: no such file' : `cannot read: ${code ?? String(error)}`);
+  }
+  return parseBaseline(text, filePath);
+}

@@ -1,0 +1,334 @@
+// The baseline document: parsed from JSON or YAML, validated against the published schema, then checked for what a
+// schema cannot say. Every problem is reported as `path: message` (e.g. `requiredExtensions[1].releaseTrain: must
+// be one of Stable, Preview`). Pure: reading the file is the caller's job (see baseline-file.ts).
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { parseDocument } from 'yaml';
+import { isObject } from './cluster-body.js';
+import { clusterIdOf, normalizeLocation, parseResourceId, sameResourceId } from './arm-ids.js';
+import { BASELINE_SCHEMA } from './baseline-schema.js';
+import { InvalidInputError } from './errors.js';
+import type { ExtensionScope, Mode, ProtectedSettingRef } from './types.js';
+
+export interface RuleSetting {
+  mode: Mode;
+}
+
+/** Keys of `rules` in the document, and the rule id each one turns on. */
+export const CLUSTER_RULE_KEYS = {
+  managedIdentity: 'managed-identity',
+  podIdentityDisabled: 'no-pod-identity',
+  workloadIdentity: 'workload-identity',
+} as const;
+export type ClusterRuleKey = keyof typeof CLUSTER_RULE_KEYS;
+
+export const REQUIRED_EXTENSION_RULE_PREFIX = 'required-extension/';
+
+export interface RequiredExtension {
+  name: string;
+  extensionType: string;
+  mode: Mode;
+  releaseTrain?: string;
+  version?: string;
+  autoUpgradeMinorVersion?: boolean;
+  /** Values as ARM stores them: strings. */
+  configurationSettings: Record<string, string>;
+  protectedSettings: Record<string, ProtectedSettingRef>;
+  scope?: ExtensionScope;
+  minKubernetesVersion?: string;
+  /** Normalised ARM locations. */
+  regions?: string[];
+}
+
+export interface Exemption {
+  clusterId: string;
+  /** A rule id, or `*` for every rule. */
+  ruleId: string;
+  reason: string;
+  /** As written: a date (valid through that day, UTC) or a date-time. See `exemptionExpiry`. */
+  expires: string;
+}
+
+export interface BaselineScope {
+  /** Lower-case subscription ids. */
+  subscriptions?: string[];
+  /** Names, or ids /subscriptions/<id>/resourceGroups/<name>. */
+  resourceGroups?: string[];
+}
+
+export interface Baseline {
+  version: 1;
+  description?: string;
+  rules: Partial<Record<ClusterRuleKey, RuleSetting>>;
+  requiredExtensions: RequiredExtension[];
+  scope: BaselineScope;
+  /** Tag name -> value (`*` matches any value). */
+  excludeTags: Record<string, string>;
+  exemptions: Exemption[];
+}
+
+let compiled: ValidateFunction | undefined;
+function schemaValidator(): ValidateFunction {
+  if (!compiled) {
+    const ajv = new Ajv({ allErrors: true, verbose: true, allowUnionTypes: true, strict: true });
+    ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' });
+    compiled = ajv.compile(BASELINE_SCHEMA);
+  }
+  return compiled;
+}
+
+/** JSON pointer -> `requiredExtensions[1].configurationSettings["global.ha.enabled"]`. */
+export function formatJsonPath(pointer: string, extra?: string): string {
+  const segments = pointer === '' ? [] : pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (extra !== undefined) segments.push(extra);
+  let path = '';
+  for (const segment of segments) {
+    if (/^\d+$/.test(segment)) path += `[${segment}]`;
+    else if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(segment)) path += path ? `.${segment}` : segment;
+    else path += `[${JSON.stringify(segment)}]`;
+  }
+  return path || '(document)';
+}
+
+function schemaProblem(error: ErrorObject): string {
+  const parent = error.parentSchema as { errorMessage?: string } | undefined;
+  const custom = parent?.errorMessage;
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'required':
+      return `${formatJsonPath(error.instancePath, String(params.missingProperty))}: is required`;
+    case 'additionalProperties': {
+      const property = String(params.additionalProperty);
+      const path = formatJsonPath(error.instancePath, property);
+      if (property === 'configurationProtectedSettings') {
+        return `${path}: literal protected values are not allowed in a baseline; use "protectedSettings" with {"appSetting": "NAME"} or {"keyVaultSecretUri": "..."} references`;
+      }
+      if (custom) return `${formatJsonPath(error.instancePath)}: ${custom}`;
+      return `${path}: is not a known property`;
+    }
+    case 'enum':
+      return `${formatJsonPath(error.instancePath)}: must be one of ${(params.allowedValues as unknown[]).join(', ')}`;
+    case 'const':
+      return `${formatJsonPath(error.instancePath)}: must be ${JSON.stringify(params.allowedValue)}`;
+    case 'minItems':
+      return `${formatJsonPath(error.instancePath)}: must not be empty`;
+    case 'minLength':
+      return `${formatJsonPath(error.instancePath)}: must not be empty`;
+    case 'propertyNames':
+      return `${formatJsonPath(error.instancePath)}: names must not be empty`;
+    case 'type':
+      return `${formatJsonPath(error.instancePath)}: ${custom ?? `must be ${params.type === 'object' ? 'an object' : params.type === 'array' ? 'an array' : `a ${String(params.type)}`}`}`;
+    default:
+      return `${formatJsonPath(error.instancePath)}: ${custom ?? error.message ?? 'is not valid'}`;
+  }
+}
+
+function schemaProblems(errors: readonly ErrorObject[]): string[] {
+  // One bad value can fail several keywords that share an errorMessage; say it once.
+  return [...new Set(errors.map(schemaProblem))];
+}
+
+/** Date-only expiries run through the end of that day, UTC. */
+export function exemptionExpiry(exemption: Pick<Exemption, 'expires'>): Date {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(exemption.expires)) return new Date(Date.parse(`${exemption.expires}T00:00:00Z`) + 24 * 60 * 60 * 1000);
+  return new Date(exemption.expires);
+}
+
+function isRealDate(text: string): boolean {
+  const datePart = text.slice(0, 10);
+  const parsed = new Date(`${datePart}T00:00:00Z`);
+  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === datePart && !Number.isNaN(Date.parse(text));
+}
+
+interface RawExtension {
+  name: string;
+  extensionType: string;
+  mode: Mode;
+  releaseTrain?: string;
+  version?: string;
+  autoUpgradeMinorVersion?: boolean;
+  configurationSettings?: Record<string, string | number | boolean>;
+  protectedSettings?: Record<string, ProtectedSettingRef>;
+  scope?: ExtensionScope;
+  minKubernetesVersion?: string;
+  regions?: string[];
+}
+
+interface RawBaseline {
+  version: 1;
+  description?: string;
+  rules?: Partial<Record<ClusterRuleKey, RuleSetting>>;
+  requiredExtensions?: RawExtension[];
+  scope?: BaselineScope;
+  excludeTags?: Record<string, string>;
+  exemptions?: Exemption[];
+}
+
+/** Rule ids a baseline turns on, in evaluation order. */
+export function ruleIdsOf(baseline: Pick<Baseline, 'rules' | 'requiredExtensions'>): string[] {
+  const ids: string[] = [];
+  for (const [key, ruleId] of Object.entries(CLUSTER_RULE_KEYS)) if (baseline.rules[key as ClusterRuleKey]) ids.push(ruleId);
+  for (const extension of baseline.requiredExtensions) ids.push(`${REQUIRED_EXTENSION_RULE_PREFIX}${extension.name}`);
+  return ids;
+}
+
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+const record = (value: unknown): Record<string, unknown> => (isObject(value) ? value : {});
+
+/**
+ * What the schema cannot say. Written defensively (the document may also have failed the schema) so that every
+ * problem is reported in one pass.
+ */
+function semanticProblems(document: unknown): string[] {
+  const problems: string[] = [];
+  const root = record(document);
+  const extensions = list(root.requiredExtensions).map(record);
+  const names = extensions.map((e) => text(e.name)?.toLowerCase());
+  const types = extensions.map((e) => text(e.extensionType)?.toLowerCase());
+  extensions.forEach((extension, i) => {
+    const at = `requiredExtensions[${i}]`;
+    const name = names[i];
+    const type = types[i];
+    const earlierName = name === undefined ? -1 : names.indexOf(name);
+    if (earlierName >= 0 && earlierName < i) problems.push(`${at}.name: "${text(extension.name)}" is already used by requiredExtensions[${earlierName}]`);
+    const earlierType = type === undefined ? -1 : types.indexOf(type);
+    if (earlierType >= 0 && earlierType < i) {
+      problems.push(`${at}.extensionType: ${text(extension.extensionType)} is already required by requiredExtensions[${earlierType}]; a cluster runs one instance of an extension type`);
+    }
+    if (extension.version !== undefined && extension.autoUpgradeMinorVersion !== false) {
+      problems.push(`${at}.version: a pinned version needs "autoUpgradeMinorVersion": false`);
+    }
+    const settings = record(extension.configurationSettings);
+    for (const key of Object.keys(record(extension.protectedSettings))) {
+      if (key in settings) problems.push(`${at}.protectedSettings${formatJsonPath('', key).replace(/^(?!\[)/, '.')}: is also in configurationSettings; a setting is either protected or not`);
+    }
+  });
+  const ruleIds = [
+    ...Object.entries(CLUSTER_RULE_KEYS).filter(([key]) => isObject(record(root.rules)[key])).map(([, id]) => id),
+    ...extensions.flatMap((e) => (text(e.name) ? [`${REQUIRED_EXTENSION_RULE_PREFIX}${text(e.name)}`] : [])),
+  ];
+  list(root.exemptions).map(record).forEach((exemption, i) => {
+    const at = `exemptions[${i}]`;
+    const clusterId = text(exemption.clusterId);
+    if (clusterId?.startsWith('/subscriptions/')) {
+      try {
+        const canonical = clusterIdOf(clusterId);
+        if (!sameResourceId(canonical, clusterId)) problems.push(`${at}.clusterId: must be the id of a cluster, not of something inside one (${canonical})`);
+      } catch (error) {
+        problems.push(`${at}.clusterId: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    const ruleId = text(exemption.ruleId);
+    if (ruleId && ruleId !== '*' && !ruleIds.some((id) => id.toLowerCase() === ruleId.toLowerCase())) {
+      problems.push(`${at}.ruleId: "${ruleId}" is not a rule of this baseline; expected "*" or one of ${ruleIds.join(', ') || '(no rules)'}`);
+    }
+    const expires = text(exemption.expires);
+    if (expires && /^\d{4}-\d{2}-\d{2}/.test(expires) && !isRealDate(expires)) problems.push(`${at}.expires: "${expires}" is not a real date`);
+  });
+  list(record(root.scope).resourceGroups).forEach((group, i) => {
+    if (typeof group !== 'string' || !group.startsWith('/')) return;
+    try {
+      const parts = parseResourceId(group);
+      if (parts.resources.length > 0 || !parts.resourceGroup) throw new Error('not a resource group id');
+    } catch {
+      problems.push(`scope.resourceGroups[${i}]: must be a resource group name or /subscriptions/<id>/resourceGroups/<name>`);
+    }
+  });
+  return problems;
+}
+
+function normalize(raw: RawBaseline): Baseline {
+  const baseline: Baseline = {
+    version: 1,
+    rules: { ...(raw.rules ?? {}) },
+    requiredExtensions: (raw.requiredExtensions ?? []).map((extension) => {
+      const normalized: RequiredExtension = {
+        name: extension.name,
+        extensionType: extension.extensionType,
+        mode: extension.mode,
+        configurationSettings: Object.fromEntries(Object.entries(extension.configurationSettings ?? {}).map(([k, v]) => [k, String(v)])),
+        protectedSettings: { ...(extension.protectedSettings ?? {}) },
+      };
+      if (extension.releaseTrain !== undefined) normalized.releaseTrain = extension.releaseTrain;
+      if (extension.version !== undefined) normalized.version = extension.version;
+      if (extension.autoUpgradeMinorVersion !== undefined) normalized.autoUpgradeMinorVersion = extension.autoUpgradeMinorVersion;
+      if (extension.scope !== undefined) normalized.scope = extension.scope;
+      if (extension.minKubernetesVersion !== undefined) normalized.minKubernetesVersion = extension.minKubernetesVersion;
+      if (extension.regions !== undefined) normalized.regions = [...new Set(extension.regions.map(normalizeLocation))];
+      return normalized;
+    }),
+    scope: {},
+    excludeTags: { ...(raw.excludeTags ?? {}) },
+    exemptions: (raw.exemptions ?? []).map((e) => ({ clusterId: e.clusterId, ruleId: e.ruleId, reason: e.reason, expires: e.expires })),
+  };
+  if (raw.description !== undefined) baseline.description = raw.description;
+  if (raw.scope?.subscriptions) baseline.scope.subscriptions = raw.scope.subscriptions.map((s) => s.toLowerCase());
+  if (raw.scope?.resourceGroups) baseline.scope.resourceGroups = [...raw.scope.resourceGroups];
+  return baseline;
+}
+
+/** Validates an already-parsed document. Throws InvalidInputError with one `path: message` per problem. */
+export function validateBaseline(document: unknown): Baseline {
+  const validate = schemaValidator();
+  const problems = validate(document) ? [] : schemaProblems(validate.errors ?? []);
+  problems.push(...semanticProblems(document));
+  if (problems.length > 0) throw new InvalidInputError(problems);
+  return normalize(document as RawBaseline);
+}
+
+/**
+ * Parses and validates baseline text. YAML when `sourceName` ends in .yaml/.yml (or the text does not start with
+ * `{`), JSON otherwise. Throws InvalidInputError; problems do not repeat the source name.
+ */
+export function parseBaseline(text: string, sourceName: string): Baseline {
+  const trimmed = text.replace(/^\uFEFF/, '').trim();
+  if (trimmed === '') throw new InvalidInputError('is empty: expected a baseline document');
+  const yaml = /\.ya?ml$/i.test(sourceName) || (!/\.json$/i.test(sourceName) && !trimmed.startsWith('{'));
+  let document: unknown;
+  if (yaml) {
+    const parsed = parseDocument(trimmed, { uniqueKeys: true });
+    if (parsed.errors.length > 0) {
+      throw new InvalidInputError(parsed.errors.map((e) => `is not valid YAML: ${e.message.split('\n')[0] ?? e.code}`));
+    }
+    document = parsed.toJS() as unknown;
+  } else {
+    try {
+      document = JSON.parse(trimmed) as unknown;
+    } catch (error) {
+      throw new InvalidInputError(`is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  return validateBaseline(document);
+}
+
+/** Whether the baseline's scope covers the cluster (HTTP and sweep callers answer 403 / skip when it does not). */
+export function isInScope(baseline: Pick<Baseline, 'scope'>, clusterId: string): boolean {
+  const parts = parseResourceId(clusterIdOf(clusterId));
+  const { subscriptions, resourceGroups } = baseline.scope;
+  if (subscriptions && subscriptions.length > 0 && !subscriptions.includes(parts.subscriptionId.toLowerCase())) return false;
+  if (resourceGroups && resourceGroups.length > 0) {
+    const group = parts.resourceGroup ?? '';
+    const groupId = `/subscriptions/${parts.subscriptionId}/resourceGroups/${group}`;
+    return resourceGroups.some((entry) => (entry.startsWith('/') ? sameResourceId(entry, groupId) : entry.toLowerCase() === group.toLowerCase()));
+  }
+  return true;
+}
+
+/** The exclusion tag the cluster carries, if any. Tag names compare case-insensitively, values exactly. */
+export function exclusionTagOf(baseline: Pick<Baseline, 'excludeTags'>, tags: Record<string, string>): { name: string; value: string } | undefined {
+  for (const [name, wanted] of Object.entries(baseline.excludeTags)) {
+    const found = Object.entries(tags).find(([tag]) => tag.toLowerCase() === name.toLowerCase());
+    if (found && (wanted === '*' || found[1] === wanted)) return { name: found[0], value: found[1] };
+  }
+  return undefined;
+}
+
+/** The exemption that covers (cluster, rule) at `now`; expired exemptions never apply. */
+export function activeExemption(baseline: Pick<Baseline, 'exemptions'>, clusterId: string, ruleId: string, now: Date): Exemption | undefined {
+  return baseline.exemptions.find(
+    (e) =>
+      sameResourceId(e.clusterId, clusterId) &&
+      (e.ruleId === '*' || e.ruleId.toLowerCase() === ruleId.toLowerCase()) &&
+      now.getTime() < exemptionExpiry(e).getTime(),
+  );
+}

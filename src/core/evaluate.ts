@@ -1,0 +1,56 @@
+// The engine: one snapshot, one baseline, one point in time -> results and a plan. Pure and deterministic.
+import { clusterIdOf } from './arm-ids.js';
+import { activeExemption, exclusionTagOf, exemptionExpiry, type Baseline } from './baseline.js';
+import { planRemediation, type Finding } from './planner.js';
+import { rulesFor } from './rules/index.js';
+import type { ClusterSnapshot, Evaluation, RuleResult, RuleStatus } from './types.js';
+
+export interface EvaluateOptions {
+  /** The time exemptions are checked against. Passed in so evaluation stays deterministic. */
+  now: Date;
+}
+
+/** NonCompliant if any result is; else Unknown if any is; else Compliant. */
+export function overallStatus(results: readonly RuleResult[]): RuleStatus {
+  if (results.some((r) => r.status === 'NonCompliant')) return 'NonCompliant';
+  if (results.some((r) => r.status === 'Unknown')) return 'Unknown';
+  return 'Compliant';
+}
+
+export function evaluateCluster(snapshot: ClusterSnapshot, baseline: Baseline, options: EvaluateOptions): Evaluation {
+  const clusterId = clusterIdOf(snapshot.id);
+  const rules = rulesFor(baseline);
+
+  const excludedBy = exclusionTagOf(baseline, snapshot.tags);
+  if (excludedBy) {
+    const results = rules.map<RuleResult>((rule) => ({
+      ruleId: rule.id,
+      status: 'Exempt',
+      reason: 'ExcludedByTag',
+      message: `The cluster is excluded from the baseline by its tag ${excludedBy.name}=${excludedBy.value}.`,
+      observed: { tag: excludedBy },
+    }));
+    return { clusterId, status: 'Exempt', results, plan: [] };
+  }
+
+  const results: RuleResult[] = [];
+  const findings: Finding[] = [];
+  for (const rule of rules) {
+    const { result, remediation } = rule.check(snapshot);
+    const exemption = result.status === 'NotApplicable' ? undefined : activeExemption(baseline, clusterId, rule.id, options.now);
+    if (exemption) {
+      results.push({
+        ruleId: rule.id,
+        status: 'Exempt',
+        reason: 'Exempted',
+        message: `Exempt until ${exemptionExpiry(exemption).toISOString()}: ${exemption.reason} (otherwise ${result.status}: ${result.message})`,
+        ...(result.expected !== undefined ? { expected: result.expected } : {}),
+        ...(result.observed !== undefined ? { observed: result.observed } : {}),
+      });
+      continue;
+    }
+    results.push(result);
+    if (result.status === 'NonCompliant' && remediation) findings.push({ ruleId: rule.id, mode: rule.mode, remediation });
+  }
+  return { clusterId, status: overallStatus(results), results, plan: planRemediation(snapshot, findings) };
+}

@@ -1,0 +1,49 @@
+// The engine's public API. Pure: no Azure SDK, no I/O (file loading lives in baseline-file.ts).
+export * from './types.js';
+export { InvalidInputError, toError } from './errors.js';
+export {
+  clusterIdOf,
+  extensionPath,
+  normalizeLocation,
+  parseResourceId,
+  resourceIdKey,
+  sameResourceId,
+  CLUSTER_RESOURCE_TYPE,
+  type ResourceIdParts,
+} from './arm-ids.js';
+export { parseCluster, parseExtensions, toClusterSnapshot, withExtensions } from './snapshot.js';
+export { READ_ONLY_CLUSTER_FIELDS, clusterPutBody, stripReadOnlyClusterFields, toRestClusterBody, deepMerge, type JsonObject } from './cluster-body.js';
+export { compareVersions, parseVersion, sameVersion } from './versions.js';
+export { EXTENSION_CATALOG, catalogEntryFor, sameExtensionType, type CatalogEntry } from './catalog.js';
+export { BASELINE_SCHEMA, BASELINE_SCHEMA_ID } from './baseline-schema.js';
+export {
+  CLUSTER_RULE_KEYS,
+  REQUIRED_EXTENSION_RULE_PREFIX,
+  activeExemption,
+  exclusionTagOf,
+  exemptionExpiry,
+  formatJsonPath,
+  isInScope,
+  parseBaseline,
+  ruleIdsOf,
+  validateBaseline,
+  type Baseline,
+  type BaselineScope,
+  type ClusterRuleKey,
+  type Exemption,
+  type RequiredExtension,
+  type RuleSetting,
+} from './baseline.js';
+export {
+  rulesFor,
+  requiredExtensionRuleId,
+  MANAGED_IDENTITY_RULE_ID,
+  NO_POD_IDENTITY_RULE_ID,
+  WORKLOAD_IDENTITY_RULE_ID,
+  type Remediation,
+  type Rule,
+  type RuleOutcome,
+} from './rules/index.js';
+export { CLUSTER_ACTION_ORDER, orderSteps, planRemediation, stepId, type Finding } from './planner.js';
+export { evaluateCluster, overallStatus, type EvaluateOptions } from './evaluate.js';
+export { applyPlanToSnapshot } from './apply-plan.js';

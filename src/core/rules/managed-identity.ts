@@ -1,0 +1,45 @@
+// managed-identity: the cluster runs as a managed identity. `identity.type` decides; a service principal client id of
+// "msi" only corroborates it. Cluster extensions do not work on service principal clusters.
+import type { ClusterSnapshot } from '../types.js';
+import { outcome, type RuleOutcome } from './rule.js';
+
+export const MANAGED_IDENTITY_RULE_ID = 'managed-identity';
+const MANAGED_TYPES = ['systemassigned', 'userassigned'];
+
+export function checkManagedIdentity(snapshot: ClusterSnapshot): RuleOutcome {
+  const ruleId = MANAGED_IDENTITY_RULE_ID;
+  const type = snapshot.identityType;
+  const clientId = snapshot.servicePrincipalClientId;
+  const observed = { identityType: type ?? null, servicePrincipalClientId: clientId ?? null };
+  const expected = { identityType: 'SystemAssigned or UserAssigned' };
+
+  if (type && MANAGED_TYPES.includes(type.toLowerCase())) {
+    const corroboration = clientId === undefined || clientId.toLowerCase() === 'msi' ? '' : ` (servicePrincipalProfile.clientId is "${clientId}", not "msi"; identity.type decides)`;
+    return outcome({ ruleId, status: 'Compliant', reason: 'ManagedIdentityEnabled', message: `The cluster uses a ${type} managed identity${corroboration}.`, expected, observed });
+  }
+  if (clientId?.toLowerCase() === 'msi') {
+    return outcome({
+      ruleId,
+      status: 'Unknown',
+      reason: 'IdentityInconclusive',
+      message: 'servicePrincipalProfile.clientId is "msi" but the body has no managed identity type; re-read the cluster from ARM.',
+      expected,
+      observed,
+    });
+  }
+  const remediation = {
+    action: 'enable-managed-identity' as const,
+    description: 'Switch the cluster to a system-assigned managed identity (PUT with identity.type SystemAssigned, as az aks update --enable-managed-identity does).',
+    clusterPatch: { identity: { type: 'SystemAssigned' } },
+  };
+  if (clientId) {
+    return outcome(
+      { ruleId, status: 'NonCompliant', reason: 'ServicePrincipalCluster', message: `The cluster runs as service principal ${clientId}; it must use a managed identity.`, expected, observed },
+      remediation,
+    );
+  }
+  return outcome(
+    { ruleId, status: 'NonCompliant', reason: 'ManagedIdentityMissing', message: `The cluster has no managed identity (identity.type is ${type ? `"${type}"` : 'missing'}).`, expected, observed },
+    remediation,
+  );
+}

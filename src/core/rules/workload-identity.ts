@@ -1,0 +1,31 @@
+// workload-identity: workload identity needs the OIDC issuer; both must be on. Workload identity without the issuer
+// is drift too (pods cannot exchange their tokens).
+import type { ClusterSnapshot } from '../types.js';
+import { outcome, type RuleOutcome } from './rule.js';
+
+export const WORKLOAD_IDENTITY_RULE_ID = 'workload-identity';
+
+export function checkWorkloadIdentity(snapshot: ClusterSnapshot): RuleOutcome {
+  const ruleId = WORKLOAD_IDENTITY_RULE_ID;
+  const expected = { oidcIssuerEnabled: true, workloadIdentityEnabled: true };
+  const observed = { oidcIssuerEnabled: snapshot.oidcIssuerEnabled, workloadIdentityEnabled: snapshot.workloadIdentityEnabled };
+  if (snapshot.oidcIssuerEnabled && snapshot.workloadIdentityEnabled) {
+    return outcome({ ruleId, status: 'Compliant', reason: 'WorkloadIdentityEnabled', message: 'Workload identity and the OIDC issuer are on.', expected, observed });
+  }
+  const remediation = {
+    action: 'enable-workload-identity' as const,
+    description: 'Turn on the OIDC issuer and workload identity in one cluster update.',
+    clusterPatch: { properties: { oidcIssuerProfile: { enabled: true }, securityProfile: { workloadIdentity: { enabled: true } } } },
+  };
+  if (snapshot.workloadIdentityEnabled) {
+    return outcome(
+      { ruleId, status: 'NonCompliant', reason: 'OidcIssuerDisabled', message: 'Workload identity is on but the OIDC issuer it needs is off.', expected, observed },
+      remediation,
+    );
+  }
+  const issuer = snapshot.oidcIssuerEnabled ? 'the OIDC issuer is on' : 'the OIDC issuer is off too';
+  return outcome(
+    { ruleId, status: 'NonCompliant', reason: 'WorkloadIdentityDisabled', message: `Workload identity is off (${issuer}).`, expected, observed },
+    remediation,
+  );
+}

@@ -1,0 +1,107 @@
+// Crafted inputs for engine tests: REST-shaped clusters and extensions with exactly the drift a test needs.
+import { validateBaseline, type Baseline } from '../../../src/core/baseline.js';
+import { toClusterSnapshot } from '../../../src/core/snapshot.js';
+import type { ClusterSnapshot } from '../../../src/core/types.js';
+
+export const SUBSCRIPTION = '00000000-0000-0000-0000-000000000000';
+export const CLUSTER_ID = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg1/providers/Microsoft.ContainerService/managedClusters/c1`;
+export const NOW = new Date('2026-01-15T12:00:00Z');
+
+export interface ClusterOptions {
+  id?: string;
+  identityType?: string | null;
+  spClientId?: string | null;
+  podIdentity?: boolean;
+  oidc?: boolean;
+  workloadIdentity?: boolean;
+  location?: string;
+  version?: string;
+  tags?: Record<string, string>;
+  provisioningState?: string;
+  eTag?: string;
+}
+
+/** A managed cluster in ARM REST shape; by default compliant with every identity rule. */
+export function clusterBody(options: ClusterOptions = {}): Record<string, unknown> {
+  const properties: Record<string, unknown> = {
+    provisioningState: options.provisioningState ?? 'Succeeded',
+    powerState: { code: 'Running' },
+    kubernetesVersion: options.version ?? '1.30.4',
+    currentKubernetesVersion: options.version ?? '1.30.4',
+    dnsPrefix: 'c1-dns',
+    fqdn: 'c1-dns-abcd.hcp.eastus.azmk8s.io',
+    azurePortalFQDN: 'c1-dns-abcd.portal.hcp.eastus.azmk8s.io',
+    maxAgentPools: 100,
+    agentPoolProfiles: [
+      { name: 'nodepool1', count: 3, vmSize: 'Standard_DS2_v2', mode: 'System', orchestratorVersion: '1.30.4', currentOrchestratorVersion: '1.30.4', provisioningState: 'Succeeded', nodeImageVersion: 'AKSUbuntu-2204gen2containerd-2025.01.01', powerState: { code: 'Running' } },
+    ],
+    servicePrincipalProfile: { clientId: options.spClientId === undefined ? 'msi' : options.spClientId },
+    podIdentityProfile: { enabled: options.podIdentity ?? false },
+    oidcIssuerProfile: { enabled: options.oidc ?? true, issuerURL: 'https://eastus.oic.prod-aks.azure.com/tenant/guid/' },
+    securityProfile: { workloadIdentity: { enabled: options.workloadIdentity ?? true } },
+    networkProfile: { networkPlugin: 'azure', serviceCidr: '10.0.0.0/16', dnsServiceIP: '10.0.0.10' },
+  };
+  if (options.spClientId === null) delete properties.servicePrincipalProfile;
+  const body: Record<string, unknown> = {
+    id: options.id ?? CLUSTER_ID,
+    name: 'c1',
+    type: 'Microsoft.ContainerService/managedClusters',
+    location: options.location ?? 'eastus',
+    tags: options.tags ?? { env: 'prod' },
+    sku: { name: 'Base', tier: 'Standard' },
+    properties,
+  };
+  if (options.eTag !== undefined) body.eTag = options.eTag;
+  const identityType = options.identityType === undefined ? 'SystemAssigned' : options.identityType;
+  if (identityType !== null) body.identity = { type: identityType, principalId: 'principal-guid', tenantId: 'tenant-guid' };
+  return body;
+}
+
+export interface ExtensionOptions {
+  name: string;
+  extensionType: string;
+  provisioningState?: string;
+  releaseTrain?: string;
+  version?: string;
+  currentVersion?: string;
+  autoUpgradeMinorVersion?: boolean;
+  configurationSettings?: Record<string, string>;
+  clusterId?: string;
+}
+
+/** A cluster extension in ARM REST shape. */
+export function extensionResource(options: ExtensionOptions): Record<string, unknown> {
+  const properties: Record<string, unknown> = {
+    extensionType: options.extensionType,
+    autoUpgradeMinorVersion: options.autoUpgradeMinorVersion ?? true,
+    releaseTrain: options.releaseTrain ?? 'Stable',
+    scope: { cluster: { releaseNamespace: `${options.name}-ns` } },
+    configurationSettings: options.configurationSettings ?? {},
+    provisioningState: options.provisioningState ?? 'Succeeded',
+    currentVersion: options.currentVersion ?? options.version ?? '1.0.0',
+  };
+  if (options.version !== undefined) properties.version = options.version;
+  return {
+    id: `${options.clusterId ?? CLUSTER_ID}/providers/Microsoft.KubernetesConfiguration/extensions/${options.name}`,
+    name: options.name,
+    type: 'Microsoft.KubernetesConfiguration/extensions',
+    properties,
+  };
+}
+
+export function snapshotOf(cluster: ClusterOptions = {}, extensions: ExtensionOptions[] = []): ClusterSnapshot {
+  return toClusterSnapshot(clusterBody(cluster), { value: extensions.map(extensionResource) });
+}
+
+/** A validated baseline from a document without the `version` boilerplate. */
+export function baselineOf(document: Record<string, unknown>): Baseline {
+  return validateBaseline({ version: 1, ...document });
+}
+
+export const ALL_IDENTITY_RULES = {
+  managedIdentity: { mode: 'approval' },
+  podIdentityDisabled: { mode: 'approval' },
+  workloadIdentity: { mode: 'auto' },
+};
+
+export const FLUX = { name: 'flux', extensionType: 'microsoft.flux', releaseTrain: 'Stable', autoUpgradeMinorVersion: true, mode: 'auto' };
