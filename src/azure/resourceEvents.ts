@@ -71,18 +71,17 @@ export async function decideResourceEvent(raw: unknown, self: SelfIdentity = {})
   }
 
   let subject: string | undefined;
-  let data: unknown;
+  // The SDK validates the envelope; the payload is read as delivered (its system-event mapping reshapes bad data silently).
+  const data: unknown = raw.data;
   let eventTime: string | undefined;
   try {
     if (schema === 'EventGrid') {
       const [event] = await deserializer.deserializeEventGridEvents(raw);
       subject = event?.subject;
-      data = event?.data;
       eventTime = event?.eventTime.toISOString();
     } else {
       const [event] = await deserializer.deserializeCloudEvents(raw);
       subject = event?.subject;
-      data = event?.data;
       eventTime = event?.time?.toISOString();
     }
   } catch (error) {
