@@ -2,11 +2,15 @@
 // The aks-baseline-guard command line: a list of command registrations. Each command lives in commands/<name>.ts.
 import { register as registerBaseline } from './commands/baseline.js';
 import { register as registerEvaluate } from './commands/evaluate.js';
+import { register as registerScan } from './commands/scan.js';
+import { register as registerEvents } from './commands/events.js';
 import { runCli } from './exit.js';
 import { createProgram } from './program.js';
 
 const program = createProgram();
 registerEvaluate(program);
 registerBaseline(program);
+registerScan(program);
+registerEvents(program);
 
 process.exitCode = await runCli(program, process.argv);

@@ -1,0 +1,328 @@
+// Applies one plan step through the SDKs and hands back a handle on the long-running operation; the caller
+// decides whether to wait for it. Cluster writes re-read the cluster, write only the step's change into the
+// model as read, and carry If-Match with the eTag just read. On a 412 the cluster is re-read and re-planned
+// once; a concurrent change is never overwritten. Extension writes never send protected settings they were
+// not given (PATCH leaves them out entirely, so the service keeps them).
+import { restorePoller } from '@azure/arm-containerservice';
+import type { Extension, PatchExtension } from '@azure/arm-kubernetesconfiguration';
+import {
+  sameResourceId,
+  withExtensions,
+  type ClusterSnapshot,
+  type PlanStep,
+  type RemediationAction,
+} from '../../core/index.js';
+import type { ArmClients } from './clients.js';
+import { applyMergePatch, changedLeaves, clusterPatchToModel, extensionBodyToModel, extensionPatchFromRest } from './convert.js';
+import { busyFailure, classifyArmError, isTryLater, type ArmFailure } from './errors.js';
+import { parseClusterId, parseExtensionId } from './ids.js';
+import { readClusterForWrite, readExtensions } from './reader.js';
+
+export type ApplyOutcome =
+  | { status: 'succeeded' }
+  /** Nothing was written: a fresh read shows the step is no longer needed (someone fixed it, or it became exempt). */
+  | { status: 'not-needed'; reason: string }
+  /** Not now: the resource is busy, throttled beyond the SDK's retries, unreachable, or changed again under us. */
+  | { status: 'try-later'; failure: ArmFailure }
+  | { status: 'failed'; failure: ArmFailure };
+
+export type OperationTarget = 'cluster' | 'extension';
+
+export interface OperationHandle {
+  stepId: string;
+  action: RemediationAction;
+  target: OperationTarget;
+  /** The resource written (the cluster id, or the extension id). */
+  resourceId: string;
+  /** ISO time the write was attempted. */
+  startedAt: string;
+  /** True when ARM accepted a write; false when the outcome was decided without one (then `wait()` returns it at once). */
+  started: boolean;
+  /** The step as sent: after a re-plan it is the fresh plan's version of the step. */
+  step: PlanStep;
+  /** ARM's x-ms-correlation-request-id of the write, for support cases and the remediation log. */
+  correlationId?: string;
+  /** The poller state, to store and resume later with `resumeOperation` (undefined when nothing was started). */
+  serialize(): Promise<string | undefined>;
+  /** Polls the operation to its end. Never throws for ARM failures: they come back classified. */
+  wait(options?: { abortSignal?: AbortSignal }): Promise<ApplyOutcome>;
+}
+
+export interface ApplyStepOptions {
+  /** The snapshot the step was planned from. */
+  plannedFrom: ClusterSnapshot;
+  /** Re-evaluates a fresh snapshot and returns its plan. Called when the cluster changed since planning. */
+  replan(snapshot: ClusterSnapshot): readonly PlanStep[];
+  /** Where `{ appSetting }` protected setting references are looked up. Defaults to process.env. */
+  env?: Record<string, string | undefined>;
+  abortSignal?: AbortSignal;
+}
+
+/** Serialised form of a started operation, enough to resume waiting in another process. */
+export interface StoredOperation {
+  target: OperationTarget;
+  action: RemediationAction;
+  resourceId: string;
+  state: string;
+}
+
+const CLUSTER_RP = 'Microsoft.ContainerService';
+const CLUSTER_RESOURCE_NAME = 'managedClusters';
+const EXTENSION_BUSY_STATES = new Set(['creating', 'updating', 'deleting']);
+
+/** Starts the step's write. Resolves once ARM has accepted (or refused) it; ARM failures come back as outcomes. */
+export async function applyPlanStep(clients: ArmClients, step: PlanStep, options: ApplyStepOptions): Promise<OperationHandle> {
+  if (sameResourceId(step.change.path, options.plannedFrom.id)) return startClusterWrite(clients, step, options, 1);
+  return startExtensionWrite(clients, step, options);
+}
+
+/** Picks up a stored operation (see OperationHandle.serialize) and returns a handle to wait on it. */
+export function resumeOperation(clients: ArmClients, stored: StoredOperation): Pick<OperationHandle, 'wait'> {
+  return {
+    wait: async (waitOptions) => {
+      try {
+        if (stored.target === 'cluster') {
+          const { subscriptionId } = parseClusterId(stored.resourceId);
+          const client = clients.containerService(subscriptionId);
+          const poller = restorePoller(client, stored.state, client.managedClusters.createOrUpdate, pollOptions(clients));
+          await poller.pollUntilDone({ abortSignal: waitOptions?.abortSignal });
+        } else {
+          const ref = parseExtensionId(stored.resourceId);
+          const extensions = clients.kubernetesConfiguration(ref.subscriptionId).extensions;
+          const resume = { resumeFrom: stored.state, ...pollOptions(clients) };
+          const poller =
+            stored.action === 'update-extension'
+              ? await extensions.beginUpdate(ref.resourceGroup, CLUSTER_RP, CLUSTER_RESOURCE_NAME, ref.name, ref.extensionName, {}, resume)
+              : await extensions.beginCreate(ref.resourceGroup, CLUSTER_RP, CLUSTER_RESOURCE_NAME, ref.name, ref.extensionName, {}, resume);
+          await poller.pollUntilDone({ abortSignal: waitOptions?.abortSignal });
+        }
+        return { status: 'succeeded' };
+      } catch (error) {
+        return outcomeOf(classifyArmError(error, stored.resourceId));
+      }
+    },
+  };
+}
+
+async function startClusterWrite(clients: ArmClients, step: PlanStep, options: ApplyStepOptions, replansLeft: number): Promise<OperationHandle> {
+  const clusterId = options.plannedFrom.id;
+  const { resourceGroup, name } = parseClusterId(clusterId);
+  const startedAt = new Date().toISOString();
+  const finished = (outcome: ApplyOutcome, sent: PlanStep = step): OperationHandle => settled(sent, 'cluster', clusterId, startedAt, outcome);
+
+  let fresh;
+  try {
+    fresh = await readClusterForWrite(clients, clusterId, { abortSignal: options.abortSignal });
+  } catch (error) {
+    return finished(outcomeOf(classifyArmError(error, clusterId)));
+  }
+
+  let current = step;
+  let basis = options.plannedFrom;
+  if (fresh.snapshot.eTag === undefined || fresh.snapshot.eTag !== basis.eTag) {
+    // Changed since it was planned (or we cannot tell): plan again from what is there now.
+    let snapshot: ClusterSnapshot;
+    try {
+      snapshot = withExtensions(fresh.snapshot, await readExtensions(clients, parseClusterId(clusterId), { abortSignal: options.abortSignal }));
+    } catch (error) {
+      return finished(outcomeOf(classifyArmError(error, clusterId)));
+    }
+    const replanned = options.replan(snapshot).find((candidate) => candidate.id === step.id);
+    if (!replanned) return finished({ status: 'not-needed', reason: 'the cluster changed since it was planned and no longer needs this step' });
+    current = replanned;
+    basis = snapshot;
+  }
+
+  if (fresh.snapshot.provisioningState !== undefined && fresh.snapshot.provisioningState.toLowerCase() !== 'succeeded') {
+    return finished({ status: 'try-later', failure: busyFailure(clusterId, fresh.snapshot.provisioningState) }, current);
+  }
+  const eTag = fresh.snapshot.eTag;
+  if (eTag === undefined) {
+    return finished(
+      {
+        status: 'failed',
+        failure: { kind: 'permanent', code: 'MissingETag', message: `${clusterId}: MissingETag: the cluster has no eTag, and a cluster is never written without If-Match` },
+      },
+      current,
+    );
+  }
+
+  // Only the leaves the step changes: the rest of the model stays exactly as read.
+  const restPatch = changedLeaves(basis.body, current.clusterPatch ?? current.change.body);
+  if (Object.keys(restPatch).length === 0) return finished({ status: 'not-needed', reason: 'the planned change is already in place' }, current);
+  const model = applyMergePatch(fresh.model, clusterPatchToModel(restPatch));
+
+  let correlationId: string | undefined;
+  const poller = clients.containerService(parseClusterId(clusterId).subscriptionId).managedClusters.createOrUpdate(resourceGroup, name, model, {
+    ifMatch: eTag,
+    abortSignal: options.abortSignal,
+    ...pollOptions(clients),
+    onResponse: (response) => {
+      correlationId ??= correlationOf(response.headers);
+    },
+  });
+  try {
+    await poller.submitted();
+  } catch (error) {
+    const failure = classifyArmError(error, clusterId);
+    if (failure.kind === 'precondition' && replansLeft > 0) {
+      // Someone wrote between our read and our PUT. Read again and plan again from what they wrote.
+      return startClusterWrite(clients, current, { ...options, plannedFrom: basis }, replansLeft - 1);
+    }
+    return finished(outcomeOf(failure), current);
+  }
+  return {
+    stepId: current.id,
+    action: current.action,
+    target: 'cluster',
+    resourceId: clusterId,
+    startedAt,
+    started: true,
+    step: current,
+    ...(correlationId ? { correlationId } : {}),
+    serialize: () => poller.serialize(),
+    wait: async (waitOptions) => {
+      try {
+        await poller.pollUntilDone({ abortSignal: waitOptions?.abortSignal });
+        return { status: 'succeeded' };
+      } catch (error) {
+        return outcomeOf(classifyArmError(error, clusterId));
+      }
+    },
+  };
+}
+
+async function startExtensionWrite(clients: ArmClients, step: PlanStep, options: ApplyStepOptions): Promise<OperationHandle> {
+  const resourceId = step.change.path;
+  const startedAt = new Date().toISOString();
+  const finished = (outcome: ApplyOutcome): OperationHandle => settled(step, 'extension', resourceId, startedAt, outcome);
+  let ref;
+  try {
+    ref = parseExtensionId(resourceId);
+  } catch (error) {
+    return finished({ status: 'failed', failure: { kind: 'permanent', code: 'InvalidStep', message: `step ${step.id}: ${(error as Error).message}` } });
+  }
+  if (!sameResourceId(parseClusterId(options.plannedFrom.id).subscriptionId, ref.subscriptionId)) {
+    // Cheap guard against a plan applied to the wrong cluster.
+    return finished({ status: 'failed', failure: { kind: 'permanent', code: 'InvalidStep', message: `step ${step.id}: ${resourceId} is not on ${options.plannedFrom.id}` } });
+  }
+
+  const clusterState = options.plannedFrom.provisioningState;
+  if (clusterState !== undefined && clusterState.toLowerCase() !== 'succeeded') {
+    return finished({ status: 'try-later', failure: busyFailure(options.plannedFrom.id, clusterState) });
+  }
+  const existing = options.plannedFrom.extensions.find((extension) => extension.name.toLowerCase() === ref.extensionName.toLowerCase());
+  if (existing?.provisioningState && EXTENSION_BUSY_STATES.has(existing.provisioningState.toLowerCase())) {
+    return finished({ status: 'try-later', failure: busyFailure(resourceId, existing.provisioningState) });
+  }
+
+  const extensions = clients.kubernetesConfiguration(ref.subscriptionId).extensions;
+  let correlationId: string | undefined;
+  const requestOptions = {
+    abortSignal: options.abortSignal,
+    ...pollOptions(clients),
+    onResponse: (response: { headers: { get(name: string): string | undefined } }) => {
+      correlationId ??= correlationOf(response.headers);
+    },
+  };
+
+  let poller;
+  try {
+    if (step.change.method === 'PATCH') {
+      // No configurationProtectedSettings in a PATCH: the service keeps the ones it has.
+      const patch = extensionPatchFromRest(step.change.body, existing?.version) as PatchExtension;
+      poller = await extensions.beginUpdate(ref.resourceGroup, CLUSTER_RP, CLUSTER_RESOURCE_NAME, ref.name, ref.extensionName, patch, requestOptions);
+    } else {
+      const resolved = resolveProtectedSettings(step, resourceId, options.env ?? process.env);
+      if ('failure' in resolved) return finished({ status: 'failed', failure: resolved.failure });
+      const extension = extensionBodyToModel(step.change.body) as Extension;
+      delete extension.configurationProtectedSettings;
+      if (Object.keys(resolved.settings).length > 0) extension.configurationProtectedSettings = resolved.settings;
+      poller = await extensions.beginCreate(ref.resourceGroup, CLUSTER_RP, CLUSTER_RESOURCE_NAME, ref.name, ref.extensionName, extension, requestOptions);
+    }
+  } catch (error) {
+    return finished(outcomeOf(classifyArmError(error, resourceId)));
+  }
+  const started = poller;
+  return {
+    stepId: step.id,
+    action: step.action,
+    target: 'extension',
+    resourceId,
+    startedAt,
+    started: true,
+    step,
+    ...(correlationId ? { correlationId } : {}),
+    serialize: async () => started.toString(),
+    wait: async (waitOptions) => {
+      try {
+        await started.pollUntilDone({ abortSignal: waitOptions?.abortSignal });
+        return { status: 'succeeded' };
+      } catch (error) {
+        return outcomeOf(classifyArmError(error, resourceId));
+      }
+    },
+  };
+}
+
+/**
+ * Protected setting values are looked up at apply time and only ever placed in the request body: never
+ * returned, stored or logged. A missing value fails the step rather than installing without it.
+ */
+function resolveProtectedSettings(
+  step: PlanStep,
+  resourceId: string,
+  env: Record<string, string | undefined>,
+): { settings: Record<string, string> } | { failure: ArmFailure } {
+  const settings: Record<string, string> = {};
+  for (const [name, ref] of Object.entries(step.protectedSettingRefs ?? {})) {
+    if ('keyVaultSecretUri' in ref) {
+      return {
+        failure: {
+          kind: 'permanent',
+          code: 'ProtectedSettingUnsupported',
+          message: `${resourceId}: ProtectedSettingUnsupported: protected setting "${name}" refers to a Key Vault secret; only { appSetting } references are supported. Put the value in an app setting and reference it by name.`,
+        },
+      };
+    }
+    const value = env[ref.appSetting];
+    if (value === undefined || value === '') {
+      return {
+        failure: {
+          kind: 'permanent',
+          code: 'ProtectedSettingMissing',
+          message: `${resourceId}: ProtectedSettingMissing: protected setting "${name}" comes from app setting ${ref.appSetting}, which is not set`,
+        },
+      };
+    }
+    settings[name] = value;
+  }
+  return { settings };
+}
+
+function settled(step: PlanStep, target: OperationTarget, resourceId: string, startedAt: string, outcome: ApplyOutcome): OperationHandle {
+  return {
+    stepId: step.id,
+    action: step.action,
+    target,
+    resourceId,
+    startedAt,
+    started: false,
+    step,
+    serialize: async () => undefined,
+    wait: async () => outcome,
+  };
+}
+
+function outcomeOf(failure: ArmFailure): ApplyOutcome {
+  if (isTryLater(failure) || failure.kind === 'precondition') return { status: 'try-later', failure };
+  return { status: 'failed', failure };
+}
+
+function pollOptions(clients: ArmClients): { updateIntervalInMs?: number } {
+  return clients.pollIntervalInMs === undefined ? {} : { updateIntervalInMs: clients.pollIntervalInMs };
+}
+
+function correlationOf(headers: { get(name: string): string | undefined }): string | undefined {
+  return headers.get('x-ms-correlation-request-id') ?? headers.get('x-ms-request-id');
+}

@@ -1,0 +1,34 @@
+// ARM access on the official SDKs: clients, reading, applying plan steps, error classification, pacing.
+export { createArmCredential, FixedTokenCredential } from './credentials.js';
+export { armCredentialScope, createArmClients, loadArmTlsSettings, type ArmClients, type ArmClientsOptions } from './clients.js';
+export {
+  ARM_REQUEST_KINDS,
+  ArmRequestPacer,
+  addArmRequestStats,
+  createArmRequestStats,
+  type ArmPacerOptions,
+  type ArmRequestKind,
+  type ArmRequestStats,
+} from './pacing.js';
+export { ARM_FAILURE_KINDS, ArmError, busyFailure, classifyArmError, isTryLater, type ArmFailure, type ArmFailureKind } from './errors.js';
+export { clusterIdOf, parseClusterId, parseExtensionId, type ClusterRef, type ExtensionRef } from './ids.js';
+export {
+  listClusters,
+  listSubscriptions,
+  readClusterForWrite,
+  readClusterSnapshot,
+  readExtensions,
+  type ClusterForWrite,
+  type ListedCluster,
+  type ListedSubscription,
+  type ReadOptions,
+} from './reader.js';
+export {
+  applyPlanStep,
+  resumeOperation,
+  type ApplyOutcome,
+  type ApplyStepOptions,
+  type OperationHandle,
+  type OperationTarget,
+  type StoredOperation,
+} from './applier.js';

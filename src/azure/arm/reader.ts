@@ -1,0 +1,116 @@
+// Reading clusters through the SDKs: one cluster as a ClusterSnapshot (with all its extensions, every page),
+// and streamed listings of clusters and subscriptions. Lists are async iterables: a caller can start work on
+// the first cluster before the last page has arrived, and never holds a whole fleet in memory.
+import type { ManagedCluster } from '@azure/arm-containerservice';
+import type { Extension } from '@azure/arm-kubernetesconfiguration';
+import { parseCluster, parseExtensions, withExtensions, type ClusterSnapshot } from '../../core/index.js';
+import type { ArmClients } from './clients.js';
+import { parseClusterId, type ClusterRef } from './ids.js';
+
+export interface ReadOptions {
+  abortSignal?: AbortSignal;
+}
+
+/** A cluster as listed: enough to decide whether to read it. */
+export interface ListedCluster {
+  id: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+  location: string;
+  provisioningState?: string;
+}
+
+export interface ListedSubscription {
+  subscriptionId: string;
+  displayName?: string;
+  state?: string;
+}
+
+/** A cluster as read for a write: the snapshot (REST body as read) and the SDK model to send back. */
+export interface ClusterForWrite {
+  snapshot: ClusterSnapshot;
+  model: ManagedCluster;
+}
+
+const CLUSTER_RP = 'Microsoft.ContainerService';
+const CLUSTER_RESOURCE_NAME = 'managedClusters';
+
+/** The cluster and every extension on it, as the core's snapshot. Throws the SDK's RestError (see classifyArmError). */
+export async function readClusterSnapshot(clients: ArmClients, clusterId: string, options: ReadOptions = {}): Promise<ClusterSnapshot> {
+  const ref = parseClusterId(clusterId);
+  // Both reads settle before we return or throw, so no request is left running behind a failure.
+  const [cluster, extensions] = await Promise.allSettled([readCluster(clients, ref, options), readExtensions(clients, ref, options)]);
+  if (cluster.status === 'rejected') throw cluster.reason;
+  if (extensions.status === 'rejected') throw extensions.reason;
+  return withExtensions(cluster.value.snapshot, extensions.value);
+}
+
+/** The cluster alone (no extension list): what a cluster write needs, with the SDK model to send back. */
+export async function readClusterForWrite(clients: ArmClients, clusterId: string, options: ReadOptions = {}): Promise<ClusterForWrite> {
+  return readCluster(clients, parseClusterId(clusterId), options);
+}
+
+/** Every extension of the cluster, all pages, as the core's ExtensionSnapshot list (protected settings dropped). */
+export async function readExtensions(clients: ArmClients, ref: ClusterRef, options: ReadOptions = {}): Promise<ClusterSnapshot['extensions']> {
+  const items: Record<string, unknown>[] = [];
+  const pages = clients
+    .kubernetesConfiguration(ref.subscriptionId)
+    .extensions.list(ref.resourceGroup, CLUSTER_RP, CLUSTER_RESOURCE_NAME, ref.name, { abortSignal: options.abortSignal });
+  for await (const extension of pages) items.push(withoutSecrets(extension));
+  return parseExtensions(items);
+}
+
+async function readCluster(clients: ArmClients, ref: ClusterRef, options: ReadOptions): Promise<ClusterForWrite> {
+  let restBody: unknown;
+  const model = await clients.containerService(ref.subscriptionId).managedClusters.get(ref.resourceGroup, ref.name, {
+    abortSignal: options.abortSignal,
+    // The snapshot keeps the body exactly as ARM sent it (REST shape); the SDK model is what we send back.
+    onResponse: (response) => {
+      restBody = response.parsedBody;
+    },
+  });
+  return { snapshot: parseCluster(restBody ?? model), model };
+}
+
+/** Clusters of one subscription, or of one resource group in it, page by page as ARM returns them. */
+export async function* listClusters(
+  clients: ArmClients,
+  scope: { subscriptionId: string; resourceGroup?: string },
+  options: ReadOptions = {},
+): AsyncIterable<ListedCluster> {
+  const operations = clients.containerService(scope.subscriptionId).managedClusters;
+  const pages = scope.resourceGroup
+    ? operations.listByResourceGroup(scope.resourceGroup, { abortSignal: options.abortSignal })
+    : operations.list({ abortSignal: options.abortSignal });
+  for await (const cluster of pages) {
+    if (!cluster.id) continue;
+    const ref = parseClusterId(cluster.id);
+    yield {
+      id: cluster.id,
+      subscriptionId: ref.subscriptionId,
+      resourceGroup: ref.resourceGroup,
+      name: ref.name,
+      location: cluster.location,
+      ...(cluster.provisioningState ? { provisioningState: cluster.provisioningState } : {}),
+    };
+  }
+}
+
+/** Every subscription the credential can see. */
+export async function* listSubscriptions(clients: ArmClients, options: ReadOptions = {}): AsyncIterable<ListedSubscription> {
+  for await (const subscription of clients.subscriptions().subscriptions.list({ abortSignal: options.abortSignal })) {
+    if (!subscription.subscriptionId) continue;
+    yield {
+      subscriptionId: subscription.subscriptionId,
+      ...(subscription.displayName ? { displayName: subscription.displayName } : {}),
+      ...(subscription.state ? { state: subscription.state } : {}),
+    };
+  }
+}
+
+/** Protected settings never leave this function, whatever the service sent back. */
+function withoutSecrets(extension: Extension): Record<string, unknown> {
+  const { configurationProtectedSettings: _dropped, ...rest } = extension;
+  return rest;
+}

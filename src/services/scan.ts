@@ -1,0 +1,369 @@
+// A fleet scan: find the clusters (every subscription the credential sees, or the ones given), evaluate each
+// against the baseline and, when asked, fix what may be fixed. Clusters are streamed from the listings into a
+// fixed number of workers, so a large fleet starts at once and never sits in memory as a whole. Clusters
+// that were busy ("try later") get further rounds after a pause. Everything the CLI prints comes from here.
+import {
+  ArmError,
+  classifyArmError,
+  listClusters,
+  listSubscriptions,
+  type ArmClients,
+  type ArmFailure,
+  type ArmRequestStats,
+  type ListedCluster,
+} from '../azure/arm/index.js';
+import { isInScope, type Baseline, type ClusterSnapshot, type Evaluation, type RuleStatus } from '../core/index.js';
+import { evaluateAndRemediate, STEP_OUTCOMES, type RemediationHooks, type RemediationResult, type StepOutcome, type StepReport } from './remediation.js';
+
+export interface ScanRecorder {
+  /** Called with every evaluation (before fixing, and again after waiting): record state and transitions. */
+  recordEvaluation(evaluation: Evaluation, snapshot: ClusterSnapshot): Promise<void>;
+  /** Hooks around each write (intent rows, outcomes). */
+  hooks?: Pick<RemediationHooks, 'beforeWrite' | 'afterWrite' | 'afterStep'>;
+}
+
+export interface ScanOptions {
+  arm: ArmClients;
+  baseline: Baseline;
+  /** Subscription ids; empty = every subscription the credential can see. */
+  subscriptions: readonly string[];
+  resourceGroup?: string;
+  apply: boolean;
+  wait: boolean;
+  approvals: readonly string[];
+  /** Clusters worked on at the same time. */
+  concurrency: number;
+  /** Further rounds for clusters that were busy, and the pause before each. */
+  busyRetries: number;
+  busyRetryDelayMs: number;
+  now(): Date;
+  recorder?: ScanRecorder;
+  /** Aborted: start no new cluster (clusters in flight finish their current call and stop). */
+  stopSignal?: AbortSignal;
+  /** Aborted: cancel ARM calls in flight too. */
+  armAbortSignal?: AbortSignal;
+  env?: Record<string, string | undefined>;
+  onProgress?(progress: ScanProgress): void;
+}
+
+export interface ScanProgress {
+  discovered: number;
+  finished: number;
+  /** True once every listing has been read (`discovered` is final). */
+  discoveryDone: boolean;
+  round: number;
+}
+
+export type ClusterOutcomeStatus = RuleStatus | 'Error';
+
+export interface ClusterScanResult {
+  clusterId: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+  location?: string;
+  /** Overall status at the end of the scan (after fixing and waiting, when that happened). */
+  status: ClusterOutcomeStatus;
+  /** Overall status as first evaluated. */
+  initialStatus?: RuleStatus;
+  /** The results at the end of the scan. */
+  results: Evaluation['results'];
+  /** Every step planned, with what happened to it (the last round's word on each). */
+  steps: StepReport[];
+  rounds: number;
+  error?: ArmFailure;
+}
+
+export interface RuleFindings {
+  /** NonCompliant when first evaluated. */
+  found: number;
+  /** Of those, Compliant at the end. */
+  fixed: number;
+  /** Status counts at the end. */
+  final: Partial<Record<RuleStatus, number>>;
+}
+
+export interface ScanSummary {
+  scanId: string;
+  startedAt: string;
+  elapsedMs: number;
+  apply: boolean;
+  interrupted: boolean;
+  subscriptions: number;
+  clusters: number;
+  /** Listed but left out by the baseline's scope. */
+  outOfScope: number;
+  byStatus: Partial<Record<ClusterOutcomeStatus, number>>;
+  findingsByRule: Record<string, RuleFindings>;
+  steps: Record<StepOutcome, number>;
+  armRequests: Pick<ArmRequestStats, 'requests' | 'throttled' | 'serverErrors' | 'connectionErrors' | 'pacedRequests'> & { pacedMs: number };
+  /** Listings or clusters that could not be read, with the classified reason. */
+  errors: { scope: string; kind: string; code: string; message: string }[];
+}
+
+export interface ScanReport {
+  summary: ScanSummary;
+  clusters: ClusterScanResult[];
+}
+
+/** Statuses that count as done: exit code 0 needs every cluster to end in one of these. */
+export const SETTLED_STATUSES: ReadonlySet<ClusterOutcomeStatus> = new Set(['Compliant', 'NotApplicable', 'Exempt']);
+
+export async function scanFleet(options: ScanOptions, scanId: string): Promise<ScanReport> {
+  const started = Date.now();
+  const startedAt = new Date(started).toISOString();
+  const errors: ScanSummary['errors'] = [];
+  const results = new Map<string, ClusterScanResult>();
+  const progress: ScanProgress = { discovered: 0, finished: 0, discoveryDone: false, round: 1 };
+  const report = (): void => options.onProgress?.({ ...progress });
+  let subscriptionCount = 0;
+  let outOfScope = 0;
+
+  const armSignal = options.armAbortSignal ? { abortSignal: options.armAbortSignal } : {};
+  const stopped = (): boolean => options.stopSignal?.aborted === true;
+
+  async function* subscriptions(): AsyncIterable<string> {
+    if (options.subscriptions.length > 0) {
+      yield* options.subscriptions;
+      return;
+    }
+    try {
+      for await (const subscription of listSubscriptions(options.arm, armSignal)) yield subscription.subscriptionId;
+    } catch (error) {
+      const failure = classifyArmError(error, '/subscriptions');
+      errors.push({ scope: '/subscriptions', kind: failure.kind, code: failure.code, message: failure.message });
+    }
+  }
+
+  async function* discover(): AsyncIterable<ListedCluster> {
+    for await (const subscriptionId of subscriptions()) {
+      if (stopped()) break;
+      subscriptionCount += 1;
+      const scope = `/subscriptions/${subscriptionId}${options.resourceGroup ? `/resourceGroups/${options.resourceGroup}` : ''}`;
+      try {
+        for await (const cluster of listClusters(options.arm, { subscriptionId, ...(options.resourceGroup ? { resourceGroup: options.resourceGroup } : {}) }, armSignal)) {
+          if (!isInScope(options.baseline, cluster.id)) {
+            outOfScope += 1;
+            continue;
+          }
+          progress.discovered += 1;
+          report();
+          yield cluster;
+          if (stopped()) return;
+        }
+      } catch (error) {
+        // One subscription we cannot list (no access, not registered) does not stop the others.
+        const failure = classifyArmError(error, scope);
+        errors.push({ scope, kind: failure.kind, code: failure.code, message: failure.message });
+      }
+    }
+    progress.discoveryDone = true;
+    report();
+  }
+
+  const initialResults = new Map<string, Evaluation['results']>();
+  const scanOne = async (cluster: ListedCluster, round: number): Promise<void> => {
+    const key = cluster.id.toLowerCase();
+    const previous = results.get(key);
+    const { result, firstResults } = await scanCluster(options, cluster, previous, round);
+    results.set(key, result);
+    if (firstResults && !initialResults.has(key)) initialResults.set(key, firstResults);
+    if (result.error && !isRetryable(result)) {
+      errors.push({ scope: cluster.id, kind: result.error.kind, code: result.error.code, message: result.error.message });
+    }
+    if (round === 1) {
+      progress.finished += 1;
+      report();
+    }
+  };
+
+  await runPool(discover(), options.concurrency, (cluster) => scanOne(cluster, 1), stopped);
+
+  // Further rounds for the clusters that were busy, after a pause long enough for their operations to end.
+  for (let round = 2; round <= options.busyRetries + 1 && !stopped(); round += 1) {
+    const busy = [...results.values()].filter(isRetryable);
+    if (busy.length === 0) break;
+    progress.round = round;
+    report();
+    await pause(options.busyRetryDelayMs, options.stopSignal);
+    if (stopped()) break;
+    const listed = busy.map((result) => ({ id: result.clusterId, subscriptionId: result.subscriptionId, resourceGroup: result.resourceGroup, name: result.name, location: result.location ?? '' }));
+    await runPool(fromArray(listed), options.concurrency, (cluster) => scanOne(cluster, round), stopped);
+  }
+  // Errors of clusters still failing after the last round.
+  for (const result of results.values()) {
+    if (result.error && isRetryable(result) && !errors.some((e) => e.scope === result.clusterId)) {
+      errors.push({ scope: result.clusterId, kind: result.error.kind, code: result.error.code, message: result.error.message });
+    }
+  }
+
+  const clusters = [...results.values()].sort((a, b) => a.clusterId.localeCompare(b.clusterId));
+  const stats = options.arm.stats;
+  return {
+    summary: {
+      scanId,
+      startedAt,
+      elapsedMs: Date.now() - started,
+      apply: options.apply,
+      interrupted: stopped(),
+      subscriptions: subscriptionCount,
+      clusters: clusters.length,
+      outOfScope,
+      byStatus: countBy(clusters.map((c) => c.status)),
+      findingsByRule: findingsByRule(clusters, initialResults),
+      steps: stepCounts(clusters),
+      armRequests: {
+        requests: { ...stats.requests },
+        throttled: stats.throttled,
+        serverErrors: stats.serverErrors,
+        connectionErrors: stats.connectionErrors,
+        pacedRequests: stats.pacedRequests,
+        pacedMs: Math.round(stats.pacedMs),
+      },
+      errors,
+    },
+    clusters,
+  };
+}
+
+/** One cluster, one round. Never throws: an unreadable cluster comes back with its classified error. */
+async function scanCluster(
+  options: ScanOptions,
+  cluster: ListedCluster,
+  previous: ClusterScanResult | undefined,
+  round: number,
+): Promise<{ result: ClusterScanResult; firstResults?: Evaluation['results'] }> {
+  const base = {
+    clusterId: previous?.clusterId ?? cluster.id,
+    subscriptionId: cluster.subscriptionId,
+    resourceGroup: cluster.resourceGroup,
+    name: cluster.name,
+    ...(cluster.location ? { location: cluster.location } : {}),
+    rounds: round,
+  };
+  const recorder = options.recorder;
+  let outcome: RemediationResult;
+  try {
+    outcome = await evaluateAndRemediate({
+      clusterId: cluster.id,
+      baseline: options.baseline,
+      arm: options.arm,
+      approvals: options.approvals,
+      apply: options.apply,
+      wait: options.wait,
+      now: options.now(),
+      hooks: {
+        ...recorder?.hooks,
+        ...(recorder ? { afterEvaluate: (evaluation, snapshot) => recorder.recordEvaluation(evaluation, snapshot) } : {}),
+      },
+      ...(options.armAbortSignal ? { abortSignal: options.armAbortSignal } : {}),
+      ...(options.env ? { env: options.env } : {}),
+    });
+    if (recorder && outcome.after && outcome.afterSnapshot) await recorder.recordEvaluation(outcome.after, outcome.afterSnapshot);
+  } catch (error) {
+    const failure = error instanceof ArmError ? error.failure : classifyArmError(error, cluster.id);
+    return {
+      result: {
+        ...base,
+        status: previous?.status ?? 'Error',
+        ...(previous?.initialStatus ? { initialStatus: previous.initialStatus } : {}),
+        results: previous?.results ?? [],
+        steps: previous?.steps ?? [],
+        error: failure,
+      },
+    };
+  }
+  const final = outcome.after ?? outcome.evaluation;
+  return {
+    result: {
+      ...base,
+      clusterId: outcome.snapshot.id,
+      location: outcome.snapshot.location,
+      status: final.status,
+      initialStatus: previous?.initialStatus ?? outcome.evaluation.status,
+      results: final.results,
+      steps: mergeSteps(previous?.steps ?? [], outcome.steps),
+    },
+    firstResults: outcome.evaluation.results,
+  };
+}
+
+/** Busy, throttled or unreachable: worth another round. */
+function isRetryable(result: ClusterScanResult): boolean {
+  if (result.error) return result.error.kind === 'busy' || result.error.kind === 'throttled' || result.error.kind === 'transient';
+  return result.steps.some((step) => step.outcome === 'try-later');
+}
+
+function mergeSteps(earlier: StepReport[], later: StepReport[]): StepReport[] {
+  const merged = new Map(earlier.map((report) => [report.step.id, report]));
+  for (const report of later) {
+    const before = merged.get(report.step.id);
+    // A step applied in an earlier round that a later plan no longer needs stays "applied".
+    if (before?.outcome === 'applied' && report.outcome === 'not-needed') continue;
+    merged.set(report.step.id, report);
+  }
+  return [...merged.values()];
+}
+
+function countBy<T extends string>(values: T[]): Partial<Record<T, number>> {
+  const counts: Partial<Record<T, number>> = {};
+  for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
+  return counts;
+}
+
+function findingsByRule(clusters: ClusterScanResult[], initial: ReadonlyMap<string, Evaluation['results']>): Record<string, RuleFindings> {
+  const findings: Record<string, RuleFindings> = {};
+  for (const cluster of clusters) {
+    const first = new Map((initial.get(cluster.clusterId.toLowerCase()) ?? cluster.results).map((r) => [r.ruleId, r.status]));
+    for (const result of cluster.results) {
+      const entry = (findings[result.ruleId] ??= { found: 0, fixed: 0, final: {} });
+      entry.final[result.status] = (entry.final[result.status] ?? 0) + 1;
+      if (first.get(result.ruleId) === 'NonCompliant') {
+        entry.found += 1;
+        if (result.status === 'Compliant') entry.fixed += 1;
+      }
+    }
+  }
+  return findings;
+}
+
+function stepCounts(clusters: ClusterScanResult[]): Record<StepOutcome, number> {
+  const counts = Object.fromEntries(STEP_OUTCOMES.map((outcome) => [outcome, 0])) as Record<StepOutcome, number>;
+  for (const cluster of clusters) for (const step of cluster.steps) counts[step.outcome] += 1;
+  return counts;
+}
+
+/** Runs `work` on items pulled from `source`, at most `concurrency` at a time; stops pulling once `stop()` says so. */
+async function runPool<T>(source: AsyncIterable<T>, concurrency: number, work: (item: T) => Promise<void>, stop: () => boolean): Promise<void> {
+  const iterator = source[Symbol.asyncIterator]();
+  // Async generators queue concurrent next() calls, so the workers can share one iterator.
+  const worker = async (): Promise<void> => {
+    while (!stop()) {
+      const next = await iterator.next();
+      if (next.done) return;
+      await work(next.value);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
+  if (stop()) await iterator.return?.();
+}
+
+async function* fromArray<T>(items: T[]): AsyncIterable<T> {
+  yield* items;
+}
+
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) {
+      resolve();
+      return;
+    }
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,135 @@
+// scanFleet in process: discovery, scope, busy clusters retried in a later round, and stopping early.
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import { startEmulator, type RunningEmulator } from '../../../emulator/index.js';
+import { scanFleet, type ScanOptions } from '../../../src/services/scan.js';
+import { autoBaseline, clientsFor, clusterIdFor, seedCluster, setPath, SUBSCRIPTION } from '../arm/support.js';
+
+const OTHER_SUBSCRIPTION = '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a';
+
+function options(emulator: RunningEmulator, overrides: Partial<ScanOptions> = {}): ScanOptions {
+  return {
+    arm: clientsFor(emulator),
+    baseline: autoBaseline(),
+    subscriptions: [],
+    apply: true,
+    wait: true,
+    approvals: [],
+    concurrency: 4,
+    busyRetries: 2,
+    busyRetryDelayMs: 50,
+    now: () => new Date(),
+    ...overrides,
+  };
+}
+
+describe('scanFleet (SDK clients against the emulator)', () => {
+  let emulator: RunningEmulator | undefined;
+  afterEach(async () => {
+    await emulator?.stop();
+    emulator = undefined;
+  });
+
+  it('finds clusters in every subscription the caller can see and fixes them', async () => {
+    emulator = await startEmulator({ lroDurationMs: 30, subscriptions: [OTHER_SUBSCRIPTION] });
+    seedCluster(emulator, 'aks-scan-a', (body) => setPath(body, 'properties.securityProfile.workloadIdentity', { enabled: false }));
+    seedCluster(emulator, 'aks-scan-b', undefined, { extensions: false });
+    seedCluster(emulator, 'aks-scan-c');
+
+    const report = await scanFleet(options(emulator), 'scan-test-1');
+
+    assert.equal(report.summary.subscriptions, 2, 'both subscriptions were listed');
+    assert.equal(report.summary.clusters, 3);
+    assert.deepEqual(report.summary.byStatus, { Compliant: 3 });
+    assert.equal(report.summary.steps.applied, 2);
+    assert.equal(report.summary.findingsByRule['workload-identity']?.found, 1);
+    assert.equal(report.summary.findingsByRule['workload-identity']?.fixed, 1);
+    assert.equal(report.summary.findingsByRule['required-extension/flux']?.fixed, 1);
+    assert.ok(report.summary.armRequests.requests.write >= 2);
+    assert.deepEqual(report.summary.errors, []);
+  });
+
+  it('gives a busy cluster another round once its operation has ended', async () => {
+    // Prepare: a cluster mid-update for 1.5 s, with drift to fix
+    emulator = await startEmulator({ lroDurationMs: 30, busyDurationMs: 1500 });
+    const id = seedCluster(emulator, 'aks-scan-busy', (body) => {
+      setPath(body, 'properties.securityProfile.workloadIdentity', { enabled: false });
+      setPath(body, 'properties.provisioningState', 'Updating');
+    });
+
+    // Act: the first round meets it busy; the second comes after the operation ends
+    const report = await scanFleet(options(emulator, { subscriptions: [SUBSCRIPTION], busyRetryDelayMs: 1700 }), 'scan-test-2');
+
+    // Assess
+    const [cluster] = report.clusters;
+    assert.equal(cluster?.clusterId.toLowerCase(), id.toLowerCase());
+    assert.equal(cluster?.rounds, 2);
+    assert.equal(cluster?.status, 'Compliant');
+    assert.equal(cluster?.initialStatus, 'NonCompliant');
+    assert.deepEqual(cluster?.steps.map((s) => s.outcome), ['applied']);
+  });
+
+  it('reports a cluster still busy after the last round as try-later, not as a failure', async () => {
+    emulator = await startEmulator({ lroDurationMs: 30, busyDurationMs: 60_000 });
+    seedCluster(emulator, 'aks-scan-stuck', (body) => {
+      setPath(body, 'properties.securityProfile.workloadIdentity', { enabled: false });
+      setPath(body, 'properties.provisioningState', 'Updating');
+    });
+
+    const report = await scanFleet(options(emulator, { subscriptions: [SUBSCRIPTION], busyRetries: 1 }), 'scan-test-3');
+
+    assert.equal(report.clusters[0]?.rounds, 2);
+    assert.equal(report.clusters[0]?.status, 'NonCompliant');
+    assert.equal(report.summary.steps['try-later'], 1);
+    assert.equal(report.summary.steps.failed, 0);
+    emulator.finishOperations();
+  });
+
+  it('keeps to the resource group and the baseline scope', async () => {
+    emulator = await startEmulator({ lroDurationMs: 30 });
+    seedCluster(emulator, 'aks-in-group');
+    const elsewhere = clusterIdFor('aks-elsewhere', 'rg-other');
+    emulator.putCluster({ ...(emulator.state.cluster(seedCluster(emulator, 'aks-template')) ?? {}), id: elsewhere, name: 'aks-elsewhere' });
+    const scoped = autoBaseline({ scope: { resourceGroups: ['rg-test'] } });
+
+    const byGroup = await scanFleet(options(emulator, { subscriptions: [SUBSCRIPTION], resourceGroup: 'rg-other', apply: false }), 'scan-test-4');
+    const byScope = await scanFleet(options(emulator, { subscriptions: [SUBSCRIPTION], baseline: scoped, apply: false }), 'scan-test-5');
+
+    assert.deepEqual(byGroup.clusters.map((c) => c.name), ['aks-elsewhere']);
+    assert.deepEqual(byScope.clusters.map((c) => c.name).sort(), ['aks-in-group', 'aks-template']);
+    assert.equal(byScope.summary.outOfScope, 1);
+  });
+
+  it('starts no new cluster once told to stop', async () => {
+    emulator = await startEmulator({ lroDurationMs: 30, latencyMs: 20 });
+    for (let i = 0; i < 12; i += 1) seedCluster(emulator, `aks-stop-${i}`, undefined, { extensions: false });
+    const stop = new AbortController();
+
+    const report = await scanFleet(
+      options(emulator, {
+        subscriptions: [SUBSCRIPTION],
+        concurrency: 2,
+        stopSignal: stop.signal,
+        onProgress: (progress) => {
+          if (progress.finished === 3) stop.abort();
+        },
+      }),
+      'scan-test-6',
+    );
+
+    assert.equal(report.summary.interrupted, true);
+    assert.ok(report.summary.clusters >= 3 && report.summary.clusters <= 4, `${report.summary.clusters} clusters: the ones in flight finished, no more started`);
+  });
+
+  it('records a subscription it cannot list and carries on with the others', async () => {
+    emulator = await startEmulator({ lroDurationMs: 30 });
+    seedCluster(emulator, 'aks-ok', undefined, { extensions: true });
+
+    const report = await scanFleet(options(emulator, { subscriptions: ['00000000-0000-4000-8000-000000000000', SUBSCRIPTION], apply: false }), 'scan-test-7');
+
+    assert.equal(report.summary.clusters, 1);
+    assert.equal(report.summary.errors.length, 1);
+    assert.match(report.summary.errors[0]?.scope ?? '', /00000000-0000-4000-8000-000000000000/);
+    assert.match(report.summary.errors[0]?.message ?? '', /\(HTTP 404\)/);
+  });
+});
