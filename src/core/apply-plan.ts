@@ -25,6 +25,7 @@ function applyPatch(extension: ExtensionSnapshot, body: JsonObject): ExtensionSn
   const next: ExtensionSnapshot = { ...extension, configurationSettings: { ...extension.configurationSettings } };
   if (typeof patch.releaseTrain === 'string') next.releaseTrain = patch.releaseTrain;
   if (typeof patch.version === 'string') next.version = next.currentVersion = patch.version;
+  else if (patch.version === null) delete next.version;
   if (typeof patch.autoUpgradeMinorVersion === 'boolean') next.autoUpgradeMinorVersion = patch.autoUpgradeMinorVersion;
   if (isObject(patch.configurationSettings)) {
     for (const [key, value] of Object.entries(patch.configurationSettings)) if (typeof value === 'string') next.configurationSettings[key] = value;

@@ -230,7 +230,7 @@ async function startExtensionWrite(clients: ArmClients, step: PlanStep, options:
   try {
     if (step.change.method === 'PATCH') {
       // No configurationProtectedSettings in a PATCH: the service keeps the ones it has.
-      const patch = extensionPatchFromRest(step.change.body, existing?.version) as PatchExtension;
+      const patch = extensionPatchFromRest(step.change.body) as PatchExtension;
       poller = await extensions.beginUpdate(ref.resourceGroup, CLUSTER_RP, CLUSTER_RESOURCE_NAME, ref.name, ref.extensionName, patch, requestOptions);
     } else {
       const resolved = resolveProtectedSettings(step, resourceId, options.env ?? process.env);

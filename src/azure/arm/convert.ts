@@ -87,17 +87,12 @@ export function extensionBodyToModel(restBody: Json): Json {
   return model;
 }
 
-/**
- * The writable, non-secret fields of an extension PATCH. Protected settings are left out so the service keeps
- * them. `pinnedVersion` is the version the extension is pinned to now, if any: ARM refuses a pinned version with
- * minor-version auto-upgrade on, so turning auto-upgrade on also unpins (version null) unless the plan sets one.
- */
-export function extensionPatchFromRest(restBody: Json, pinnedVersion?: string): Json {
+/** The writable, non-secret fields of an extension PATCH. Protected settings are left out so the service keeps them. */
+export function extensionPatchFromRest(restBody: Json): Json {
   const properties = isPlainObject(restBody.properties) ? restBody.properties : restBody;
   const patch: Json = {};
   for (const key of ['autoUpgradeMinorVersion', 'releaseTrain', 'version', 'configurationSettings'] as const) {
     if (properties[key] !== undefined) patch[key] = properties[key];
   }
-  if (patch.autoUpgradeMinorVersion === true && patch.version === undefined && pinnedVersion) patch.version = null;
   return patch;
 }

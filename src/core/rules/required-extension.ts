@@ -58,6 +58,8 @@ function diffExtension(spec: RequiredExtension, ext: ExtensionSnapshot): Diff {
       diff.expected.autoUpgradeMinorVersion = spec.autoUpgradeMinorVersion;
       diff.observed.autoUpgradeMinorVersion = ext.autoUpgradeMinorVersion ?? null;
       diff.patch.autoUpgradeMinorVersion = spec.autoUpgradeMinorVersion;
+      // ARM refuses a pinned version with minor-version auto-upgrade on: turning it on also unpins.
+      if (spec.autoUpgradeMinorVersion && spec.version === undefined && ext.version !== undefined) diff.patch.version = null;
     }
   }
   const wrongSettings = Object.entries(spec.configurationSettings).filter(([key, value]) => ext.configurationSettings[key] !== value);

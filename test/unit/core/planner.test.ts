@@ -183,6 +183,12 @@ describe('extension steps', () => {
     assert.equal(step.protectedSettingRefs, undefined);
   });
 
+  it('turning minor-version auto-upgrade back on also unpins the version, as ARM requires', () => {
+    const evaluation = plan({}, [{ name: 'flux', extensionType: 'microsoft.flux', autoUpgradeMinorVersion: false, version: '1.8.0' }]);
+    const step = stepOf(evaluation, 'required-extension/flux:update-extension');
+    assert.deepEqual(step.change.body, { properties: { autoUpgradeMinorVersion: true, version: null } });
+  });
+
   it('repair-extension PUTs the desired spec to the failed instance, keeping its type, scope and other settings', () => {
     const evaluation = plan({}, [{ name: 'flux-system', extensionType: 'Microsoft.Flux', provisioningState: 'Failed', configurationSettings: { 'helm-controller.enabled': 'true' } }], {
       requiredExtensions: [{ ...FLUX, configurationSettings: { 'multiTenancy.enforce': 'true' } }],
