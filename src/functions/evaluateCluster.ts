@@ -1,0 +1,25 @@
+// The queue worker: one message = one cluster to evaluate and, where the baseline says so, remediate.
+// Thrown errors are retried by the host and end in the poison queue after maxDequeueCount (host.json).
+import { app, type InvocationContext, type StorageQueueFunctionOptions } from '@azure/functions';
+import { FUNCTION_NAMES, QUEUE_NAMES } from '../names.js';
+import { getServices } from '../services/container.js';
+import { processEvaluationMessage, type WorkerOutcome } from '../services/worker.js';
+
+export async function evaluateCluster(message: unknown, context: InvocationContext): Promise<WorkerOutcome> {
+  try {
+    return await processEvaluationMessage(await getServices(), message, { invocationId: context.invocationId, log: context });
+  } catch (error) {
+    const dequeueCount = context.triggerMetadata?.dequeueCount;
+    const delivery = typeof dequeueCount === 'number' ? `delivery ${dequeueCount}` : 'delivery ?';
+    context.error(`evaluation failed (${delivery}): ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+    throw error;
+  }
+}
+
+export const evaluateClusterOptions: StorageQueueFunctionOptions = {
+  queueName: QUEUE_NAMES.evaluations,
+  connection: 'AzureWebJobsStorage',
+  handler: evaluateCluster,
+};
+
+app.storageQueue(FUNCTION_NAMES.evaluateCluster, evaluateClusterOptions);

@@ -1,0 +1,20 @@
+// GET /api/clusters/{subscriptionId}/{resourceGroup}/{clusterName}/compliance
+// One cluster's recorded state, recent history and recent remediations.
+import { app, type HttpFunctionOptions, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { FUNCTION_NAMES } from '../names.js';
+import { apiRequestFrom, getClusterComplianceRoute } from '../services/compliance-api.js';
+import { getServices } from '../services/container.js';
+
+export async function getClusterCompliance(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  return getClusterComplianceRoute(await getServices(), await apiRequestFrom(request, context));
+}
+
+// authLevel 'function': the host demands a function key before our code runs (Entra ID roles are checked on top).
+export const getClusterComplianceOptions: HttpFunctionOptions = {
+  methods: ['GET'],
+  authLevel: 'function',
+  route: 'clusters/{subscriptionId}/{resourceGroup}/{clusterName}/compliance',
+  handler: getClusterCompliance,
+};
+
+app.http(FUNCTION_NAMES.getClusterCompliance, getClusterComplianceOptions);

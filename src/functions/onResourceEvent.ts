@@ -1,0 +1,14 @@
+// Event Grid (system topic of a subscription, Event Grid schema or CloudEvents): a cluster or extension changed.
+// Decide, dedupe, coalesce and enqueue; the worker does the rest. A throw makes Event Grid redeliver.
+import { app, type EventGridFunctionOptions, type InvocationContext } from '@azure/functions';
+import { FUNCTION_NAMES } from '../names.js';
+import { getServices } from '../services/container.js';
+import { takeResourceEvent, type IntakeResult } from '../services/intake.js';
+
+export async function onResourceEvent(event: unknown, context: InvocationContext): Promise<IntakeResult> {
+  return takeResourceEvent(await getServices(), event, context);
+}
+
+export const onResourceEventOptions: EventGridFunctionOptions<unknown> = { handler: onResourceEvent };
+
+app.eventGrid(FUNCTION_NAMES.onResourceEvent, onResourceEventOptions);

@@ -1,0 +1,20 @@
+// POST /api/sweeps
+// Starts a fleet sweep now (the same sweep the timer runs).
+import { app, type HttpFunctionOptions, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { FUNCTION_NAMES } from '../names.js';
+import { apiRequestFrom, startSweepRoute } from '../services/compliance-api.js';
+import { getServices } from '../services/container.js';
+
+export async function startSweep(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  return startSweepRoute(await getServices(), await apiRequestFrom(request, context));
+}
+
+// authLevel 'function': the host demands a function key before our code runs (Entra ID roles are checked on top).
+export const startSweepOptions: HttpFunctionOptions = {
+  methods: ['POST'],
+  authLevel: 'function',
+  route: 'sweeps',
+  handler: startSweep,
+};
+
+app.http(FUNCTION_NAMES.startSweep, startSweepOptions);

@@ -1,0 +1,15 @@
+// The scheduled fleet sweep (NCRONTAB from the SWEEP_SCHEDULE app setting). After downtime the host calls it
+// once with isPastDue set, not once per missed tick: one catch-up run.
+import { app, type InvocationContext, type Timer, type TimerFunctionOptions } from '@azure/functions';
+import { FUNCTION_NAMES } from '../names.js';
+import { getServices } from '../services/container.js';
+import { runSweep, type SweepResult } from '../services/sweep.js';
+
+export async function sweep(timer: Timer, context: InvocationContext): Promise<SweepResult> {
+  if (timer.isPastDue) context.warn('the sweep is running late (past due); running one catch-up sweep now');
+  return runSweep(await getServices(), { trigger: 'timer', log: context });
+}
+
+export const sweepOptions: TimerFunctionOptions = { schedule: '%SWEEP_SCHEDULE%', runOnStartup: false, useMonitor: true, handler: sweep };
+
+app.timer(FUNCTION_NAMES.sweep, sweepOptions);
