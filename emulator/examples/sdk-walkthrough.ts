@@ -1,5 +1,5 @@
 // The emulator's "done when", as a plain script over the two unchanged Azure SDK packages:
-//   npm run emulator -- --clusters 200 --subscriptions 4 > /tmp/arm.env &   (then: set -a; . /tmp/arm.env; set +a)
+//   npm run emulator -- --clusters 200 --subscriptions 4 > arm.env &   (then: set -a; . ./arm.env; set +a)
 //   node dist/emulator/examples/sdk-walkthrough.js
 // It lists every cluster across pages, reads one with its extensions, moves a service-principal cluster
 // to managed identity with If-Match, shows the 412 a stale eTag gets, installs an extension and finds
