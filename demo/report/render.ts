@@ -22,7 +22,7 @@ export const REPORT_CHARTS = ['chart-compliance', 'chart-rules', 'chart-timeline
 /** The command that reproduces a run of the demo with the same fleet. */
 export function rerunCommand(fleet: ReportData['fleet']): string {
   return [
-    'npm run build && node dist/demo/main.js',
+    'npm run demo --',
     `--clusters ${fleet.clusters}`,
     `--subscriptions ${fleet.subscriptions}`,
     `--seed ${fleet.seed}`,
