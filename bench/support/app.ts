@@ -1,0 +1,193 @@
+// The Functions app wired for a benchmark, as the host would build it from app settings: Azurite as
+// AzureWebJobsStorage and the ARM emulator, in a process of its own, as ARM. Much like the test driver
+// (test/support/driver.ts), with two differences that matter for measuring: the emulator's CPU and memory are
+// not the app's, and TLS to it is set up as it is in Azure (see sharedTlsAgentPolicy).
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Agent } from 'node:https';
+import { createSecureContext, rootCertificates } from 'node:tls';
+import type { PipelinePolicy } from '@azure/core-rest-pipeline';
+import azureFunctions, { type InvocationContext } from '@azure/functions';
+import { QueueClient } from '@azure/storage-queue';
+import { startAzurite, type Azurite } from '../../dev/azurite.js';
+import { DEFAULT_IDENTITY, type EmulatorOptions } from '../../emulator/index.js';
+import { createStorageClients, type StorageClients } from '../../src/azure/storage/index.js';
+import { scrubProperties, type Telemetry, type TelemetryEventName, type TelemetryMetricName, type TelemetryProperties } from '../../src/azure/telemetry.js';
+import { loadConfig } from '../../src/config.js';
+import { evaluateCluster } from '../../src/functions/evaluateCluster.js';
+import { FUNCTION_NAMES, QUEUE_NAMES } from '../../src/names.js';
+import { createServices, resetServices, useServices, type AppServices, type WorkerTuning } from '../../src/services/container.js';
+import { ArmWireCounter } from './arm-wire.js';
+import { startEmulatorProcess, type EmulatorProcess } from './processes.js';
+import { HOST_JSON_QUEUES, QueueHost, type HandledMessage } from './queue-host.js';
+
+/**
+ * Counts telemetry instead of keeping it: a sweep emits tens of thousands of events, and holding them would
+ * charge the benchmark's memory to the app. Properties are still scrubbed, as the real client does.
+ */
+export class CountingTelemetry implements Telemetry {
+  readonly events = new Map<string, number>();
+  readonly metrics = new Map<string, { count: number; sum: number }>();
+
+  event(name: TelemetryEventName, properties?: TelemetryProperties): void {
+    const scrubbed = scrubProperties(properties);
+    const key = name === 'ClusterEvaluated' ? `${name}:${scrubbed['causeKind'] ?? '?'}` : name;
+    this.events.set(key, (this.events.get(key) ?? 0) + 1);
+  }
+
+  metric(name: TelemetryMetricName, value: number, properties?: TelemetryProperties): void {
+    scrubProperties(properties);
+    const entry = this.metrics.get(name) ?? { count: 0, sum: 0 };
+    entry.count += 1;
+    entry.sum += value;
+    this.metrics.set(name, entry);
+  }
+
+  async flush(): Promise<void> {}
+}
+
+/**
+ * One keep-alive agent whose TLS context trusts the public roots plus the emulator's CA, built once. Through
+ * ARM_CA_FILE the SDK would hand the CA list to every connection, and Node would build a new CA store per
+ * connection and hash the whole list into the agent key per request: a cost only the emulator setup has
+ * (in Azure no CA is configured), which would be charged to the app's CPU and memory here.
+ */
+export function sharedTlsAgentPolicy(caFile: string): PipelinePolicy {
+  const agent = new Agent({ keepAlive: true, secureContext: createSecureContext({ ca: [...rootCertificates, readFileSync(caFile, 'utf8')] }) });
+  return {
+    name: 'benchSharedTlsAgent',
+    sendRequest: (request, next) => {
+      request.agent = agent;
+      return next(request);
+    },
+  };
+}
+
+export interface BenchApp {
+  azurite: Azurite;
+  services: AppServices;
+  storage: StorageClients;
+  telemetry: CountingTelemetry;
+  stop(): Promise<void>;
+}
+
+export interface BenchAppOptions {
+  arm: { endpoint: string; caFile: string; token: string };
+  subscriptionIds: string[];
+  settings?: Record<string, string>;
+  tuning?: Partial<WorkerTuning>;
+  /** False: leave ARM_CA_FILE's per-connection TLS setup in place (to measure what it costs). Default true. */
+  productionTls?: boolean;
+}
+
+/** Starts Azurite and builds the app's services from settings, as the host would; handlers use them from then on. */
+export async function startBenchApp(options: BenchAppOptions): Promise<BenchApp> {
+  const azurite = await startAzurite();
+  try {
+    const settings: Record<string, string | undefined> = {
+      AzureWebJobsStorage: azurite.connectionString,
+      // The emulator's default token speaks for DEFAULT_IDENTITY: the app's own identity here.
+      AZURE_CLIENT_ID: DEFAULT_IDENTITY.appId,
+      SELF_PRINCIPAL_ID: DEFAULT_IDENTITY.objectId,
+      ARM_ENDPOINT: options.arm.endpoint,
+      ARM_CA_FILE: options.arm.caFile,
+      ARM_TOKEN: options.arm.token,
+      TARGET_SUBSCRIPTION_IDS: options.subscriptionIds.join(','),
+      ENTRA_AUTH_REQUIRED: 'false',
+      ...options.settings,
+    };
+    const config = loadConfig(settings);
+    const storage = createStorageClients(config.storage);
+    const telemetry = new CountingTelemetry();
+    const services = await createServices(config, {
+      env: settings,
+      storageClients: storage,
+      telemetry,
+      armPolicies: options.productionTls === false ? [] : [sharedTlsAgentPolicy(options.arm.caFile)],
+      ...(options.tuning ? { tuning: options.tuning } : {}),
+    });
+    await storage.evaluationQueue.createIfNotExists();
+    useServices(services);
+    return {
+      azurite,
+      services,
+      storage,
+      telemetry,
+      stop: async () => {
+        resetServices();
+        await azurite.stop();
+      },
+    };
+  } catch (error) {
+    await azurite.stop();
+    throw error;
+  }
+}
+
+export interface BenchStack {
+  emulator: EmulatorProcess;
+  app: BenchApp;
+  /** Counts the app's ARM requests on the wire. */
+  counter: ArmWireCounter;
+  /** The queue trigger over the evaluation queue, calling the real evaluateCluster (not started yet). */
+  queueHost(options: { instances: number; onHandled?: (message: HandledMessage) => void }): QueueHost;
+  stop(): Promise<void>;
+}
+
+/** The emulator (own process), Azurite and the app wired to both: what every benchmark but coldstart runs on. */
+export async function startBenchStack(options: {
+  emulator: EmulatorOptions;
+  settings?: Record<string, string>;
+  tuning?: Partial<WorkerTuning>;
+  productionTls?: boolean;
+}): Promise<BenchStack> {
+  const emulator = await startEmulatorProcess(options.emulator);
+  let app: BenchApp | undefined;
+  try {
+    app = await startBenchApp({
+      arm: emulator,
+      subscriptionIds: emulator.subscriptionIds,
+      ...(options.settings ? { settings: options.settings } : {}),
+      ...(options.tuning ? { tuning: options.tuning } : {}),
+      ...(options.productionTls === false ? { productionTls: false } : {}),
+    });
+    const poisonQueue = new QueueClient(app.azurite.connectionString, `${QUEUE_NAMES.evaluations}-poison`);
+    await poisonQueue.createIfNotExists();
+    const counter = new ArmWireCounter(emulator.endpoint);
+    const hosts: QueueHost[] = [];
+    const started = app;
+    return {
+      emulator,
+      app: started,
+      counter,
+      queueHost: ({ instances, onHandled }) => {
+        const host = new QueueHost({
+          ...HOST_JSON_QUEUES,
+          instances,
+          queue: started.storage.evaluationQueue,
+          poisonQueue,
+          functionName: FUNCTION_NAMES.evaluateCluster,
+          handler: evaluateCluster,
+          ...(onHandled ? { onHandled } : {}),
+        });
+        hosts.push(host);
+        return host;
+      },
+      stop: async () => {
+        counter.stop();
+        await Promise.all(hosts.map((host) => host.stop().catch(() => undefined)));
+        await started.stop();
+        await emulator.stop();
+      },
+    };
+  } catch (error) {
+    await app?.stop();
+    await emulator.stop();
+    throw error;
+  }
+}
+
+/** An InvocationContext for calling a handler directly, as the host would; logs are dropped. */
+export function invocationContext(functionName: string): InvocationContext {
+  return new azureFunctions.InvocationContext({ invocationId: randomUUID(), functionName, logHandler: () => undefined });
+}
