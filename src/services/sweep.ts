@@ -1,8 +1,14 @@
 // The fleet sweep, shared by the timer, POST /api/sweeps and the demo: stream the subscriptions in scope and
 // their clusters page by page, and enqueue one evaluation per cluster in batches. The fleet is never held in
-// memory: at most one batch is. A subscription that fails is recorded and the sweep goes on with the next.
+// memory: at most one batch is, plus the current page of each subscription being listed. A subscription that
+// fails is recorded and the sweep goes on with the others.
+//
+// ARM throttles each subscription on its own, so the queue gets the subscriptions' clusters interleaved, one
+// from each in turn: the workers then draw on every subscription's budget at once. Subscription after
+// subscription would spend one budget at a time and make a sweep take about as many times longer as there are
+// subscriptions (see docs/performance.md).
 import { randomUUID } from 'node:crypto';
-import { ArmError, classifyArmError, listClusters, listSubscriptions } from '../azure/arm/index.js';
+import { ArmError, classifyArmError, listClusters, listSubscriptions, type ListedCluster } from '../azure/arm/index.js';
 import { CLUSTER_STATUSES, type EvaluationWorkItem, type SweepError, type SweepRecord, type SweepTrigger } from '../ports.js';
 import { outOfScopeReason, type AppServices, type Log } from './container.js';
 
@@ -69,29 +75,28 @@ export async function runSweep(services: AppServices, input: RunSweepInput): Pro
   };
 
   try {
-    for await (const subscriptionId of subscriptionsInScope(services, errors)) {
-      subscriptions.push(subscriptionId);
-      const batch: EvaluationWorkItem[] = [];
-      try {
-        for await (const cluster of listClusters(services.arm(), { subscriptionId })) {
-          if (outOfScopeReason(services, cluster.id)) {
-            clustersOutOfScope += 1;
-            continue;
-          }
-          batch.push({ clusterId: cluster.id, cause: { kind: 'sweep', id: sweepId }, enqueuedAt: services.clock().toISOString() });
-          if (batch.length >= batchSize) await flush(batch);
-        }
-        await flush(batch);
-      } catch (error) {
-        await flush(batch).catch(() => undefined);
-        errors.push({ scope: `/subscriptions/${subscriptionId}`, message: messageOf(error, `/subscriptions/${subscriptionId}`) });
-        log.error(`sweep ${sweepId}: subscription ${subscriptionId}: ${messageOf(error, subscriptionId)}`);
-      }
-    }
+    for await (const subscriptionId of subscriptionsInScope(services, errors)) subscriptions.push(subscriptionId);
   } catch (error) {
-    // Listing the subscriptions failed: nothing more can be found in this sweep.
+    // Listing the subscriptions failed: the sweep goes on with the ones found so far.
     errors.push({ scope: '/subscriptions', message: messageOf(error, '/subscriptions') });
     log.error(`sweep ${sweepId}: listing subscriptions failed: ${messageOf(error, '/subscriptions')}`);
+  }
+
+  const batch: EvaluationWorkItem[] = [];
+  try {
+    for await (const cluster of interleavedClusters(services, subscriptions, (subscriptionId, error) => {
+      errors.push({ scope: `/subscriptions/${subscriptionId}`, message: messageOf(error, `/subscriptions/${subscriptionId}`) });
+      log.error(`sweep ${sweepId}: subscription ${subscriptionId}: ${messageOf(error, subscriptionId)}`);
+    })) {
+      if (outOfScopeReason(services, cluster.id)) {
+        clustersOutOfScope += 1;
+        continue;
+      }
+      batch.push({ clusterId: cluster.id, cause: { kind: 'sweep', id: sweepId }, enqueuedAt: services.clock().toISOString() });
+      if (batch.length >= batchSize) await flush(batch);
+    }
+  } finally {
+    await flush(batch);
   }
 
   const record = await store.finishSweep(sweepId, { clustersEnqueued, subscriptions, errors, now: services.clock() });
@@ -108,6 +113,45 @@ export async function runSweep(services: AppServices, input: RunSweepInput): Pro
   await reportFleetCounts(services, log);
   log.info(`sweep ${sweepId}: ${clustersEnqueued} clusters enqueued from ${subscriptions.length} subscriptions, ${errors.length} errors`);
   return { ...record, clustersEnqueued, subscriptions, errors, clustersOutOfScope };
+}
+
+/** Subscriptions listed side by side; more than this wait for a free place. */
+const MAX_SUBSCRIPTIONS_LISTED_AT_ONCE = 64;
+
+/**
+ * The clusters of all the subscriptions, one from each in turn. A subscription whose listing fails is reported
+ * through onError and left out from then on; the others go on.
+ */
+async function* interleavedClusters(
+  services: AppServices,
+  subscriptionIds: readonly string[],
+  onError: (subscriptionId: string, error: unknown) => void,
+): AsyncIterable<ListedCluster> {
+  const waiting = [...subscriptionIds];
+  let listing: { subscriptionId: string; clusters: AsyncIterator<ListedCluster> }[] = [];
+  while (listing.length > 0 || waiting.length > 0) {
+    while (listing.length < MAX_SUBSCRIPTIONS_LISTED_AT_ONCE && waiting.length > 0) {
+      const subscriptionId = waiting.shift() as string;
+      listing.push({ subscriptionId, clusters: listClusters(services.arm(), { subscriptionId })[Symbol.asyncIterator]() });
+    }
+    // One step of every listing at once, so their page requests overlap.
+    const round = await Promise.all(
+      listing.map(async (entry) => {
+        try {
+          return { entry, next: await entry.clusters.next() };
+        } catch (error) {
+          onError(entry.subscriptionId, error);
+          return { entry, next: undefined };
+        }
+      }),
+    );
+    listing = [];
+    for (const { entry, next } of round) {
+      if (!next || next.done) continue;
+      listing.push(entry);
+      yield next.value;
+    }
+  }
 }
 
 /**
