@@ -73,7 +73,7 @@ export interface ArmPacerOptions {
 
 interface BucketState {
   remaining?: number;
-  /** The largest remaining count seen: our estimate of the bucket size (an endpoint may run smaller buckets). */
+  /** The largest remaining count seen, plus the request that left it: our estimate of the bucket size (an endpoint may run smaller buckets). */
   largestSeen: number;
   nextSlotAt: number;
   blockedUntil: number;
@@ -176,7 +176,8 @@ export class ArmRequestPacer {
     const remaining = Number(header);
     if (!Number.isFinite(remaining) || remaining < 0) return;
     bucket.remaining = remaining;
-    bucket.largestSeen = Math.max(bucket.largestSeen, remaining);
+    // The header counts what is left after this request took its token: the bucket holds at least one more.
+    bucket.largestSeen = Math.max(bucket.largestSeen, remaining + 1);
   }
 
   #kindOf(request: PipelineRequest): ArmRequestKind {
