@@ -3,7 +3,7 @@
 
 import { TableClient, type TableServiceClientOptions } from '@azure/data-tables';
 import { QueueClient, QueueServiceClient, type StoragePipelineOptions } from '@azure/storage-queue';
-import { BlobServiceClient } from '@azure/storage-blob';
+import type { BlobServiceClient } from '@azure/storage-blob';
 import { DefaultAzureCredential } from '@azure/identity';
 import type { TokenCredential } from '@azure/core-auth';
 import type { AppConfig } from '../../config.js';
@@ -67,8 +67,12 @@ export function createStorageClients(storage: AppConfig['storage'], options: Cre
   };
 }
 
-/** For the dead-letter container; same settings as the tables and queues. */
-export function createBlobServiceClient(storage: AppConfig['storage'], options: CreateStorageClientsOptions = {}): BlobServiceClient {
+/**
+ * For the dead-letter container; same settings as the tables and queues. The blob SDK is imported here, on first
+ * use: no function needs it, and a static import would add it to every cold start.
+ */
+export async function createBlobServiceClient(storage: AppConfig['storage'], options: CreateStorageClientsOptions = {}): Promise<BlobServiceClient> {
+  const { BlobServiceClient } = await import('@azure/storage-blob');
   if ('connectionString' in storage) return BlobServiceClient.fromConnectionString(storage.connectionString, { retryOptions: QUEUE_RETRY });
   return new BlobServiceClient(`https://${storage.accountName}.blob.core.windows.net`, credentialFor(storage, options.credential), { retryOptions: QUEUE_RETRY });
 }
