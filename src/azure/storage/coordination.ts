@@ -5,7 +5,7 @@
 
 import type { TableClient } from '@azure/data-tables';
 import type { EvaluationCoalescer, EventDeduplicator, Lease, LeaseManager } from '../../ports.js';
-import { isConflict } from './errors.js';
+import { isConflict, isMissingEntity } from './errors.js';
 import { clusterKey, lookupKey } from './keys.js';
 import { assertDate } from './mapping.js';
 import { RowReader, createRow, deleteRow, readRow, updateRow } from './table-ops.js';
@@ -41,7 +41,15 @@ async function claimRow(table: TableClient, entity: { partitionKey: string; rowK
   const existing = await readRow(table, entity.partitionKey, entity.rowKey);
   if (existing && !canTakeOver(new RowReader(existing, table.tableName))) return undefined;
   try {
-    return existing ? await updateRow(table, entity, existing.etag) : await createRow(table, entity);
+    if (!existing) return await createRow(table, entity);
+    try {
+      return await updateRow(table, entity, existing.etag);
+    } catch (error) {
+      // Deleted between our read and our update (a worker cleared it): the row is free, so create it; a racer that
+      // creates it first makes ours a conflict.
+      if (!isMissingEntity(error)) throw error;
+      return await createRow(table, entity);
+    }
   } catch (error) {
     if (isConflict(error)) return undefined;
     throw error;

@@ -53,6 +53,19 @@ describe('coordination, attempts, remediations and sweeps on Table Storage (Azur
     });
   });
 
+  describe('coalescing while the worker clears', () => {
+    it('never fails a claim whose expired marker is deleted between its read and its update', async () => {
+      const id = clusterId('aks-coalesce-race');
+      for (let round = 0; round < 15; round += 1) {
+        // An expired marker, then a claim racing the worker's clear: the claim reads the row, the clear deletes it.
+        assert.equal(await store.claimPendingEvaluation(id, 1, at(round)), true);
+        const [claimed] = await Promise.all([store.claimPendingEvaluation(id, 1, at(round + 0.5)), store.clearPendingEvaluation(id)]);
+        assert.equal(typeof claimed, 'boolean');
+        await store.clearPendingEvaluation(id);
+      }
+    });
+  });
+
   describe('leases', () => {
     it('grants a lease to one of many contenders, renews for its owner, and passes on after expiry', async () => {
       const id = clusterId('aks-lease');
