@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import azureFunctions, { type InvocationContext } from '@azure/functions';
 import type { DequeuedMessageItem, QueueClient } from '@azure/storage-queue';
 import { sleep } from './report.js';
+import { decodeQueueTriggerMessage } from '../../dev/queue-trigger.js';
 
 /** host.json `extensions.queues`, in the units used here. */
 export interface QueueHostSettings {
@@ -139,14 +140,7 @@ export class QueueHost {
   async #handle(message: DequeuedMessageItem, receivedAt: number): Promise<void> {
     const { queue, poisonQueue, handler, functionName, maxDequeueCount, visibilityTimeoutSeconds } = this.options;
     this.inFlight += 1;
-    // host.json messageEncoding base64: the trigger decodes and hands over parsed JSON.
-    const text = Buffer.from(message.messageText, 'base64').toString('utf8');
-    let item: unknown;
-    try {
-      item = JSON.parse(text);
-    } catch {
-      item = text;
-    }
+    const item = decodeQueueTriggerMessage(message.messageText);
     const handled: HandledMessage = { messageId: message.messageId, dequeueCount: message.dequeueCount, item, receivedAt, finishedAt: 0 };
     try {
       handled.outcome = await handler(item, this.#context(message));

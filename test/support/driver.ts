@@ -23,6 +23,7 @@ import { createServices, resetServices, useServices, type AppServices, type Work
 import type { IntakeResult } from '../../src/services/intake.js';
 import type { SweepResult } from '../../src/services/sweep.js';
 import type { WorkerOutcome } from '../../src/services/worker.js';
+import { decodeQueueTriggerMessage } from '../../dev/queue-trigger.js';
 
 export interface Identity {
   appId: string;
@@ -288,14 +289,7 @@ export class Driver {
   }
 
   private async handle(message: DequeuedMessageItem): Promise<void> {
-    // The queue trigger decodes base64 (host.json messageEncoding) and hands over parsed JSON.
-    const text = Buffer.from(message.messageText, 'base64').toString('utf8');
-    let item: unknown;
-    try {
-      item = JSON.parse(text);
-    } catch {
-      item = text;
-    }
+    const item = decodeQueueTriggerMessage(message.messageText);
     const record: ProcessedMessage = { messageId: message.messageId, dequeueCount: message.dequeueCount, item };
     this.processed.push(record);
     const context = this.context(FUNCTION_NAMES.evaluateCluster, {
