@@ -7,19 +7,9 @@ import { DEFAULT_BASELINE_PATH, loadBaselineFile } from '../../../src/core/basel
 import { activeExemption, exclusionTagOf, isInScope, parseBaseline, ruleIdsOf, validateBaseline } from '../../../src/core/baseline.js';
 import { EXTENSION_CATALOG, sameExtensionType } from '../../../src/core/catalog.js';
 import { InvalidInputError } from '../../../src/core/errors.js';
-import { CLUSTER_ID, FLUX } from './builders.js';
+import { CLUSTER_ID, FLUX, problemsOf } from './builders.js';
 
 const EXAMPLES_DIR = path.resolve(process.cwd(), 'baselines', 'examples');
-
-function problemsOf(work: () => unknown): readonly string[] {
-  try {
-    work();
-  } catch (error) {
-    if (error instanceof InvalidInputError) return error.problems;
-    throw error;
-  }
-  assert.fail('expected InvalidInputError');
-}
 
 describe('shipped baselines', () => {
   it('default.json holds the three identity rules and Flux, with the documented modes', async () => {

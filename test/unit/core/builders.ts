@@ -1,3 +1,5 @@
+import assert from 'node:assert/strict';
+import { InvalidInputError } from '../../../src/core/errors.js';
 // Crafted inputs for engine tests: REST-shaped clusters and extensions with exactly the drift a test needs.
 import { validateBaseline, type Baseline } from '../../../src/core/baseline.js';
 import { toClusterSnapshot } from '../../../src/core/snapshot.js';
@@ -105,3 +107,14 @@ export const ALL_IDENTITY_RULES = {
 };
 
 export const FLUX = { name: 'flux', extensionType: 'microsoft.flux', releaseTrain: 'Stable', autoUpgradeMinorVersion: true, mode: 'auto' };
+
+/** The problems an InvalidInputError lists; fails the test when nothing is thrown. */
+export function problemsOf(work: () => unknown): readonly string[] {
+  try {
+    work();
+  } catch (error) {
+    if (error instanceof InvalidInputError) return error.problems;
+    throw error;
+  }
+  assert.fail('expected InvalidInputError');
+}

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { toRestClusterBody } from '../../../src/core/cluster-body.js';
-import { InvalidInputError } from '../../../src/core/errors.js';
 import { parseCluster, parseExtensions, toClusterSnapshot, withExtensions } from '../../../src/core/snapshot.js';
 import { exampleResponseBody, FIXTURES, readFixture } from '../../support/fixtures.js';
-import { CLUSTER_ID, clusterBody, extensionResource } from './builders.js';
+import { CLUSTER_ID, clusterBody, extensionResource, problemsOf } from './builders.js';
 
 type Json = Record<string, unknown>;
 
@@ -17,16 +16,6 @@ const recorded = (prefix: string): Recording['interactions'][number] => {
   if (!found) throw new Error(`no interaction "${prefix}" in the recording`);
   return found;
 };
-
-function problemsOf(work: () => unknown): readonly string[] {
-  try {
-    work();
-  } catch (error) {
-    if (error instanceof InvalidInputError) return error.problems;
-    throw error;
-  }
-  assert.fail('expected InvalidInputError');
-}
 
 describe('parseCluster on real ARM bodies', () => {
   it('reads the ManagedClustersGet example (a service principal cluster)', () => {
