@@ -139,19 +139,11 @@ function isRealDate(text: string): boolean {
   return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === datePart && !Number.isNaN(Date.parse(text));
 }
 
-interface RawExtension {
-  name: string;
-  extensionType: string;
-  mode: Mode;
-  releaseTrain?: string;
-  version?: string;
-  autoUpgradeMinorVersion?: boolean;
+/** A required extension as written: settings may be numbers or booleans, and the optional maps may be left out. */
+type RawExtension = Omit<RequiredExtension, 'configurationSettings' | 'protectedSettings'> & {
   configurationSettings?: Record<string, string | number | boolean>;
   protectedSettings?: Record<string, ProtectedSettingRef>;
-  scope?: ExtensionScope;
-  minKubernetesVersion?: string;
-  regions?: string[];
-}
+};
 
 interface RawBaseline {
   version: 1;

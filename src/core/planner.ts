@@ -40,6 +40,18 @@ export function orderSteps(steps: readonly PlanStep[]): PlanStep[] {
   return ordered;
 }
 
+/** What every step carries, whatever ARM change it makes. */
+function stepHead(finding: Finding, dependsOn: string[]): Omit<PlanStep, 'change'> {
+  return {
+    id: stepId(finding.ruleId, finding.remediation.action),
+    ruleId: finding.ruleId,
+    action: finding.remediation.action,
+    mode: finding.mode,
+    dependsOn,
+    description: finding.remediation.description,
+  };
+}
+
 /** Builds the plan for one cluster from its fixable findings (NonCompliant, not exempt). */
 export function planRemediation(snapshot: ClusterSnapshot, findings: readonly Finding[]): PlanStep[] {
   const clusterId = clusterIdOf(snapshot.id);
@@ -55,12 +67,7 @@ export function planRemediation(snapshot: ClusterSnapshot, findings: readonly Fi
     const patch = finding.remediation.clusterPatch ?? {};
     cumulative = deepMerge(cumulative, patch);
     const step: PlanStep = {
-      id: stepId(finding.ruleId, finding.remediation.action),
-      ruleId: finding.ruleId,
-      action: finding.remediation.action,
-      mode: finding.mode,
-      dependsOn: previous ? [previous.id] : [],
-      description: finding.remediation.description,
+      ...stepHead(finding, previous ? [previous.id] : []),
       change: {
         method: 'PUT',
         path: clusterId,
@@ -78,15 +85,7 @@ export function planRemediation(snapshot: ClusterSnapshot, findings: readonly Fi
   for (const finding of findings) {
     const change = finding.remediation.change;
     if (finding.remediation.clusterPatch !== undefined || !change) continue;
-    const step: PlanStep = {
-      id: stepId(finding.ruleId, finding.remediation.action),
-      ruleId: finding.ruleId,
-      action: finding.remediation.action,
-      mode: finding.mode,
-      dependsOn: managedIdentityStep ? [managedIdentityStep.id] : [],
-      description: finding.remediation.description,
-      change,
-    };
+    const step: PlanStep = { ...stepHead(finding, managedIdentityStep ? [managedIdentityStep.id] : []), change };
     if (finding.remediation.protectedSettingRefs) step.protectedSettingRefs = finding.remediation.protectedSettingRefs;
     steps.push(step);
   }
