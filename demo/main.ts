@@ -7,6 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { checkReportInBrowser, chromiumExecutablePath } from './browserCheck.js';
 import { DEFAULT_BASELINE_PATH } from '../src/core/baseline-file.js';
+import { failureReport, wantsStackTraces } from '../src/cli/failure.js';
 import { prepareBaseline, type DemoBaseline } from './baseline.js';
 import type { Driver } from './harness.js';
 import { DemoHelpShown, DemoUsageError, parseDemoArgs, type DemoOptions } from './options.js';
@@ -140,7 +141,7 @@ async function main(argv: readonly string[]): Promise<number> {
   } catch (error) {
     if (interrupted) return new Promise<number>(() => undefined);
     progress.stop();
-    process.stderr.write(`demo: failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(failureReport('demo', 'the demo', error, { stack: wantsStackTraces(argv) }));
     return EXIT.errors;
   } finally {
     if (!interrupted) {
@@ -154,7 +155,7 @@ async function main(argv: readonly string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`demo: failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(failureReport('demo', 'the demo', error, { stack: wantsStackTraces(process.argv) }));
     process.exit(EXIT.errors);
   },
 );

@@ -14,6 +14,8 @@ export interface DemoOptions {
   outDir: string;
   /** Live progress on stderr (only ever drawn as bars when stderr is a terminal). */
   progress: boolean;
+  /** Stack traces with failures (also DEBUG=aks-baseline-guard). */
+  verbose: boolean;
 }
 
 export const DEFAULT_OPTIONS = { clusters: 200, subscriptions: 4, seed: 42, faultRate: 0, out: path.join('out', 'demo') } as const;
@@ -42,6 +44,7 @@ interface RawFlags {
   baseline?: string;
   out: string;
   progress: boolean;
+  verbose: boolean;
 }
 
 function wholeNumber(flag: string, raw: string, min: number, max: number): number {
@@ -75,6 +78,7 @@ export function demoCommand(): Command {
     .option('--baseline <file>', 'baseline document, JSON or YAML (default: baselines/default.json plus the demo fleet\'s exclusion tag and Flux regions)')
     .option('--out <dir>', 'directory for report.html, report.png and baseline.json', DEFAULT_OPTIONS.out)
     .option('--no-progress', 'plain log lines instead of live progress bars (always the case when stderr is not a terminal)')
+    .option('--verbose', 'print the stack trace when the demo fails (so does DEBUG=aks-baseline-guard)', false)
     .allowExcessArguments(false)
     .helpOption('-h, --help', 'show this help');
 }
@@ -102,6 +106,7 @@ export function parseDemoArgs(argv: readonly string[], cwd = process.cwd()): Dem
     faultRate: fraction('--fault-rate', flags.faultRate, LIMITS.faultRate.min, LIMITS.faultRate.max),
     outDir: path.resolve(cwd, flags.out),
     progress: flags.progress,
+    verbose: flags.verbose,
   };
   if (flags.out.trim() === '') throw new DemoUsageError('--out must name a directory');
   if (options.subscriptions > options.clusters) throw new DemoUsageError(`--subscriptions (${options.subscriptions}) cannot exceed --clusters (${options.clusters}): every subscription gets at least one cluster`);

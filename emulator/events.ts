@@ -1,5 +1,5 @@
 // Event Grid events for accepted writes and deletes, laid out like the Azure Resources system-topic
-// samples (../shared/fixtures/eventgrid): delivered to in-process listeners and, optionally, POSTed to a URL.
+// samples (emulator/fixtures/eventgrid): delivered to in-process listeners and, optionally, POSTed to a URL.
 import { randomUUID } from 'node:crypto';
 import type { CallerIdentity } from './tokens.js';
 

@@ -1,6 +1,6 @@
 // A deterministic fleet: N clusters over M subscriptions, each given a seeded mix of the drifts the
 // baseline looks for. The same options and seed give the same fleet, byte for byte.
-import { clusterTemplate } from './fixtures.js';
+import { clusterTemplate } from './cluster-template.js';
 import { CLUSTER_TYPE, EXTENSION_TYPE, clusterId, extensionId } from './ids.js';
 import { type Random, pick, randomHex, randomInt, seededGuid, seededRandom } from './random.js';
 import type { ArmObject } from './store.js';

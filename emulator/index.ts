@@ -205,7 +205,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     });
   } catch (error) {
     removeCertificateFile(certificate);
-    throw new Error(`the ARM emulator could not listen on 127.0.0.1:${options.port ?? 0}: ${(error as Error).message}`);
+    throw new Error(`the ARM emulator could not listen on 127.0.0.1:${options.port ?? 0}: ${(error as Error).message}`, { cause: error });
   }
   const { port } = server.address() as AddressInfo;
   environment.endpoint = `https://127.0.0.1:${port}`;

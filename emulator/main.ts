@@ -2,6 +2,7 @@
 // `npm run emulator -- --clusters N --subscriptions M --seed S ...`: starts the ARM emulator and prints
 // ARM_ENDPOINT / ARM_CA_FILE / ARM_TOKEN first, so a shell can `source` them.
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { failureReport, wantsStackTraces } from '../src/cli/failure.js';
 import { startEmulator } from './index.js';
 
 function integer(min: number): (value: string) => number {
@@ -34,6 +35,7 @@ interface CliOptions {
   pageSize: number;
   latencyMs: number;
   eventsUrl?: string;
+  verbose: boolean;
 }
 
 const program = new Command()
@@ -50,6 +52,7 @@ const program = new Command()
   .option('--page-size <n>', 'items per list page', integer(1), 100)
   .option('--latency-ms <ms>', 'added to every response', integer(0), 0)
   .option('--events-url <url>', 'also POST Event Grid events to this URL')
+  .option('--verbose', 'print the stack trace when start-up fails (so does DEBUG=aks-baseline-guard)', false)
   .allowExcessArguments(false)
   .exitOverride()
   .configureOutput({ writeErr: () => undefined });
@@ -79,7 +82,7 @@ async function main(): Promise<void> {
       ...(options.eventsUrl ? { eventsUrl: options.eventsUrl } : {}),
     });
   } catch (error) {
-    process.stderr.write(`arm-emulator: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(failureReport('arm-emulator', 'start-up', error, { stack: options.verbose || wantsStackTraces(process.argv) }));
     process.exit(2);
   }
   process.stdout.write(`ARM_ENDPOINT=${emulator.endpoint}\nARM_CA_FILE=${emulator.caFile}\nARM_TOKEN=${emulator.token}\n`);

@@ -1,7 +1,8 @@
 // Exit codes and the one place CLI errors become output. Bad input is one line per problem on stderr,
 // `aks-baseline-guard: <file>: <problem>`, exit code 2, never a stack trace.
 import { CommanderError, type Command } from 'commander';
-import { InvalidInputError, toError } from '../core/errors.js';
+import { InvalidInputError } from '../core/errors.js';
+import { failureReport, wantsStackTraces } from './failure.js';
 
 export const EXIT_CODES = {
   /** Every result is Compliant, NotApplicable or Exempt (or a command succeeded). */
@@ -66,7 +67,8 @@ export async function runCli(program: Command, argv: readonly string[]): Promise
       for (const problem of thrown.problems) process.stderr.write(line(undefined, problem));
       return EXIT_CODES.badInput;
     }
-    process.stderr.write(line(undefined, `unexpected error: ${toError(thrown).message}`));
+    const command = argv.slice(2).find((arg) => !arg.startsWith('-')) ?? 'the command';
+    process.stderr.write(failureReport(PROGRAM_NAME, command, thrown, { stack: wantsStackTraces(argv) }));
     return EXIT_CODES.badInput;
   }
 }

@@ -17,6 +17,7 @@ export function createProgram(): Command {
   const program = new Command(PROGRAM_NAME)
     .description('Checks AKS clusters against a declared baseline (identity settings, required cluster extensions) and plans the fixes.')
     .version(packageVersion())
+    .option('--verbose', 'print the stack trace of an unexpected failure (so does DEBUG=aks-baseline-guard)')
     .showSuggestionAfterError(true);
   return configureErrors(program);
 }

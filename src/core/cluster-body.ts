@@ -1,6 +1,6 @@
 // The managed cluster in ARM REST shape, and the PUT body built from it. ARM replaces the whole cluster on PUT, so a
 // remediation sends the cluster as read, minus what ARM owns, with only the planned change merged in — what
-// `az aks update` does (see the recorded --enable-managed-identity exchange in the shared fixtures).
+// `az aks update` does (see the recorded --enable-managed-identity exchange in emulator/fixtures).
 
 export type JsonObject = Record<string, unknown>;
 

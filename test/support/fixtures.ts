@@ -1,23 +1,16 @@
-// Access to the shared real-Azure payloads (../shared/fixtures, see SOURCES.md there). Tests run from the repo root
-// against compiled code in dist/, so the directory is found from the working directory, or FIXTURES_DIR.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
+// The real Azure payloads the tests use: the same copies the emulator ships with (emulator/fixtures, provenance in
+// SOURCES.md there). Imported as modules, so no test depends on the working directory.
+import { fixture, type FixturePath } from '../../emulator/fixtures/index.js';
 
-export function fixturesDir(): string {
-  return process.env.FIXTURES_DIR ? path.resolve(process.env.FIXTURES_DIR) : path.resolve(process.cwd(), '..', 'shared', 'fixtures');
-}
+export type { FixturePath };
 
-export function fixturePath(relative: string): string {
-  return path.join(fixturesDir(), relative);
-}
-
-/** A fixture file, parsed. */
-export function readFixture(relative: string): unknown {
-  return JSON.parse(readFileSync(fixturePath(relative), 'utf8')) as unknown;
+/** A fixture, parsed (a fresh copy each time). */
+export function readFixture(relative: FixturePath): unknown {
+  return fixture(relative);
 }
 
 /** The response body of a REST spec example (`responses[status].body`). */
-export function exampleResponseBody(relative: string, status = '200'): Record<string, unknown> {
+export function exampleResponseBody(relative: FixturePath, status = '200'): Record<string, unknown> {
   const example = readFixture(relative) as { responses?: Record<string, { body?: unknown }> };
   const body = example.responses?.[status]?.body;
   if (typeof body !== 'object' || body === null) throw new Error(`${relative} has no responses["${status}"].body`);
@@ -34,4 +27,4 @@ export const FIXTURES = {
   extensionList: 'arm/kubernetesconfiguration/ListExtensions.2023-05-01.json',
   extensionCreate: 'arm/kubernetesconfiguration/CreateExtension.2023-05-01.json',
   extensionPatch: 'arm/kubernetesconfiguration/PatchExtension.2023-05-01.json',
-} as const;
+} as const satisfies Record<string, FixturePath>;

@@ -14,7 +14,8 @@ import { clusterIdOf, InvalidInputError, type Baseline, type PlanStep } from '..
 import type { Cause, ComplianceStore, RemediationRef } from '../../ports.js';
 import type { StepReport } from '../../services/remediation.js';
 import { scanFleet, SETTLED_STATUSES, type ScanRecorder, type ScanReport, type ScanSummary } from '../../services/scan.js';
-import { CliInputError, EXIT_CODES } from '../exit.js';
+import { CliInputError, EXIT_CODES, PROGRAM_NAME } from '../exit.js';
+import { failureReport } from '../failure.js';
 import { sourceName } from '../input.js';
 
 /** Ctrl-C: the conventional 128 + SIGINT. */
@@ -365,8 +366,35 @@ async function run(flags: ScanFlags, env: Env = process.env): Promise<void> {
     process.off('SIGTERM', onInterrupt);
   }
 
+  const failure = scanFailure(report);
+  if (failure) {
+    // Nothing could be read at all: one line that says why beats a page of empty tables.
+    if (flags.format === 'json') process.stdout.write(`${JSON.stringify(reportJson(report), null, 2)}\n`);
+    process.stderr.write(failureReport(PROGRAM_NAME, 'scan', new Error(failure.message), { stack: false, remedy: failure.remedy }));
+    process.exitCode = EXIT_CODES.notCompliant;
+    return;
+  }
   process.stdout.write(flags.format === 'json' ? `${JSON.stringify(reportJson(report), null, 2)}\n` : renderSummary(report));
   process.exitCode = exitCodeFor(report);
+}
+
+/** When no cluster could be listed and something failed, the scan as a whole failed: why, and what to do. */
+export function scanFailure(report: ScanReport): { message: string; remedy: string } | undefined {
+  const first = report.summary.errors[0];
+  if (report.clusters.length > 0 || !first || report.summary.interrupted) return undefined;
+  const others = report.summary.errors.length - 1;
+  const message = `${first.message}${others > 0 ? ` (and ${others} more error${others === 1 ? '' : 's'})` : ''}`;
+  return { message, remedy: remedyForArmCode(first.code, first.kind) };
+}
+
+function remedyForArmCode(code: string, kind: string): string {
+  if (/Authentication|CredentialUnavailable/i.test(code)) {
+    return `sign in with \`az login\` (or set ${DEV_ONLY_SETTINGS.armToken} for the emulator, or give this process a managed identity)`;
+  }
+  if (code === 'AuthorizationFailed') return 'grant the signed-in identity Reader (or the app\'s role) on the subscription, or leave it out with --subscription';
+  if (code === 'SubscriptionNotFound' || code === 'InvalidSubscriptionId') return 'check the --subscription ids (`az account list -o table` shows the ones you can see)';
+  if (kind === 'transient' || kind === 'throttled') return `ARM could not be reached or was busy: check ${APP_SETTINGS.armEndpoint} / --arm-endpoint and the network, then run the scan again`;
+  return 'see the error code in the ARM documentation, fix the cause, and run the scan again';
 }
 
 function safeUserName(): string {

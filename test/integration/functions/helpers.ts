@@ -1,8 +1,8 @@
 // Factories for the Functions tests: fleets without drift, and Event Grid / CloudEvents events built from the
-// real payload shapes in ../shared/fixtures, re-targeted at a cluster and an identity.
+// real payload shapes vendored in emulator/fixtures, re-targeted at a cluster and an identity.
 import { randomUUID } from 'node:crypto';
 import { OBJECT_ID_CLAIM } from '../../../src/azure/resourceEvents.js';
-import { readFixture } from '../../support/fixtures.js';
+import { readFixture, type FixturePath } from '../../support/fixtures.js';
 import type { Identity } from '../../support/driver.js';
 
 export const NO_DRIFT = {
@@ -28,12 +28,12 @@ export const EVENT_FIXTURES = {
   actionSuccess: 'eventgrid/ResourceActionSuccess.eventgrid-schema.docs.json',
   newKubernetesVersion: 'eventgrid/AKS.NewKubernetesVersionAvailable.eventgrid-schema.docs.json',
   subscriptionValidation: 'eventgrid/SubscriptionValidationEvent.eventgrid-schema.docs.json',
-} as const;
+} as const satisfies Record<string, FixturePath>;
 
 type Json = Record<string, unknown>;
 
 /** The first event of a fixture file (the docs wrap events in an array). */
-export function fixtureEvent(relative: string): Json {
+export function fixtureEvent(relative: FixturePath): Json {
   const parsed = readFixture(relative);
   const event = Array.isArray(parsed) ? (parsed[0] as unknown) : parsed;
   if (typeof event !== 'object' || event === null) throw new Error(`${relative} holds no event`);

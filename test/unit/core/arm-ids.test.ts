@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { clusterIdOf, extensionPath, normalizeLocation, parseResourceId, resourceIdKey, sameResourceId } from '../../../src/core/arm-ids.js';
 import { InvalidInputError } from '../../../src/core/errors.js';
-import { readFixture } from '../../support/fixtures.js';
+import { readFixture, type FixturePath } from '../../support/fixtures.js';
 
 const CANONICAL = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg1/providers/Microsoft.ContainerService/managedClusters/clustername1';
 
-function subjectOf(relative: string): string {
+function subjectOf(relative: FixturePath): string {
   const raw = readFixture(relative);
   const event = (Array.isArray(raw) ? raw[0] : raw) as { subject: string };
   return event.subject;

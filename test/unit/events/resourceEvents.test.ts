@@ -1,14 +1,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { decideResourceEvent, decideResourceEvents, OBJECT_ID_CLAIM } from '../../../src/azure/resourceEvents.js';
-import { readFixture } from '../../support/fixtures.js';
+import { readFixture, type FixturePath } from '../../support/fixtures.js';
 
 const CLUSTER_ID = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg1/providers/Microsoft.ContainerService/managedClusters/clustername1';
 const SELF = { appId: '22222222-2222-2222-2222-222222222222', objectId: '33333333-3333-3333-3333-333333333333' };
 const OTHER = { appId: 'aaaaaaaa-0000-0000-0000-000000000001' };
 
 function first(relative: string): Record<string, unknown> {
-  const parsed = readFixture(`eventgrid/${relative}`);
+  const parsed = readFixture(`eventgrid/${relative}` as FixturePath);
   const event: unknown = Array.isArray(parsed) ? parsed[0] : parsed;
   return structuredClone(event) as Record<string, unknown>;
 }
