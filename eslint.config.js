@@ -1,9 +1,12 @@
-// Type-aware lint: floating promises and unsafe `any` flow are the bugs that bite async Azure code.
+// Type-aware lint: floating promises and unsafe `any` flow are the bugs that bite async Azure code. Tests get the Jest
+// plugin's rules (no focused, skipped or disabled tests, no test without an assertion), not its globals: every test
+// imports describe/test/expect from @jest/globals.
 import eslint from '@eslint/js';
+import jest from 'eslint-plugin-jest';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.tools/**', 'out/**', 'eslint.config.js', 'scripts/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.tools/**', 'out/**', 'eslint.config.js', 'jest.config.js', 'scripts/**'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -11,15 +14,49 @@ export default tseslint.config(
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
     rules: {
-      '@typescript-eslint/no-floating-promises': [
-        'error',
-        // node:test's describe/it return promises the runner itself awaits.
-        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'before', 'after', 'beforeEach', 'afterEach', 'suite'] }] },
-      ],
+      '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/await-thenable': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/require-await': 'off',
+    },
+  },
+  {
+    files: ['test/**/*.ts'],
+    plugins: { jest },
+    settings: { jest: { version: 30 } },
+    rules: {
+      ...jest.configs['flat/recommended'].rules,
+      'jest/no-focused-tests': 'error',
+      'jest/no-disabled-tests': 'error',
+      'jest/no-commented-out-tests': 'error',
+      // Helpers whose names start with `expect` assert too; a test that calls only such a helper has an assertion.
+      'jest/expect-expect': ['error', { assertFunctionNames: ['expect', 'expect*', 'fc.assert'] }],
+      'jest/valid-expect': ['error', { alwaysAwait: true }],
+      'jest/no-identical-title': 'error',
+      'jest/no-conditional-expect': 'error',
+      'jest/no-standalone-expect': 'error',
+      'jest/prefer-importing-jest-globals': 'error',
+      'jest/no-test-prefixes': 'error',
+      // The Jest-aware replacement for @typescript-eslint/unbound-method (allows expect(obj.method)).
+      '@typescript-eslint/unbound-method': 'off',
+      'jest/unbound-method': 'error',
+    },
+  },
+  {
+    // Test files use Jest's API only: one runner, one assertion library.
+    files: ['test/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'node:test', message: 'Tests run on Jest: import describe/test/beforeAll/... from @jest/globals.' },
+            { name: 'node:assert', message: 'Use expect from @jest/globals.' },
+            { name: 'node:assert/strict', message: 'Use expect from @jest/globals.' },
+          ],
+        },
+      ],
     },
   },
 );

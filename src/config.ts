@@ -40,6 +40,12 @@ export const DEV_ONLY_SETTINGS = {
   armToken: 'ARM_TOKEN',
 } as const;
 
+/** Read only by the command-line tools (the CLI, `npm run demo`, `npm run emulator`), never by the Functions app. */
+export const COMMAND_LINE_SETTINGS = {
+  /** Names `aks-baseline-guard` (or `*`) to print stack traces with failures, as the `debug` convention does. */
+  debug: 'DEBUG',
+} as const;
+
 /** Read by the Functions host, not by our code, and only needed locally (Flex Consumption sets the runtime itself). */
 export const LOCAL_HOST_SETTINGS = ['FUNCTIONS_WORKER_RUNTIME'] as const;
 

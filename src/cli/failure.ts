@@ -1,6 +1,7 @@
 // How the command-line programs (the CLI, `npm run demo`, `npm run emulator`) report a failure: one line that says
 // what failed and what the user can do. The stack trace is for developers: only with --verbose, or with DEBUG
 // naming aks-baseline-guard (the convention of the `debug` package: a comma-separated list, `*` for all).
+import { COMMAND_LINE_SETTINGS } from '../config.js';
 import { toError } from '../core/errors.js';
 
 export const DEBUG_NAMESPACE = 'aks-baseline-guard';
@@ -8,7 +9,7 @@ export const DEBUG_NAMESPACE = 'aks-baseline-guard';
 /** Whether the user asked for stack traces. */
 export function wantsStackTraces(argv: readonly string[], env: Record<string, string | undefined> = process.env): boolean {
   if (argv.includes('--verbose')) return true;
-  const names = (env['DEBUG'] ?? '').split(/[\s,]+/).filter((name) => name.length > 0);
+  const names = (env[COMMAND_LINE_SETTINGS.debug] ?? '').split(/[\s,]+/).filter((name) => name.length > 0);
   return names.some((name) => name === '*' || name === DEBUG_NAMESPACE || name === `${DEBUG_NAMESPACE}:*`);
 }
 

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { startEmulator, type RunningEmulator } from '../../../emulator/index.js';
 import { applyPlanStep, readClusterSnapshot, resumeOperation, type ArmClients } from '../../../src/azure/arm/index.js';
 import { clusterPutBody, evaluateCluster, type Baseline, type ClusterSnapshot, type PlanStep } from '../../../src/core/index.js';
-import { autoBaseline, captureRequests, clientsFor, getPath, seedCluster, setPath } from './support.js';
+import { autoBaseline, captureRequests, clientsFor, getPath, seedCluster, setPath } from '../../support/arm.js';
 
 const NOW = new Date('2026-01-15T12:00:00Z');
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startEmulator, type RunningEmulator } from '../../../emulator/index.js';
 import { classifyArmError, listClusters, listSubscriptions, readClusterSnapshot } from '../../../src/azure/arm/index.js';
-import { clientsFor, clusterIdFor, seedCluster, SUBSCRIPTION } from './support.js';
+import { clientsFor, clusterIdFor, seedCluster, SUBSCRIPTION } from '../../support/arm.js';
 
 describe('ARM reader (SDK clients against the emulator)', () => {
   let emulator: RunningEmulator;

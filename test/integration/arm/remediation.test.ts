@@ -5,7 +5,7 @@ import { startEmulator, type RunningEmulator } from '../../../emulator/index.js'
 import type { OperationHandle } from '../../../src/azure/arm/index.js';
 import type { PlanStep } from '../../../src/core/index.js';
 import { evaluateAndRemediate, type StepReport } from '../../../src/services/remediation.js';
-import { autoBaseline, clientsFor, seedCluster, setPath } from './support.js';
+import { autoBaseline, clientsFor, seedCluster, setPath } from '../../support/arm.js';
 
 const NOW = new Date('2026-01-15T12:00:00Z');
 

@@ -5,7 +5,7 @@ import { afterEach, describe, it } from 'node:test';
 import { startEmulator, type RunningEmulator } from '../../../emulator/index.js';
 import { applyPlanStep, readClusterSnapshot } from '../../../src/azure/arm/index.js';
 import { evaluateCluster } from '../../../src/core/index.js';
-import { autoBaseline, clientsFor, seedCluster, setPath } from './support.js';
+import { autoBaseline, clientsFor, seedCluster, setPath } from '../../support/arm.js';
 
 describe('ARM resilience (SDK pipeline against the emulator)', () => {
   let emulator: RunningEmulator | undefined;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ManagedCluster } from '@azure/arm-containerservice';
 import { type EmulatorEvent, type GeneratedCluster, type RunningEmulator, startEmulator } from '../../../emulator/index.js';
-import { POLL, armRequest, containerService, errorOf, resourceGroupOf } from './helpers.js';
+import { POLL, armRequest, containerService, errorOf, resourceGroupOf } from '../../support/emulator.js';
 
 describe('managed clusters over the real SDK', () => {
   let emulator: RunningEmulator;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startEmulator, type RunningEmulator } from '../../../emulator/index.js';
 import { readFixture } from '../../support/fixtures.js';
-import { armRequest } from './helpers.js';
+import { armRequest } from '../../support/emulator.js';
 
 interface RecordedError {
   status: number;

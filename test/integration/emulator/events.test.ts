@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { EventGridDeserializer, type EventGridEvent } from '@azure/eventgrid';
 import { type EmulatorEvent, type GeneratedCluster, type RunningEmulator, startEmulator } from '../../../emulator/index.js';
-import { CLUSTER_RP, CLUSTER_TYPE, POLL, armRequest, containerService, extensionsClient } from './helpers.js';
+import { CLUSTER_RP, CLUSTER_TYPE, POLL, armRequest, containerService, extensionsClient } from '../../support/emulator.js';
 
 const OBJECT_ID_CLAIM = 'http://schemas.microsoft.com/identity/claims/objectidentifier';
 const DRIFTER = { appId: 'd1d1d1d1-0000-4000-8000-00000000a11d', objectId: 'd1d1d1d1-0000-4000-8000-00000000b0b0' };

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Extension } from '@azure/arm-kubernetesconfiguration';
 import { type EmulatorEvent, type GeneratedCluster, type RunningEmulator, startEmulator } from '../../../emulator/index.js';
-import { CLUSTER_RP, CLUSTER_TYPE, POLL, armRequest, errorOf, extensionsClient } from './helpers.js';
+import { CLUSTER_RP, CLUSTER_TYPE, POLL, armRequest, errorOf, extensionsClient } from '../../support/emulator.js';
 
 describe('cluster extensions over the real SDK', () => {
   let emulator: RunningEmulator;

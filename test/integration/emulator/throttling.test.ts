@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ARM_THROTTLE_LIMITS, type RunningEmulator, startEmulator } from '../../../emulator/index.js';
-import { armRequest, containerService, recordResponses } from './helpers.js';
+import { armRequest, containerService, recordResponses } from '../../support/emulator.js';
 
 describe('throttling', () => {
   let emulator: RunningEmulator;

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { SubscriptionClient } from '@azure/arm-resources-subscriptions';
 import { DEFAULT_IDENTITY, type RunningEmulator, startEmulator } from '../../../emulator/index.js';
-import { armRequest, containerService } from './helpers.js';
+import { armRequest, containerService } from '../../support/emulator.js';
 
 const EXTRA_SUBSCRIPTION = '0a0b0c0d-1111-4222-8333-444455556666';
 

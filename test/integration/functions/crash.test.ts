@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { validateBaseline } from '../../../src/core/index.js';
 import { Driver, OTHER_IDENTITY } from '../../support/driver.js';
-import { clusterWriteEvent, NO_DRIFT } from './helpers.js';
+import { clusterWriteEvent, NO_DRIFT } from '../../support/events.js';
 
 const CLUSTER_RP = 'Microsoft.ContainerService';
 

@@ -11,7 +11,7 @@ import { QueueClient } from '@azure/storage-queue';
 import { startAzurite, type Azurite } from '../../../dev/azurite.js';
 import { QUEUE_NAMES } from '../../../src/names.js';
 import { APP_IDENTITY, OTHER_IDENTITY } from '../../support/driver.js';
-import { asCloudEvent, clusterWriteEvent, EVENT_FIXTURES, fixtureEvent } from './helpers.js';
+import { asCloudEvent, clusterWriteEvent, EVENT_FIXTURES, fixtureEvent } from '../../support/events.js';
 
 const CLI = path.resolve('dist/src/cli/main.js');
 const SUBSCRIPTION = '3f2a1b0c-9d8e-4f7a-8b6c-5d4e3f2a1b0c';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ClusterState } from '../../../src/ports.js';
 import { Driver, OTHER_IDENTITY } from '../../support/driver.js';
-import { asCloudEvent, clusterWriteEvent, EVENT_FIXTURES, fixtureEvent, NO_DRIFT } from './helpers.js';
+import { asCloudEvent, clusterWriteEvent, EVENT_FIXTURES, fixtureEvent, NO_DRIFT } from '../../support/events.js';
 
 const CLUSTER_RP = 'Microsoft.ContainerService';
 

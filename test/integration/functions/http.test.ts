@@ -14,7 +14,7 @@ import { startSweep, startSweepOptions } from '../../../src/functions/startSweep
 import { sweepOptions } from '../../../src/functions/sweep.js';
 import { QUEUE_NAMES } from '../../../src/names.js';
 import { Driver } from '../../support/driver.js';
-import { NO_DRIFT } from './helpers.js';
+import { NO_DRIFT } from '../../support/events.js';
 
 const READ = 'Compliance.Read';
 const REMEDIATE = 'Compliance.Remediate';

@@ -8,7 +8,7 @@ import { chromium } from 'playwright-core';
 import { checkReportInBrowser, chromiumLaunchOptions } from '../../../demo/browserCheck.js';
 import { renderReport } from '../../../demo/report/render.js';
 import type { DemoSummary } from '../../../demo/report/types.js';
-import { buildReportData } from './reportDataFactory.js';
+import { buildReportData } from '../../support/report-data.js';
 
 const HOSTILE_NAMES = ['<script>window.__pwned = 1</script>', '"><img src=x onerror="window.__pwned = 2">', '</script><!--'];
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { startEmulator, type RunningEmulator } from '../../../emulator/index.js';
 import { scanFleet, type ScanOptions } from '../../../src/services/scan.js';
-import { autoBaseline, clientsFor, clusterIdFor, seedCluster, setPath, SUBSCRIPTION } from '../arm/support.js';
+import { autoBaseline, clientsFor, clusterIdFor, seedCluster, setPath, SUBSCRIPTION } from '../../support/arm.js';
 
 const OTHER_SUBSCRIPTION = '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a';
 

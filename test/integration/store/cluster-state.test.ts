@@ -5,7 +5,7 @@ import { createTableComplianceStore } from '../../../src/azure/storage/complianc
 import { StorageError } from '../../../src/azure/storage/errors.js';
 import { clusterKey } from '../../../src/azure/storage/keys.js';
 import type { ClusterState, ComplianceStore } from '../../../src/ports.js';
-import { SUBSCRIPTION_A, at, cause, clusterId, evaluation, rule, startStoreHarness, type StoreHarness } from './harness.js';
+import { SUBSCRIPTION_A, at, cause, clusterId, evaluation, rule, startStoreHarness, type StoreHarness } from '../../support/store.js';
 
 // The paging fleet has subscriptions of its own, so clusters from other tests do not show up in its counts.
 const FLEET_1 = '00000000-f1f1-4000-8000-000000000001';

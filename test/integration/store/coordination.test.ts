@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { StorageError } from '../../../src/azure/storage/errors.js';
 import type { ComplianceStore } from '../../../src/ports.js';
-import { at, cause, clusterId, startStoreHarness, type StoreHarness } from './harness.js';
+import { at, cause, clusterId, startStoreHarness, type StoreHarness } from '../../support/store.js';
 
 function countTrue(values: boolean[]): number {
   return values.filter(Boolean).length;

@@ -4,7 +4,7 @@ import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import { EvaluationQueue, InvalidWorkItemError, parseWorkItem } from '../../../src/azure/storage/queue.js';
 import { QUEUE_NAMES } from '../../../src/names.js';
 import type { EvaluationWorkItem } from '../../../src/ports.js';
-import { at, cause, clusterId, startStoreHarness, type StoreHarness } from './harness.js';
+import { at, cause, clusterId, startStoreHarness, type StoreHarness } from '../../support/store.js';
 
 function item(name: string, extra: Partial<EvaluationWorkItem> = {}): EvaluationWorkItem {
   return { clusterId: clusterId(name), cause: cause(`q-${name}`), enqueuedAt: at(0).toISOString(), ...extra };

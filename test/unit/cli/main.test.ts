@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { exampleResponseBody, FIXTURES } from '../../support/fixtures.js';
-import { CLUSTER_ID, clusterBody, extensionResource } from '../core/builders.js';
+import { CLUSTER_ID, clusterBody, extensionResource } from '../../support/builders.js';
 
 const BIN = path.resolve(process.cwd(), 'dist', 'src', 'cli', 'main.js');
 const dir = mkdtempSync(path.join(tmpdir(), 'abg-cli-'));

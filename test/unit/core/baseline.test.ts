@@ -7,7 +7,7 @@ import { DEFAULT_BASELINE_PATH, loadBaselineFile } from '../../../src/core/basel
 import { activeExemption, exclusionTagOf, isInScope, parseBaseline, ruleIdsOf, validateBaseline } from '../../../src/core/baseline.js';
 import { EXTENSION_CATALOG, sameExtensionType } from '../../../src/core/catalog.js';
 import { InvalidInputError } from '../../../src/core/errors.js';
-import { CLUSTER_ID, FLUX, problemsOf } from './builders.js';
+import { CLUSTER_ID, FLUX, problemsOf } from '../../support/builders.js';
 
 const EXAMPLES_DIR = path.resolve(process.cwd(), 'baselines', 'examples');
 

@@ -9,7 +9,7 @@ import { orderSteps } from '../../../src/core/planner.js';
 import { parseCluster, toClusterSnapshot } from '../../../src/core/snapshot.js';
 import type { Evaluation, PlanStep } from '../../../src/core/types.js';
 import { exampleResponseBody, FIXTURES, readFixture } from '../../support/fixtures.js';
-import { ALL_IDENTITY_RULES, baselineOf, CLUSTER_ID, clusterBody, FLUX, NOW, snapshotOf, type ClusterOptions, type ExtensionOptions } from './builders.js';
+import { ALL_IDENTITY_RULES, baselineOf, CLUSTER_ID, clusterBody, FLUX, NOW, snapshotOf, type ClusterOptions, type ExtensionOptions } from '../../support/builders.js';
 
 type Json = Record<string, unknown>;
 const defaultBaseline = parseBaseline(readFileSync(DEFAULT_BASELINE_PATH, 'utf8'), DEFAULT_BASELINE_PATH);

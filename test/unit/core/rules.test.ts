@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { evaluateCluster } from '../../../src/core/evaluate.js';
 import type { Evaluation, RuleResult } from '../../../src/core/types.js';
-import { ALL_IDENTITY_RULES, baselineOf, CLUSTER_ID, FLUX, NOW, snapshotOf, type ClusterOptions, type ExtensionOptions } from './builders.js';
+import { ALL_IDENTITY_RULES, baselineOf, CLUSTER_ID, FLUX, NOW, snapshotOf, type ClusterOptions, type ExtensionOptions } from '../../support/builders.js';
 
 interface Case {
   name: string;

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { toRestClusterBody } from '../../../src/core/cluster-body.js';
 import { parseCluster, parseExtensions, toClusterSnapshot, withExtensions } from '../../../src/core/snapshot.js';
 import { exampleResponseBody, FIXTURES, readFixture } from '../../support/fixtures.js';
-import { CLUSTER_ID, clusterBody, extensionResource, problemsOf } from './builders.js';
+import { CLUSTER_ID, clusterBody, extensionResource, problemsOf } from '../../support/builders.js';
 
 type Json = Record<string, unknown>;
 

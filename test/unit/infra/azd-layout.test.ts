@@ -19,7 +19,7 @@ import {
   repoRoot,
   resourceBody,
   resourcesOfType,
-} from './bicep.js';
+} from '../../support/bicep.js';
 
 interface AzureYaml {
   name?: string;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { declarationName, declarations, decoratorNames, descendants, loadInfra, parseBicep, repoRoot, resourceBody, syntaxProblems } from './bicep.js';
+import { declarationName, declarations, decoratorNames, descendants, loadInfra, parseBicep, repoRoot, resourceBody, syntaxProblems } from '../../support/bicep.js';
 
 describe('infra Bicep syntax (tree-sitter-bicep)', () => {
   it('parses every .bicep file under infra/ without ERROR or MISSING nodes', async () => {

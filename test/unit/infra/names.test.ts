@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { ACCEPTED_EVENT_TYPES, ACCEPTED_OPERATIONS, DEAD_LETTER_CONTAINER, FUNCTION_NAMES, QUEUE_NAMES, TABLE_NAMES } from '../../../src/names.js';
-import { type BicepFile, Resolver, arrayElements, loadInfra, property, propertyPath, resourcesOfType } from './bicep.js';
+import { type BicepFile, Resolver, arrayElements, loadInfra, property, propertyPath, resourcesOfType } from '../../support/bicep.js';
 
 const sorted = (values: readonly string[]): string[] => [...values].sort();
 

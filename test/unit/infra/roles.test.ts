@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import type { Node } from 'web-tree-sitter';
-import { type BicepFile, Resolver, callArguments, declarations, decoratorArgument, infraFile, loadInfra, property, propertyPath, resourcesOfType } from './bicep.js';
+import { type BicepFile, Resolver, callArguments, declarations, decoratorArgument, infraFile, loadInfra, property, propertyPath, resourcesOfType } from '../../support/bicep.js';
 
 /** Built-in roles infra/ may assign, all on the app's own resources. */
 const ALLOWED_BUILT_IN_ROLES: Record<string, string> = {

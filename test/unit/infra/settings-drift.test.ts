@@ -1,14 +1,14 @@
 // One set of settings. The rule:
-//   code reads      = APP_SETTINGS ∪ DEV_ONLY_SETTINGS (and nothing else, checked by scanning src/)
+//   code reads      = APP_SETTINGS ∪ DEV_ONLY_SETTINGS ∪ COMMAND_LINE_SETTINGS (and nothing else, checked by scanning src/)
 //   infra sets      = APP_SETTINGS − AzureWebJobsStorage (the Azurite connection string; Azure uses __accountName)
 //   local sample    = APP_SETTINGS ∪ DEV_ONLY_SETTINGS ∪ LOCAL_HOST_SETTINGS − the identity-only storage settings
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
-import { APP_SETTINGS, DEV_ONLY_SETTINGS, LOCAL_HOST_SETTINGS, loadConfig } from '../../../src/config.js';
-import { type BicepFile, declarationName, declarations, infraFile, loadInfra, objectKeys, property, repoRoot, resourcesOfType } from './bicep.js';
-import { findEnvReads } from './env-reads.js';
+import { APP_SETTINGS, COMMAND_LINE_SETTINGS, DEV_ONLY_SETTINGS, LOCAL_HOST_SETTINGS, loadConfig } from '../../../src/config.js';
+import { type BicepFile, declarationName, declarations, infraFile, loadInfra, objectKeys, property, repoRoot, resourcesOfType } from '../../support/bicep.js';
+import { findEnvReads } from '../../support/env-reads.js';
 
 const appSettings: string[] = Object.values(APP_SETTINGS);
 const devOnlySettings: string[] = Object.values(DEV_ONLY_SETTINGS);
@@ -100,7 +100,7 @@ describe('app settings: infra, local.settings.sample.json and the code agree', (
   });
 
   it('reads no environment variable in src/ that src/config.ts does not declare', () => {
-    const declared = new Set([...appSettings, ...devOnlySettings]);
+    const declared = new Set([...appSettings, ...devOnlySettings, ...Object.values(COMMAND_LINE_SETTINGS)]);
     const srcDir = path.join(repoRoot, 'src');
     const sources = readdirSync(srcDir, { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith('.ts'));
     assert.ok(sources.includes('config.ts'), 'src/config.ts not found');

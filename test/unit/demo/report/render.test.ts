@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { REPORT_CHARTS, REPORT_SECTIONS, renderReport } from '../../../demo/report/render.js';
-import type { ReportData } from '../../../demo/report/types.js';
-import { buildReportData } from '../../integration/report/reportDataFactory.js';
+import { REPORT_CHARTS, REPORT_SECTIONS, renderReport } from '../../../../demo/report/render.js';
+import type { ReportData } from '../../../../demo/report/types.js';
+import { buildReportData } from '../../../support/report-data.js';
 
 const HOSTILE = ['<script>window.__pwned = 1</script>', '</script><!--', '"><img src=x onerror="window.__pwned = 2">', "O'Brien & <b>co</b>"];
 

@@ -3,7 +3,7 @@ import { request } from 'node:https';
 import { ContainerServiceClient } from '@azure/arm-containerservice';
 import { SourceControlConfigurationClient } from '@azure/arm-kubernetesconfiguration';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
-import type { RunningEmulator } from '../../../emulator/index.js';
+import type { RunningEmulator } from '../../emulator/index.js';
 
 export const CLUSTER_RP = 'Microsoft.ContainerService';
 export const CLUSTER_TYPE = 'managedClusters';

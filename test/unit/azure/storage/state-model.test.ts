@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Evaluation, RuleResult } from '../../../src/core/types.js';
-import type { Cause } from '../../../src/ports.js';
-import { CHUNK_CHARS, diffTransitions, joinJson, overallStatus, parseClusterId, recordedResults, splitJson, withoutSecrets } from '../../../src/azure/storage/state-model.js';
+import type { Evaluation, RuleResult } from '../../../../src/core/types.js';
+import type { Cause } from '../../../../src/ports.js';
+import { CHUNK_CHARS, diffTransitions, joinJson, overallStatus, parseClusterId, recordedResults, splitJson, withoutSecrets } from '../../../../src/azure/storage/state-model.js';
 
 const CLUSTER = '/subscriptions/1C0E2F3A-0000-4000-8000-000000000001/resourceGroups/Rg-Prod/providers/Microsoft.ContainerService/managedClusters/Aks-01';
 const CAUSE: Cause = { kind: 'sweep', id: 'sweep-1' };

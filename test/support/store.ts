@@ -1,10 +1,10 @@
 // A fresh Azurite (real sockets) with the tables and queue created, and factories for test data.
 
-import { startAzurite, type Azurite } from '../../../dev/azurite.js';
-import { createStorageClients, ensureQueues, ensureTables, type StorageClients } from '../../../src/azure/storage/clients.js';
-import { createTableComplianceStore } from '../../../src/azure/storage/compliance-store.js';
-import type { Evaluation, RuleResult } from '../../../src/core/types.js';
-import type { Cause, ComplianceStore } from '../../../src/ports.js';
+import { startAzurite, type Azurite } from '../../dev/azurite.js';
+import { createStorageClients, ensureQueues, ensureTables, type StorageClients } from '../../src/azure/storage/clients.js';
+import { createTableComplianceStore } from '../../src/azure/storage/compliance-store.js';
+import type { Evaluation, RuleResult } from '../../src/core/types.js';
+import type { Cause, ComplianceStore } from '../../src/ports.js';
 
 export interface StoreHarness {
   azurite: Azurite;

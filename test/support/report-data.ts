@@ -1,6 +1,6 @@
 // Builds a realistic ReportData for a generated fleet, the way the demo would after a full run: every count is
 // derived from per-cluster outcomes, so summary, byRule, timeline and approval rows agree with each other.
-import type { DemoSummary, ReportData, StatusCounts } from '../../../demo/report/types.js';
+import type { DemoSummary, ReportData, StatusCounts } from '../../demo/report/types.js';
 
 export interface ReportDataOptions {
   clusters?: number;

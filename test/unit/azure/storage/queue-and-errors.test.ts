@@ -1,10 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { RestError } from '@azure/core-rest-pipeline';
-import { InvalidWorkItemError, encodeWorkItem, parseWorkItem } from '../../../src/azure/storage/queue.js';
-import { StorageError, classifyStorageError, isMissingEntity, toStorageError } from '../../../src/azure/storage/errors.js';
-import { usesHttp } from '../../../src/azure/storage/clients.js';
-import type { EvaluationWorkItem } from '../../../src/ports.js';
+import { InvalidWorkItemError, encodeWorkItem, parseWorkItem } from '../../../../src/azure/storage/queue.js';
+import { StorageError, classifyStorageError, isMissingEntity, toStorageError } from '../../../../src/azure/storage/errors.js';
+import { usesHttp } from '../../../../src/azure/storage/clients.js';
+import type { EvaluationWorkItem } from '../../../../src/ports.js';
 
 const ITEM: EvaluationWorkItem = {
   clusterId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks',

@@ -1,9 +1,9 @@
 // Factories for the Functions tests: fleets without drift, and Event Grid / CloudEvents events built from the
 // real payload shapes vendored in emulator/fixtures, re-targeted at a cluster and an identity.
 import { randomUUID } from 'node:crypto';
-import { OBJECT_ID_CLAIM } from '../../../src/azure/resourceEvents.js';
-import { readFixture, type FixturePath } from '../../support/fixtures.js';
-import type { Identity } from '../../support/driver.js';
+import { OBJECT_ID_CLAIM } from '../../src/azure/resourceEvents.js';
+import { readFixture, type FixturePath } from './fixtures.js';
+import type { Identity } from './driver.js';
 
 export const NO_DRIFT = {
   servicePrincipal: 0,

@@ -1,8 +1,8 @@
 // Shared set-up for the ARM adapter tests: the real SDK clients, pointed at the in-process HTTPS emulator.
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
-import { createArmClients, type ArmClients, type ArmClientsOptions } from '../../../src/azure/arm/index.js';
-import { validateBaseline, type Baseline } from '../../../src/core/index.js';
-import { generateFleet, type RunningEmulator } from '../../../emulator/index.js';
+import { createArmClients, type ArmClients, type ArmClientsOptions } from '../../src/azure/arm/index.js';
+import { validateBaseline, type Baseline } from '../../src/core/index.js';
+import { generateFleet, type RunningEmulator } from '../../emulator/index.js';
 
 /** Short waits so the suite stays fast; the behaviour under test does not depend on them. */
 export const FAST_CLIENT_OPTIONS: ArmClientsOptions = {

@@ -10,7 +10,7 @@ import type { Baseline } from '../../../src/core/baseline.js';
 import { EXTENSION_CATALOG } from '../../../src/core/catalog.js';
 import { evaluateCluster } from '../../../src/core/evaluate.js';
 import type { ClusterSnapshot, Evaluation } from '../../../src/core/types.js';
-import { ALL_IDENTITY_RULES, baselineOf, CLUSTER_ID, NOW, snapshotOf, type ClusterOptions, type ExtensionOptions } from './builders.js';
+import { ALL_IDENTITY_RULES, baselineOf, CLUSTER_ID, NOW, snapshotOf, type ClusterOptions, type ExtensionOptions } from '../../support/builders.js';
 
 const TYPES = [...EXTENSION_CATALOG.map((e) => e.extensionType), 'contoso.widget'];
 const SETTING_KEYS = ['a.enabled', 'b.replicas', 'c.mode'];

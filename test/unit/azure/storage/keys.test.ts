@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { MAX_KEY_LENGTH, clusterKey, decodeKey, encodeKey, invertedCounter, invertedTime, lookupKey, prefixEnd, tableKey } from '../../../src/azure/storage/keys.js';
+import { MAX_KEY_LENGTH, clusterKey, decodeKey, encodeKey, invertedCounter, invertedTime, lookupKey, prefixEnd, tableKey } from '../../../../src/azure/storage/keys.js';
 
 // What the Table service refuses in PartitionKey/RowKey.
 // eslint-disable-next-line no-control-regex -- control characters are exactly what keys must not contain

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { InvalidInputError } from '../../../src/core/errors.js';
+import { InvalidInputError } from '../../src/core/errors.js';
 // Crafted inputs for engine tests: REST-shaped clusters and extensions with exactly the drift a test needs.
-import { validateBaseline, type Baseline } from '../../../src/core/baseline.js';
-import { toClusterSnapshot } from '../../../src/core/snapshot.js';
-import type { ClusterSnapshot } from '../../../src/core/types.js';
+import { validateBaseline, type Baseline } from '../../src/core/baseline.js';
+import { toClusterSnapshot } from '../../src/core/snapshot.js';
+import type { ClusterSnapshot } from '../../src/core/types.js';
 
 export const SUBSCRIPTION = '00000000-0000-0000-0000-000000000000';
 export const CLUSTER_ID = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg1/providers/Microsoft.ContainerService/managedClusters/c1`;
