@@ -44,13 +44,13 @@ export default {
   workerIdleMemoryLimit: '1GB',
   // Integration files start Azurite or the emulator in beforeAll; Jest's default is 5 s per test and per hook.
   testTimeout: 30_000,
-  reporters: ['default', '<rootDir>/scripts/jest-summary-reporter.mjs'],
+  reporters: ['default', ['<rootDir>/scripts/jest-summary-reporter.mjs', { overallLines: 85 }]],
   collectCoverageFrom: ['src/**/*.ts'],
   coverageProvider: 'v8',
   coverageReporters: ['text-summary', 'lcov'],
+  // The engine is held to 95% of lines and branches; all of src/ to 85% of lines (checked by the summary reporter,
+  // because a path key here takes its files out of Jest's "global").
   coverageThreshold: {
-    // A path key takes its files out of "global": global is the rest of src/.
-    global: { lines: 85 },
     './src/core/': { lines: 95, branches: 95 },
   },
 };

@@ -10,15 +10,19 @@ export const DEBUG_NAMESPACE = 'aks-baseline-guard';
 export function wantsStackTraces(argv: readonly string[], env: Record<string, string | undefined> = process.env): boolean {
   if (argv.includes('--verbose')) return true;
   const names = (env[COMMAND_LINE_SETTINGS.debug] ?? '').split(/[\s,]+/).filter((name) => name.length > 0);
-  return names.some((name) => name === '*' || name === DEBUG_NAMESPACE || name === `${DEBUG_NAMESPACE}:*`);
+  const ours = (name: string): boolean => name === '*' || name === DEBUG_NAMESPACE || name === `${DEBUG_NAMESPACE}:*`;
+  // `-name` excludes, as in the debug package: DEBUG='*,-aks-baseline-guard' means everything but us.
+  if (names.some((name) => name.startsWith('-') && ours(name.slice(1)) && name !== '-*')) return false;
+  return names.some(ours);
 }
 
 /** What a user can do about the common causes; undefined when nothing specific helps. */
 export function remedyFor(error: unknown): string | undefined {
   const failure = toError(error);
-  // A wrapped error keeps its system code on its cause.
-  const code = [failure, failure.cause].map((e) => (e instanceof Error ? (e as NodeJS.ErrnoException).code : undefined)).find((c) => c !== undefined);
-  const text = `${failure.name} ${failure.message}`;
+  // A wrapped error keeps its system code (and its real name) on its cause.
+  const chain = [failure, failure.cause].filter((e): e is object => typeof e === 'object' && e !== null);
+  const code = chain.map((e) => (e as { code?: unknown }).code).find((c): c is string => typeof c === 'string');
+  const text = chain.map((e) => `${(e as { name?: unknown }).name as string} ${(e as { message?: unknown }).message as string}`).join(' ');
   if (/CredentialUnavailable|AuthenticationError|AuthenticationRequired/i.test(text)) {
     return 'sign in with `az login` (or give this process a managed identity, or AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET)';
   }
@@ -56,6 +60,6 @@ export function failureReport(program: string, what: string, error: unknown, opt
   const remedy = options.remedy ?? remedyFor(failure);
   const cause = firstLine(failure.message) || failure.name;
   const line = `${program}: ${what} failed: ${cause}${remedy ? `${/[.!?]$/.test(cause) ? '' : '.'} What to do: ${remedy}` : ''}`;
-  const hint = options.stack ? `\n${failure.stack ?? ''}` : ` (--verbose or DEBUG=${DEBUG_NAMESPACE} shows the stack trace)`;
+  const hint = options.stack ? (failure.stack ? `\n${failure.stack}` : '') : ` (--verbose or DEBUG=${DEBUG_NAMESPACE} shows the stack trace)`;
   return `${line}${hint}\n`;
 }

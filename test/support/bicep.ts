@@ -3,10 +3,11 @@
 // literal value of an expression when it is a literal or a variable that holds one.
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Language, Parser, type Node } from 'web-tree-sitter';
+import { REPO_ROOT } from './paths.js';
 
-export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
+/** The checkout's root folder (the same as paths.ts's REPO_ROOT, under the name the infra tests use). */
+export const repoRoot = REPO_ROOT;
 const grammarPath = path.join(repoRoot, 'node_modules', 'tree-sitter-bicep', 'tree-sitter-bicep.wasm');
 
 let parser: Promise<Parser> | undefined;
@@ -304,4 +305,10 @@ export function resourcesOfType(files: BicepFile[], type: string): { file: strin
       .filter((declaration) => resourceType(declaration).toLowerCase() === type.toLowerCase())
       .map((declaration) => ({ file: parsed.file, name: declarationName(declaration), declaration, body: resourceBody(declaration) })),
   );
+}
+
+/** The value, or a thrown error naming what is missing: the infra tests' way to narrow a type (expect does not). */
+export function required<T>(value: T | null | undefined, what: string): T {
+  if (value === null || value === undefined) throw new Error(`${what} is missing`);
+  return value;
 }

@@ -1,9 +1,9 @@
-import assert from 'node:assert/strict';
-import { InvalidInputError } from '../../src/core/errors.js';
 // Crafted inputs for engine tests: REST-shaped clusters and extensions with exactly the drift a test needs.
 import { validateBaseline, type Baseline } from '../../src/core/baseline.js';
+import { InvalidInputError } from '../../src/core/errors.js';
+import { evaluateCluster } from '../../src/core/evaluate.js';
 import { toClusterSnapshot } from '../../src/core/snapshot.js';
-import type { ClusterSnapshot } from '../../src/core/types.js';
+import type { ClusterSnapshot, Evaluation, RuleResult } from '../../src/core/types.js';
 
 export const SUBSCRIPTION = '00000000-0000-0000-0000-000000000000';
 export const CLUSTER_ID = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg1/providers/Microsoft.ContainerService/managedClusters/c1`;
@@ -116,5 +116,37 @@ export function problemsOf(work: () => unknown): readonly string[] {
     if (error instanceof InvalidInputError) return error.problems;
     throw error;
   }
-  assert.fail('expected InvalidInputError');
+  throw new Error('expected InvalidInputError, but nothing was thrown');
+}
+
+/** A healthy Flux extension as the cluster reports it (Stable, auto-upgrade on, Succeeded). */
+export const FLUX_OK: ExtensionOptions = { name: 'flux', extensionType: 'microsoft.flux' };
+
+/** What a rule test feeds the engine: a crafted cluster, its extensions and a baseline (default: every rule and Flux). */
+export interface EvaluationInput {
+  cluster?: ClusterOptions;
+  extensions?: ExtensionOptions[];
+  baseline?: Record<string, unknown>;
+}
+
+/** One row of a rule table: the drift, and the status, reason and message the rule must give for it. */
+export interface RuleCase extends EvaluationInput {
+  name: string;
+  ruleId: string;
+  status: RuleResult['status'];
+  reason: string;
+  /** A pattern the message must match; any non-empty message when absent. */
+  message?: RegExp;
+}
+
+/** Evaluates a crafted cluster against a baseline (default: every identity rule and Flux) at NOW. */
+export function evaluateInput(input: EvaluationInput, now: Date = NOW): Evaluation {
+  return evaluateCluster(snapshotOf(input.cluster, input.extensions), baselineOf(input.baseline ?? { rules: ALL_IDENTITY_RULES, requiredExtensions: [FLUX] }), { now });
+}
+
+/** The result of one rule; throws (naming the rule) when the evaluation has none, so callers get a RuleResult. */
+export function resultOf(evaluation: Evaluation, ruleId: string): RuleResult {
+  const result = evaluation.results.find((r) => r.ruleId === ruleId);
+  if (!result) throw new Error(`no result for ${ruleId} among ${evaluation.results.map((r) => r.ruleId).join(', ')}`);
+  return result;
 }

@@ -7,6 +7,11 @@ import type { RunningEmulator } from '../../emulator/index.js';
 
 export const CLUSTER_RP = 'Microsoft.ContainerService';
 export const CLUSTER_TYPE = 'managedClusters';
+/**
+ * The time a beforeAll gives startEmulator(): it starts in well under a second, and rejects (never waits) when it
+ * cannot listen, so this is only the backstop for a machine that is badly overloaded.
+ */
+export const EMULATOR_START_TIMEOUT_MS = 60_000;
 /** Fast polling: the emulator's LROs last tens of milliseconds in tests. */
 export const POLL = { updateIntervalInMs: 10 };
 

@@ -12,8 +12,16 @@ export interface StoreHarness {
   store: ComplianceStore;
 }
 
-export async function startStoreHarness(): Promise<StoreHarness> {
-  const azurite = await startAzurite();
+/**
+ * The time a beforeAll gives startStoreHarness(). Azurite's own limit (below) is shorter, so a start that fails
+ * ends with Azurite's reason and its output, not with Jest's bare hook timeout.
+ */
+export const STORE_START_TIMEOUT_MS = 60_000;
+
+/** Starts Azurite and creates the tables and queues. Rejects (never waits) when Azurite exits or stays unready past 20 s. */
+export async function startStoreHarness(options: { startTimeoutInMs?: number } = {}): Promise<StoreHarness> {
+  // startAzurite waits up to this twice (listening, then answering): 2 x 20 s stays inside STORE_START_TIMEOUT_MS.
+  const azurite = await startAzurite({ startTimeoutInMs: options.startTimeoutInMs ?? 20_000 });
   try {
     const clients = createStorageClients({ connectionString: azurite.connectionString });
     await ensureTables(clients);

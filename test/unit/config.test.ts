@@ -1,34 +1,36 @@
-import { describe, it } from 'node:test';
-import assert from 'node:assert/strict';
+import { describe, expect, test } from '@jest/globals';
 import { ConfigError, loadConfig } from '../../src/config.js';
 
 const local = { AzureWebJobsStorage: 'UseDevelopmentStorage=true' };
 
 describe('loadConfig', () => {
-  it('uses the documented defaults with only a storage connection', () => {
+  test('uses the documented defaults with only a storage connection', () => {
     const config = loadConfig(local);
-    assert.deepEqual(config.storage, { connectionString: 'UseDevelopmentStorage=true' });
-    assert.equal(config.arm.endpoint, 'https://management.azure.com');
-    assert.equal(config.baselinePath, 'baselines/default.json');
-    assert.equal(config.coalesceWindowSeconds, 10);
-    assert.equal(config.maxRemediationAttempts, 5);
-    assert.equal(config.entraAuthRequired, false);
-    assert.equal(config.appInsights, undefined);
+
+    expect(config.storage).toStrictEqual({ connectionString: 'UseDevelopmentStorage=true' });
+    expect(config.arm.endpoint).toBe('https://management.azure.com');
+    expect(config.baselinePath).toBe('baselines/default.json');
+    expect(config.coalesceWindowSeconds).toBe(10);
+    expect(config.maxRemediationAttempts).toBe(5);
+    expect(config.entraAuthRequired).toBe(false);
+    expect(config.appInsights).toBeUndefined();
   });
 
-  it('prefers the identity-based storage settings when no connection string is set', () => {
+  test('prefers the identity-based storage settings when no connection string is set', () => {
     const config = loadConfig({ AzureWebJobsStorage__accountName: 'stguard', AzureWebJobsStorage__clientId: 'cid' });
-    assert.deepEqual(config.storage, { accountName: 'stguard', clientId: 'cid' });
+
+    expect(config.storage).toStrictEqual({ accountName: 'stguard', clientId: 'cid' });
   });
 
-  it('normalises subscription ids and trims the ARM endpoint', () => {
+  test('normalises subscription ids and trims the ARM endpoint', () => {
     const config = loadConfig({
       ...local,
       TARGET_SUBSCRIPTION_IDS: ' 00000000-0000-0000-0000-00000000000A, 11111111-1111-1111-1111-111111111111 ',
       ARM_ENDPOINT: 'https://127.0.0.1:8443/',
     });
-    assert.deepEqual(config.targetSubscriptionIds, ['00000000-0000-0000-0000-00000000000a', '11111111-1111-1111-1111-111111111111']);
-    assert.equal(config.arm.endpoint, 'https://127.0.0.1:8443');
+
+    expect(config.targetSubscriptionIds).toStrictEqual(['00000000-0000-0000-0000-00000000000a', '11111111-1111-1111-1111-111111111111']);
+    expect(config.arm.endpoint).toBe('https://127.0.0.1:8443');
   });
 
   const bad: [string, Record<string, string>, RegExp][] = [
@@ -39,9 +41,8 @@ describe('loadConfig', () => {
     ['a fractional window', { ...local, COALESCE_WINDOW_SECONDS: '2.5' }, /COALESCE_WINDOW_SECONDS/],
     ['a yes/no flag that is neither', { ...local, ENTRA_AUTH_REQUIRED: 'yes' }, /ENTRA_AUTH_REQUIRED: must be "true" or "false"/],
   ];
-  for (const [name, env, message] of bad) {
-    it(`rejects ${name} with a message naming the setting`, () => {
-      assert.throws(() => loadConfig(env), (error: unknown) => error instanceof ConfigError && message.test(error.message));
-    });
-  }
+  test.each(bad)('rejects %s with a message naming the setting', (_name, env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
 });

@@ -1,11 +1,9 @@
 // The repository stands on its own: nothing in it reaches for a folder beside the checkout.
-import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { describe, expect, test } from '@jest/globals';
+import { REPO_ROOT } from '../support/paths.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const SKIPPED = new Set(['node_modules', 'dist', '.git', 'out', 'coverage', '.tools']);
 // Built from parts so that this file does not match itself.
 const SHARED = ['sha', 'red'].join('');
@@ -21,21 +19,24 @@ function* files(directory: string): Generator<string> {
 }
 
 describe('the repository stands on its own', () => {
-  it(`no file mentions ${SIBLING_SHARED}`, () => {
-    const offenders = [...files(ROOT)]
+  test(`no file mentions ${SIBLING_SHARED}`, () => {
+    const offenders = [...files(REPO_ROOT)]
       .filter((file) => !file.endsWith('package-lock.json'))
       .filter((file) => readFileSync(file, 'utf8').includes(SIBLING_SHARED))
-      .map((file) => path.relative(ROOT, file));
-    assert.deepEqual(offenders, []);
+      .map((file) => path.relative(REPO_ROOT, file));
+
+    expect(offenders).toStrictEqual([]);
   });
 
-  it('no code walks up the tree looking for a fixtures folder beside the checkout', () => {
+  test('no code walks up the tree looking for a fixtures folder beside the checkout', () => {
     // A path joined from the two folder names, or written out with a slash between them.
     const lookup = new RegExp(`['"]${SHARED}['"]\\s*,\\s*['"]fixtures['"]|${SHARED}/fixtures`);
-    const offenders = [...files(ROOT)]
+
+    const offenders = [...files(REPO_ROOT)]
       .filter((file) => /\.(ts|js|mjs|cjs|sh)$/.test(file) || path.basename(file) === 'run')
       .filter((file) => lookup.test(readFileSync(file, 'utf8')))
-      .map((file) => path.relative(ROOT, file));
-    assert.deepEqual(offenders, []);
+      .map((file) => path.relative(REPO_ROOT, file));
+
+    expect(offenders).toStrictEqual([]);
   });
 });

@@ -1,11 +1,12 @@
 // Applying plan steps through the real SDK clients: what goes on the wire, LROs, If-Match races, busy clusters,
 // and protected settings.
-import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { startEmulator, type RunningEmulator } from '../../../emulator/index.js';
 import { applyPlanStep, readClusterSnapshot, resumeOperation, type ArmClients } from '../../../src/azure/arm/index.js';
 import { clusterPutBody, evaluateCluster, type Baseline, type ClusterSnapshot, type PlanStep } from '../../../src/core/index.js';
 import { autoBaseline, captureRequests, clientsFor, getPath, seedCluster, setPath } from '../../support/arm.js';
+import { EMULATOR_START_TIMEOUT_MS } from '../../support/emulator.js';
 
 const NOW = new Date('2026-01-15T12:00:00Z');
 
@@ -37,8 +38,9 @@ function planOf(snapshot: ClusterSnapshot, baseline: Baseline): PlanStep[] {
 }
 
 function stepFor(snapshot: ClusterSnapshot, baseline: Baseline, action: PlanStep['action']): PlanStep {
-  const step = planOf(snapshot, baseline).find((candidate) => candidate.action === action);
-  assert.ok(step, `the plan has a ${action} step`);
+  const plan = planOf(snapshot, baseline);
+  const step = plan.find((candidate) => candidate.action === action);
+  if (!step) throw new Error(`the plan has no ${action} step (it has ${plan.map((candidate) => candidate.action).join(', ') || 'none'})`);
   return step;
 }
 
@@ -46,18 +48,48 @@ async function apply(clients: ArmClients, step: PlanStep, snapshot: ClusterSnaps
   return applyPlanStep(clients, step, { plannedFrom: snapshot, replan: (fresh) => planOf(fresh, baseline), env });
 }
 
+/**
+ * A rendezvous for racing clients: each client's first GET of cluster `name` returns only once `parties` clients have
+ * had their answer (or after 5 s, so a client that never reads cannot hang the test). Later reads pass straight on.
+ */
+function readBarrier(name: string, parties: number): { policy: () => PipelinePolicy } {
+  let answered = 0;
+  let release: () => void = () => undefined;
+  const everyone = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  return {
+    policy: () => {
+      let held = false;
+      return {
+        name: 'testReadBarrier',
+        sendRequest: async (request, next) => {
+          const response = await next(request);
+          if (!held && request.method === 'GET' && new URL(request.url).pathname.endsWith(`/managedClusters/${name}`)) {
+            held = true;
+            answered += 1;
+            if (answered === parties) release();
+            await Promise.race([everyone, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+          }
+          return response;
+        },
+      };
+    },
+  };
+}
+
 describe('ARM applier (SDK clients against the emulator)', () => {
   let emulator: RunningEmulator;
   const baseline = autoBaseline();
 
-  before(async () => {
+  beforeAll(async () => {
     emulator = await startEmulator({ lroDurationMs: 60, busyDurationMs: 400 });
-  });
-  after(async () => {
-    await emulator.stop();
+  }, EMULATOR_START_TIMEOUT_MS);
+  afterAll(async () => {
+    await emulator?.stop();
   });
 
-  it('sends the cluster as read, minus read-only fields, with only the planned change', async () => {
+  test('sends the cluster as read, minus read-only fields, with only the planned change', async () => {
     // Prepare: a cluster read back in full, drifted on workload identity
     const id = seedCluster(emulator, 'aks-put-1', (body) => {
       setPath(body, 'properties.securityProfile.workloadIdentity', { enabled: false });
@@ -73,34 +105,34 @@ describe('ARM applier (SDK clients against the emulator)', () => {
     const outcome = await handle.wait();
 
     // Assess: the PUT body is the body read, read-only fields removed, with the step's patch and nothing else
-    assert.deepEqual(outcome, { status: 'succeeded' });
+    expect(outcome).toStrictEqual({ status: 'succeeded' });
     const puts = capture.requests.filter((request) => request.method === 'PUT');
-    assert.equal(puts.length, 1);
+    expect(puts).toHaveLength(1);
     const sent = leaves(puts[0]?.body);
+    const read = leaves(snapshot.body);
     const intended = leaves(clusterPutBody(snapshot.body, step.clusterPatch ?? {}));
-    for (const [path, value] of sent) {
-      assert.ok(intended.has(path) || READ_BACK_UNCHANGED.some((pattern) => pattern.test(path)), `sent ${path}, which is neither read nor planned`);
-      const wanted = intended.get(path) ?? leaves(snapshot.body).get(path);
-      assert.deepEqual(sameInstant(value), sameInstant(wanted), `${path} is sent as read (or as planned)`);
-    }
-    for (const path of intended.keys()) {
-      assert.ok(sent.has(path) || READ_ONLY_IN_SPEC.some((pattern) => pattern.test(path)), `${path} was read (and is writable) but not sent`);
-    }
-    assert.equal(sent.get('properties.securityProfile.workloadIdentity.enabled'), true);
-    assert.equal(sent.get('properties.oidcIssuerProfile.enabled'), true);
+    // Nothing is sent that is neither read nor planned ...
+    expect([...sent.keys()].filter((path) => !intended.has(path) && !READ_BACK_UNCHANGED.some((pattern) => pattern.test(path)))).toStrictEqual([]);
+    // ... every leaf is sent as read (or as planned) ...
+    expect(new Map([...sent].map(([path, value]) => [path, sameInstant(value)]))).toStrictEqual(
+      new Map([...sent.keys()].map((path) => [path, sameInstant(intended.get(path) ?? read.get(path))])),
+    );
+    // ... and nothing that was read, and is writable, is left out.
+    expect([...intended.keys()].filter((path) => !sent.has(path) && !READ_ONLY_IN_SPEC.some((pattern) => pattern.test(path)))).toStrictEqual([]);
+    expect(sent.get('properties.securityProfile.workloadIdentity.enabled')).toBe(true);
+    expect(sent.get('properties.oidcIssuerProfile.enabled')).toBe(true);
 
-    // ...and the stored cluster lost nothing: every leaf read is still there, apart from what ARM recomputes
+    // Assess: the stored cluster lost nothing: every leaf read is still there, apart from what was patched and what ARM recomputes
     const stored = leaves(emulator.state.cluster(id));
     const patched = new Set(leaves(step.clusterPatch).keys());
-    for (const [path, value] of leaves(snapshot.body)) {
-      if (patched.has(path) || SERVER_COMPUTED.some((pattern) => pattern.test(path))) continue;
-      assert.ok(stored.has(path), `${path} survived the PUT`);
-      assert.deepEqual(sameInstant(stored.get(path)), sameInstant(value), `${path} is unchanged`);
-    }
-    assert.equal(stored.get('properties.securityProfile.workloadIdentity.enabled'), true);
+    const kept = [...read].filter(([path]) => !patched.has(path) && !SERVER_COMPUTED.some((pattern) => pattern.test(path)));
+    expect(kept.map(([path]) => path).filter((path) => !stored.has(path))).toStrictEqual([]);
+    expect(new Map(kept.map(([path]) => [path, sameInstant(stored.get(path))]))).toStrictEqual(new Map(kept.map(([path, value]) => [path, sameInstant(value)])));
+    expect(stored.get('properties.securityProfile.workloadIdentity.enabled')).toBe(true);
   });
 
-  it('carries If-Match with the eTag it just read', async () => {
+  test('carries If-Match with the eTag it just read', async () => {
+    // Prepare
     const id = seedCluster(emulator, 'aks-put-2', (body) => {
       setPath(body, 'properties.podIdentityProfile', { enabled: true, allowNetworkPluginKubenet: true, userAssignedIdentities: [], userAssignedIdentityExceptions: [] });
     });
@@ -118,36 +150,44 @@ describe('ARM applier (SDK clients against the emulator)', () => {
     });
     const snapshot = await readClusterSnapshot(clients, id);
 
+    // Act
     const handle = await apply(clients, stepFor(snapshot, baseline, 'disable-pod-identity'), snapshot, baseline);
 
-    assert.equal(handle.started, true);
-    assert.deepEqual(headers, [snapshot.eTag]);
-    assert.deepEqual(await handle.wait(), { status: 'succeeded' });
+    // Assess
+    expect(handle.started).toBe(true);
+    expect(headers).toStrictEqual([snapshot.eTag]);
+    expect(await handle.wait()).toStrictEqual({ status: 'succeeded' });
   });
 
-  it('returns a handle at once and lets the caller choose when to wait; the state can be stored', async () => {
+  test('returns a handle at once and lets the caller choose when to wait; the state can be stored', async () => {
+    // Prepare
     const id = seedCluster(emulator, 'aks-lro-1', (body) => {
       setPath(body, 'properties.securityProfile.workloadIdentity', { enabled: false });
     });
     const clients = clientsFor(emulator);
     const snapshot = await readClusterSnapshot(clients, id);
 
+    // Act
     const handle = await apply(clients, stepFor(snapshot, baseline, 'enable-workload-identity'), snapshot, baseline);
 
-    assert.equal(handle.started, true);
-    assert.equal(getPath(emulator.state.cluster(id), 'properties.provisioningState'), 'Updating', 'not finished yet');
+    // Assess: started, not finished yet, with a state to store and a correlation id
+    expect(handle.started).toBe(true);
+    expect(getPath(emulator.state.cluster(id), 'properties.provisioningState')).toBe('Updating');
     const stored = await handle.serialize();
-    assert.ok(stored && stored.length > 0);
-    assert.ok(handle.correlationId, 'the write has a correlation id');
-    // Another process (new clients) can pick the stored operation up and wait for it.
-    const resumed = resumeOperation(clientsFor(emulator), { target: handle.target, action: handle.action, resourceId: handle.resourceId, state: stored });
-    assert.deepEqual(await resumed.wait(), { status: 'succeeded' });
-    assert.deepEqual(await handle.wait(), { status: 'succeeded' });
-    assert.equal(getPath(emulator.state.cluster(id), 'properties.provisioningState'), 'Succeeded');
-    assert.ok(clients.stats.requests['lro-poll'] >= 1, 'the wait polled the operation');
+    expect(stored?.length).toBeGreaterThan(0);
+    expect(handle.correlationId).toBeTruthy();
+
+    // Act and assess: another process (new clients) picks the stored operation up and waits for it
+    const resumed = resumeOperation(clientsFor(emulator), { target: handle.target, action: handle.action, resourceId: handle.resourceId, state: stored ?? '' });
+    expect(await resumed.wait()).toStrictEqual({ status: 'succeeded' });
+    expect(await handle.wait()).toStrictEqual({ status: 'succeeded' });
+    expect(getPath(emulator.state.cluster(id), 'properties.provisioningState')).toBe('Succeeded');
+    // The wait polled the operation.
+    expect(clients.stats.requests['lro-poll']).toBeGreaterThanOrEqual(1);
   });
 
-  it('reports an LRO that ends Failed as a failed outcome with the ARM error code', async () => {
+  test('reports an LRO that ends Failed as a failed outcome with the ARM error code', async () => {
+    // Prepare
     const id = seedCluster(emulator, 'aks-lro-fail', (body) => {
       setPath(body, 'properties.securityProfile.workloadIdentity', { enabled: false });
     });
@@ -156,19 +196,22 @@ describe('ARM applier (SDK clients against the emulator)', () => {
     emulator.setFaults([{ route: 'PUT /subscriptions/**/managedClusters/aks-lro-fail', kind: 'lro-failed', sequence: [true] }]);
 
     try {
+      // Act
       const handle = await apply(clients, stepFor(snapshot, baseline, 'enable-workload-identity'), snapshot, baseline);
       const outcome = await handle.wait();
 
-      assert.equal(outcome.status, 'failed');
-      assert.ok(outcome.status === 'failed' && outcome.failure.kind === 'permanent');
-      assert.ok(outcome.status === 'failed' && outcome.failure.message.includes(id));
-      assert.ok(outcome.status === 'failed' && outcome.failure.code.length > 0);
+      // Assess
+      expect(outcome).toMatchObject({
+        status: 'failed',
+        failure: { kind: 'permanent', message: expect.stringContaining(id), code: expect.stringMatching(/./) },
+      });
     } finally {
       emulator.setFaults([]);
     }
   });
 
-  it('says try later, without writing, when the cluster is not in Succeeded state', async () => {
+  test('says try later, without writing, when the cluster is not in Succeeded state', async () => {
+    // Prepare
     const id = seedCluster(emulator, 'aks-busy-1', (body) => {
       setPath(body, 'properties.securityProfile.workloadIdentity', { enabled: false });
       setPath(body, 'properties.provisioningState', 'Updating');
@@ -176,16 +219,17 @@ describe('ARM applier (SDK clients against the emulator)', () => {
     const clients = clientsFor(emulator);
     const snapshot = await readClusterSnapshot(clients, id);
 
+    // Act
     const handle = await apply(clients, stepFor(snapshot, baseline, 'enable-workload-identity'), snapshot, baseline);
     const outcome = await handle.wait();
 
-    assert.equal(handle.started, false);
-    assert.equal(outcome.status, 'try-later');
-    assert.ok(outcome.status === 'try-later' && outcome.failure.kind === 'busy');
-    assert.equal(clients.stats.requests.write, 0);
+    // Assess
+    expect(handle.started).toBe(false);
+    expect(outcome).toMatchObject({ status: 'try-later', failure: { kind: 'busy' } });
+    expect(clients.stats.requests.write).toBe(0);
   });
 
-  it('turns an ARM 409 "operation in progress" into try later', async () => {
+  test('turns an ARM 409 "operation in progress" into try later', async () => {
     // Prepare: a cluster write in flight, and an extension step planned from a snapshot that predates it
     const id = seedCluster(
       emulator,
@@ -198,57 +242,70 @@ describe('ARM applier (SDK clients against the emulator)', () => {
     const clients = clientsFor(emulator);
     const snapshot = await readClusterSnapshot(clients, id);
     const clusterWrite = await apply(clients, stepFor(snapshot, baseline, 'enable-workload-identity'), snapshot, baseline);
-    assert.equal(clusterWrite.started, true);
+    expect(clusterWrite.started).toBe(true);
 
     // Act
     const install = await apply(clients, stepFor(snapshot, baseline, 'install-extension'), snapshot, baseline);
     const outcome = await install.wait();
 
     // Assess
-    assert.equal(outcome.status, 'try-later');
-    assert.ok(outcome.status === 'try-later' && outcome.failure.kind === 'busy', JSON.stringify(outcome));
-    assert.ok(outcome.status === 'try-later' && outcome.failure.statusCode === 409);
-    assert.deepEqual(await clusterWrite.wait(), { status: 'succeeded' });
+    expect(outcome).toMatchObject({ status: 'try-later', failure: { kind: 'busy', statusCode: 409 } });
+    expect(await clusterWrite.wait()).toStrictEqual({ status: 'succeeded' });
   });
 
-  it('lets exactly one of two racing appliers write; the other re-reads, re-plans and never overwrites', async () => {
-    // Prepare: two drifts, one applier per fix, both planned from the same read (same eTag)
-    const id = seedCluster(emulator, 'aks-race-1', (body) => {
-      setPath(body, 'properties.securityProfile.workloadIdentity', { enabled: false });
-      setPath(body, 'properties.podIdentityProfile', { enabled: true, allowNetworkPluginKubenet: true, userAssignedIdentities: [], userAssignedIdentityExceptions: [] });
-    });
-    const first = clientsFor(emulator, { token: emulator.tokenFor({ appId: '11111111-1111-4111-8111-111111111111', objectId: '21111111-1111-4111-8111-111111111111' }) });
-    const second = clientsFor(emulator, { token: emulator.tokenFor({ appId: '31111111-1111-4111-8111-111111111111', objectId: '41111111-1111-4111-8111-111111111111' }) });
-    const snapshot = await readClusterSnapshot(first, id);
-    const enableWorkloadIdentity = stepFor(snapshot, baseline, 'enable-workload-identity');
-    const disablePodIdentity = stepFor(snapshot, baseline, 'disable-pod-identity');
-    // Both appliers' re-reads are held until both have been made, so both PUTs carry the same eTag.
-    emulator.setFaults([{ route: 'GET /subscriptions/**/managedClusters/aks-race-1', kind: 'slow', delayMs: 150, sequence: [true, true] }]);
+  test('lets exactly one of two racing appliers write; the other re-reads, re-plans and never overwrites', async () => {
+    // Prepare: an emulator of its own whose writes stay Updating for a second, so the loser's re-read after its 412
+    // finds the winner's write still running however slow the machine (with the file's 60 ms LRO it sometimes found
+    // it finished, and then rightly wrote its own change on top)
+    const racing = await startEmulator({ lroDurationMs: 1_000 });
+    try {
+      // Prepare: two drifts, one applier per fix, both planned from the same read (same eTag)
+      const id = seedCluster(racing, 'aks-race-1', (body) => {
+        setPath(body, 'properties.securityProfile.workloadIdentity', { enabled: false });
+        setPath(body, 'properties.podIdentityProfile', { enabled: true, allowNetworkPluginKubenet: true, userAssignedIdentities: [], userAssignedIdentityExceptions: [] });
+      });
+      // Both appliers' re-reads are held until both have been answered, so both PUTs carry the same eTag (a fixed
+      // delay on the reads was not enough: on a busy machine the second read could arrive after the first PUT).
+      const barrier = readBarrier('aks-race-1', 2);
+      const first = clientsFor(racing, {
+        token: racing.tokenFor({ appId: '11111111-1111-4111-8111-111111111111', objectId: '21111111-1111-4111-8111-111111111111' }),
+        additionalPolicies: [barrier.policy()],
+      });
+      const second = clientsFor(racing, {
+        token: racing.tokenFor({ appId: '31111111-1111-4111-8111-111111111111', objectId: '41111111-1111-4111-8111-111111111111' }),
+        additionalPolicies: [barrier.policy()],
+      });
+      // Planned from a read by other clients, so the barrier holds the appliers' own re-reads.
+      const snapshot = await readClusterSnapshot(clientsFor(racing), id);
+      const enableWorkloadIdentity = stepFor(snapshot, baseline, 'enable-workload-identity');
+      const disablePodIdentity = stepFor(snapshot, baseline, 'disable-pod-identity');
 
-    // Act
-    const [a, b] = await Promise.all([apply(first, enableWorkloadIdentity, snapshot, baseline), apply(second, disablePodIdentity, snapshot, baseline)]);
-    emulator.setFaults([]);
+      // Act
+      const [a, b] = await Promise.all([apply(first, enableWorkloadIdentity, snapshot, baseline), apply(second, disablePodIdentity, snapshot, baseline)]);
 
-    // Assess: one write accepted, the other stood down without writing its stale body
-    assert.equal([a, b].filter((handle) => handle.started).length, 1, 'exactly one applier wrote');
-    const loser = a.started ? b : a;
-    const winner = a.started ? a : b;
-    const loserOutcome = await loser.wait();
-    assert.ok(loserOutcome.status === 'try-later' || loserOutcome.status === 'not-needed', JSON.stringify(loserOutcome));
-    assert.equal(first.stats.requests.write + second.stats.requests.write, 2, 'two PUTs were sent: one won, one got 412');
-    assert.deepEqual(await winner.wait(), { status: 'succeeded' });
+      // Assess: one write accepted, the other stood down without writing its stale body
+      expect([a, b].filter((handle) => handle.started)).toHaveLength(1);
+      const loser = a.started ? b : a;
+      const winner = a.started ? a : b;
+      expect(await loser.wait()).toMatchObject({ status: expect.stringMatching(/^(try-later|not-needed)$/) });
+      // Two PUTs were sent: one won, one got 412.
+      expect(first.stats.requests.write + second.stats.requests.write).toBe(2);
+      expect(await winner.wait()).toStrictEqual({ status: 'succeeded' });
 
-    // ...and when the loser tries again it builds on the winner's change
-    const retry = await apply(a.started ? second : first, loser.step, snapshot, baseline);
-    assert.deepEqual(await retry.wait(), { status: 'succeeded' });
-    const stored = emulator.state.cluster(id);
-    assert.equal(getPath(stored, 'properties.securityProfile.workloadIdentity.enabled'), true);
-    assert.equal(getPath(stored, 'properties.podIdentityProfile.enabled'), false);
+      // Act and assess: when the loser tries again it builds on the winner's change
+      const retry = await apply(a.started ? second : first, loser.step, snapshot, baseline);
+      expect(await retry.wait()).toStrictEqual({ status: 'succeeded' });
+      const stored = racing.state.cluster(id);
+      expect(getPath(stored, 'properties.securityProfile.workloadIdentity.enabled')).toBe(true);
+      expect(getPath(stored, 'properties.podIdentityProfile.enabled')).toBe(false);
+    } finally {
+      await racing.stop();
+    }
   });
 
-  it('keeps protected settings on an extension PATCH', async () => {
-    // Prepare: Flux pinned to an old version, installed with a protected setting
-    const { id } = { id: seedCluster(emulator, 'aks-ext-patch', undefined, { extensions: false }) };
+  test('keeps protected settings on an extension PATCH', async () => {
+    // Prepare: Flux on the wrong release train, installed with a protected setting
+    const id = seedCluster(emulator, 'aks-ext-patch', undefined, { extensions: false });
     emulator.putExtension(id, {
       name: 'flux',
       properties: {
@@ -269,20 +326,22 @@ describe('ARM applier (SDK clients against the emulator)', () => {
     // Act: start the PATCH, then wait through a resumed poller, as a later invocation would
     const handle = await apply(clients, step, snapshot, baseline);
     const state = await handle.serialize();
-    assert.ok(state);
+    if (!state) throw new Error('the PATCH handle has no state to resume from');
     const outcome = await resumeOperation(clientsFor(emulator), { target: 'extension', action: handle.action, resourceId: handle.resourceId, state }).wait();
 
     // Assess
-    assert.deepEqual(outcome, { status: 'succeeded' });
-    assert.equal(getPath(emulator.state.extension(id, 'flux'), 'properties.provisioningState'), 'Succeeded');
+    expect(outcome).toStrictEqual({ status: 'succeeded' });
+    expect(getPath(emulator.state.extension(id, 'flux'), 'properties.provisioningState')).toBe('Succeeded');
     const patch = capture.requests.find((request) => request.method === 'PATCH');
-    assert.ok(patch, 'a PATCH was sent');
-    assert.doesNotMatch(JSON.stringify(patch.body), /configurationProtectedSettings/);
-    assert.deepEqual(emulator.state.protectedSettingNames(id, 'flux'), ['ssh-private-key']);
-    assert.equal(getPath(emulator.state.extension(id, 'flux'), 'properties.releaseTrain'), 'Stable');
+    // A PATCH was sent, without the protected settings, and they are still there.
+    expect(patch).toBeDefined();
+    expect(JSON.stringify(patch?.body)).not.toMatch(/configurationProtectedSettings/);
+    expect(emulator.state.protectedSettingNames(id, 'flux')).toStrictEqual(['ssh-private-key']);
+    expect(getPath(emulator.state.extension(id, 'flux'), 'properties.releaseTrain')).toBe('Stable');
   });
 
-  it('installs an extension with protected settings taken from app settings at apply time', async () => {
+  test('installs an extension with protected settings taken from app settings at apply time', async () => {
+    // Prepare
     const fluxWithSecret = autoBaseline({
       requiredExtensions: [
         {
@@ -300,17 +359,21 @@ describe('ARM applier (SDK clients against the emulator)', () => {
     const clients = clientsFor(emulator, { additionalPolicies: [capture.policy] });
     const snapshot = await readClusterSnapshot(clients, id);
     const step = stepFor(snapshot, fluxWithSecret, 'install-extension');
-    assert.doesNotMatch(JSON.stringify(step), /value-from-app-setting/, 'the plan holds references, never values');
+    // The plan holds references, never values.
+    expect(JSON.stringify(step)).not.toMatch(/value-from-app-setting/);
 
+    // Act
     const outcome = await (await apply(clients, step, snapshot, fluxWithSecret, { FLUX_SSH_KEY: 'value-from-app-setting' })).wait();
 
-    assert.deepEqual(outcome, { status: 'succeeded' });
-    assert.deepEqual(emulator.state.protectedSettingNames(id, 'flux'), ['ssh-private-key']);
+    // Assess
+    expect(outcome).toStrictEqual({ status: 'succeeded' });
+    expect(emulator.state.protectedSettingNames(id, 'flux')).toStrictEqual(['ssh-private-key']);
     const put = capture.requests.find((request) => request.method === 'PUT');
-    assert.equal((getPath(put?.body, 'properties.configurationProtectedSettings') as Record<string, string> | undefined)?.['ssh-private-key'], 'value-from-app-setting');
+    expect((getPath(put?.body, 'properties.configurationProtectedSettings') as Record<string, string> | undefined)?.['ssh-private-key']).toBe('value-from-app-setting');
   });
 
-  it('refuses, before writing, an install whose protected setting cannot be resolved', async () => {
+  test('refuses, before writing, an install whose protected setting cannot be resolved', async () => {
+    // Prepare: one baseline names an app setting that is not set, the other a Key Vault secret
     const fluxWithSecret = autoBaseline({
       requiredExtensions: [
         {
@@ -331,13 +394,14 @@ describe('ARM applier (SDK clients against the emulator)', () => {
     const clients = clientsFor(emulator);
     const snapshot = await readClusterSnapshot(clients, id);
 
+    // Act
     const missing = await (await apply(clients, stepFor(snapshot, fluxWithSecret, 'install-extension'), snapshot, fluxWithSecret)).wait();
     const keyVault = await (await apply(clients, stepFor(snapshot, fluxFromKeyVault, 'install-extension'), snapshot, fluxFromKeyVault)).wait();
 
-    assert.ok(missing.status === 'failed' && missing.failure.code === 'ProtectedSettingMissing', JSON.stringify(missing));
-    assert.match(missing.status === 'failed' ? missing.failure.message : '', /NOT_SET_ANYWHERE/);
-    assert.ok(keyVault.status === 'failed' && keyVault.failure.code === 'ProtectedSettingUnsupported', JSON.stringify(keyVault));
-    assert.equal(clients.stats.requests.write, 0);
-    assert.equal(emulator.state.extension(id, 'flux'), undefined);
+    // Assess
+    expect(missing).toMatchObject({ status: 'failed', failure: { code: 'ProtectedSettingMissing', message: expect.stringMatching(/NOT_SET_ANYWHERE/) } });
+    expect(keyVault).toMatchObject({ status: 'failed', failure: { code: 'ProtectedSettingUnsupported' } });
+    expect(clients.stats.requests.write).toBe(0);
+    expect(emulator.state.extension(id, 'flux')).toBeUndefined();
   });
 });

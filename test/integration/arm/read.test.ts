@@ -1,22 +1,23 @@
 // Reading through the real SDK clients over HTTPS: snapshots with every extension page, streamed listings.
-import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { startEmulator, type RunningEmulator } from '../../../emulator/index.js';
 import { classifyArmError, listClusters, listSubscriptions, readClusterSnapshot } from '../../../src/azure/arm/index.js';
 import { clientsFor, clusterIdFor, seedCluster, SUBSCRIPTION } from '../../support/arm.js';
+import { EMULATOR_START_TIMEOUT_MS } from '../../support/emulator.js';
+import { rejectionOf } from '../../support/rejection.js';
 
 describe('ARM reader (SDK clients against the emulator)', () => {
   let emulator: RunningEmulator;
 
-  before(async () => {
+  beforeAll(async () => {
     // Pages of two, so every listing below spans several pages.
     emulator = await startEmulator({ pageSize: 2, lroDurationMs: 50, subscriptions: ['0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9'] });
-  });
-  after(async () => {
-    await emulator.stop();
+  }, EMULATOR_START_TIMEOUT_MS);
+  afterAll(async () => {
+    await emulator?.stop();
   });
 
-  it('reads a cluster with all its extensions across pages, keeping the REST body as ARM sent it', async () => {
+  test('reads a cluster with all its extensions across pages, keeping the REST body as ARM sent it', async () => {
     // Prepare
     const id = seedCluster(emulator, 'aks-read-1');
     for (const name of ['dapr', 'azureml', 'backup', 'storage']) {
@@ -31,15 +32,18 @@ describe('ARM reader (SDK clients against the emulator)', () => {
     const snapshot = await readClusterSnapshot(clients, id);
 
     // Assess
-    assert.equal(snapshot.name, 'aks-read-1');
-    assert.deepEqual(snapshot.extensions.map((e) => e.name).sort(), ['azureml', 'backup', 'dapr', 'flux', 'storage']);
-    assert.deepEqual(snapshot.body, emulator.state.cluster(id), 'the snapshot body is the GET body, unchanged');
-    assert.ok(snapshot.eTag, 'the eTag is read');
-    assert.ok(clients.stats.requests.read >= 4, `one cluster GET and three extension pages, got ${clients.stats.requests.read} reads`);
-    assert.doesNotMatch(JSON.stringify(snapshot), /do-not-read|configurationProtectedSettings/);
+    expect(snapshot.name).toBe('aks-read-1');
+    expect(snapshot.extensions.map((e) => e.name).sort()).toStrictEqual(['azureml', 'backup', 'dapr', 'flux', 'storage']);
+    // The snapshot body is the GET body, unchanged.
+    expect(snapshot.body).toStrictEqual(emulator.state.cluster(id));
+    // The eTag is read.
+    expect(snapshot.eTag).toBeTruthy();
+    // One cluster GET and three extension pages.
+    expect(clients.stats.requests.read).toBeGreaterThanOrEqual(4);
+    expect(JSON.stringify(snapshot)).not.toMatch(/do-not-read|configurationProtectedSettings/);
   });
 
-  it('streams clusters of a subscription and of a resource group, page by page', async () => {
+  test('streams clusters of a subscription and of a resource group, page by page', async () => {
     // Prepare
     const names = ['aks-list-a', 'aks-list-b', 'aks-list-c', 'aks-list-d', 'aks-list-e'];
     for (const name of names) seedCluster(emulator, name, undefined, { extensions: false });
@@ -53,40 +57,50 @@ describe('ARM reader (SDK clients against the emulator)', () => {
     for await (const cluster of listClusters(clients, { subscriptionId: SUBSCRIPTION, resourceGroup: 'rg-test' })) inGroup.push(cluster.name);
 
     // Assess
-    for (const name of names) assert.ok(all.includes(name), `${name} is listed`);
-    assert.deepEqual(inGroup.sort(), all.sort());
-    assert.ok(clients.stats.requests.read - before >= 3, 'the resource group listing took several pages');
+    expect(all).toEqual(expect.arrayContaining(names));
+    expect(inGroup.sort()).toStrictEqual(all.sort());
+    // The resource group listing took several pages.
+    expect(clients.stats.requests.read - before).toBeGreaterThanOrEqual(3);
   });
 
-  it('yields the first clusters before the last page is fetched', async () => {
+  test('yields the first clusters before the last page is fetched', async () => {
     const clients = clientsFor(emulator);
     const iterator = listClusters(clients, { subscriptionId: SUBSCRIPTION })[Symbol.asyncIterator]();
+
     const first = await iterator.next();
-    assert.equal(first.done, false);
-    assert.equal(clients.stats.requests.read, 1, 'only the first page has been requested');
+
+    expect(first.done).toBe(false);
+    // Only the first page has been requested.
+    expect(clients.stats.requests.read).toBe(1);
     await iterator.return?.();
   });
 
-  it('lists every subscription the caller can see', async () => {
+  test('lists every subscription the caller can see', async () => {
     const clients = clientsFor(emulator);
+
     const seen: string[] = [];
     for await (const subscription of listSubscriptions(clients)) seen.push(subscription.subscriptionId.toLowerCase());
-    assert.ok(seen.includes(SUBSCRIPTION));
-    assert.ok(seen.includes('0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9'));
+
+    expect(seen).toContain(SUBSCRIPTION);
+    expect(seen).toContain('0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9');
   });
 
-  it('classifies a missing cluster as not-found, naming the cluster and the ARM code', async () => {
+  test('classifies a missing cluster as not-found, naming the cluster and the ARM code', async () => {
+    // Prepare
     const clients = clientsFor(emulator);
     const id = clusterIdFor('aks-does-not-exist');
-    const error = await readClusterSnapshot(clients, id).then(
-      () => assert.fail('expected a 404'),
-      (thrown: unknown) => thrown,
-    );
+
+    // Act
+    const error = await rejectionOf(readClusterSnapshot(clients, id), 'a 404');
     const failure = classifyArmError(error, id);
-    assert.equal(failure.kind, 'not-found');
-    assert.equal(failure.statusCode, 404);
-    assert.match(failure.message, /aks-does-not-exist/);
-    assert.match(failure.message, new RegExp(failure.code));
-    assert.ok(failure.code.length > 0 && failure.code !== 'Http404', `an ARM error code, got ${failure.code}`);
+
+    // Assess
+    expect(failure.kind).toBe('not-found');
+    expect(failure.statusCode).toBe(404);
+    expect(failure.message).toMatch(/aks-does-not-exist/);
+    expect(failure.message).toMatch(new RegExp(failure.code));
+    // An ARM error code, not one made up from the status.
+    expect(failure.code).not.toBe('');
+    expect(failure.code).not.toBe('Http404');
   });
 });

@@ -1,11 +1,11 @@
 // evaluateAndRemediate end to end: the real core, the real SDK clients, the emulator.
-import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { startEmulator, type RunningEmulator } from '../../../emulator/index.js';
 import type { OperationHandle } from '../../../src/azure/arm/index.js';
 import type { PlanStep } from '../../../src/core/index.js';
 import { evaluateAndRemediate, type StepReport } from '../../../src/services/remediation.js';
 import { autoBaseline, clientsFor, seedCluster, setPath } from '../../support/arm.js';
+import { EMULATOR_START_TIMEOUT_MS } from '../../support/emulator.js';
 
 const NOW = new Date('2026-01-15T12:00:00Z');
 
@@ -36,98 +36,101 @@ function outcomes(steps: StepReport[]): Record<string, string> {
 
 describe('evaluateAndRemediate (core + SDK clients + emulator)', () => {
   let emulator: RunningEmulator;
-  before(async () => {
+  beforeAll(async () => {
     emulator = await startEmulator({ lroDurationMs: 50 });
-  });
-  after(async () => {
-    await emulator.stop();
+  }, EMULATOR_START_TIMEOUT_MS);
+  afterAll(async () => {
+    await emulator?.stop();
   });
 
-  it('is a dry run unless asked to apply: it reports what would run and writes nothing', async () => {
+  test('is a dry run unless asked to apply: it reports what would run and writes nothing', async () => {
     const id = seedDriftedCluster(emulator, 'aks-svc-dry');
     const arm = clientsFor(emulator);
 
     const result = await evaluateAndRemediate({ clusterId: id, baseline, arm, approvals: ['managed-identity'], apply: false, wait: true, now: NOW });
 
-    assert.equal(result.evaluation.status, 'NonCompliant');
-    assert.deepEqual(outcomes(result.steps), {
+    expect(result.evaluation.status).toBe('NonCompliant');
+    expect(outcomes(result.steps)).toStrictEqual({
       'enable-managed-identity': 'skipped-dry-run',
       'enable-workload-identity': 'skipped-dry-run',
       'disable-pod-identity': 'awaiting-approval',
       'install-extension': 'skipped-dry-run',
     });
-    assert.equal(arm.stats.requests.write, 0);
-    assert.equal(result.after, undefined);
+    expect(arm.stats.requests.write).toBe(0);
+    expect(result.after).toBeUndefined();
   });
 
-  it('runs auto and approved steps in order, holds back the rest, and re-evaluates after waiting', async () => {
+  test('runs auto and approved steps in order, holds back the rest, and re-evaluates after waiting', async () => {
     const id = seedDriftedCluster(emulator, 'aks-svc-apply');
     const arm = clientsFor(emulator);
 
     const result = await evaluateAndRemediate({ clusterId: id, baseline, arm, approvals: ['managed-identity'], apply: true, wait: true, now: NOW });
 
-    assert.deepEqual(outcomes(result.steps), {
+    expect(outcomes(result.steps)).toStrictEqual({
       'enable-managed-identity': 'applied',
       'enable-workload-identity': 'applied',
       'disable-pod-identity': 'awaiting-approval',
       'install-extension': 'applied',
     });
-    assert.ok(result.after, 'the cluster was evaluated again');
-    const after = Object.fromEntries(result.after.results.map((r) => [r.ruleId, r.status]));
-    assert.equal(after['managed-identity'], 'Compliant');
-    assert.equal(after['workload-identity'], 'Compliant');
-    assert.equal(after['no-pod-identity'], 'NonCompliant');
-    assert.equal(after['required-extension/flux'], 'Compliant');
+    // The cluster was evaluated again.
+    expect(result.after).toBeDefined();
+    const after = Object.fromEntries((result.after?.results ?? []).map((r) => [r.ruleId, r.status]));
+    expect(after).toMatchObject({
+      'managed-identity': 'Compliant',
+      'workload-identity': 'Compliant',
+      'no-pod-identity': 'NonCompliant',
+      'required-extension/flux': 'Compliant',
+    });
     const stored = emulator.state.cluster(id) as { identity?: { type?: string } };
-    assert.equal(stored.identity?.type, 'SystemAssigned');
+    expect(stored.identity?.type).toBe('SystemAssigned');
   });
 
-  it('approves by step id as well as by rule id, and blocks what depends on an unapproved step', async () => {
+  test('approves by step id as well as by rule id, and blocks what depends on an unapproved step', async () => {
     const id = seedDriftedCluster(emulator, 'aks-svc-blocked');
     const arm = clientsFor(emulator);
 
     const result = await evaluateAndRemediate({ clusterId: id, baseline, arm, approvals: ['no-pod-identity:disable-pod-identity'], apply: true, wait: true, now: NOW });
 
     const byAction = Object.fromEntries(result.steps.map((report) => [report.step.action, report]));
-    assert.equal(byAction['enable-managed-identity']?.outcome, 'awaiting-approval');
-    assert.match(byAction['enable-managed-identity']?.reason ?? '', /approve/);
-    assert.equal(byAction['disable-pod-identity']?.outcome, 'blocked');
-    assert.match(byAction['disable-pod-identity']?.reason ?? '', /depends on/);
-    assert.equal(arm.stats.requests.write, 0);
+    expect(byAction['enable-managed-identity']).toMatchObject({ outcome: 'awaiting-approval', reason: expect.stringMatching(/approve/) });
+    expect(byAction['disable-pod-identity']).toMatchObject({ outcome: 'blocked', reason: expect.stringMatching(/depends on/) });
+    expect(arm.stats.requests.write).toBe(0);
   });
 
-  it('without waiting, starts what it can and blocks what would need it finished', async () => {
+  test('without waiting, starts what it can and blocks what would need it finished', async () => {
     const id = seedDriftedCluster(emulator, 'aks-svc-nowait');
     const arm = clientsFor(emulator);
 
     const result = await evaluateAndRemediate({ clusterId: id, baseline, arm, approvals: ['managed-identity'], apply: true, wait: false, now: NOW });
 
     const byAction = Object.fromEntries(result.steps.map((report) => [report.step.action, report]));
-    assert.equal(byAction['enable-managed-identity']?.outcome, 'started');
-    assert.ok(byAction['enable-managed-identity']?.operation?.correlationId);
-    assert.equal(byAction['enable-workload-identity']?.outcome, 'blocked');
-    assert.equal(byAction['install-extension']?.outcome, 'blocked');
-    assert.equal(result.after, undefined);
-    assert.equal(arm.stats.requests.write, 1);
+    expect(byAction['enable-managed-identity']?.outcome).toBe('started');
+    expect(byAction['enable-managed-identity']?.operation?.correlationId).toBeTruthy();
+    expect(byAction['enable-workload-identity']?.outcome).toBe('blocked');
+    expect(byAction['install-extension']?.outcome).toBe('blocked');
+    expect(result.after).toBeUndefined();
+    expect(arm.stats.requests.write).toBe(1);
   });
 
-  it('never fixes an audit rule', async () => {
+  test('never fixes an audit rule', async () => {
     const id = seedDriftedCluster(emulator, 'aks-svc-audit');
     const arm = clientsFor(emulator);
     const auditOnly = autoBaseline({ rules: { managedIdentity: { mode: 'audit' } }, requiredExtensions: [] });
 
     const result = await evaluateAndRemediate({ clusterId: id, baseline: auditOnly, arm, approvals: ['managed-identity'], apply: true, wait: true, now: NOW });
 
-    assert.deepEqual(outcomes(result.steps), { 'enable-managed-identity': 'audit-only' });
-    assert.equal(arm.stats.requests.write, 0);
+    expect(outcomes(result.steps)).toStrictEqual({ 'enable-managed-identity': 'audit-only' });
+    expect(arm.stats.requests.write).toBe(0);
   });
 
-  it('lets a caller wrap every write: record it, or skip one a previous run already made', async () => {
+  test('lets a caller wrap every write: record it, or skip one a previous run already made', async () => {
+    // Prepare: hooks that record every call and skip the extension install
     const id = seedDriftedCluster(emulator, 'aks-svc-hooks');
     const arm = clientsFor(emulator);
     const calls: string[] = [];
     const handles: OperationHandle[] = [];
 
+    // Act
     const result = await evaluateAndRemediate({
       clusterId: id,
       baseline,
@@ -152,7 +155,8 @@ describe('evaluateAndRemediate (core + SDK clients + emulator)', () => {
       },
     });
 
-    assert.deepEqual(calls, [
+    // Assess
+    expect(calls).toStrictEqual([
       'before enable-managed-identity',
       'after enable-managed-identity',
       'report enable-managed-identity applied',
@@ -163,9 +167,11 @@ describe('evaluateAndRemediate (core + SDK clients + emulator)', () => {
       'before install-extension',
       'report install-extension try-later',
     ]);
-    assert.equal(emulator.state.extension(id, 'flux'), undefined, 'the skipped write was not made');
-    assert.ok(handles.every((handle) => handle.started));
-    assert.ok((await handles[0]?.serialize())?.length, 'the operation state was available to store');
-    assert.equal(result.steps.length, 4);
+    // The skipped write was not made.
+    expect(emulator.state.extension(id, 'flux')).toBeUndefined();
+    expect(handles.map((handle) => handle.started)).toStrictEqual(handles.map(() => true));
+    // The operation state was available to store.
+    expect((await handles[0]?.serialize())?.length).toBeGreaterThan(0);
+    expect(result.steps).toHaveLength(4);
   });
 });

@@ -1,11 +1,15 @@
 // Throttling and flaky transport: the SDK pipeline rides them out (we add no retry loop), our pacing policy
 // spaces requests when ARM says a bucket runs low, and the counters show what happened.
-import assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
+// Each test starts an emulator of its own (fresh token buckets); afterEach stops it.
+import { afterEach, describe, expect, test } from '@jest/globals';
 import { startEmulator, type RunningEmulator } from '../../../emulator/index.js';
-import { applyPlanStep, readClusterSnapshot } from '../../../src/azure/arm/index.js';
+import { applyPlanStep, classifyArmError, readClusterForWrite, readClusterSnapshot } from '../../../src/azure/arm/index.js';
 import { evaluateCluster } from '../../../src/core/index.js';
 import { autoBaseline, clientsFor, seedCluster, setPath } from '../../support/arm.js';
+import { rejectionOf } from '../../support/rejection.js';
+
+/** The storms below wait out several Retry-After seconds. */
+const STORM_TIMEOUT_MS = 60_000;
 
 describe('ARM resilience (SDK pipeline against the emulator)', () => {
   let emulator: RunningEmulator | undefined;
@@ -14,7 +18,7 @@ describe('ARM resilience (SDK pipeline against the emulator)', () => {
     emulator = undefined;
   });
 
-  it('rides out a 429 storm: nothing surfaces as an error and every retry waited for Retry-After', async () => {
+  test('rides out a 429 storm: nothing surfaces as an error and every retry waited for Retry-After', async () => {
     // Prepare: buckets at a fifth of ARM's (50 reads, 5 per second), and 60 reads at once
     emulator = await startEmulator({ throttleFactor: 0.2, lroDurationMs: 50 });
     const id = seedCluster(emulator, 'aks-storm');
@@ -27,19 +31,19 @@ describe('ARM resilience (SDK pipeline against the emulator)', () => {
     const elapsedMs = Date.now() - started;
 
     // Assess
-    assert.equal(snapshots.length, 30);
-    assert.ok(snapshots.every((snapshot) => snapshot.name === 'aks-storm'));
-    assert.ok(clients.stats.throttled > 0, 'the storm produced 429s');
-    assert.equal(clients.stats.throttled, emulator.state.throttledCount, 'every 429 the emulator sent was seen and retried');
-    assert.equal(clients.stats.throttleRetries.length, clients.stats.throttled, 'each 429 was followed by a retry');
-    for (const retry of clients.stats.throttleRetries) {
-      assert.ok(retry.retryAfterMs >= 1000, 'ARM asks for whole seconds');
-      assert.ok(retry.waitedMs >= retry.retryAfterMs - 25, `a retry waited ${retry.waitedMs} ms of the ${retry.retryAfterMs} ms asked`);
-    }
-    assert.ok(elapsedMs >= 1000, 'the run took at least one Retry-After');
-  });
+    expect(snapshots.map((snapshot) => snapshot.name)).toStrictEqual(Array.from({ length: 30 }, () => 'aks-storm'));
+    // The storm produced 429s; every one the emulator sent was seen and retried.
+    expect(clients.stats.throttled).toBeGreaterThan(0);
+    expect(clients.stats.throttled).toBe(emulator.state.throttledCount);
+    expect(clients.stats.throttleRetries).toHaveLength(clients.stats.throttled);
+    // ARM asks for whole seconds, and each retry waited for them (25 ms of timer slack).
+    expect(clients.stats.throttleRetries.filter((retry) => retry.retryAfterMs < 1000)).toStrictEqual([]);
+    expect(clients.stats.throttleRetries.filter((retry) => retry.waitedMs < retry.retryAfterMs - 25)).toStrictEqual([]);
+    // The run took at least one Retry-After.
+    expect(elapsedMs).toBeGreaterThanOrEqual(1000);
+  }, STORM_TIMEOUT_MS);
 
-  it('paces reads from x-ms-ratelimit-remaining so a burst meets far fewer 429s', async () => {
+  test('paces reads from x-ms-ratelimit-remaining so a burst meets far fewer 429s', async () => {
     // Prepare: the same storm, once unpaced and once paced, against fresh buckets
     const run = async (lowWaterFraction: number): Promise<{ throttled: number; paced: number }> => {
       // Buckets at 0.4 of ARM's: 100 reads, refilled at 10 per second.
@@ -59,13 +63,13 @@ describe('ARM resilience (SDK pipeline against the emulator)', () => {
     const unpaced = await run(0);
     const paced = await run(0.2);
 
-    // Assess
-    assert.ok(unpaced.throttled > 0, 'without pacing the burst is throttled');
-    assert.ok(paced.paced > 0, 'the pacer held requests back');
-    assert.ok(paced.throttled < unpaced.throttled, `paced ${paced.throttled} 429s, unpaced ${unpaced.throttled}`);
-  });
+    // Assess: without pacing the burst is throttled; the pacer held requests back and met fewer 429s
+    expect(unpaced.throttled).toBeGreaterThan(0);
+    expect(paced.paced).toBeGreaterThan(0);
+    expect(paced.throttled).toBeLessThan(unpaced.throttled);
+  }, STORM_TIMEOUT_MS);
 
-  it('recovers from 5xx answers and reset connections, counting them', async () => {
+  test('recovers from 5xx answers and reset connections, counting them', async () => {
     // Prepare
     emulator = await startEmulator({ lroDurationMs: 50 });
     const id = seedCluster(emulator, 'aks-flaky', (body) => {
@@ -77,65 +81,60 @@ describe('ARM resilience (SDK pipeline against the emulator)', () => {
       { route: 'GET /subscriptions/**/extensions', kind: 'reset', sequence: [true] },
       { route: 'PUT /subscriptions/**/managedClusters/aks-flaky', kind: '503', sequence: [true] },
     ]);
+    const baseline = autoBaseline();
 
     // Act: read, then write and wait, through the faults
     const snapshot = await readClusterSnapshot(clients, id);
-    const baseline = autoBaseline();
     const step = evaluateCluster(snapshot, baseline, { now: new Date() }).plan.find((candidate) => candidate.action === 'enable-workload-identity');
-    assert.ok(step);
+    if (!step) throw new Error('the plan has no enable-workload-identity step');
     const handle = await applyPlanStep(clients, step, { plannedFrom: snapshot, replan: (fresh) => evaluateCluster(fresh, baseline, { now: new Date() }).plan });
     const outcome = await handle.wait();
 
-    // Assess
-    assert.equal(snapshot.name, 'aks-flaky');
-    assert.deepEqual(outcome, { status: 'succeeded' });
-    assert.ok(clients.stats.serverErrors >= 3, `two 500s and a 503 were retried (saw ${clients.stats.serverErrors})`);
-    assert.ok(clients.stats.connectionErrors >= 1, 'the reset connection was retried');
+    // Assess: two 500s and a 503 were retried, and so was the reset connection
+    expect(snapshot.name).toBe('aks-flaky');
+    expect(outcome).toStrictEqual({ status: 'succeeded' });
+    expect(clients.stats.serverErrors).toBeGreaterThanOrEqual(3);
+    expect(clients.stats.connectionErrors).toBeGreaterThanOrEqual(1);
   });
 
-  it('classifies a 429 or a reset the SDK gave up on as throttled or transient', async () => {
+  test('classifies a 429 or a reset the SDK gave up on as throttled or transient', async () => {
+    // Prepare: a bucket of one read, and no retries allowed
     emulator = await startEmulator({ lroDurationMs: 50, throttleFactor: 0.004 });
     const id = seedCluster(emulator, 'aks-gave-up', undefined, { extensions: false });
     const clients = clientsFor(emulator, { retry: { maxRetries: 0 }, pacing: { lowWaterFraction: 0 } });
-    const { classifyArmError, readClusterForWrite } = await import('../../../src/azure/arm/index.js');
-
-    // A bucket of one read: the second read in a row is throttled, and no retry is allowed.
     await readClusterForWrite(clients, id);
-    const throttled = await readClusterForWrite(clients, id).then(
-      () => assert.fail('expected a 429'),
-      (thrown: unknown) => classifyArmError(thrown, id),
-    );
-    emulator.setFaults([{ route: 'GET /subscriptions/**/managedClusters/aks-gave-up', kind: 'reset', rate: 1 }]);
-    // Another caller, so its own (full) bucket: the reset is the only thing in the way.
-    const other = emulator.tokenFor({ appId: '51111111-1111-4111-8111-111111111111', objectId: '61111111-1111-4111-8111-111111111111' });
-    const reset = await readClusterForWrite(clientsFor(emulator, { token: other, retry: { maxRetries: 0 } }), id).then(
-      () => assert.fail('expected a reset'),
-      (thrown: unknown) => classifyArmError(thrown, id),
-    );
 
-    assert.equal(throttled.kind, 'throttled');
-    assert.equal(throttled.code, 'SubscriptionRequestsThrottled');
-    assert.equal(reset.kind, 'transient');
-    assert.equal(reset.statusCode, undefined);
-    assert.match(reset.message, /aks-gave-up/);
+    // Act: the second read in a row is throttled
+    const throttled = classifyArmError(await rejectionOf(readClusterForWrite(clients, id), 'a 429'), id);
+    // Act: another caller, so its own (full) bucket: the reset is the only thing in the way
+    emulator.setFaults([{ route: 'GET /subscriptions/**/managedClusters/aks-gave-up', kind: 'reset', rate: 1 }]);
+    const other = emulator.tokenFor({ appId: '51111111-1111-4111-8111-111111111111', objectId: '61111111-1111-4111-8111-111111111111' });
+    const reset = classifyArmError(await rejectionOf(readClusterForWrite(clientsFor(emulator, { token: other, retry: { maxRetries: 0 } }), id), 'a reset'), id);
+
+    // Assess
+    expect(throttled.kind).toBe('throttled');
+    expect(throttled.code).toBe('SubscriptionRequestsThrottled');
+    expect(reset.kind).toBe('transient');
+    expect(reset.statusCode).toBeUndefined();
+    expect(reset.message).toMatch(/aks-gave-up/);
   });
 
-  it('reports a failure it cannot ride out as transient, naming the resource', async () => {
+  test('reports a failure it cannot ride out as transient, naming the resource', async () => {
+    // Prepare
     emulator = await startEmulator({ lroDurationMs: 50 });
     const id = seedCluster(emulator, 'aks-down', undefined, { extensions: false });
     const clients = clientsFor(emulator, { retry: { maxRetries: 2, retryDelayInMs: 10, maxRetryDelayInMs: 20 } });
     emulator.setFaults([{ route: 'GET /subscriptions/**/managedClusters/aks-down', kind: '500', rate: 1 }]);
 
-    const { classifyArmError } = await import('../../../src/azure/arm/index.js');
-    const error = await readClusterSnapshot(clients, id).then(
-      () => assert.fail('expected the read to fail'),
-      (thrown: unknown) => thrown,
-    );
+    // Act
+    const error = await rejectionOf(readClusterSnapshot(clients, id), 'the read to fail');
     const failure = classifyArmError(error, id);
 
-    assert.equal(failure.kind, 'transient');
-    assert.equal(failure.statusCode, 500);
-    assert.match(failure.message, /aks-down/);
-    assert.equal(clients.stats.serverErrors, 3, 'the first try and two SDK retries');
+    // Assess
+    expect(failure.kind).toBe('transient');
+    expect(failure.statusCode).toBe(500);
+    expect(failure.message).toMatch(/aks-down/);
+    // The first try and two SDK retries.
+    expect(clients.stats.serverErrors).toBe(3);
   });
 });

@@ -1,25 +1,29 @@
 // The built demo, run as a user runs it (a child process, real Azurite, the HTTPS emulator, real Chromium): its
 // last line is the JSON summary, the counts are what the pure core predicts for the generated fleet, the report
 // opens offline with the same numbers, and nothing it started outlives it, also when interrupted.
-import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { checkReportInBrowser } from '../../../demo/browserCheck.js';
 import type { DemoSummary, StatusCounts } from '../../../demo/report/types.js';
 import { generateFleet } from '../../../emulator/index.js';
 import { loadBaselineFile } from '../../../src/core/baseline-file.js';
 import { evaluateCluster, parseCluster, parseExtensions, withExtensions, type Baseline, type PlanStep } from '../../../src/core/index.js';
+import { compiled, REPO_ROOT } from '../../support/paths.js';
+import { runChild, type FinishedChild } from '../../support/processes.js';
 
 const run = promisify(execFile);
-const DEMO = fileURLToPath(new URL('../../../demo/main.js', import.meta.url));
-const REPO = path.resolve(path.dirname(DEMO), '..', '..');
+/** The demo as `npm test` builds it (a lone `npx jest` uses whatever dist/ holds: build first). */
+const DEMO = compiled('demo/main.js');
 const FLEET = { clusters: 24, subscriptions: 2, seed: 7 };
+/** One whole demo run (Azurite, the emulator, the fleet, the drift round, the report and its screenshot). */
+const DEMO_TIMEOUT = 90_000;
+/** A run that stops at a bad flag. */
+const QUICK_TIMEOUT = 20_000;
 
 interface Finished {
   code: number | null;
@@ -32,7 +36,7 @@ interface Finished {
 
 async function childrenOf(pid: number): Promise<number[]> {
   try {
-    const { stdout } = await run('ps', ['-o', 'pid=', '--ppid', String(pid)]);
+    const { stdout } = await run('ps', ['-o', 'pid=', '--ppid', String(pid)], { timeout: 5_000 });
     return stdout.split('\n').map((line) => Number(line.trim())).filter((n) => Number.isInteger(n) && n > 0);
   } catch {
     return []; // ps exits 1 when there are none
@@ -48,27 +52,44 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Runs the demo; `whenStderr` is called with each chunk so a test can act (e.g. interrupt) mid-run. */
+/**
+ * Runs the demo from the checkout's root; `whenStderr` is called with each chunk so a test can act (e.g. interrupt)
+ * mid-run. Rejects, and kills the demo, when it has not exited within DEMO_TIMEOUT, naming what it printed.
+ */
 function runDemo(args: string[], whenStderr?: (text: string, child: ChildProcess) => void): Promise<Finished> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [DEMO, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [DEMO, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     const children = new Set<number>();
     const watch = setInterval(() => {
       if (child.pid !== undefined) void childrenOf(child.pid).then((pids) => pids.forEach((pid) => children.add(pid)));
     }, 100);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the demo did not exit within ${DEMO_TIMEOUT} ms\nstderr: ${stderr.slice(-3000)}`));
+    }, DEMO_TIMEOUT);
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString('utf8');
       whenStderr?.(stderr, child);
     });
-    child.once('error', reject);
+    child.once('error', (error) => {
+      clearInterval(watch);
+      clearTimeout(timer);
+      reject(error);
+    });
     child.once('close', (code, signal) => {
       clearInterval(watch);
+      clearTimeout(timer);
       resolve({ code, signal, stdout, stderr, children: [...children] });
     });
   });
+}
+
+/** The exit code; a mismatch shows the end of what the demo printed on stderr. */
+function expectExitCode(finished: FinishedChild, code: number): void {
+  expect({ code: finished.code, stderr: finished.stderr.slice(-3000) }).toStrictEqual(expect.objectContaining({ code }));
 }
 
 function lastLine(text: string): string {
@@ -113,87 +134,125 @@ function predict(baseline: Baseline): { before: StatusCounts; after: StatusCount
   return { before, after, autoFixable };
 }
 
-describe('npm run demo (built, as a child process)', { timeout: 60_000 }, () => {
-  let out: string;
+describe('npm run demo (built, as a child process)', () => {
+  let out: string | undefined;
   let finished: Finished;
   let summary: DemoSummary;
+  /** The folder the demo wrote into. */
+  const outDir = (): string => {
+    if (!out) throw new Error('no output folder');
+    return out;
+  };
 
-  before(async () => {
+  beforeAll(async () => {
+    if (!existsSync(DEMO)) throw new Error(`${DEMO} does not exist: build first (\`npm run build\`, which \`npm test\` runs before Jest)`);
     out = await mkdtemp(path.join(tmpdir(), 'demo-test-'));
     finished = await runDemo(['--clusters', String(FLEET.clusters), '--subscriptions', String(FLEET.subscriptions), '--seed', String(FLEET.seed), '--no-progress', '--out', out]);
-    summary = JSON.parse(lastLine(finished.stdout)) as DemoSummary;
-  });
+    try {
+      summary = JSON.parse(lastLine(finished.stdout)) as DemoSummary;
+    } catch {
+      throw new Error(`the demo's last stdout line is not its JSON summary (exit code ${finished.code}, signal ${finished.signal})\nstderr: ${finished.stderr.slice(-3000)}`);
+    }
+  }, DEMO_TIMEOUT + 10_000);
 
-  after(async () => {
+  afterAll(async () => {
     if (out) await rm(out, { recursive: true, force: true });
   });
 
-  it('ends with exit code 0 and one JSON summary as its last stdout line', () => {
-    assert.equal(finished.code, 0, finished.stderr.slice(-3000));
-    assert.deepEqual(Object.keys(summary), ['report', 'clusters', 'before', 'after', 'remediationsApplied', 'awaitingApproval', 'errors']);
-    assert.equal(summary.errors, 0);
-    assert.equal(summary.clusters, FLEET.clusters);
-    assert.equal(summary.report, path.join(out, 'report.html'));
-    assert.ok(existsSync(summary.report), 'the report file exists');
+  test('ends with exit code 0 and one JSON summary as its last stdout line', () => {
+    expectExitCode(finished, 0);
+    expect(Object.keys(summary)).toStrictEqual(['report', 'clusters', 'before', 'after', 'remediationsApplied', 'awaitingApproval', 'errors']);
+    expect(summary.errors).toBe(0);
+    expect(summary.clusters).toBe(FLEET.clusters);
+    expect(summary.report).toBe(path.join(outDir(), 'report.html'));
+    // The report file exists.
+    expect(existsSync(summary.report)).toBe(true);
   });
 
-  it('reports what the pure core predicts: every auto-fixable cluster Compliant, the rest awaiting approval', async () => {
-    const baseline = await loadBaselineFile(path.join(out, 'baseline.json'));
+  test('reports what the pure core predicts: every auto-fixable cluster Compliant, the rest awaiting approval', async () => {
+    // Prepare: the prediction, from the baseline the demo wrote
+    const baseline = await loadBaselineFile(path.join(outDir(), 'baseline.json'));
     const predicted = predict(baseline);
-    assert.ok(predicted.autoFixable > 0, 'the fleet has clusters the service fixes on its own');
-    assert.ok((predicted.after['AwaitingApproval'] ?? 0) > 0, 'the fleet has clusters that need a person');
-    assert.deepEqual(nonZero(summary.before), nonZero(predicted.before));
-    assert.deepEqual(nonZero(summary.after), nonZero(predicted.after));
-    assert.equal(summary.after['NonCompliant'] ?? 0, 0, 'nothing is left NonCompliant that the service could fix');
-    assert.equal(summary.awaitingApproval, predicted.after['AwaitingApproval']);
-    assert.ok(summary.remediationsApplied >= predicted.autoFixable, `${summary.remediationsApplied} remediations for ${predicted.autoFixable} auto-fixable clusters`);
+    // The fleet has clusters the service fixes on its own, and clusters that need a person.
+    expect(predicted.autoFixable).toBeGreaterThan(0);
+    expect(predicted.after['AwaitingApproval'] ?? 0).toBeGreaterThan(0);
+
+    // Assess
+    expect(nonZero(summary.before)).toStrictEqual(nonZero(predicted.before));
+    expect(nonZero(summary.after)).toStrictEqual(nonZero(predicted.after));
+    // Nothing is left NonCompliant that the service could fix.
+    expect(summary.after['NonCompliant'] ?? 0).toBe(0);
+    expect(summary.awaitingApproval).toBe(predicted.after['AwaitingApproval']);
+    // At least one remediation per auto-fixable cluster.
+    expect(summary.remediationsApplied).toBeGreaterThanOrEqual(predicted.autoFixable);
   });
 
-  it('fixes the drift round through Event Grid and approves the rest through the HTTP route', () => {
-    assert.match(finished.stderr, /someone else .*: flux extension deleted \(Event Grid event/);
-    assert.match(finished.stderr, /required-extension\/flux Compliant again \d+\.\d s after the change/);
-    assert.match(finished.stderr, /no-pod-identity recorded NonCompliant .*approval mode: waiting for a person/);
-    assert.match(finished.stderr, /a person approves no-pod-identity:disable-pod-identity on .*\/remediate \{"approve":\["no-pod-identity:disable-pod-identity"\]\} -> 200/);
-    assert.match(finished.stderr, /no-pod-identity Compliant again/);
+  test('fixes the drift round through Event Grid and approves the rest through the HTTP route', () => {
+    expect(finished.stderr).toMatch(/someone else .*: flux extension deleted \(Event Grid event/);
+    expect(finished.stderr).toMatch(/required-extension\/flux Compliant again \d+\.\d s after the change/);
+    expect(finished.stderr).toMatch(/no-pod-identity recorded NonCompliant .*approval mode: waiting for a person/);
+    expect(finished.stderr).toMatch(/a person approves no-pod-identity:disable-pod-identity on .*\/remediate \{"approve":\["no-pod-identity:disable-pod-identity"\]\} -> 200/);
+    expect(finished.stderr).toMatch(/no-pod-identity Compliant again/);
   });
 
-  it('writes a report that headless Chromium shows offline with the same counts and all four charts', async () => {
-    const check = await checkReportInBrowser(summary.report, summary, { screenshotPath: path.join(out, 'check.png') });
-    assert.deepEqual(check.problems, []);
-    assert.deepEqual(check.consoleErrors, []);
-    assert.ok(check.ok);
-    assert.ok(existsSync(path.join(out, 'report.png')), 'the demo saved its own screenshot');
+  test('writes a report that headless Chromium shows offline with the same counts and all four charts', async () => {
+    // Act
+    const check = await checkReportInBrowser(summary.report, summary, { screenshotPath: path.join(outDir(), 'check.png') });
+
+    // Assess
+    expect(check.problems).toStrictEqual([]);
+    expect(check.consoleErrors).toStrictEqual([]);
+    expect(check.ok).toBe(true);
+    // The demo saved its own screenshot.
+    expect(existsSync(path.join(outDir(), 'report.png'))).toBe(true);
+  }, 60_000);
+
+  test('stops Azurite before it exits', () => {
+    // Azurite ran as a child process, and none is left.
+    expect(finished.children.length).toBeGreaterThan(0);
+    expect(finished.children.filter(alive)).toStrictEqual([]);
   });
 
-  it('stops Azurite before it exits', () => {
-    assert.ok(finished.children.length > 0, 'Azurite ran as a child process');
-    assert.deepEqual(finished.children.filter(alive), []);
-  });
+  test(
+    'stops everything and exits 130 on Ctrl-C',
+    async () => {
+      // Prepare
+      const interruptedOut = path.join(outDir(), 'interrupted');
+      let sent = false;
 
-  it('stops everything and exits 130 on Ctrl-C', async () => {
-    const interruptedOut = path.join(out, 'interrupted');
-    let sent = false;
-    const interrupted = await runDemo(['--clusters', '24', '--subscriptions', '2', '--no-progress', '--out', interruptedOut], (stderr, child) => {
-      if (!sent && stderr.includes('== Sweep ==')) {
-        sent = true;
-        child.kill('SIGINT');
-      }
-    });
-    assert.ok(sent, 'the demo reached the sweep');
-    assert.equal(interrupted.code, 130, interrupted.stderr.slice(-2000));
-    assert.match(interrupted.stderr, /SIGINT: stopping Azurite and the ARM emulator/);
-    assert.ok(!interrupted.stdout.includes('"errors"'), 'no summary after an interrupt');
-    assert.ok(interrupted.children.length > 0);
-    assert.deepEqual(interrupted.children.filter(alive), []);
-  });
+      // Act: SIGINT once the demo reaches the sweep
+      const interrupted = await runDemo(['--clusters', '24', '--subscriptions', '2', '--no-progress', '--out', interruptedOut], (stderr, child) => {
+        if (!sent && stderr.includes('== Sweep ==')) {
+          sent = true;
+          child.kill('SIGINT');
+        }
+      });
 
-  it('rejects a bad flag with one line naming it and exit code 2', async () => {
-    const bad = await runDemo(['--clusters', 'many']);
-    assert.equal(bad.code, 2);
-    assert.equal(bad.stdout, '');
-    assert.equal(bad.stderr, 'demo: --clusters must be a whole number from 1 to 2000, got "many"\n');
-    const unknown = await runDemo(['--colour']);
-    assert.equal(unknown.code, 2);
-    assert.match(unknown.stderr, /^demo: unknown option '--colour'\n$/);
-  });
+      // Assess: the demo reached the sweep, stopped what it started and printed no summary
+      expect(sent).toBe(true);
+      expectExitCode(interrupted, 130);
+      expect(interrupted.stderr).toMatch(/SIGINT: stopping Azurite and the ARM emulator/);
+      expect(interrupted.stdout).not.toContain('"errors"');
+      expect(interrupted.children.length).toBeGreaterThan(0);
+      expect(interrupted.children.filter(alive)).toStrictEqual([]);
+    },
+    DEMO_TIMEOUT + 10_000,
+  );
+
+  test(
+    'rejects a bad flag with one line naming it and exit code 2',
+    async () => {
+      // Act
+      const bad = await runChild(process.execPath, [DEMO, '--clusters', 'many'], { cwd: REPO_ROOT, timeoutMs: QUICK_TIMEOUT });
+      const unknown = await runChild(process.execPath, [DEMO, '--colour'], { cwd: REPO_ROOT, timeoutMs: QUICK_TIMEOUT });
+
+      // Assess
+      expectExitCode(bad, 2);
+      expect(bad.stdout).toBe('');
+      expect(bad.stderr).toBe('demo: --clusters must be a whole number from 1 to 2000, got "many"\n');
+      expectExitCode(unknown, 2);
+      expect(unknown.stderr).toMatch(/^demo: unknown option '--colour'\n$/);
+    },
+    2 * QUICK_TIMEOUT + 5_000,
+  );
 });

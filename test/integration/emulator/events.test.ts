@@ -1,12 +1,11 @@
 // Event Grid events for accepted writes: the real @azure/eventgrid deserializer reads them, the caller is
 // the token's identity, and they reach an HTTP endpoint like an Event Grid webhook delivery.
-import assert from 'node:assert/strict';
 import { type IncomingHttpHeaders, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { EventGridDeserializer, type EventGridEvent } from '@azure/eventgrid';
 import { type EmulatorEvent, type GeneratedCluster, type RunningEmulator, startEmulator } from '../../../emulator/index.js';
-import { CLUSTER_RP, CLUSTER_TYPE, POLL, armRequest, containerService, extensionsClient } from '../../support/emulator.js';
+import { CLUSTER_RP, CLUSTER_TYPE, EMULATOR_START_TIMEOUT_MS, POLL, armRequest, containerService, extensionsClient } from '../../support/emulator.js';
 
 const OBJECT_ID_CLAIM = 'http://schemas.microsoft.com/identity/claims/objectidentifier';
 const DRIFTER = { appId: 'd1d1d1d1-0000-4000-8000-00000000a11d', objectId: 'd1d1d1d1-0000-4000-8000-00000000b0b0' };
@@ -29,8 +28,11 @@ describe('Event Grid events', () => {
     });
   });
 
-  before(async () => {
-    await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
+  beforeAll(async () => {
+    await new Promise<void>((resolve, reject) => {
+      webhook.once('error', reject);
+      webhook.listen(0, '127.0.0.1', resolve);
+    });
     const { port } = webhook.address() as AddressInfo;
     emulator = await startEmulator({
       fleet: { clusters: 2, subscriptions: 1, seed: 4, drift: { updating: 0, servicePrincipal: 0 } },
@@ -39,90 +41,106 @@ describe('Event Grid events', () => {
       eventsUrl: `http://127.0.0.1:${port}/api/events`,
     });
     const first = emulator.fleet?.clusters[0];
-    assert.ok(first);
+    if (!first) throw new Error('the seeded fleet has no cluster');
     cluster = first;
-  });
-  after(async () => {
-    await emulator.stop();
-    await new Promise((resolve) => webhook.close(resolve));
+  }, EMULATOR_START_TIMEOUT_MS);
+  afterAll(async () => {
+    await emulator?.stop();
+    if (webhook.listening) await new Promise((resolve) => webhook.close(resolve));
   });
 
-  it('emits a write event that EventGridDeserializer parses, naming the caller of the token', async () => {
+  test('emits a write event that EventGridDeserializer parses, naming the caller of the token', async () => {
+    // Prepare
     const received: EmulatorEvent[] = [];
     const unsubscribe = emulator.onEvent((event) => received.push(event));
     const client = containerService(emulator, cluster.subscriptionId, { token: emulator.tokenFor(DRIFTER) });
     const current = await client.managedClusters.get(cluster.resourceGroup, cluster.name);
+
+    // Act
     await client.managedClusters.beginCreateOrUpdateAndWait(cluster.resourceGroup, cluster.name, { ...current, podIdentityProfile: { enabled: true } }, POLL);
     unsubscribe();
 
-    assert.equal(received.length, 1, 'one accepted write, one event (polls and GETs raise none)');
+    // Assess: one accepted write, one event (polls and GETs raise none)
+    expect(received).toHaveLength(1);
     const [parsed] = (await new EventGridDeserializer().deserializeEventGridEvents(JSON.stringify(received))) as EventGridEvent<Record<string, unknown>>[];
-    assert.ok(parsed);
-    assert.equal(parsed.eventType, 'Microsoft.Resources.ResourceWriteSuccess');
-    assert.ok(parsed.eventTime instanceof Date);
-    assert.equal(parsed.subject.toLowerCase(), cluster.id.toLowerCase());
-    assert.equal(parsed.topic, `/subscriptions/${cluster.subscriptionId}`);
-    assert.equal(parsed.data['operationName'], 'Microsoft.ContainerService/managedClusters/write');
-    assert.equal(String(parsed.data['resourceUri']).toLowerCase(), cluster.id.toLowerCase());
-    assert.equal(parsed.data['status'], 'Succeeded');
-    assert.equal(parsed.data['subscriptionId'], cluster.subscriptionId);
-    const claims = parsed.data['claims'] as Record<string, string>;
-    assert.equal(claims['appid'], DRIFTER.appId);
-    assert.equal(claims[OBJECT_ID_CLAIM], DRIFTER.objectId);
-    assert.equal(claims['oid'], undefined, 'the object id is under the long claim key only');
-    const authorization = parsed.data['authorization'] as { action: string; scope: string };
-    assert.equal(authorization.action, 'Microsoft.ContainerService/managedClusters/write');
+    expect(parsed).toBeDefined();
+    expect(parsed?.eventType).toBe('Microsoft.Resources.ResourceWriteSuccess');
+    expect(parsed?.eventTime).toBeInstanceOf(Date);
+    expect(parsed?.subject.toLowerCase()).toBe(cluster.id.toLowerCase());
+    expect(parsed?.topic).toBe(`/subscriptions/${cluster.subscriptionId}`);
+    expect(parsed?.data['operationName']).toBe('Microsoft.ContainerService/managedClusters/write');
+    expect(String(parsed?.data['resourceUri']).toLowerCase()).toBe(cluster.id.toLowerCase());
+    expect(parsed?.data['status']).toBe('Succeeded');
+    expect(parsed?.data['subscriptionId']).toBe(cluster.subscriptionId);
+    const claims = parsed?.data['claims'] as Record<string, string>;
+    expect(claims['appid']).toBe(DRIFTER.appId);
+    expect(claims[OBJECT_ID_CLAIM]).toBe(DRIFTER.objectId);
+    // The object id is under the long claim key only.
+    expect(claims['oid']).toBeUndefined();
+    const authorization = parsed?.data['authorization'] as { action: string; scope: string };
+    expect(authorization.action).toBe('Microsoft.ContainerService/managedClusters/write');
   });
 
-  it('carries the request correlation id, and a fresh one when the client sends none', async () => {
+  test('carries the request correlation id, and a fresh one when the client sends none', async () => {
+    // Prepare
     const received: EmulatorEvent[] = [];
     const unsubscribe = emulator.onEvent((event) => received.push(event));
     const path = `${cluster.id}?api-version=2026-06-01`;
     const current = (await armRequest(emulator, 'GET', path)).body;
+
+    // Act: one write with a correlation id, one without
     const response = await armRequest(emulator, 'PUT', path, { body: current, headers: { 'x-ms-correlation-request-id': 'c0ffee00-0000-4000-8000-000000000001' } });
-    assert.equal(response.headers['x-ms-correlation-request-id'], 'c0ffee00-0000-4000-8000-000000000001');
     emulator.finishOperations();
     await armRequest(emulator, 'PUT', path, { body: current });
     unsubscribe();
-    assert.equal(received[0]?.data.correlationId, 'c0ffee00-0000-4000-8000-000000000001');
-    assert.match(received[1]?.data.correlationId ?? '', /^[0-9a-f-]{36}$/);
-    assert.notEqual(received[1]?.data.correlationId, received[0]?.data.correlationId);
+
+    // Assess
+    expect(response.headers['x-ms-correlation-request-id']).toBe('c0ffee00-0000-4000-8000-000000000001');
+    expect(received[0]?.data.correlationId).toBe('c0ffee00-0000-4000-8000-000000000001');
+    expect(received[1]?.data.correlationId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(received[1]?.data.correlationId).not.toBe(received[0]?.data.correlationId);
   });
 
-  it('emits extension write and delete events', async () => {
+  test('emits extension write and delete events', async () => {
+    // Prepare
     const received: EmulatorEvent[] = [];
     const unsubscribe = emulator.onEvent((event) => received.push(event));
     const extensions = extensionsClient(emulator, cluster.subscriptionId);
     emulator.finishOperations();
+
+    // Act
     await extensions.extensions.beginCreateAndWait(cluster.resourceGroup, CLUSTER_RP, CLUSTER_TYPE, cluster.name, 'dapr', { extensionType: 'microsoft.dapr' }, POLL);
     await extensions.extensions.beginDeleteAndWait(cluster.resourceGroup, CLUSTER_RP, CLUSTER_TYPE, cluster.name, 'dapr', POLL);
     unsubscribe();
+
+    // Assess
     const parsed = await new EventGridDeserializer().deserializeEventGridEvents(JSON.stringify(received));
-    assert.deepEqual(
-      parsed.map((event) => [event.eventType, (event.data as { operationName: string }).operationName]),
-      [
-        ['Microsoft.Resources.ResourceWriteSuccess', 'Microsoft.KubernetesConfiguration/extensions/write'],
-        ['Microsoft.Resources.ResourceDeleteSuccess', 'Microsoft.KubernetesConfiguration/extensions/delete'],
-      ],
-    );
-    assert.equal(parsed[0]?.subject.toLowerCase(), `${cluster.id}/providers/Microsoft.KubernetesConfiguration/extensions/dapr`.toLowerCase());
+    expect(parsed.map((event) => [event.eventType, (event.data as { operationName: string }).operationName])).toStrictEqual([
+      ['Microsoft.Resources.ResourceWriteSuccess', 'Microsoft.KubernetesConfiguration/extensions/write'],
+      ['Microsoft.Resources.ResourceDeleteSuccess', 'Microsoft.KubernetesConfiguration/extensions/delete'],
+    ]);
+    expect(parsed[0]?.subject.toLowerCase()).toBe(`${cluster.id}/providers/Microsoft.KubernetesConfiguration/extensions/dapr`.toLowerCase());
   });
 
-  it('POSTs every event to eventsUrl as an Event Grid notification', async () => {
+  test('POSTs every event to eventsUrl as an Event Grid notification', async () => {
+    // Act: wait (up to 3 s) for the deliveries of the events the earlier tests raised
     const deadline = Date.now() + 3000;
     while (deliveries.length < emulator.state.events.emitted && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-    assert.equal(deliveries.length, emulator.state.events.emitted);
-    assert.ok(deliveries.every((delivery) => delivery.headers['aeg-event-type'] === 'Notification' && delivery.events.length === 1));
+
+    // Assess: one Notification per event
+    expect(deliveries).toHaveLength(emulator.state.events.emitted);
+    expect(deliveries.map((delivery) => [delivery.headers['aeg-event-type'], delivery.events.length])).toStrictEqual(deliveries.map(() => ['Notification', 1]));
     const parsed = await new EventGridDeserializer().deserializeEventGridEvents(JSON.stringify(deliveries.flatMap((delivery) => delivery.events)));
-    assert.equal(parsed.length, emulator.state.events.emitted);
-    assert.equal(emulator.state.events.posted, emulator.state.events.emitted);
+    expect(parsed).toHaveLength(emulator.state.events.emitted);
+    expect(emulator.state.events.posted).toBe(emulator.state.events.emitted);
   });
 
-  it('serves recent events at /_emulator/events for clients outside the process', async () => {
+  test('serves recent events at /_emulator/events for clients outside the process', async () => {
     const feed = await armRequest(emulator, 'GET', '/_emulator/events');
-    assert.equal(feed.status, 200);
-    const events = (feed.body as { value: EmulatorEvent[] }).value;
-    assert.equal(events.length, emulator.state.events.emitted);
-    assert.equal((await armRequest(emulator, 'GET', '/_emulator/events', { token: null })).status, 401);
+    const anonymous = await armRequest(emulator, 'GET', '/_emulator/events', { token: null });
+
+    expect(feed.status).toBe(200);
+    expect((feed.body as { value: EmulatorEvent[] }).value).toHaveLength(emulator.state.events.emitted);
+    expect(anonymous.status).toBe(401);
   });
 });

@@ -1,9 +1,8 @@
 // Cluster extensions through the real @azure/arm-kubernetesconfiguration client, over HTTPS.
-import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { Extension } from '@azure/arm-kubernetesconfiguration';
 import { type EmulatorEvent, type GeneratedCluster, type RunningEmulator, startEmulator } from '../../../emulator/index.js';
-import { CLUSTER_RP, CLUSTER_TYPE, POLL, armRequest, errorOf, extensionsClient } from '../../support/emulator.js';
+import { CLUSTER_RP, CLUSTER_TYPE, EMULATOR_START_TIMEOUT_MS, POLL, armRequest, extensionsClient } from '../../support/emulator.js';
 
 describe('cluster extensions over the real SDK', () => {
   let emulator: RunningEmulator;
@@ -11,7 +10,7 @@ describe('cluster extensions over the real SDK', () => {
   const events: EmulatorEvent[] = [];
   const client = () => extensionsClient(emulator, cluster.subscriptionId);
 
-  before(async () => {
+  beforeAll(async () => {
     emulator = await startEmulator({
       fleet: { clusters: 6, subscriptions: 1, seed: 5, drift: { updating: 0, missingExtension: 0, extensionFailed: 0, extensionWrongReleaseTrain: 0, extensionPinnedVersion: 0 } },
       pageSize: 2,
@@ -19,23 +18,28 @@ describe('cluster extensions over the real SDK', () => {
       throttleFactor: 0,
     });
     const first = emulator.fleet?.clusters[0];
-    assert.ok(first);
+    if (!first) throw new Error('the seeded fleet has no cluster');
     cluster = first;
     emulator.onEvent((event) => events.push(event));
-  });
-  after(() => emulator.stop());
+  }, EMULATOR_START_TIMEOUT_MS);
+  afterAll(() => emulator?.stop());
 
-  it('reads the seeded Flux extension: microsoft.flux, Stable, auto-upgrading', async () => {
+  test('reads the seeded Flux extension: microsoft.flux, Stable, auto-upgrading', async () => {
     const flux = await client().extensions.get(cluster.resourceGroup, CLUSTER_RP, CLUSTER_TYPE, cluster.name, 'flux');
-    assert.equal(flux.extensionType, 'microsoft.flux');
-    assert.equal(flux.releaseTrain, 'Stable');
-    assert.equal(flux.autoUpgradeMinorVersion, true);
-    assert.equal(flux.provisioningState, 'Succeeded');
-    assert.equal(flux.id, `${cluster.id}/providers/Microsoft.KubernetesConfiguration/extensions/flux`);
+
+    expect(flux).toMatchObject({
+      extensionType: 'microsoft.flux',
+      releaseTrain: 'Stable',
+      autoUpgradeMinorVersion: true,
+      provisioningState: 'Succeeded',
+      id: `${cluster.id}/providers/Microsoft.KubernetesConfiguration/extensions/flux`,
+    });
   });
 
-  it('creates, patches and deletes an extension; protected settings go in, never come out, and survive a PATCH', async () => {
+  test('creates, patches and deletes an extension; protected settings go in, never come out, and survive a PATCH', async () => {
     const seen = events.length;
+
+    // Act and assess: create, with a protected setting
     const created = await client().extensions.beginCreateAndWait(
       cluster.resourceGroup, CLUSTER_RP, CLUSTER_TYPE, cluster.name, 'backup',
       {
@@ -45,78 +49,77 @@ describe('cluster extensions over the real SDK', () => {
       },
       POLL,
     );
-    assert.equal(created.provisioningState, 'Succeeded');
-    assert.equal(created.configurationProtectedSettings, undefined);
-    assert.deepEqual(emulator.state.protectedSettingNames(cluster.id, 'backup'), ['credentials.storageAccountKey']);
+    expect(created.provisioningState).toBe('Succeeded');
+    expect(created.configurationProtectedSettings).toBeUndefined();
+    expect(emulator.state.protectedSettingNames(cluster.id, 'backup')).toStrictEqual(['credentials.storageAccountKey']);
     const raw = await armRequest(emulator, 'GET', `${cluster.id}/providers/Microsoft.KubernetesConfiguration/extensions/backup?api-version=2023-05-01`);
-    assert.ok(!raw.text.includes('not-for-reading'), 'the protected value never appears on the wire');
+    // The protected value never appears on the wire.
+    expect(raw.text).not.toContain('not-for-reading');
 
+    // Act and assess: a PATCH without protected settings keeps them
     const patched = await client().extensions.beginUpdateAndWait(
       cluster.resourceGroup, CLUSTER_RP, CLUSTER_TYPE, cluster.name, 'backup',
       { releaseTrain: 'Preview', configurationSettings: { 'configuration.backupStorageLocation.bucket': 'backups-2' } },
       POLL,
     );
-    assert.equal(patched.releaseTrain, 'Preview');
-    assert.equal(patched.configurationSettings?.['configuration.backupStorageLocation.bucket'], 'backups-2');
-    assert.deepEqual(emulator.state.protectedSettingNames(cluster.id, 'backup'), ['credentials.storageAccountKey'], 'a PATCH without protected settings keeps them');
+    expect(patched.releaseTrain).toBe('Preview');
+    expect(patched.configurationSettings?.['configuration.backupStorageLocation.bucket']).toBe('backups-2');
+    expect(emulator.state.protectedSettingNames(cluster.id, 'backup')).toStrictEqual(['credentials.storageAccountKey']);
 
+    // Act and assess: delete, and one event per write
     await client().extensions.beginDeleteAndWait(cluster.resourceGroup, CLUSTER_RP, CLUSTER_TYPE, cluster.name, 'backup', POLL);
-    await assert.rejects(client().extensions.get(cluster.resourceGroup, CLUSTER_RP, CLUSTER_TYPE, cluster.name, 'backup'), (error: unknown) => errorOf(error).statusCode === 404);
-
-    const ours = events.slice(seen).map((event) => `${event.eventType} ${event.data.operationName}`);
-    assert.deepEqual(ours, [
+    await expect(client().extensions.get(cluster.resourceGroup, CLUSTER_RP, CLUSTER_TYPE, cluster.name, 'backup')).rejects.toMatchObject({ statusCode: 404 });
+    expect(events.slice(seen).map((event) => `${event.eventType} ${event.data.operationName}`)).toStrictEqual([
       'Microsoft.Resources.ResourceWriteSuccess Microsoft.KubernetesConfiguration/extensions/write',
       'Microsoft.Resources.ResourceWriteSuccess Microsoft.KubernetesConfiguration/extensions/write',
       'Microsoft.Resources.ResourceDeleteSuccess Microsoft.KubernetesConfiguration/extensions/delete',
     ]);
   });
 
-  it('lists extensions across pages', async () => {
+  test('lists extensions across pages', async () => {
+    // Prepare: Flux plus two more
     for (const name of ['dapr', 'azureml']) {
       await client().extensions.beginCreateAndWait(cluster.resourceGroup, CLUSTER_RP, CLUSTER_TYPE, cluster.name, name, { extensionType: `microsoft.${name === 'azureml' ? 'azureml.kubernetes' : name}` }, POLL);
     }
+
+    // Act
     const pages: Extension[][] = [];
     for await (const page of client().extensions.list(cluster.resourceGroup, CLUSTER_RP, CLUSTER_TYPE, cluster.name).byPage()) pages.push(page);
-    assert.equal(pages.length, 2, 'three extensions at two a page');
-    assert.deepEqual(pages.flat().map((extension) => extension.name), ['flux', 'dapr', 'azureml']);
+
+    // Assess: three extensions at two a page
+    expect(pages).toHaveLength(2);
+    expect(pages.flat().map((extension) => extension.name)).toStrictEqual(['flux', 'dapr', 'azureml']);
   });
 
-  it("rejects changing an extension's type", async () => {
-    await assert.rejects(
+  test("rejects changing an extension's type", async () => {
+    await expect(
       client().extensions.beginCreateAndWait(cluster.resourceGroup, CLUSTER_RP, CLUSTER_TYPE, cluster.name, 'flux', { extensionType: 'microsoft.dapr' }, POLL),
-      (error: unknown) => {
-        assert.equal(errorOf(error).statusCode, 400);
-        assert.equal(errorOf(error).code, 'PropertyChangeNotAllowed');
-        return true;
-      },
-    );
+    ).rejects.toMatchObject({ statusCode: 400, code: 'PropertyChangeNotAllowed' });
   });
 
-  it('gives 409 on an extension write while its cluster is Updating', async () => {
+  test('gives 409 on an extension write while its cluster is Updating', async () => {
+    // Prepare: another cluster, made busy
     const busy = emulator.fleet?.clusters[1];
-    assert.ok(busy);
+    if (!busy) throw new Error('the seeded fleet has no second cluster');
     const body = emulator.state.cluster(busy.id) ?? {};
     emulator.putCluster({ ...body, properties: { ...(body['properties'] as object), provisioningState: 'Updating' } });
     const busyClient = extensionsClient(emulator, busy.subscriptionId);
-    await assert.rejects(
+
+    // Act and assess: refused while the cluster is busy
+    await expect(
       busyClient.extensions.beginUpdateAndWait(busy.resourceGroup, CLUSTER_RP, CLUSTER_TYPE, busy.name, 'flux', { releaseTrain: 'Stable' }, POLL),
-      (error: unknown) => {
-        assert.equal(errorOf(error).statusCode, 409);
-        assert.equal(errorOf(error).code, 'OperationNotAllowed');
-        assert.match(errorOf(error).message, /another operation is in progress/);
-        return true;
-      },
-    );
+    ).rejects.toMatchObject({ statusCode: 409, code: 'OperationNotAllowed', message: expect.stringMatching(/another operation is in progress/) });
+
+    // Act and assess: accepted once its operation is done
     emulator.finishOperations();
     const patched = await busyClient.extensions.beginUpdateAndWait(busy.resourceGroup, CLUSTER_RP, CLUSTER_TYPE, busy.name, 'flux', { releaseTrain: 'Stable' }, POLL);
-    assert.equal(patched.provisioningState, 'Succeeded');
+    expect(patched.provisioningState).toBe('Succeeded');
   });
 
-  it('answers 404 ParentResourceNotFound for an extension of a missing cluster', async () => {
-    await assert.rejects(client().extensions.get(cluster.resourceGroup, CLUSTER_RP, CLUSTER_TYPE, 'no-such-cluster', 'flux'), (error: unknown) => {
-      assert.equal(errorOf(error).statusCode, 404);
-      assert.equal(errorOf(error).code, 'ParentResourceNotFound');
-      return true;
+  test('answers 404 ParentResourceNotFound for an extension of a missing cluster', async () => {
+    await expect(client().extensions.get(cluster.resourceGroup, CLUSTER_RP, CLUSTER_TYPE, 'no-such-cluster', 'flux')).rejects.toMatchObject({
+      statusCode: 404,
+      code: 'ParentResourceNotFound',
     });
   });
 });

@@ -1,22 +1,22 @@
 // Injected faults: per-route sequences and rates, and a seeded global rate that reproduces.
-import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { type GeneratedCluster, type RunningEmulator, startEmulator } from '../../../emulator/index.js';
-import { armRequest, containerService, recordResponses } from '../../support/emulator.js';
+import { EMULATOR_START_TIMEOUT_MS, armRequest, containerService, recordResponses } from '../../support/emulator.js';
 
 describe('fault injection', () => {
   let emulator: RunningEmulator;
   let cluster: GeneratedCluster;
 
-  before(async () => {
+  beforeAll(async () => {
     emulator = await startEmulator({ fleet: { clusters: 3, subscriptions: 1, seed: 9, drift: { updating: 0 } }, throttleFactor: 0, lroDurationMs: 20 });
     const first = emulator.fleet?.clusters[0];
-    assert.ok(first);
+    if (!first) throw new Error('the seeded fleet has no cluster');
     cluster = first;
-  });
-  after(() => emulator.stop());
+  }, EMULATOR_START_TIMEOUT_MS);
+  afterAll(() => emulator?.stop());
 
-  it('fires a sequence per matching request, and the SDK retries through 500 and 503', async () => {
+  test('fires a sequence per matching request, and the SDK retries through 500 and 503', async () => {
+    // Prepare: a 500 on the first matching GET, a 503 on the second
     emulator.setFaults([
       { route: `GET /subscriptions/*/resourceGroups/*/providers/Microsoft.ContainerService/managedClusters/${cluster.name}`, kind: '500', sequence: [true, false] },
       { route: /^GET .*\/managedClusters\/[^/]+$/, kind: '503', sequence: [false, true] },
@@ -24,51 +24,63 @@ describe('fault injection', () => {
     try {
       const recorder = recordResponses();
       const sdk = containerService(emulator, cluster.subscriptionId, { policies: [recorder.policy], fastRetries: true });
+
+      // Act
       const got = await sdk.managedClusters.get(cluster.resourceGroup, cluster.name);
-      assert.equal(got.name, cluster.name);
-      assert.deepEqual(recorder.seen.map((response) => response.status), [500, 503, 200]);
-      assert.equal(recorder.seen[1]?.headers['retry-after'], '1');
       const body = await armRequest(emulator, 'GET', `${cluster.id}?api-version=2026-06-01`);
-      assert.equal(body.status, 200, 'past the end of its sequence a rule stays quiet');
+
+      // Assess
+      expect(got.name).toBe(cluster.name);
+      expect(recorder.seen.map((response) => response.status)).toStrictEqual([500, 503, 200]);
+      expect(recorder.seen[1]?.headers['retry-after']).toBe('1');
+      // Past the end of its sequence a rule stays quiet.
+      expect(body.status).toBe(200);
     } finally {
       emulator.setFaults([]);
     }
   });
 
-  it('resets the connection and the SDK retries', async () => {
+  test('resets the connection and the SDK retries', async () => {
     emulator.setFaults([{ route: `GET ${cluster.id}`, kind: 'reset', sequence: [true] }]);
     try {
-      await assert.rejects(armRequest(emulator, 'GET', `${cluster.id}?api-version=2026-06-01`), /socket hang up|ECONNRESET/);
+      // Act and assess: a plain request sees the reset
+      await expect(armRequest(emulator, 'GET', `${cluster.id}?api-version=2026-06-01`)).rejects.toThrow(/socket hang up|ECONNRESET/);
+
+      // Act and assess: the SDK retries through it
       emulator.setFaults([{ route: `GET ${cluster.id}`, kind: 'reset', sequence: [true] }]);
       const recorder = recordResponses();
       const sdk = containerService(emulator, cluster.subscriptionId, { policies: [recorder.policy], fastRetries: true });
       const got = await sdk.managedClusters.get(cluster.resourceGroup, cluster.name);
-      assert.equal(got.name, cluster.name);
-      assert.deepEqual(recorder.seen.map((response) => response.status), [200], 'the reset attempt produced no response; the retry did');
+      expect(got.name).toBe(cluster.name);
+      // The reset attempt produced no response; the retry did.
+      expect(recorder.seen.map((response) => response.status)).toStrictEqual([200]);
     } finally {
       emulator.setFaults([]);
     }
   });
 
-  it('holds a slow response for delayMs', async () => {
+  test('holds a slow response for delayMs', async () => {
     emulator.setFaults([{ route: `GET ${cluster.id}`, kind: 'slow', rate: 1, delayMs: 250 }]);
     try {
       const started = Date.now();
+
       const response = await armRequest(emulator, 'GET', `${cluster.id}?api-version=2026-06-01`);
-      assert.equal(response.status, 200);
-      assert.ok(Date.now() - started >= 240);
+
+      expect(response.status).toBe(200);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(240);
     } finally {
       emulator.setFaults([]);
     }
   });
 
-  it('rejects a rule it cannot apply, naming what is wrong', () => {
-    assert.throws(() => emulator.setFaults([{ route: 'GET /x', kind: '500' }]), /needs a rate or a sequence/);
-    assert.throws(() => emulator.setFaults([{ route: 'GET /x', kind: '418' as '500', rate: 1 }]), /fault kind '418'/);
-    assert.throws(() => emulator.setFaults([{ route: 'nonsense', kind: '500', rate: 1 }]), /must look like/);
+  test('rejects a rule it cannot apply, naming what is wrong', () => {
+    expect(() => emulator.setFaults([{ route: 'GET /x', kind: '500' }])).toThrow(/needs a rate or a sequence/);
+    expect(() => emulator.setFaults([{ route: 'GET /x', kind: '418' as '500', rate: 1 }])).toThrow(/fault kind '418'/);
+    expect(() => emulator.setFaults([{ route: 'nonsense', kind: '500', rate: 1 }])).toThrow(/must look like/);
   });
 
-  it('reproduces a random fault pattern from the seed', async () => {
+  test('reproduces a random fault pattern from the seed', async () => {
+    // Prepare: 24 reads against a fresh emulator with half its answers faulty
     const pattern = async (seed: number): Promise<string[]> => {
       const faulty = await startEmulator({ fleet: { clusters: 1, subscriptions: 1, seed: 1 }, faultRate: 0.5, seed, throttleFactor: 0 });
       try {
@@ -82,9 +94,16 @@ describe('fault injection', () => {
         await faulty.stop();
       }
     };
+
+    // Act
     const first = await pattern(42);
-    assert.deepEqual(await pattern(42), first);
-    assert.notDeepEqual(await pattern(43), first);
-    assert.ok(first.includes('200') && first.some((outcome) => outcome !== '200'), first.join(','));
+    const again = await pattern(42);
+    const other = await pattern(43);
+
+    // Assess: the same seed gives the same mix of successes and faults; another seed another
+    expect(again).toStrictEqual(first);
+    expect(other).not.toStrictEqual(first);
+    expect(first).toContain('200');
+    expect(first.filter((outcome) => outcome !== '200').length).toBeGreaterThan(0);
   });
 });

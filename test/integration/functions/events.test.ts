@@ -1,29 +1,32 @@
 // onResourceEvent against Azurite and the emulator: someone else's change is fixed within seconds, duplicate
 // deliveries and bursts give one evaluation each, deletes mark the cluster Deleted, anything else is ignored
 // with a reason, and a failed enqueue loses nothing.
-import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { ClusterState } from '../../../src/ports.js';
 import { Driver, OTHER_IDENTITY } from '../../support/driver.js';
 import { asCloudEvent, clusterWriteEvent, EVENT_FIXTURES, fixtureEvent, NO_DRIFT } from '../../support/events.js';
 
 const CLUSTER_RP = 'Microsoft.ContainerService';
+/** Starting the driver (Azurite gives up after 30 s, then the emulator) and a first sweep over the fleet. */
+const START_TIMEOUT = 90_000;
+/** Longer than the driver's own 60 s drain limit, so that limit names what is stuck. */
+const TEST_TIMEOUT = 90_000;
 
-describe('onResourceEvent', { timeout: 120_000 }, () => {
+describe('onResourceEvent', () => {
   let driver: Driver;
   let clusters: { id: string; subscriptionId: string; resourceGroup: string; name: string }[];
 
-  before(async () => {
+  beforeAll(async () => {
     driver = await Driver.start({ fleet: { clusters: 5, subscriptions: 1, seed: 11, drift: NO_DRIFT } });
     clusters = (driver.emulator.fleet?.clusters ?? []).map(({ id, subscriptionId, resourceGroup, name }) => ({ id, subscriptionId, resourceGroup, name }));
-    assert.equal(clusters.length, 5);
+    if (clusters.length !== 5) throw new Error(`the seeded fleet has ${clusters.length} clusters, not 5`);
     // Record every cluster once, so deletes and evaluations have a state to change.
     await driver.sweep();
     await driver.drain();
-    assert.equal(driver.appWrites.length, 0, 'a compliant fleet needs no writes');
-  });
+    if (driver.appWrites.length !== 0) throw new Error(`a compliant fleet needs no writes, but the app made ${driver.appWrites.length}`);
+  }, START_TIMEOUT);
 
-  after(async () => driver?.stop());
+  afterAll(async () => driver?.stop());
 
   const cluster = (index: number) => {
     const found = clusters[index];
@@ -31,118 +34,188 @@ describe('onResourceEvent', { timeout: 120_000 }, () => {
     return found;
   };
 
-  it("reinstalls an extension someone else deleted, with one write, and reports the latency", async () => {
-    const target = cluster(0);
-    const fluxId = `${target.id}/providers/Microsoft.KubernetesConfiguration/extensions/flux`;
-    const intakeBefore = driver.intakeResults.length;
-    await driver.clientsAs(OTHER_IDENTITY).kubernetesConfiguration(target.subscriptionId).extensions.beginDeleteAndWait(target.resourceGroup, CLUSTER_RP, 'managedClusters', target.name, 'flux');
-    await driver.drain();
+  test(
+    'reinstalls an extension someone else deleted, with one write, and reports the latency',
+    async () => {
+      // Prepare
+      const target = cluster(0);
+      const fluxId = `${target.id}/providers/Microsoft.KubernetesConfiguration/extensions/flux`;
+      const intakeBefore = driver.intakeResults.length;
 
-    const intake = driver.intakeResults.slice(intakeBefore);
-    assert.deepEqual(
-      intake.map((result) => result.outcome),
-      ['enqueued', 'confirmation'],
-      'the delete by someone else enqueued an evaluation; the app\'s reinstall only confirmed',
-    );
-    assert.deepEqual(driver.writesTo(fluxId).map((write) => write.method), ['PUT'], 'flux was reinstalled with exactly one PUT');
-    const state = await driver.services.store.getState(target.id);
-    assert.equal(state?.status, 'Compliant');
-    const deleteEventId = intake[0]?.decision.id;
-    const latency = driver.telemetry.metrics.find((metric) => metric.name === 'EventToRecordLatencyMs' && metric.properties['eventId'] === deleteEventId);
-    assert.ok(latency, 'EventToRecordLatencyMs is reported for the event');
-    assert.ok(latency.value >= 1000 && latency.value < 30_000, `latency ${latency.value} ms includes the 1 s coalescing window and stays in seconds`);
-    const history = await driver.services.store.listHistory(target.id);
-    assert.ok(history.some((t) => t.cause.kind === 'event' && t.cause.id === deleteEventId && t.to === 'NonCompliant'), 'the drift is in the history, caused by the event');
-  });
+      // Act: someone else deletes flux; the event reaches onResourceEvent
+      await driver
+        .clientsAs(OTHER_IDENTITY)
+        .kubernetesConfiguration(target.subscriptionId)
+        .extensions.beginDeleteAndWait(target.resourceGroup, CLUSTER_RP, 'managedClusters', target.name, 'flux');
+      await driver.drain();
 
-  it('evaluates once when the same event is delivered three times', async () => {
-    const target = cluster(1);
-    const before = driver.evaluationsOf(target.id);
-    const event = clusterWriteEvent(target.id, OTHER_IDENTITY);
-    const outcomes = [];
-    for (let delivery = 0; delivery < 3; delivery += 1) outcomes.push((await driver.deliver(structuredClone(event))).outcome);
-    assert.deepEqual(outcomes, ['enqueued', 'duplicate', 'duplicate']);
-    await driver.drain();
-    assert.equal(driver.evaluationsOf(target.id) - before, 1);
-  });
+      // Assess: the delete by someone else enqueued an evaluation; the app's reinstall only confirmed
+      const intake = driver.intakeResults.slice(intakeBefore);
+      expect(intake.map((result) => result.outcome)).toStrictEqual(['enqueued', 'confirmation']);
+      // Flux was reinstalled with exactly one PUT.
+      expect(driver.writesTo(fluxId).map((write) => write.method)).toStrictEqual(['PUT']);
+      const state = await driver.services.store.getState(target.id);
+      expect(state?.status).toBe('Compliant');
+      // EventToRecordLatencyMs is reported for the event; it includes the 1 s coalescing window and stays in seconds.
+      const deleteEventId = intake[0]?.decision.id;
+      const latency = driver.telemetry.metrics.find((metric) => metric.name === 'EventToRecordLatencyMs' && metric.properties['eventId'] === deleteEventId);
+      expect(latency).toBeDefined();
+      expect(latency?.value).toBeGreaterThanOrEqual(1000);
+      expect(latency?.value).toBeLessThan(30_000);
+      // The drift is in the history, caused by the event.
+      const history = await driver.services.store.listHistory(target.id);
+      expect(history.some((t) => t.cause.kind === 'event' && t.cause.id === deleteEventId && t.to === 'NonCompliant')).toBe(true);
+    },
+    TEST_TIMEOUT,
+  );
 
-  it('evaluates once for a burst of 200 events on one cluster, and again for a change after it', async () => {
-    const target = cluster(2);
-    const before = driver.evaluationsOf(target.id);
-    const results = await Promise.all(Array.from({ length: 200 }, () => driver.deliver(clusterWriteEvent(target.id, OTHER_IDENTITY))));
-    const counts = new Map<string, number>();
-    for (const result of results) counts.set(result.outcome, (counts.get(result.outcome) ?? 0) + 1);
-    assert.deepEqual(Object.fromEntries(counts), { enqueued: 1, coalesced: 199 });
-    await driver.drain();
-    assert.equal(driver.evaluationsOf(target.id) - before, 1, 'one evaluation for the whole burst');
+  test(
+    'evaluates once when the same event is delivered three times',
+    async () => {
+      // Prepare
+      const target = cluster(1);
+      const before = driver.evaluationsOf(target.id);
+      const event = clusterWriteEvent(target.id, OTHER_IDENTITY);
 
-    assert.equal((await driver.deliver(clusterWriteEvent(target.id, OTHER_IDENTITY))).outcome, 'enqueued', 'a later change is not swallowed');
-    await driver.drain();
-    assert.equal(driver.evaluationsOf(target.id) - before, 2);
-  });
+      // Act
+      const outcomes = [];
+      for (let delivery = 0; delivery < 3; delivery += 1) outcomes.push((await driver.deliver(structuredClone(event))).outcome);
+      await driver.drain();
 
-  it('accepts CloudEvents 1.0 and compares resource ids case-insensitively', async () => {
-    const target = cluster(3);
-    const before = driver.evaluationsOf(target.id);
-    const event = clusterWriteEvent(target.id.toUpperCase().replace('/SUBSCRIPTIONS/', '/subscriptions/'), OTHER_IDENTITY);
-    const result = await driver.deliver(asCloudEvent(event));
-    assert.equal(result.decision.schema, 'CloudEvents');
-    assert.equal(result.outcome, 'enqueued');
-    await driver.drain();
-    assert.equal(driver.evaluationsOf(target.id) - before, 1);
-  });
+      // Assess
+      expect(outcomes).toStrictEqual(['enqueued', 'duplicate', 'duplicate']);
+      expect(driver.evaluationsOf(target.id) - before).toBe(1);
+    },
+    TEST_TIMEOUT,
+  );
 
-  it('ignores, with a reason, what is not a cluster or extension write/delete in scope', async () => {
-    const ignoredBefore = driver.telemetry.events.filter((event) => event.name === 'EventIgnored').length;
-    const outOfScope = fixtureEvent(EVENT_FIXTURES.clusterWrite);
-    const malformed = asCloudEvent(clusterWriteEvent(cluster(0).id, OTHER_IDENTITY));
-    delete malformed['source'];
-    const cases: [unknown, RegExp][] = [
-      [fixtureEvent(EVENT_FIXTURES.actionSuccess), /ResourceActionSuccess is not a resource write or delete/],
-      [fixtureEvent(EVENT_FIXTURES.newKubernetesVersion), /NewKubernetesVersionAvailable is not a resource write or delete/],
-      [fixtureEvent(EVENT_FIXTURES.writeFailure), /ResourceWriteFailure is not a resource write or delete/],
-      [fixtureEvent(EVENT_FIXTURES.subscriptionValidation), /SubscriptionValidationEvent is not a resource write or delete/],
-      [outOfScope, /not in TARGET_SUBSCRIPTION_IDS/],
-      [malformed, /malformed: .*source/],
-      ['not an object', /malformed: an event must be a JSON object/],
-    ];
-    for (const [event, reason] of cases) {
-      const result = await driver.deliver(event);
-      assert.equal(result.outcome, 'ignored');
-      assert.match(result.reason, reason);
-    }
-    const ignored = driver.telemetry.events.filter((event) => event.name === 'EventIgnored');
-    assert.equal(ignored.length - ignoredBefore, cases.length, 'each ignored event is counted');
-    const { approximateMessagesCount } = await driver.storage.evaluationQueue.getProperties();
-    assert.equal(approximateMessagesCount, 0, 'nothing was enqueued');
-  });
+  test(
+    'evaluates once for a burst of 200 events on one cluster, and again for a change after it',
+    async () => {
+      // Prepare
+      const target = cluster(2);
+      const before = driver.evaluationsOf(target.id);
 
-  it('marks a cluster deleted by someone else as Deleted and keeps its history', async () => {
-    const target = cluster(4);
-    const historyBefore = await driver.services.store.listHistory(target.id);
-    assert.ok(historyBefore.length > 0);
-    const intakeBefore = driver.intakeResults.length;
-    await driver.clientsAs(OTHER_IDENTITY).containerService(target.subscriptionId).managedClusters.beginDeleteAndWait(target.resourceGroup, target.name);
-    await driver.drain();
-    assert.deepEqual(driver.intakeResults.slice(intakeBefore).map((result) => result.outcome), ['marked-deleted']);
-    const state: ClusterState | undefined = await driver.services.store.getState(target.id);
-    assert.equal(state?.status, 'Deleted');
-    const history = await driver.services.store.listHistory(target.id);
-    assert.equal(history[0]?.to, 'Deleted');
-    assert.equal(history.length, historyBefore.length + 1, 'earlier history is kept');
-  });
+      // Act: the burst
+      const results = await Promise.all(Array.from({ length: 200 }, () => driver.deliver(clusterWriteEvent(target.id, OTHER_IDENTITY))));
+      await driver.drain();
 
-  it('loses nothing when enqueueing fails: the claims are undone and a redelivery goes through', async () => {
-    const target = cluster(1);
-    const event = clusterWriteEvent(target.id, OTHER_IDENTITY);
-    await driver.storage.evaluationQueue.delete();
-    try {
-      await assert.rejects(driver.deliver(structuredClone(event)), /QueueNotFound|does not exist|404/i);
-    } finally {
-      await driver.storage.evaluationQueue.createIfNotExists();
-    }
-    const redelivered = await driver.deliver(structuredClone(event));
-    assert.equal(redelivered.outcome, 'enqueued', 'neither a duplicate nor coalesced into the failed attempt');
-    await driver.drain();
-  });
+      // Assess: one evaluation for the whole burst
+      const counts = new Map<string, number>();
+      for (const result of results) counts.set(result.outcome, (counts.get(result.outcome) ?? 0) + 1);
+      expect(Object.fromEntries(counts)).toStrictEqual({ enqueued: 1, coalesced: 199 });
+      expect(driver.evaluationsOf(target.id) - before).toBe(1);
+
+      // Act: a later change
+      const later = await driver.deliver(clusterWriteEvent(target.id, OTHER_IDENTITY));
+      await driver.drain();
+
+      // Assess: it is not swallowed
+      expect(later.outcome).toBe('enqueued');
+      expect(driver.evaluationsOf(target.id) - before).toBe(2);
+    },
+    TEST_TIMEOUT,
+  );
+
+  test(
+    'accepts CloudEvents 1.0 and compares resource ids case-insensitively',
+    async () => {
+      // Prepare
+      const target = cluster(3);
+      const before = driver.evaluationsOf(target.id);
+      const event = clusterWriteEvent(target.id.toUpperCase().replace('/SUBSCRIPTIONS/', '/subscriptions/'), OTHER_IDENTITY);
+
+      // Act
+      const result = await driver.deliver(asCloudEvent(event));
+      await driver.drain();
+
+      // Assess
+      expect(result.decision.schema).toBe('CloudEvents');
+      expect(result.outcome).toBe('enqueued');
+      expect(driver.evaluationsOf(target.id) - before).toBe(1);
+    },
+    TEST_TIMEOUT,
+  );
+
+  test(
+    'ignores, with a reason, what is not a cluster or extension write/delete in scope',
+    async () => {
+      // Prepare
+      const ignoredBefore = driver.telemetry.events.filter((event) => event.name === 'EventIgnored').length;
+      const outOfScope = fixtureEvent(EVENT_FIXTURES.clusterWrite);
+      const malformed = asCloudEvent(clusterWriteEvent(cluster(0).id, OTHER_IDENTITY));
+      delete malformed['source'];
+      const cases: [unknown, RegExp][] = [
+        [fixtureEvent(EVENT_FIXTURES.actionSuccess), /ResourceActionSuccess is not a resource write or delete/],
+        [fixtureEvent(EVENT_FIXTURES.newKubernetesVersion), /NewKubernetesVersionAvailable is not a resource write or delete/],
+        [fixtureEvent(EVENT_FIXTURES.writeFailure), /ResourceWriteFailure is not a resource write or delete/],
+        [fixtureEvent(EVENT_FIXTURES.subscriptionValidation), /SubscriptionValidationEvent is not a resource write or delete/],
+        [outOfScope, /not in TARGET_SUBSCRIPTION_IDS/],
+        [malformed, /malformed: .*source/],
+        ['not an object', /malformed: an event must be a JSON object/],
+      ];
+
+      // Act
+      const results = [];
+      for (const [event] of cases) results.push(await driver.deliver(event));
+
+      // Assess
+      expect(results.map((result) => [result.outcome, result.reason])).toStrictEqual(cases.map(([, reason]) => ['ignored', expect.stringMatching(reason)]));
+      // Each ignored event is counted.
+      const ignored = driver.telemetry.events.filter((event) => event.name === 'EventIgnored');
+      expect(ignored.length - ignoredBefore).toBe(cases.length);
+      // Nothing was enqueued.
+      const { approximateMessagesCount } = await driver.storage.evaluationQueue.getProperties();
+      expect(approximateMessagesCount).toBe(0);
+    },
+    TEST_TIMEOUT,
+  );
+
+  test(
+    'marks a cluster deleted by someone else as Deleted and keeps its history',
+    async () => {
+      // Prepare
+      const target = cluster(4);
+      const historyBefore = await driver.services.store.listHistory(target.id);
+      expect(historyBefore.length).toBeGreaterThan(0);
+      const intakeBefore = driver.intakeResults.length;
+
+      // Act
+      await driver.clientsAs(OTHER_IDENTITY).containerService(target.subscriptionId).managedClusters.beginDeleteAndWait(target.resourceGroup, target.name);
+      await driver.drain();
+
+      // Assess
+      expect(driver.intakeResults.slice(intakeBefore).map((result) => result.outcome)).toStrictEqual(['marked-deleted']);
+      const state: ClusterState | undefined = await driver.services.store.getState(target.id);
+      expect(state?.status).toBe('Deleted');
+      const history = await driver.services.store.listHistory(target.id);
+      expect(history[0]?.to).toBe('Deleted');
+      // Earlier history is kept.
+      expect(history).toHaveLength(historyBefore.length + 1);
+    },
+    TEST_TIMEOUT,
+  );
+
+  test(
+    'loses nothing when enqueueing fails: the claims are undone and a redelivery goes through',
+    async () => {
+      // Prepare: the queue is gone
+      const target = cluster(1);
+      const event = clusterWriteEvent(target.id, OTHER_IDENTITY);
+      await driver.storage.evaluationQueue.delete();
+
+      // Act: a delivery that cannot enqueue, then the same event again once the queue is back
+      try {
+        await expect(driver.deliver(structuredClone(event))).rejects.toThrow(/QueueNotFound|does not exist|404/i);
+      } finally {
+        await driver.storage.evaluationQueue.createIfNotExists();
+      }
+      const redelivered = await driver.deliver(structuredClone(event));
+      await driver.drain();
+
+      // Assess: neither a duplicate nor coalesced into the failed attempt
+      expect(redelivered.outcome).toBe('enqueued');
+    },
+    TEST_TIMEOUT,
+  );
 });

@@ -1,8 +1,7 @@
 // A 50-cluster fleet with mixed drift, one timer sweep, and the real handlers against Azurite and the emulator:
 // every cluster the baseline fixes automatically ends Compliant, the rest keep the reason a person must act on,
 // and the app's own write events come back through onResourceEvent without causing any further ARM write.
-import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { evaluateCluster, parseCluster, parseExtensions, withExtensions, type Evaluation, type PlanStep } from '../../../src/core/index.js';
 import type { ClusterState, RecordedRuleResult } from '../../../src/ports.js';
 import { APP_IDENTITY, Driver } from '../../support/driver.js';
@@ -27,6 +26,11 @@ const FLEET = {
   },
 };
 
+/** Starting the driver (Azurite gives up after 30 s, then the emulator) and the first sweep, drained within 90 s. */
+const START_TIMEOUT = 150_000;
+/** The second sweep over the 50 clusters, drained within 60 s. */
+const SWEEP_TIMEOUT = 90_000;
+
 interface Expectation {
   clusterId: string;
   initial: Evaluation;
@@ -41,109 +45,138 @@ function expectationFor(initial: Evaluation): Expectation {
   return { clusterId: initial.clusterId, initial, autoFixable: new Set(initial.plan.filter(runsAlone).map((step) => step.ruleId)) };
 }
 
-describe('a timer sweep over a 50-cluster fleet with mixed drift', { timeout: 120_000 }, () => {
+describe('a timer sweep over a 50-cluster fleet with mixed drift', () => {
   let driver: Driver;
   const expectations: Expectation[] = [];
   let appWritesAfterFirstSweep = 0;
 
-  before(async () => {
+  beforeAll(async () => {
     driver = await Driver.start({ fleet: FLEET, emulator: { lroDurationMs: 150, busyDurationMs: 1500 } });
     for (const cluster of driver.emulator.fleet?.clusters ?? []) {
       const snapshot = withExtensions(parseCluster(cluster.body), parseExtensions(cluster.extensions));
       expectations.push(expectationFor(evaluateCluster(snapshot, driver.services.baseline, { now: new Date() })));
     }
     const sweep = await driver.sweep({ isPastDue: true });
-    assert.equal(sweep.clustersEnqueued, 50, 'one message per cluster');
-    assert.deepEqual(sweep.errors, []);
+    // One message per cluster, and no error.
+    if (sweep.clustersEnqueued !== 50 || sweep.errors.length > 0) {
+      throw new Error(`the first sweep enqueued ${sweep.clustersEnqueued} of 50 clusters, with errors ${JSON.stringify(sweep.errors)}`);
+    }
     await driver.drain({ timeoutMs: 90_000 });
     appWritesAfterFirstSweep = driver.appWrites.length;
-  });
+  }, START_TIMEOUT);
 
-  after(async () => driver?.stop());
+  afterAll(async () => driver?.stop());
 
-  it('has a fleet that needs both automatic fixes and a person', () => {
+  test('has a fleet that needs both automatic fixes and a person', () => {
     const fixable = expectations.filter((e) => e.initial.status === 'NonCompliant' && e.initial.results.every((r) => r.status !== 'NonCompliant' || e.autoFixable.has(r.ruleId)));
     const needsPerson = expectations.filter((e) => e.initial.results.some((r) => r.status === 'NonCompliant' && !e.autoFixable.has(r.ruleId)));
-    assert.ok(fixable.length >= 10, `expected at least 10 automatically fixable clusters, got ${fixable.length}`);
-    assert.ok(needsPerson.length >= 5, `expected at least 5 clusters needing approval, got ${needsPerson.length}`);
-    assert.ok(driver.emulator.fleet?.clusters.some((c) => c.drift.includes('updating')), 'some clusters start busy');
+
+    // At least 10 automatically fixable clusters, at least 5 needing approval, and some that start busy.
+    expect(fixable.length).toBeGreaterThanOrEqual(10);
+    expect(needsPerson.length).toBeGreaterThanOrEqual(5);
+    expect(driver.emulator.fleet?.clusters.some((c) => c.drift.includes('updating'))).toBe(true);
   });
 
-  it('records every cluster, and every automatically fixable one ends Compliant', async () => {
+  test('records every cluster, and every automatically fixable one ends Compliant', async () => {
     const page = await driver.services.store.listStates({ pageSize: 1000 });
-    assert.equal(page.items.length, 50);
+    expect(page.items).toHaveLength(50);
+
     for (const expected of expectations) {
       const state: ClusterState | undefined = await driver.services.store.getState(expected.clusterId);
-      assert.ok(state, `${expected.clusterId} has a recorded state`);
+      // It has a recorded state, with every rule of its first evaluation...
+      expect(state).toBeDefined();
+      const recorded = (ruleId: string): RecordedRuleResult | undefined => state?.results.find((result) => result.ruleId === ruleId);
+      expect(expected.initial.results.filter((initial) => recorded(initial.ruleId) === undefined).map((initial) => [expected.clusterId, initial.ruleId])).toStrictEqual([]);
+      // ...each one fixed (Compliant) when the app may fix it on its own, and otherwise keeping its status and reason.
+      const got: unknown[][] = [];
+      const wanted: unknown[][] = [];
       for (const initial of expected.initial.results) {
-        const recorded: RecordedRuleResult | undefined = state.results.find((result) => result.ruleId === initial.ruleId);
-        assert.ok(recorded, `${expected.clusterId}: ${initial.ruleId} is recorded`);
+        const result = recorded(initial.ruleId);
         if (initial.status === 'NonCompliant' && expected.autoFixable.has(initial.ruleId)) {
-          assert.equal(recorded.status, 'Compliant', `${expected.clusterId}: ${initial.ruleId} (${initial.reason}) was fixed`);
+          got.push([expected.clusterId, initial.ruleId, initial.reason, result?.status]);
+          wanted.push([expected.clusterId, initial.ruleId, initial.reason, 'Compliant']);
         } else {
-          assert.equal(recorded.status, initial.status, `${expected.clusterId}: ${initial.ruleId} keeps its status`);
-          assert.equal(recorded.reason, initial.reason, `${expected.clusterId}: ${initial.ruleId} keeps its reason`);
+          got.push([expected.clusterId, initial.ruleId, result?.status, result?.reason]);
+          wanted.push([expected.clusterId, initial.ruleId, initial.status, initial.reason]);
         }
       }
+      expect(got).toStrictEqual(wanted);
+      // Every remediation it started was confirmed.
       const open = (await driver.services.store.listRemediations(expected.clusterId)).filter((row) => row.status === 'Started' || row.status === 'Accepted');
-      assert.deepEqual(open, [], `${expected.clusterId}: every remediation it started was confirmed`);
+      expect(open).toStrictEqual([]);
     }
   });
 
-  it('leaves the clusters that need a person NonCompliant, with the approval steps still waiting', async () => {
+  test('leaves the clusters that need a person NonCompliant, with the approval steps still waiting', async () => {
     for (const expected of expectations.filter((e) => e.initial.results.some((r) => r.status === 'NonCompliant' && !e.autoFixable.has(r.ruleId)))) {
       const state = await driver.services.store.getState(expected.clusterId);
-      assert.equal(state?.status, 'NonCompliant', expected.clusterId);
+      expect([expected.clusterId, state?.status]).toStrictEqual([expected.clusterId, 'NonCompliant']);
+      // No approval step was written without approval.
       const rows = await driver.services.store.listRemediations(expected.clusterId);
-      for (const step of expected.initial.plan.filter((candidate) => candidate.mode === 'approval')) {
-        assert.deepEqual(rows.filter((row) => row.stepId === step.id), [], `${expected.clusterId}: ${step.id} was not written without approval`);
-      }
+      const approvalSteps = new Set(expected.initial.plan.filter((candidate) => candidate.mode === 'approval').map((step) => step.id));
+      expect(rows.filter((row) => approvalSteps.has(row.stepId))).toStrictEqual([]);
     }
   });
 
-  it('wrote only what the plans called for, each write once, as the app', () => {
+  test('wrote only what the plans called for, each write once, as the app', () => {
     const requests = driver.emulator.state.requestsByCaller;
     const mine = requests.get(APP_IDENTITY.objectId);
-    assert.ok(mine && mine.writes > 0, 'the app wrote');
-    assert.equal(driver.emulator.state.requests.writes, mine.writes, 'nobody else wrote');
+    // The app wrote, and nobody else did.
+    expect(mine?.writes).toBeGreaterThan(0);
+    expect(driver.emulator.state.requests.writes).toBe(mine?.writes);
+    // Each resource was written once.
     const written = new Map<string, number>();
     for (const write of driver.appWrites) written.set(write.path.toLowerCase(), (written.get(write.path.toLowerCase()) ?? 0) + 1);
-    for (const [path, count] of written) assert.equal(count, 1, `${path} was written ${count} times`);
+    expect([...written].filter(([, count]) => count !== 1)).toStrictEqual([]);
   });
 
-  it('turns its own write events into confirmations that enqueue nothing', () => {
-    assert.equal(driver.intakeResults.length, driver.emulator.state.events.emitted, 'every emitted event was delivered');
-    assert.ok(driver.intakeResults.length > 0);
-    for (const result of driver.intakeResults) assert.equal(result.outcome, 'confirmation', `${result.decision.id}: ${result.reason}`);
+  test('turns its own write events into confirmations that enqueue nothing', () => {
+    // Every emitted event was delivered...
+    expect(driver.intakeResults).toHaveLength(driver.emulator.state.events.emitted);
+    expect(driver.intakeResults.length).toBeGreaterThan(0);
+    // ...and each was a confirmation.
+    expect(driver.intakeResults.filter((result) => result.outcome !== 'confirmation').map((result) => `${result.decision.id}: ${result.outcome}: ${result.reason}`)).toStrictEqual([]);
+    // No evaluation was started by an event.
     const eventCaused = driver.processed.filter((message) => (message.item as { cause?: { kind?: string } }).cause?.kind === 'event');
-    assert.deepEqual(eventCaused, [], 'no evaluation was started by an event');
+    expect(eventCaused).toStrictEqual([]);
   });
 
-  it('reports telemetry for evaluations, remediations and the sweep', () => {
+  test('reports telemetry for evaluations, remediations and the sweep', () => {
     const names = new Set(driver.telemetry.events.map((event) => event.name));
-    for (const name of ['ClusterEvaluated', 'RemediationStarted', 'RemediationSucceeded', 'SweepCompleted', 'EventAccepted'] as const) assert.ok(names.has(name), `${name} was sent`);
+    expect([...names]).toEqual(expect.arrayContaining(['ClusterEvaluated', 'RemediationStarted', 'RemediationSucceeded', 'SweepCompleted', 'EventAccepted']));
+    // One RemediationStarted per ARM write, each carrying the ARM correlation id.
     const started = driver.telemetry.events.filter((event) => event.name === 'RemediationStarted');
-    assert.equal(started.length, appWritesAfterFirstSweep, 'one RemediationStarted per ARM write');
-    assert.ok(started.every((event) => event.properties['armCorrelationId']), 'remediations carry the ARM correlation id');
+    expect(started).toHaveLength(appWritesAfterFirstSweep);
+    expect(started.filter((event) => !event.properties['armCorrelationId'])).toStrictEqual([]);
+    // The ARM token never reaches a log or telemetry.
     const token = driver.services.config.arm.token ?? '';
-    assert.ok(token.length > 20);
-    for (const line of driver.logs) assert.ok(!line.message.includes(token), 'the ARM token never reaches a log');
-    for (const event of driver.telemetry.events) assert.ok(!JSON.stringify(event).includes(token), 'the ARM token never reaches telemetry');
+    expect(token.length).toBeGreaterThan(20);
+    for (const line of driver.logs) expect(line.message).not.toContain(token);
+    for (const event of driver.telemetry.events) expect(JSON.stringify(event)).not.toContain(token);
   });
 
-  it('changes nothing on a second sweep, and counts the non-compliant clusters', async () => {
-    const evaluationsBefore = driver.telemetry.events.filter((event) => event.name === 'ClusterEvaluated').length;
-    const second = await driver.sweep();
-    await driver.drain({ timeoutMs: 60_000 });
-    assert.equal(driver.appWrites.length, appWritesAfterFirstSweep, 'no further ARM writes');
-    const evaluationsAfter = driver.telemetry.events.filter((event) => event.name === 'ClusterEvaluated').length;
-    assert.equal(evaluationsAfter - evaluationsBefore, 50, 'each cluster evaluated once more');
-    const record = await driver.services.store.getSweep(second.sweepId);
-    assert.equal(record?.status, 'Completed');
-    assert.equal(record?.clustersEnqueued, 50);
-    const counts = await driver.services.store.countByStatus();
-    const gauge = driver.telemetry.metrics.filter((metric) => metric.name === 'NonCompliantClusters').at(-1);
-    assert.equal(gauge?.value, counts.NonCompliant + counts.RemediationFailed);
-    assert.ok((gauge?.value ?? 0) > 0);
-  });
+  test(
+    'changes nothing on a second sweep, and counts the non-compliant clusters',
+    async () => {
+      // Prepare
+      const evaluationsBefore = driver.telemetry.events.filter((event) => event.name === 'ClusterEvaluated').length;
+
+      // Act
+      const second = await driver.sweep();
+      await driver.drain({ timeoutMs: 60_000 });
+
+      // Assess: no further ARM writes, and each cluster evaluated once more
+      expect(driver.appWrites).toHaveLength(appWritesAfterFirstSweep);
+      const evaluationsAfter = driver.telemetry.events.filter((event) => event.name === 'ClusterEvaluated').length;
+      expect(evaluationsAfter - evaluationsBefore).toBe(50);
+      const record = await driver.services.store.getSweep(second.sweepId);
+      expect(record?.status).toBe('Completed');
+      expect(record?.clustersEnqueued).toBe(50);
+      const counts = await driver.services.store.countByStatus();
+      const gauge = driver.telemetry.metrics.filter((metric) => metric.name === 'NonCompliantClusters').at(-1);
+      expect(gauge?.value).toBe(counts.NonCompliant + counts.RemediationFailed);
+      expect(gauge?.value).toBeGreaterThan(0);
+    },
+    SWEEP_TIMEOUT,
+  );
 });

@@ -2,8 +2,7 @@
 // required: the authorization matrix, strict validation of ids, bodies and queries (400 problem+json naming
 // the field), scope (403), unknown clusters (404), a busy cluster (409), approval with the approver recorded,
 // and ARM's error texts kept out of every response.
-import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import azureFunctions, { type HttpResponseInit } from '@azure/functions';
 import { evaluateClusterOptions } from '../../../src/functions/evaluateCluster.js';
 import { getClusterCompliance, getClusterComplianceOptions } from '../../../src/functions/getClusterCompliance.js';
@@ -20,6 +19,10 @@ const READ = 'Compliance.Read';
 const REMEDIATE = 'Compliance.Remediate';
 const OUTSIDE_SUBSCRIPTION = '99999999-8888-4777-8666-555555555555';
 const APPROVER = { name: 'alex.kim@contoso.com', objectId: '5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d' };
+/** Starting the driver: Azurite (which gives up after 30 s) and the emulator. */
+const START_TIMEOUT = 60_000;
+/** A test that drains the queue: longer than the driver's own 60 s drain limit, so that limit names what is stuck. */
+const DRAIN_TIMEOUT = 90_000;
 
 /** App Service authentication's x-ms-client-principal header for a caller with these app roles. */
 function principal(roles: string[]): string {
@@ -48,7 +51,7 @@ interface Problem {
   errors?: string[];
 }
 
-describe('the HTTP routes', { timeout: 120_000 }, () => {
+describe('the HTTP routes', () => {
   let driver: Driver;
   let ids: { subscriptionId: string; resourceGroup: string; clusterName: string; id: string }[];
 
@@ -75,17 +78,19 @@ describe('the HTTP routes', { timeout: 120_000 }, () => {
     call(remediateCluster, 'clusters/remediate', { params: params(index), body: typeof body === 'string' ? body : JSON.stringify(body), ...options });
   const compliance = (index: number, options: Call = {}) => call(getClusterCompliance, 'clusters/compliance', { params: params(index), ...options });
 
-  const expectProblem = (response: HttpResponseInit, status: number, detail?: RegExp): Problem => {
-    assert.equal(response.status, status, JSON.stringify(response.jsonBody));
-    assert.equal((response.headers as Record<string, string>)['content-type'], 'application/problem+json');
+  /** A problem+json answer with this status whose detail or errors match `detail` (by default: any). */
+  const expectProblem = (response: HttpResponseInit, status: number, detail = /(?:)/): Problem => {
+    // The body is in the failure message when the status is not the one expected.
+    expect({ status: response.status, body: response.jsonBody as unknown }).toStrictEqual(expect.objectContaining({ status }));
+    expect((response.headers as Record<string, string>)['content-type']).toBe('application/problem+json');
     const body = response.jsonBody as Problem;
-    assert.equal(body.status, status);
-    assert.match(body.type, /^https:\/\//);
-    if (detail) assert.match(`${body.detail} ${(body.errors ?? []).join(' ')}`, detail);
+    expect(body.status).toBe(status);
+    expect(body.type).toMatch(/^https:\/\//);
+    expect(`${body.detail} ${(body.errors ?? []).join(' ')}`).toMatch(detail);
     return body;
   };
 
-  before(async () => {
+  beforeAll(async () => {
     driver = await Driver.start({ fleet: { clusters: 3, subscriptions: 1, seed: 17, drift: NO_DRIFT }, settings: { ENTRA_AUTH_REQUIRED: 'true' } });
     ids = (driver.emulator.fleet?.clusters ?? []).map((c) => ({ subscriptionId: c.subscriptionId, resourceGroup: c.resourceGroup, clusterName: c.name, id: c.id }));
     // Cluster 0 runs AAD pod identity (fixed only on approval); cluster 1 has workload identity off (fixed automatically).
@@ -95,27 +100,27 @@ describe('the HTTP routes', { timeout: 120_000 }, () => {
     const noWorkloadIdentity = driver.emulator.state.cluster(ids[1]?.id ?? '') as { properties: { securityProfile?: Record<string, unknown> } };
     noWorkloadIdentity.properties.securityProfile = { ...noWorkloadIdentity.properties.securityProfile, workloadIdentity: { enabled: false } };
     driver.emulator.putCluster(noWorkloadIdentity);
+  }, START_TIMEOUT);
+
+  afterAll(async () => driver?.stop());
+
+  test('registers every HTTP route with authLevel function, and the triggers with their settings', () => {
+    // Every route needs a function key.
+    const routes = [remediateClusterOptions, getClusterComplianceOptions, getFleetComplianceOptions, startSweepOptions];
+    expect(routes.map((options) => [options.route, options.authLevel])).toStrictEqual(routes.map((options) => [options.route, 'function']));
+    expect(remediateClusterOptions.methods).toStrictEqual(['POST']);
+    expect(remediateClusterOptions.route).toBe('clusters/{subscriptionId}/{resourceGroup}/{clusterName}/remediate');
+    expect(getClusterComplianceOptions.methods).toStrictEqual(['GET']);
+    expect(getClusterComplianceOptions.route).toBe('clusters/{subscriptionId}/{resourceGroup}/{clusterName}/compliance');
+    expect(getFleetComplianceOptions.route).toBe('compliance');
+    expect(startSweepOptions.route).toBe('sweeps');
+    expect(evaluateClusterOptions.queueName).toBe(QUEUE_NAMES.evaluations);
+    expect(evaluateClusterOptions.connection).toBe('AzureWebJobsStorage');
+    expect(sweepOptions.schedule).toBe('%SWEEP_SCHEDULE%');
+    expect(typeof onResourceEventOptions.handler).toBe('function');
   });
 
-  after(async () => driver?.stop());
-
-  it('registers every HTTP route with authLevel function, and the triggers with their settings', () => {
-    for (const options of [remediateClusterOptions, getClusterComplianceOptions, getFleetComplianceOptions, startSweepOptions]) {
-      assert.equal(options.authLevel, 'function', `${options.route ?? ''} needs a function key`);
-    }
-    assert.deepEqual(remediateClusterOptions.methods, ['POST']);
-    assert.equal(remediateClusterOptions.route, 'clusters/{subscriptionId}/{resourceGroup}/{clusterName}/remediate');
-    assert.deepEqual(getClusterComplianceOptions.methods, ['GET']);
-    assert.equal(getClusterComplianceOptions.route, 'clusters/{subscriptionId}/{resourceGroup}/{clusterName}/compliance');
-    assert.equal(getFleetComplianceOptions.route, 'compliance');
-    assert.equal(startSweepOptions.route, 'sweeps');
-    assert.equal(evaluateClusterOptions.queueName, QUEUE_NAMES.evaluations);
-    assert.equal(evaluateClusterOptions.connection, 'AzureWebJobsStorage');
-    assert.equal(sweepOptions.schedule, '%SWEEP_SCHEDULE%');
-    assert.equal(typeof onResourceEventOptions.handler, 'function');
-  });
-
-  it('answers 401 without a principal, and 403 without the right role', async () => {
+  test('answers 401 without a principal, and 403 without the right role', async () => {
     expectProblem(await remediate(1, {}, { roles: null }), 401, /x-ms-client-principal/);
     expectProblem(await compliance(1, { roles: null }), 401);
     expectProblem(await call(getFleetCompliance, 'compliance', { roles: null }), 401);
@@ -127,13 +132,15 @@ describe('the HTTP routes', { timeout: 120_000 }, () => {
       expectProblem(await call(getFleetCompliance, 'compliance', { roles }), 403);
       expectProblem(await call(startSweep, 'sweeps', { roles }), 403);
     }
+
     // Reading does not allow remediating or sweeping.
     expectProblem(await remediate(1, { dryRun: true }, { roles: [READ] }), 403, /Compliance\.Remediate/);
     expectProblem(await call(startSweep, 'sweeps', { roles: [READ] }), 403);
-    assert.equal(driver.appWrites.length, 0, 'nothing was written');
+    // Nothing was written.
+    expect(driver.appWrites).toHaveLength(0);
   });
 
-  it('rejects bad ids with 400 naming the part', async () => {
+  test('rejects bad ids with 400 naming the part', async () => {
     const cases: [Record<string, string>, RegExp][] = [
       [params(1, { subscriptionId: 'not-a-guid' }), /subscriptionId/],
       [params(1, { resourceGroup: 'rg-ends-with.' }), /resourceGroup/],
@@ -142,13 +149,14 @@ describe('the HTTP routes', { timeout: 120_000 }, () => {
       [params(1, { clusterName: 'a'.repeat(64) }), /clusterName/],
       [params(1, { clusterName: 'has space' }), /clusterName/],
     ];
+
     for (const [bad, field] of cases) {
       expectProblem(await call(remediateCluster, 'clusters/remediate', { params: bad, body: '{}' }), 400, field);
       expectProblem(await call(getClusterCompliance, 'clusters/compliance', { params: bad }), 400, field);
     }
   });
 
-  it('rejects bad bodies and queries with 400 naming the field', async () => {
+  test('rejects bad bodies and queries with 400 naming the field', async () => {
     const bodies: [string, RegExp][] = [
       ['{', /body: not valid JSON/],
       ['[]', /body: must be a JSON object/],
@@ -160,8 +168,9 @@ describe('the HTTP routes', { timeout: 120_000 }, () => {
       ['{"approve": [""]}', /body\.approve\[0\]/],
     ];
     for (const [body, field] of bodies) expectProblem(await remediate(1, body), 400, field);
+    // Every problem is listed.
     const both = expectProblem(await remediate(1, '{"dryRun": 1, "extra": 2}'), 400);
-    assert.equal(both.errors?.length, 2, 'every problem is listed');
+    expect(both.errors).toHaveLength(2);
 
     const queries: [string, RegExp][] = [
       ['status=Bogus', /status: "Bogus" is not one of/],
@@ -173,10 +182,10 @@ describe('the HTTP routes', { timeout: 120_000 }, () => {
     ];
     for (const [query, field] of queries) expectProblem(await call(getFleetCompliance, 'compliance', { query }), 400, field);
     expectProblem(await call(startSweep, 'sweeps', { body: '{"now": true}' }), 400, /body\.now: unknown field/);
-    assert.equal(driver.appWrites.length, 0);
+    expect(driver.appWrites).toHaveLength(0);
   });
 
-  it('answers 403 for a cluster outside the configured scope and 404 for an unknown one', async () => {
+  test('answers 403 for a cluster outside the configured scope and 404 for an unknown one', async () => {
     expectProblem(await remediate(1, {}, { params: params(1, { subscriptionId: OUTSIDE_SUBSCRIPTION }) }), 403, /TARGET_SUBSCRIPTION_IDS/);
     expectProblem(await compliance(1, { params: params(1, { subscriptionId: OUTSIDE_SUBSCRIPTION }) }), 403, /TARGET_SUBSCRIPTION_IDS/);
     expectProblem(await call(getFleetCompliance, 'compliance', { query: `subscription=${OUTSIDE_SUBSCRIPTION}` }), 403);
@@ -185,109 +194,142 @@ describe('the HTTP routes', { timeout: 120_000 }, () => {
     expectProblem(await compliance(2), 404, /never been evaluated/);
   });
 
-  it('previews with dryRun without writing anything', async () => {
+  test('previews with dryRun without writing anything', async () => {
+    // Act
     const response = await remediate(0, { dryRun: true, approve: ['no-pod-identity'] });
-    assert.equal(response.status, 200);
+
+    // Assess
+    expect(response.status).toBe(200);
     const body = response.jsonBody as { dryRun: boolean; status: string; plan: { id: string; mode: string }[]; steps: { stepId: string; outcome: string }[] };
-    assert.equal(body.dryRun, true);
-    assert.equal(body.status, 'NonCompliant');
-    assert.deepEqual(body.plan.map((step) => [step.id, step.mode]), [['no-pod-identity:disable-pod-identity', 'approval']]);
-    assert.deepEqual(body.steps.map((step) => [step.stepId, step.outcome]), [['no-pod-identity:disable-pod-identity', 'skipped-dry-run']]);
-    assert.equal(driver.appWrites.length, 0);
-    assert.equal(await driver.services.store.getState(ids[0]?.id ?? ''), undefined, 'a dry run records nothing');
+    expect(body.dryRun).toBe(true);
+    expect(body.status).toBe('NonCompliant');
+    expect(body.plan.map((step) => [step.id, step.mode])).toStrictEqual([['no-pod-identity:disable-pod-identity', 'approval']]);
+    expect(body.steps.map((step) => [step.stepId, step.outcome])).toStrictEqual([['no-pod-identity:disable-pod-identity', 'skipped-dry-run']]);
+    expect(driver.appWrites).toHaveLength(0);
+    // A dry run records nothing.
+    expect(await driver.services.store.getState(ids[0]?.id ?? '')).toBeUndefined();
   });
 
-  it('waits for approval, then runs the approved step and records the approver', async () => {
+  test('waits for approval, then runs the approved step and records the approver', async () => {
+    // Act: no approval
     const waiting = await remediate(0, {});
-    assert.equal(waiting.status, 200);
-    assert.deepEqual((waiting.jsonBody as { steps: { outcome: string }[] }).steps.map((step) => step.outcome), ['awaiting-approval']);
-    assert.equal(driver.appWrites.length, 0);
 
+    // Assess: nothing written
+    expect(waiting.status).toBe(200);
+    expect((waiting.jsonBody as { steps: { outcome: string }[] }).steps.map((step) => step.outcome)).toStrictEqual(['awaiting-approval']);
+    expect(driver.appWrites).toHaveLength(0);
+
+    // Act: the step approved (and one that does not exist)
     const approved = await remediate(0, { approve: ['no-pod-identity:disable-pod-identity', 'no-such-step'] }, { roles: [REMEDIATE] });
-    assert.equal(approved.status, 200);
+
+    // Assess: started, with the approver and the unused approval named
+    expect(approved.status).toBe(200);
     const body = approved.jsonBody as { approvedBy: string; unusedApprovals: string[]; steps: { outcome: string; armCorrelationId?: string }[]; nextEvaluationInSeconds?: number };
-    assert.deepEqual(body.steps.map((step) => step.outcome), ['started']);
-    assert.ok(body.steps[0]?.armCorrelationId);
-    assert.match(body.approvedBy, new RegExp(APPROVER.name.replace('.', '\\.')));
-    assert.deepEqual(body.unusedApprovals, ['no-such-step']);
-    assert.ok((body.nextEvaluationInSeconds ?? 0) > 0, 'a continuation confirms the write');
+    expect(body.steps.map((step) => step.outcome)).toStrictEqual(['started']);
+    expect(body.steps[0]?.armCorrelationId).toBeTruthy();
+    expect(body.approvedBy).toMatch(new RegExp(APPROVER.name.replace('.', '\\.')));
+    expect(body.unusedApprovals).toStrictEqual(['no-such-step']);
+    // A continuation confirms the write.
+    expect(body.nextEvaluationInSeconds ?? 0).toBeGreaterThan(0);
+
+    // Act: the continuation runs, then a reader looks
     await driver.drain();
-
     const read = await compliance(0, { roles: [READ] });
-    assert.equal(read.status, 200);
-    const state = read.jsonBody as { state: { status: string }; history: { to: string | null }[]; remediations: { stepId: string; status: string; cause: { kind: string; caller?: string } }[] };
-    assert.equal(state.state.status, 'Compliant');
-    assert.ok(state.history.length >= 2, 'history shows the change');
-    const [row] = state.remediations;
-    assert.equal(row?.stepId, 'no-pod-identity:disable-pod-identity');
-    assert.equal(row?.status, 'Succeeded');
-    assert.equal(row?.cause.kind, 'http');
-    assert.match(row?.cause.caller ?? '', new RegExp(APPROVER.objectId), 'the approver is in the remediation log');
-  });
 
-  it('answers 409 with Retry-After while another worker holds the cluster', async () => {
+    // Assess
+    expect(read.status).toBe(200);
+    const state = read.jsonBody as { state: { status: string }; history: { to: string | null }[]; remediations: { stepId: string; status: string; cause: { kind: string; caller?: string } }[] };
+    expect(state.state.status).toBe('Compliant');
+    // The history shows the change.
+    expect(state.history.length).toBeGreaterThanOrEqual(2);
+    const [row] = state.remediations;
+    expect(row?.stepId).toBe('no-pod-identity:disable-pod-identity');
+    expect(row?.status).toBe('Succeeded');
+    expect(row?.cause.kind).toBe('http');
+    // The approver is in the remediation log.
+    expect(row?.cause.caller).toMatch(new RegExp(APPROVER.objectId));
+  }, DRAIN_TIMEOUT);
+
+  test('answers 409 with Retry-After while another worker holds the cluster', async () => {
+    // Prepare: another worker holds the lease
     const id = ids[1]?.id ?? '';
     const lease = await driver.services.store.acquireLease(id, 'another-worker', 60_000, new Date());
-    assert.ok(lease);
+    expect(lease).toBeTruthy();
+
     try {
+      // Act
       const response = await remediate(1, {});
+
+      // Assess
       expectProblem(response, 409, /retry in/);
-      assert.ok(Number((response.headers as Record<string, string>)['retry-after']) > 0);
+      expect(Number((response.headers as Record<string, string>)['retry-after'])).toBeGreaterThan(0);
     } finally {
-      await driver.services.store.releaseLease(lease);
+      await driver.services.store.releaseLease(lease!);
     }
   });
 
-  it("keeps ARM's error texts out of responses", async () => {
+  test("keeps ARM's error texts out of responses", async () => {
     const [, , , , , , , , name] = (ids[1]?.id ?? '').split('/');
+
+    // Reading the cluster fails.
     driver.emulator.setFaults([{ route: `GET /subscriptions/*/resourceGroups/*/providers/Microsoft.ContainerService/managedClusters/${name ?? ''}`, kind: '500', rate: 1 }]);
     try {
       const readFailure = await remediate(1, {});
       expectProblem(readFailure, 503, /ARM failed or could not be reached; retry later \(InternalServerError\)/);
-      assert.ok(!JSON.stringify(readFailure.jsonBody).includes('injected fault'));
+      expect(JSON.stringify(readFailure.jsonBody)).not.toContain('injected fault');
     } finally {
       driver.emulator.setFaults([]);
     }
+
+    // Writing the fix fails.
     driver.emulator.setFaults([{ route: `PUT /subscriptions/*/resourceGroups/*/providers/Microsoft.ContainerService/managedClusters/${name ?? ''}`, kind: '500', rate: 1 }]);
     try {
       const writeFailure = await remediate(1, {});
-      assert.equal(writeFailure.status, 200);
+      expect(writeFailure.status).toBe(200);
       const body = writeFailure.jsonBody as { steps: { outcome: string; reason: string; error?: { kind: string; code: string } }[] };
-      assert.deepEqual(body.steps.map((step) => [step.outcome, step.error?.code]), [['try-later', 'InternalServerError']]);
-      assert.match(body.steps[0]?.reason ?? '', /^ARM failed or could not be reached; the change is tried again later \(InternalServerError\)$/);
-      assert.ok(!JSON.stringify(body).includes('injected fault'), 'the ARM message is not echoed');
+      expect(body.steps.map((step) => [step.outcome, step.error?.code])).toStrictEqual([['try-later', 'InternalServerError']]);
+      expect(body.steps[0]?.reason).toMatch(/^ARM failed or could not be reached; the change is tried again later \(InternalServerError\)$/);
+      // The ARM message is not echoed.
+      expect(JSON.stringify(body)).not.toContain('injected fault');
     } finally {
       driver.emulator.setFaults([]);
     }
-    await driver.drain();
-    assert.equal((await driver.services.store.getState(ids[1]?.id ?? ''))?.status, 'Compliant', 'the queued retry fixed it once ARM recovered');
-  });
 
-  it('starts a sweep on demand, and pages through the fleet', async () => {
+    // The queued retry fixed it once ARM recovered.
+    await driver.drain();
+    expect((await driver.services.store.getState(ids[1]?.id ?? ''))?.status).toBe('Compliant');
+  }, DRAIN_TIMEOUT);
+
+  test('starts a sweep on demand, and pages through the fleet', async () => {
+    // Act: a sweep through the route
     const started = await call(startSweep, 'sweeps', { roles: [REMEDIATE] });
-    assert.equal(started.status, 202);
-    const sweep = started.jsonBody as { sweepId: string; clustersEnqueued: number };
-    assert.equal(sweep.clustersEnqueued, 3);
-    assert.equal((await driver.services.store.getSweep(sweep.sweepId))?.trigger, 'http');
     await driver.drain();
 
+    // Assess
+    expect(started.status).toBe(202);
+    const sweep = started.jsonBody as { sweepId: string; clustersEnqueued: number };
+    expect(sweep.clustersEnqueued).toBe(3);
+    expect((await driver.services.store.getSweep(sweep.sweepId))?.trigger).toBe('http');
+
+    // Act and assess: page through the fleet, one cluster a page
     const seen: string[] = [];
     let token: string | undefined;
     let pages = 0;
     do {
       const response = await call(getFleetCompliance, 'compliance', { roles: [READ], query: `pageSize=1${token ? `&continuationToken=${encodeURIComponent(token)}` : ''}&code=function-key` });
-      assert.equal(response.status, 200, JSON.stringify(response.jsonBody));
+      expect({ status: response.status, body: response.jsonBody as unknown }).toStrictEqual(expect.objectContaining({ status: 200 }));
       const body = response.jsonBody as { summary: { total: number; Compliant: number }; items: { clusterId: string }[]; continuationToken?: string };
-      assert.equal(body.summary.total, 3);
-      assert.equal(body.summary.Compliant, 3);
+      expect(body.summary.total).toBe(3);
+      expect(body.summary.Compliant).toBe(3);
       seen.push(...body.items.map((item) => item.clusterId.toLowerCase()));
       token = body.continuationToken;
       pages += 1;
     } while (token && pages < 10);
-    assert.deepEqual(seen.sort(), ids.map((c) => c.id.toLowerCase()).sort());
+    expect(seen.sort()).toStrictEqual(ids.map((c) => c.id.toLowerCase()).sort());
 
+    // Act and assess: a filter that matches nothing
     const filtered = await call(getFleetCompliance, 'compliance', { query: `status=noncompliant&subscription=${ids[0]?.subscriptionId ?? ''}` });
-    assert.equal(filtered.status, 200);
-    assert.deepEqual((filtered.jsonBody as { items: unknown[] }).items, []);
-  });
+    expect(filtered.status).toBe(200);
+    expect((filtered.jsonBody as { items: unknown[] }).items).toStrictEqual([]);
+  }, DRAIN_TIMEOUT);
 });

@@ -1,6 +1,5 @@
 // scanFleet in process: discovery, scope, busy clusters retried in a later round, and stopping early.
-import assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
+import { afterEach, describe, expect, test } from '@jest/globals';
 import { startEmulator, type RunningEmulator } from '../../../emulator/index.js';
 import { scanFleet, type ScanOptions } from '../../../src/services/scan.js';
 import { autoBaseline, clientsFor, clusterIdFor, seedCluster, setPath, SUBSCRIPTION } from '../../support/arm.js';
@@ -30,7 +29,7 @@ describe('scanFleet (SDK clients against the emulator)', () => {
     emulator = undefined;
   });
 
-  it('finds clusters in every subscription the caller can see and fixes them', async () => {
+  test('finds clusters in every subscription the caller can see and fixes them', async () => {
     emulator = await startEmulator({ lroDurationMs: 30, subscriptions: [OTHER_SUBSCRIPTION] });
     seedCluster(emulator, 'aks-scan-a', (body) => setPath(body, 'properties.securityProfile.workloadIdentity', { enabled: false }));
     seedCluster(emulator, 'aks-scan-b', undefined, { extensions: false });
@@ -38,18 +37,19 @@ describe('scanFleet (SDK clients against the emulator)', () => {
 
     const report = await scanFleet(options(emulator), 'scan-test-1');
 
-    assert.equal(report.summary.subscriptions, 2, 'both subscriptions were listed');
-    assert.equal(report.summary.clusters, 3);
-    assert.deepEqual(report.summary.byStatus, { Compliant: 3 });
-    assert.equal(report.summary.steps.applied, 2);
-    assert.equal(report.summary.findingsByRule['workload-identity']?.found, 1);
-    assert.equal(report.summary.findingsByRule['workload-identity']?.fixed, 1);
-    assert.equal(report.summary.findingsByRule['required-extension/flux']?.fixed, 1);
-    assert.ok(report.summary.armRequests.requests.write >= 2);
-    assert.deepEqual(report.summary.errors, []);
+    // Both subscriptions were listed.
+    expect(report.summary.subscriptions).toBe(2);
+    expect(report.summary.clusters).toBe(3);
+    expect(report.summary.byStatus).toStrictEqual({ Compliant: 3 });
+    expect(report.summary.steps.applied).toBe(2);
+    expect(report.summary.findingsByRule['workload-identity']?.found).toBe(1);
+    expect(report.summary.findingsByRule['workload-identity']?.fixed).toBe(1);
+    expect(report.summary.findingsByRule['required-extension/flux']?.fixed).toBe(1);
+    expect(report.summary.armRequests.requests.write).toBeGreaterThanOrEqual(2);
+    expect(report.summary.errors).toStrictEqual([]);
   });
 
-  it('gives a busy cluster another round once its operation has ended', async () => {
+  test('gives a busy cluster another round once its operation has ended', async () => {
     // Prepare: a cluster mid-update for 1.5 s, with drift to fix
     emulator = await startEmulator({ lroDurationMs: 30, busyDurationMs: 1500 });
     const id = seedCluster(emulator, 'aks-scan-busy', (body) => {
@@ -62,30 +62,33 @@ describe('scanFleet (SDK clients against the emulator)', () => {
 
     // Assess
     const [cluster] = report.clusters;
-    assert.equal(cluster?.clusterId.toLowerCase(), id.toLowerCase());
-    assert.equal(cluster?.rounds, 2);
-    assert.equal(cluster?.status, 'Compliant');
-    assert.equal(cluster?.initialStatus, 'NonCompliant');
-    assert.deepEqual(cluster?.steps.map((s) => s.outcome), ['applied']);
+    expect(cluster?.clusterId.toLowerCase()).toBe(id.toLowerCase());
+    expect(cluster?.rounds).toBe(2);
+    expect(cluster?.status).toBe('Compliant');
+    expect(cluster?.initialStatus).toBe('NonCompliant');
+    expect(cluster?.steps.map((s) => s.outcome)).toStrictEqual(['applied']);
   });
 
-  it('reports a cluster still busy after the last round as try-later, not as a failure', async () => {
+  test('reports a cluster still busy after the last round as try-later, not as a failure', async () => {
+    // Prepare: a cluster busy for longer than the scan waits
     emulator = await startEmulator({ lroDurationMs: 30, busyDurationMs: 60_000 });
     seedCluster(emulator, 'aks-scan-stuck', (body) => {
       setPath(body, 'properties.securityProfile.workloadIdentity', { enabled: false });
       setPath(body, 'properties.provisioningState', 'Updating');
     });
 
+    // Act
     const report = await scanFleet(options(emulator, { subscriptions: [SUBSCRIPTION], busyRetries: 1 }), 'scan-test-3');
-
-    assert.equal(report.clusters[0]?.rounds, 2);
-    assert.equal(report.clusters[0]?.status, 'NonCompliant');
-    assert.equal(report.summary.steps['try-later'], 1);
-    assert.equal(report.summary.steps.failed, 0);
     emulator.finishOperations();
+
+    // Assess
+    expect(report.clusters[0]?.rounds).toBe(2);
+    expect(report.clusters[0]?.status).toBe('NonCompliant');
+    expect(report.summary.steps['try-later']).toBe(1);
+    expect(report.summary.steps.failed).toBe(0);
   });
 
-  it('keeps to the resource group and the baseline scope', async () => {
+  test('keeps to the resource group and the baseline scope', async () => {
     emulator = await startEmulator({ lroDurationMs: 30 });
     seedCluster(emulator, 'aks-in-group');
     const elsewhere = clusterIdFor('aks-elsewhere', 'rg-other');
@@ -95,12 +98,12 @@ describe('scanFleet (SDK clients against the emulator)', () => {
     const byGroup = await scanFleet(options(emulator, { subscriptions: [SUBSCRIPTION], resourceGroup: 'rg-other', apply: false }), 'scan-test-4');
     const byScope = await scanFleet(options(emulator, { subscriptions: [SUBSCRIPTION], baseline: scoped, apply: false }), 'scan-test-5');
 
-    assert.deepEqual(byGroup.clusters.map((c) => c.name), ['aks-elsewhere']);
-    assert.deepEqual(byScope.clusters.map((c) => c.name).sort(), ['aks-in-group', 'aks-template']);
-    assert.equal(byScope.summary.outOfScope, 1);
+    expect(byGroup.clusters.map((c) => c.name)).toStrictEqual(['aks-elsewhere']);
+    expect(byScope.clusters.map((c) => c.name).sort()).toStrictEqual(['aks-in-group', 'aks-template']);
+    expect(byScope.summary.outOfScope).toBe(1);
   });
 
-  it('starts no new cluster once told to stop', async () => {
+  test('starts no new cluster once told to stop', async () => {
     emulator = await startEmulator({ lroDurationMs: 30, latencyMs: 20 });
     for (let i = 0; i < 12; i += 1) seedCluster(emulator, `aks-stop-${i}`, undefined, { extensions: false });
     const stop = new AbortController();
@@ -117,19 +120,21 @@ describe('scanFleet (SDK clients against the emulator)', () => {
       'scan-test-6',
     );
 
-    assert.equal(report.summary.interrupted, true);
-    assert.ok(report.summary.clusters >= 3 && report.summary.clusters <= 4, `${report.summary.clusters} clusters: the ones in flight finished, no more started`);
+    // The ones in flight finished, no more started.
+    expect(report.summary.interrupted).toBe(true);
+    expect(report.summary.clusters).toBeGreaterThanOrEqual(3);
+    expect(report.summary.clusters).toBeLessThanOrEqual(4);
   });
 
-  it('records a subscription it cannot list and carries on with the others', async () => {
+  test('records a subscription it cannot list and carries on with the others', async () => {
     emulator = await startEmulator({ lroDurationMs: 30 });
     seedCluster(emulator, 'aks-ok', undefined, { extensions: true });
 
     const report = await scanFleet(options(emulator, { subscriptions: ['00000000-0000-4000-8000-000000000000', SUBSCRIPTION], apply: false }), 'scan-test-7');
 
-    assert.equal(report.summary.clusters, 1);
-    assert.equal(report.summary.errors.length, 1);
-    assert.match(report.summary.errors[0]?.scope ?? '', /00000000-0000-4000-8000-000000000000/);
-    assert.match(report.summary.errors[0]?.message ?? '', /\(HTTP 404\)/);
+    expect(report.summary.clusters).toBe(1);
+    expect(report.summary.errors).toHaveLength(1);
+    expect(report.summary.errors[0]?.scope).toMatch(/00000000-0000-4000-8000-000000000000/);
+    expect(report.summary.errors[0]?.message).toMatch(/\(HTTP 404\)/);
   });
 });

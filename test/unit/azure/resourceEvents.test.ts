@@ -1,5 +1,4 @@
-import { describe, it } from 'node:test';
-import assert from 'node:assert/strict';
+import { describe, expect, test } from '@jest/globals';
 import { decideResourceEvent, decideResourceEvents, OBJECT_ID_CLAIM } from '../../../src/azure/resourceEvents.js';
 import { readFixture, type FixturePath } from '../../support/fixtures.js';
 
@@ -18,45 +17,56 @@ function asCloudEvent(event: Record<string, unknown>): Record<string, unknown> {
 }
 
 describe('decideResourceEvent on real and derived Event Grid payloads', () => {
-  const cases: [string, string, Partial<{ accepted: boolean; operation: string; target: string; reason: RegExp }>][] = [
-    ['managed cluster write', 'derived/AKS.managedClusters.ResourceWriteSuccess.eventgrid-schema.derived.json', { accepted: true, operation: 'write', target: 'cluster' }],
-    ['extension write', 'derived/AKS.extension.ResourceWriteSuccess.eventgrid-schema.derived.json', { accepted: true, operation: 'write', target: 'extension' }],
-    ['extension delete', 'derived/AKS.extension.ResourceDeleteSuccess.eventgrid-schema.derived.json', { accepted: true, operation: 'delete', target: 'extension' }],
-    ['storage account write (docs sample)', 'ResourceWriteSuccess.eventgrid-schema.docs.json', { accepted: false, reason: /operation Microsoft.Storage\/storageAccounts\/write is not/ }],
-    ['storage account delete (docs sample)', 'ResourceDeleteSuccess.eventgrid-schema.docs.json', { accepted: false, reason: /^ignored: operation/ }],
-    ['a failed write', 'derived/ResourceWriteFailure.eventgrid-schema.derived.json', { accepted: false, reason: /ResourceWriteFailure is not a resource write or delete/ }],
-    ['AKS new version notice', 'AKS.NewKubernetesVersionAvailable.eventgrid-schema.docs.json', { accepted: false, reason: /NewKubernetesVersionAvailable/ }],
-    ['subscription validation', 'SubscriptionValidationEvent.eventgrid-schema.docs.json', { accepted: false, reason: /SubscriptionValidationEvent/ }],
+  // Events the app acts on: what was written or deleted, on which cluster.
+  const accepted: [string, string, string, string][] = [
+    ['managed cluster write', 'derived/AKS.managedClusters.ResourceWriteSuccess.eventgrid-schema.derived.json', 'write', 'cluster'],
+    ['extension write', 'derived/AKS.extension.ResourceWriteSuccess.eventgrid-schema.derived.json', 'write', 'extension'],
+    ['extension delete', 'derived/AKS.extension.ResourceDeleteSuccess.eventgrid-schema.derived.json', 'delete', 'extension'],
   ];
-  for (const [name, file, expected] of cases) {
-    it(name, async () => {
-      const decision = await decideResourceEvent(first(file), OTHER);
-      assert.equal(decision.accepted, expected.accepted, decision.reason);
-      if (expected.operation) assert.equal(decision.operation, expected.operation);
-      if (expected.target) assert.equal(decision.target, expected.target);
-      if (expected.reason) assert.match(decision.reason, expected.reason);
-      if (decision.accepted) {
-        // The events spell the id with `resourcegroups`; the decision maps it to the canonical cluster id.
-        assert.equal(decision.clusterId?.toLowerCase(), CLUSTER_ID.toLowerCase());
-        assert.equal(decision.causedBySelf, false);
-        assert.equal(decision.correlationId, '66666666-6666-6666-6666-666666666666');
-      }
-    });
-  }
+  test.each(accepted)('%s', async (_name, file, operation, target) => {
+    const decision = await decideResourceEvent(first(file), OTHER);
 
-  it('reads the same event in CloudEvents 1.0', async () => {
-    const decision = await decideResourceEvent(asCloudEvent(first('derived/AKS.extension.ResourceWriteSuccess.eventgrid-schema.derived.json')), OTHER);
-    assert.equal(decision.schema, 'CloudEvents');
-    assert.equal(decision.accepted, true);
-    assert.equal(decision.target, 'extension');
+    expect(decision).toMatchObject({ accepted: true, operation, target, causedBySelf: false, correlationId: '66666666-6666-6666-6666-666666666666' });
+    // The events spell the id with `resourcegroups`; the decision maps it to the canonical cluster id.
+    expect(decision.clusterId?.toLowerCase()).toBe(CLUSTER_ID.toLowerCase());
   });
 
-  it("recognises the app's own writes by appid or by the objectidentifier claim", async () => {
+  // Events the app ignores, each with the reason it gives.
+  const ignored: [string, string, RegExp][] = [
+    ['storage account write (docs sample)', 'ResourceWriteSuccess.eventgrid-schema.docs.json', /operation Microsoft.Storage\/storageAccounts\/write is not/],
+    ['storage account delete (docs sample)', 'ResourceDeleteSuccess.eventgrid-schema.docs.json', /^ignored: operation/],
+    ['a failed write', 'derived/ResourceWriteFailure.eventgrid-schema.derived.json', /ResourceWriteFailure is not a resource write or delete/],
+    ['AKS new version notice', 'AKS.NewKubernetesVersionAvailable.eventgrid-schema.docs.json', /NewKubernetesVersionAvailable/],
+    ['subscription validation', 'SubscriptionValidationEvent.eventgrid-schema.docs.json', /SubscriptionValidationEvent/],
+  ];
+  test.each(ignored)('%s', async (_name, file, reason) => {
+    const decision = await decideResourceEvent(first(file), OTHER);
+
+    expect(decision.accepted).toBe(false);
+    expect(decision.reason).toMatch(reason);
+  });
+
+  test('reads the same event in CloudEvents 1.0', async () => {
+    const event = asCloudEvent(first('derived/AKS.extension.ResourceWriteSuccess.eventgrid-schema.derived.json'));
+
+    const decision = await decideResourceEvent(event, OTHER);
+
+    expect(decision.schema).toBe('CloudEvents');
+    expect(decision.accepted).toBe(true);
+    expect(decision.target).toBe('extension');
+  });
+
+  test("recognises the app's own writes by appid or by the objectidentifier claim", async () => {
     const event = first('derived/AKS.managedClusters.ResourceWriteSuccess.eventgrid-schema.derived.json');
-    assert.equal((await decideResourceEvent(event, { appId: SELF.appId.toUpperCase() })).causedBySelf, true);
-    assert.equal((await decideResourceEvent(event, { objectId: SELF.objectId })).causedBySelf, true);
+
+    const byAppId = await decideResourceEvent(event, { appId: SELF.appId.toUpperCase() });
+    const byObjectId = await decideResourceEvent(event, { objectId: SELF.objectId });
+
+    expect(byAppId.causedBySelf).toBe(true);
+    expect(byObjectId.causedBySelf).toBe(true);
+    // The fixture really carries the app's object id in that claim.
     const claims = (event.data as { claims: Record<string, unknown> }).claims;
-    assert.equal(claims[OBJECT_ID_CLAIM], SELF.objectId);
+    expect(claims[OBJECT_ID_CLAIM]).toBe(SELF.objectId);
   });
 });
 
@@ -71,13 +81,12 @@ describe('malformed events', () => {
     ['data that is not an object', { ...valid(), data: 'x' }, /data must be an object/],
     ['an odd resource id', { ...valid(), data: { ...(valid().data as object), resourceUri: '/subscriptions/s/providers/Microsoft.Storage' } }, /^malformed: /],
   ];
-  for (const [name, raw, reason] of cases) {
-    it(`reports ${name} and keeps reading`, async () => {
-      const decisions = await decideResourceEvents([raw, valid()]);
-      assert.equal(decisions.length, 2);
-      assert.equal(decisions[0]?.accepted, false);
-      assert.match(decisions[0]?.reason ?? '', reason);
-      assert.equal(decisions[1]?.accepted, true);
-    });
-  }
+  test.each(cases)('reports %s and keeps reading', async (_name, raw, reason) => {
+    const decisions = await decideResourceEvents([raw, valid()]);
+
+    expect(decisions).toHaveLength(2);
+    expect(decisions[0]?.accepted).toBe(false);
+    expect(decisions[0]?.reason).toMatch(reason);
+    expect(decisions[1]?.accepted).toBe(true);
+  });
 });

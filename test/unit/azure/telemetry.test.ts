@@ -1,9 +1,8 @@
-import { describe, it } from 'node:test';
-import assert from 'node:assert/strict';
-import { createTelemetry, RecordingTelemetry, scrubProperties } from '../../../src/azure/telemetry.js';
+import { describe, expect, test } from '@jest/globals';
+import { createTelemetry, noTelemetry, RecordingTelemetry, scrubProperties } from '../../../src/azure/telemetry.js';
 
 describe('telemetry', () => {
-  it('drops sensitive keys and masks bearer tokens in values', () => {
+  test('drops sensitive keys and masks bearer tokens in values', () => {
     const scrubbed = scrubProperties({
       clusterId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/c',
       accessToken: 'eyJ0eXAi',
@@ -12,21 +11,27 @@ describe('telemetry', () => {
       attempts: 2,
       skipped: undefined,
     });
-    assert.deepEqual(Object.keys(scrubbed).sort(), ['attempts', 'clusterId', 'detail']);
-    assert.equal(scrubbed.detail, 'call failed with Authorization: Bearer ***');
-    assert.equal(scrubbed.attempts, '2');
+
+    expect(Object.keys(scrubbed).sort()).toStrictEqual(['attempts', 'clusterId', 'detail']);
+    expect(scrubbed.detail).toBe('call failed with Authorization: Bearer ***');
+    expect(scrubbed.attempts).toBe('2');
   });
 
-  it('is off without errors when no connection string is configured', async () => {
+  test('is off without errors when no connection string is configured', async () => {
     const telemetry = await createTelemetry(undefined);
-    telemetry.event('ClusterEvaluated', { clusterId: 'c' });
-    telemetry.metric('NonCompliantClusters', 3);
-    await telemetry.flush();
+
+    // The no-op sink: events and metrics go nowhere, and flushing it settles.
+    expect(telemetry).toBe(noTelemetry);
+    expect(() => telemetry.event('ClusterEvaluated', { clusterId: 'c' })).not.toThrow();
+    expect(() => telemetry.metric('NonCompliantClusters', 3)).not.toThrow();
+    await expect(telemetry.flush()).resolves.toBeUndefined();
   });
 
-  it('records scrubbed events for tests and the demo', () => {
+  test('records scrubbed events for tests and the demo', () => {
     const telemetry = new RecordingTelemetry();
+
     telemetry.event('RemediationStarted', { stepId: 'managed-identity:enable-managed-identity', token: 'secret' });
-    assert.deepEqual(telemetry.events, [{ name: 'RemediationStarted', properties: { stepId: 'managed-identity:enable-managed-identity' } }]);
+
+    expect(telemetry.events).toStrictEqual([{ name: 'RemediationStarted', properties: { stepId: 'managed-identity:enable-managed-identity' } }]);
   });
 });

@@ -1,5 +1,4 @@
-import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, expect, test } from '@jest/globals';
 import { clusterIdOf, extensionPath, normalizeLocation, parseResourceId, resourceIdKey, sameResourceId } from '../../../src/core/arm-ids.js';
 import { InvalidInputError } from '../../../src/core/errors.js';
 import { readFixture, type FixturePath } from '../../support/fixtures.js';
@@ -10,6 +9,16 @@ function subjectOf(relative: FixturePath): string {
   const raw = readFixture(relative);
   const event = (Array.isArray(raw) ? raw[0] : raw) as { subject: string };
   return event.subject;
+}
+
+/** What clusterIdOf throws for an id, so its class and message can be checked together. */
+function errorOf(id: string): unknown {
+  try {
+    clusterIdOf(id);
+  } catch (error) {
+    return error;
+  }
+  throw new Error(`clusterIdOf(${JSON.stringify(id)}) did not throw`);
 }
 
 describe('clusterIdOf', () => {
@@ -23,11 +32,9 @@ describe('clusterIdOf', () => {
     ['extension event subject (fixture)', subjectOf('eventgrid/derived/AKS.extension.ResourceWriteSuccess.eventgrid-schema.derived.json')],
     ['cluster event subject (fixture)', subjectOf('eventgrid/derived/AKS.managedClusters.ResourceWriteSuccess.eventgrid-schema.derived.json')],
   ];
-  for (const [name, id] of cases) {
-    it(`maps the ${name} to the canonical cluster id`, () => {
-      assert.equal(clusterIdOf(id), CANONICAL);
-    });
-  }
+  test.each(cases)('maps the %s to the canonical cluster id', (_name, id) => {
+    expect(clusterIdOf(id)).toBe(CANONICAL);
+  });
 
   const odd: [string, string, RegExp][] = [
     ['a storage account', '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acct', /is not an AKS cluster id/],
@@ -38,18 +45,26 @@ describe('clusterIdOf', () => {
     ['a type without a name', '/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters', /has no name/],
     ['an empty string', '', /must start with/],
     ['a double slash', '/subscriptions/s//resourceGroups/rg', /empty segment/],
+    ['a resource group segment without a name', '/subscriptions/s/resourceGroups', /the resource group name is missing/],
+    ['providers without a namespace', '/subscriptions/s/resourceGroups/rg/providers', /a provider namespace is missing/],
+    ['a provider that names no resource', '/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService', /provider "Microsoft.ContainerService" names no resource/],
+    ['a subscription-level resource', '/subscriptions/s/providers/Microsoft.Resources/deployments/d', /is not an AKS cluster id/],
   ];
-  for (const [name, id, message] of odd) {
-    it(`rejects ${name} with a clear error`, () => {
-      assert.throws(() => clusterIdOf(id), (error: unknown) => error instanceof InvalidInputError && message.test(error.message) && error.message.includes(JSON.stringify(id)));
-    });
-  }
+  test.each(odd)('rejects %s with a clear error', (_name, id, message) => {
+    const error = errorOf(id);
+
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect(error).toMatchObject({ message: expect.stringMatching(message) });
+    // The message quotes the id it refused.
+    expect(error).toMatchObject({ message: expect.stringContaining(JSON.stringify(id)) });
+  });
 });
 
 describe('parseResourceId', () => {
-  it('splits nested provider resources, outermost first', () => {
+  test('splits nested provider resources, outermost first', () => {
     const parts = parseResourceId(`${CANONICAL}/providers/Microsoft.KubernetesConfiguration/extensions/flux`);
-    assert.deepEqual(parts, {
+
+    expect(parts).toStrictEqual({
       subscriptionId: '00000000-0000-0000-0000-000000000000',
       resourceGroup: 'rg1',
       resources: [
@@ -59,25 +74,32 @@ describe('parseResourceId', () => {
     });
   });
 
-  it('parses a resource group id', () => {
-    assert.deepEqual(parseResourceId('/subscriptions/s/resourcegroups/RG'), { subscriptionId: 's', resourceGroup: 'RG', resources: [] });
+  test('parses a subscription-level resource, which has no resource group', () => {
+    expect(parseResourceId('/subscriptions/s/providers/Microsoft.Resources/deployments/d')).toStrictEqual({
+      subscriptionId: 's',
+      resources: [{ namespace: 'Microsoft.Resources', type: 'deployments', name: 'd' }],
+    });
+  });
+
+  test('parses a resource group id', () => {
+    expect(parseResourceId('/subscriptions/s/resourcegroups/RG')).toStrictEqual({ subscriptionId: 's', resourceGroup: 'RG', resources: [] });
   });
 });
 
 describe('sameResourceId / resourceIdKey', () => {
-  it('ignores case and a trailing slash', () => {
-    assert.ok(sameResourceId(CANONICAL, `${CANONICAL.toLowerCase()}/`));
-    assert.equal(resourceIdKey(`${CANONICAL}/`), CANONICAL.toLowerCase());
+  test('ignores case and a trailing slash', () => {
+    expect(sameResourceId(CANONICAL, `${CANONICAL.toLowerCase()}/`)).toBe(true);
+    expect(resourceIdKey(`${CANONICAL}/`)).toBe(CANONICAL.toLowerCase());
   });
 
-  it('tells different clusters apart', () => {
-    assert.ok(!sameResourceId(CANONICAL, CANONICAL.replace('clustername1', 'clustername2')));
+  test('tells different clusters apart', () => {
+    expect(sameResourceId(CANONICAL, CANONICAL.replace('clustername1', 'clustername2'))).toBe(false);
   });
 });
 
 describe('extensionPath', () => {
-  it('builds the extension path under the canonical cluster id', () => {
-    assert.equal(extensionPath(CANONICAL.replace('resourceGroups', 'resourcegroups'), 'flux'), `${CANONICAL}/providers/Microsoft.KubernetesConfiguration/extensions/flux`);
+  test('builds the extension path under the canonical cluster id', () => {
+    expect(extensionPath(CANONICAL.replace('resourceGroups', 'resourcegroups'), 'flux')).toBe(`${CANONICAL}/providers/Microsoft.KubernetesConfiguration/extensions/flux`);
   });
 });
 
@@ -89,7 +111,7 @@ describe('normalizeLocation', () => {
     ['  West Europe ', 'westeurope'],
     ['WESTUS3', 'westus3'],
   ];
-  for (const [input, expected] of cases) {
-    it(`"${input}" -> ${expected}`, () => assert.equal(normalizeLocation(input), expected));
-  }
+  test.each(cases)('"%s" -> %s', (input, expected) => {
+    expect(normalizeLocation(input)).toBe(expected);
+  });
 });

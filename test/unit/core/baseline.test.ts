@@ -1,68 +1,58 @@
-import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, it } from 'node:test';
-import { BASELINE_SCHEMA } from '../../../src/core/baseline-schema.js';
+import { describe, expect, test } from '@jest/globals';
 import { DEFAULT_BASELINE_PATH, loadBaselineFile } from '../../../src/core/baseline-file.js';
 import { activeExemption, exclusionTagOf, isInScope, parseBaseline, ruleIdsOf, validateBaseline } from '../../../src/core/baseline.js';
 import { EXTENSION_CATALOG, sameExtensionType } from '../../../src/core/catalog.js';
 import { InvalidInputError } from '../../../src/core/errors.js';
 import { CLUSTER_ID, FLUX, problemsOf } from '../../support/builders.js';
+import { repoPath } from '../../support/paths.js';
 
-const EXAMPLES_DIR = path.resolve(process.cwd(), 'baselines', 'examples');
+const EXAMPLES_DIR = repoPath('baselines', 'examples');
+const EXAMPLE_FILES = readdirSync(EXAMPLES_DIR);
+
+function readExample(file: string): string {
+  return readFileSync(path.join(EXAMPLES_DIR, file), 'utf8');
+}
 
 describe('shipped baselines', () => {
-  it('default.json holds the three identity rules and Flux, with the documented modes', async () => {
+  test('default.json holds the three identity rules and Flux, with the documented modes', async () => {
     const baseline = await loadBaselineFile(DEFAULT_BASELINE_PATH);
-    assert.deepEqual(baseline.rules, { managedIdentity: { mode: 'approval' }, podIdentityDisabled: { mode: 'approval' }, workloadIdentity: { mode: 'auto' } });
-    assert.deepEqual(baseline.requiredExtensions, [
+
+    expect(baseline.rules).toStrictEqual({ managedIdentity: { mode: 'approval' }, podIdentityDisabled: { mode: 'approval' }, workloadIdentity: { mode: 'auto' } });
+    expect(baseline.requiredExtensions).toStrictEqual([
       { name: 'flux', extensionType: 'microsoft.flux', mode: 'auto', releaseTrain: 'Stable', autoUpgradeMinorVersion: true, configurationSettings: {}, protectedSettings: {} },
     ]);
   });
 
-  it('baselines/examples covers each of the five catalog extensions, one file each', () => {
-    const files = readdirSync(EXAMPLES_DIR);
-    const types = files.flatMap((file) => parseBaseline(readFileSync(path.join(EXAMPLES_DIR, file), 'utf8'), file).requiredExtensions.map((e) => e.extensionType));
-    for (const entry of EXTENSION_CATALOG) {
-      assert.equal(types.filter((type) => sameExtensionType(type, entry.extensionType)).length, 1, `${entry.displayName} appears once`);
-    }
+  test('baselines/examples covers each of the five catalog extensions, one file each', () => {
+    const types = EXAMPLE_FILES.flatMap((file) => parseBaseline(readExample(file), file).requiredExtensions.map((e) => e.extensionType));
+
+    // How many example files require each catalog extension: exactly one each.
+    const counts = Object.fromEntries(EXTENSION_CATALOG.map((entry) => [entry.displayName, types.filter((type) => sameExtensionType(type, entry.extensionType)).length]));
+    expect(counts).toStrictEqual(Object.fromEntries(EXTENSION_CATALOG.map((entry) => [entry.displayName, 1])));
   });
 
-  for (const file of readdirSync(EXAMPLES_DIR)) {
-    it(`examples/${file} is valid and declares settings`, () => {
-      const baseline = parseBaseline(readFileSync(path.join(EXAMPLES_DIR, file), 'utf8'), file);
-      assert.ok(baseline.requiredExtensions.every((e) => Object.keys(e.configurationSettings).length > 0));
-    });
-  }
+  test.each(EXAMPLE_FILES)('examples/%s is valid and declares settings', (file) => {
+    const baseline = parseBaseline(readExample(file), file);
 
-  it('converts numbers and booleans in configurationSettings to the strings ARM stores', () => {
-    const dapr = parseBaseline(readFileSync(path.join(EXAMPLES_DIR, 'dapr.json'), 'utf8'), 'dapr.json').requiredExtensions[0];
-    assert.deepEqual(dapr?.configurationSettings, { 'global.ha.enabled': 'true', 'dapr_operator.replicaCount': '3' });
+    expect(baseline.requiredExtensions.filter((e) => Object.keys(e.configurationSettings).length === 0)).toStrictEqual([]);
+  });
+
+  test('converts numbers and booleans in configurationSettings to the strings ARM stores', () => {
+    const dapr = parseBaseline(readExample('dapr.json'), 'dapr.json').requiredExtensions[0];
+
+    expect(dapr?.configurationSettings).toStrictEqual({ 'global.ha.enabled': 'true', 'dapr_operator.replicaCount': '3' });
   });
 });
 
-describe('schema/baseline.schema.json', () => {
-  const published = JSON.parse(readFileSync(path.resolve(process.cwd(), 'schema', 'baseline.schema.json'), 'utf8')) as unknown;
-
-  it('is the schema the code validates with (regenerate: aks-baseline-guard baseline schema > schema/baseline.schema.json)', () => {
-    assert.deepEqual(published, JSON.parse(JSON.stringify(BASELINE_SCHEMA)));
+describe('loadBaselineFile', () => {
+  test('names a file that does not exist', async () => {
+    await expect(loadBaselineFile(repoPath('baselines', 'no-such-baseline.json'))).rejects.toMatchObject({ problems: ['cannot read: no such file'] });
   });
 
-  it('has an $id and a description on every property', () => {
-    assert.equal(typeof (published as { $id?: unknown }).$id, 'string');
-    const missing: string[] = [];
-    const walk = (schema: unknown, at: string): void => {
-      if (typeof schema !== 'object' || schema === null) return;
-      const node = schema as { properties?: Record<string, unknown>; items?: unknown; additionalProperties?: unknown };
-      for (const [name, child] of Object.entries(node.properties ?? {})) {
-        if (typeof (child as { description?: unknown }).description !== 'string') missing.push(`${at}.${name}`);
-        walk(child, `${at}.${name}`);
-      }
-      walk(node.items, `${at}[]`);
-      walk(node.additionalProperties, `${at}.*`);
-    };
-    walk(published, '$');
-    assert.deepEqual(missing, []);
+  test('names the code of another read failure (a folder)', async () => {
+    await expect(loadBaselineFile(EXAMPLES_DIR)).rejects.toMatchObject({ problems: ['cannot read: EISDIR'] });
   });
 });
 
@@ -136,25 +126,99 @@ describe('validateBaseline rejects bad documents with one `path: message` per pr
     ],
     ['an exemption without a reason', { version: 1, exemptions: [{ clusterId: CLUSTER_ID, ruleId: '*', expires: '2026-01-01' }] }, ['exemptions[0].reason: is required']],
     ['an expiry without a zone', { version: 1, exemptions: [{ clusterId: CLUSTER_ID, ruleId: '*', reason: 'r', expires: '2026-01-01T10:00' }] }, ['exemptions[0].expires: must be a date (2026-06-30, valid through that day UTC) or a date-time with a zone (2026-06-30T12:00:00Z)']],
+    ['an empty exemption reason', { version: 1, exemptions: [{ clusterId: CLUSTER_ID, ruleId: '*', reason: '', expires: '2026-01-01' }] }, ['exemptions[0].reason: must not be empty']],
+    ['rules that are not an object', { version: 1, rules: [] }, ['rules: must be an object']],
+    ['requiredExtensions that is not a list', { version: 1, requiredExtensions: {} }, ['requiredExtensions: must be an array']],
+    ['an auto-upgrade flag that is not a boolean', { version: 1, requiredExtensions: [{ ...FLUX, autoUpgradeMinorVersion: 'no' }] }, ['requiredExtensions[0].autoUpgradeMinorVersion: must be a boolean']],
+    ['a setting whose value is an object', { version: 1, requiredExtensions: [{ ...FLUX, configurationSettings: { a: { b: 1 } } }] }, ['requiredExtensions[0].configurationSettings.a: must be a string, number or boolean']],
+    ['a tag value that is not a string', { version: 1, excludeTags: { sandbox: 1 } }, ['excludeTags.sandbox: must be a string']],
+    ['a rule without a mode', { version: 1, rules: { managedIdentity: {} } }, ['rules.managedIdentity.mode: is required']],
+    ['a bad extension name', { version: 1, requiredExtensions: [{ ...FLUX, name: '-flux' }] }, ['requiredExtensions[0].name: must be an extension name: letters, digits, ".", "_" or "-", starting with a letter or digit']],
+    ['a region that is not a location', { version: 1, requiredExtensions: [{ ...FLUX, regions: ['east-us'] }] }, ['requiredExtensions[0].regions[0]: must be an ARM location such as eastus']],
+    ['a pinned version that is not major.minor.patch', { version: 1, requiredExtensions: [{ ...FLUX, autoUpgradeMinorVersion: false, version: '1.2' }] }, ['requiredExtensions[0].version: must be a version such as 1.2.3']],
+    ['an app setting reference with a bad name', { version: 1, requiredExtensions: [{ ...FLUX, protectedSettings: { token: { appSetting: 'GIT TOKEN' } } }] }, ['requiredExtensions[0].protectedSettings.token.appSetting: must be the name of an app setting (letters, digits, "_", ".", ":" or "-")']],
+    [
+      'extensions without names, and an exemption in a baseline without rules',
+      { version: 1, requiredExtensions: [{ extensionType: 'microsoft.flux', mode: 'auto' }, { extensionType: 'microsoft.dapr', mode: 'auto' }], exemptions: [{ clusterId: CLUSTER_ID, ruleId: 'managed-identity', reason: 'r', expires: '2026-01-01' }] },
+      ['requiredExtensions[0].name: is required', 'requiredExtensions[1].name: is required', 'exemptions[0].ruleId: "managed-identity" is not a rule of this baseline; expected "*" or one of (no rules)'],
+    ],
+    [
+      'an exemption for an extension instead of its cluster',
+      { version: 1, rules: { managedIdentity: { mode: 'auto' } }, exemptions: [{ clusterId: `${CLUSTER_ID}/providers/Microsoft.KubernetesConfiguration/extensions/flux`, ruleId: '*', reason: 'r', expires: '2026-01-01' }] },
+      [`exemptions[0].clusterId: must be the id of a cluster, not of something inside one (${CLUSTER_ID})`],
+    ],
+    ['a resource group id that is a subscription id', { version: 1, scope: { resourceGroups: ['/subscriptions/00000000-0000-0000-0000-000000000000'] } }, ['scope.resourceGroups[0]: must be a resource group name or /subscriptions/<id>/resourceGroups/<name>']],
+    [
+      'a resource group id of a resource inside the group',
+      { version: 1, scope: { resourceGroups: ['/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg1/providers/Microsoft.Web/sites/app'] } },
+      ['scope.resourceGroups[0]: must be a resource group name or /subscriptions/<id>/resourceGroups/<name>'],
+    ],
   ];
-  for (const [name, document, problems] of cases) {
-    it(`rejects ${name}`, () => assert.deepEqual(problemsOf(() => validateBaseline(document)), problems));
-  }
+  test.each(cases)('rejects %s', (_name, document, problems) => {
+    expect(problemsOf(() => validateBaseline(document))).toStrictEqual(problems);
+  });
 
-  it('reports schema and semantic problems together', () => {
+  test('names a setting with an empty name', () => {
+    const problems = problemsOf(() => validateBaseline({ version: 1, requiredExtensions: [{ ...FLUX, configurationSettings: { '': 'x' } }] }));
+
+    expect(problems).toContain('requiredExtensions[0].configurationSettings: names must not be empty');
+  });
+
+  test('reports schema and semantic problems together', () => {
     const problems = problemsOf(() => validateBaseline({ version: 1, requiredExtensions: [{ ...FLUX, releaseTrain: 'x', version: '1.0.0' }] }));
-    assert.deepEqual(problems, ['requiredExtensions[0].releaseTrain: must be one of Stable, Preview', 'requiredExtensions[0].version: a pinned version needs "autoUpgradeMinorVersion": false']);
+
+    expect(problems).toStrictEqual(['requiredExtensions[0].releaseTrain: must be one of Stable, Preview', 'requiredExtensions[0].version: a pinned version needs "autoUpgradeMinorVersion": false']);
+  });
+});
+
+describe('validateBaseline normalises what it accepts', () => {
+  test('lower-cases subscriptions, normalises and de-duplicates regions, and keeps the optional fields given', () => {
+    const baseline = validateBaseline({
+      version: 1,
+      description: 'Platform team baseline',
+      scope: { subscriptions: ['ABCDEF00-0000-0000-0000-000000000000'], resourceGroups: ['RG-Prod'] },
+      requiredExtensions: [{ ...FLUX, regions: ['East US', 'eastus', 'West Europe'], minKubernetesVersion: '1.28', scope: { namespace: { targetNamespace: 'team-a' } } }],
+    });
+
+    expect(baseline.description).toBe('Platform team baseline');
+    expect(baseline.scope).toStrictEqual({ subscriptions: ['abcdef00-0000-0000-0000-000000000000'], resourceGroups: ['RG-Prod'] });
+    expect(baseline.requiredExtensions[0]).toMatchObject({ regions: ['eastus', 'westeurope'], minKubernetesVersion: '1.28', scope: { namespace: { targetNamespace: 'team-a' } } });
+  });
+
+  test('fills in empty rules, extensions, tags and exemptions for a minimal document', () => {
+    expect(validateBaseline({ version: 1 })).toStrictEqual({ version: 1, rules: {}, requiredExtensions: [], scope: {}, excludeTags: {}, exemptions: [] });
+  });
+});
+
+describe('ruleIdsOf', () => {
+  test('lists the cluster rules in their fixed order, then one rule per required extension in baseline order', () => {
+    const baseline = validateBaseline({
+      version: 1,
+      rules: { workloadIdentity: { mode: 'auto' }, managedIdentity: { mode: 'audit' } },
+      requiredExtensions: [FLUX, { name: 'dapr', extensionType: 'Microsoft.Dapr', mode: 'approval' }],
+    });
+
+    expect(ruleIdsOf(baseline)).toStrictEqual(['managed-identity', 'workload-identity', 'required-extension/flux', 'required-extension/dapr']);
   });
 });
 
 describe('parseBaseline', () => {
-  it('reads YAML', () => {
-    const baseline = parseBaseline('version: 1\nrules:\n  managedIdentity: { mode: audit }\n', 'b.yaml');
-    assert.deepEqual(ruleIdsOf(baseline), ['managed-identity']);
+  test('reads JSON with a byte order mark', () => {
+    expect(parseBaseline('\uFEFF{ "version": 1 }', 'b.json').version).toBe(1);
   });
 
-  it('reads YAML from an unnamed source that does not start with {', () => {
-    assert.equal(parseBaseline('version: 1', '-').version, 1);
+  test('reads YAML by extension whatever its case, even when it starts with {', () => {
+    expect(parseBaseline('{ version: 1 }', 'B.YML').version).toBe(1);
+  });
+
+  test('reads YAML', () => {
+    const baseline = parseBaseline('version: 1\nrules:\n  managedIdentity: { mode: audit }\n', 'b.yaml');
+
+    expect(ruleIdsOf(baseline)).toStrictEqual(['managed-identity']);
+  });
+
+  test('reads YAML from an unnamed source that does not start with {', () => {
+    expect(parseBaseline('version: 1', '-').version).toBe(1);
   });
 
   const bad: [string, string, string, RegExp][] = [
@@ -164,13 +228,12 @@ describe('parseBaseline', () => {
     ['duplicate YAML keys', 'version: 1\nversion: 1\n', 'b.yml', /^is not valid YAML: .*[Uu]nique/],
     ['an empty file', '  \n', 'b.json', /^is empty/],
   ];
-  for (const [name, text, source, message] of bad) {
-    it(`rejects ${name}`, () => {
-      const problems = problemsOf(() => parseBaseline(text, source));
-      assert.equal(problems.length, 1);
-      assert.match(problems[0] ?? '', message);
-    });
-  }
+  test.each(bad)('rejects %s', (_name, text, source, message) => {
+    const problems = problemsOf(() => parseBaseline(text, source));
+
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(message);
+  });
 });
 
 describe('isInScope', () => {
@@ -185,25 +248,36 @@ describe('isInScope', () => {
     ['the same group name in another subscription', { resourceGroups: [`/subscriptions/${other}/resourceGroups/rg1`] }, false],
     ['its subscription but another group', { subscriptions: ['00000000-0000-0000-0000-000000000000'], resourceGroups: ['rg2'] }, false],
   ];
-  for (const [name, scope, expected] of cases) {
-    it(`${expected ? 'includes' : 'excludes'} a cluster for ${name}`, () => {
-      assert.equal(isInScope(validateBaseline({ version: 1, scope }), `${CLUSTER_ID}/providers/Microsoft.KubernetesConfiguration/extensions/flux`), expected);
-    });
-  }
+  // The verb is a column of its own so that the titles read as before ("includes a cluster for no scope").
+  const rows = cases.map(([name, scope, expected]) => [expected ? 'includes' : 'excludes', name, scope, expected] as const);
+  test.each(rows)('%s a cluster for %s', (_verb, _name, scope, expected) => {
+    const baseline = validateBaseline({ version: 1, scope });
 
-  it('throws for an id that is not a cluster', () => {
-    assert.throws(() => isInScope(validateBaseline({ version: 1 }), '/subscriptions/s/resourceGroups/rg'), InvalidInputError);
+    expect(isInScope(baseline, `${CLUSTER_ID}/providers/Microsoft.KubernetesConfiguration/extensions/flux`)).toBe(expected);
+  });
+
+  test('throws for an id that is not a cluster', () => {
+    const baseline = validateBaseline({ version: 1 });
+
+    expect(() => isInScope(baseline, '/subscriptions/s/resourceGroups/rg')).toThrow(InvalidInputError);
   });
 });
 
 describe('exclusionTagOf', () => {
   const baseline = validateBaseline({ version: 1, excludeTags: { 'aks-baseline-guard': 'skip', sandbox: '*' } });
-  it('matches a tag name case-insensitively and its value exactly', () => {
-    assert.deepEqual(exclusionTagOf(baseline, { 'AKS-Baseline-Guard': 'skip' }), { name: 'AKS-Baseline-Guard', value: 'skip' });
-    assert.equal(exclusionTagOf(baseline, { 'aks-baseline-guard': 'Skip' }), undefined);
+
+  test('matches a tag name case-insensitively and its value exactly', () => {
+    expect(exclusionTagOf(baseline, { 'AKS-Baseline-Guard': 'skip' })).toStrictEqual({ name: 'AKS-Baseline-Guard', value: 'skip' });
+    expect(exclusionTagOf(baseline, { 'aks-baseline-guard': 'Skip' })).toBeUndefined();
   });
-  it('matches any value for "*"', () => assert.deepEqual(exclusionTagOf(baseline, { sandbox: '' }), { name: 'sandbox', value: '' }));
-  it('ignores other tags', () => assert.equal(exclusionTagOf(baseline, { env: 'prod' }), undefined));
+
+  test('matches any value for "*"', () => {
+    expect(exclusionTagOf(baseline, { sandbox: '' })).toStrictEqual({ name: 'sandbox', value: '' });
+  });
+
+  test('ignores other tags', () => {
+    expect(exclusionTagOf(baseline, { env: 'prod' })).toBeUndefined();
+  });
 });
 
 describe('activeExemption', () => {
@@ -215,15 +289,18 @@ describe('activeExemption', () => {
       { clusterId: CLUSTER_ID, ruleId: '*', reason: 'decommissioning', expires: '2026-01-10T08:00:00Z' },
     ],
   });
-  it('applies a date-only exemption through the end of that day (UTC)', () => {
-    assert.equal(activeExemption(baseline, CLUSTER_ID, 'managed-identity', new Date('2026-01-31T23:59:59Z'))?.reason, 'migration');
-    assert.equal(activeExemption(baseline, CLUSTER_ID, 'managed-identity', new Date('2026-02-01T00:00:00Z')), undefined);
+
+  test('applies a date-only exemption through the end of that day (UTC)', () => {
+    expect(activeExemption(baseline, CLUSTER_ID, 'managed-identity', new Date('2026-01-31T23:59:59Z'))?.reason).toBe('migration');
+    expect(activeExemption(baseline, CLUSTER_ID, 'managed-identity', new Date('2026-02-01T00:00:00Z'))).toBeUndefined();
   });
-  it('applies a "*" exemption to every rule until its instant', () => {
-    assert.equal(activeExemption(baseline, CLUSTER_ID, 'workload-identity', new Date('2026-01-10T07:59:59Z'))?.reason, 'decommissioning');
-    assert.equal(activeExemption(baseline, CLUSTER_ID, 'workload-identity', new Date('2026-01-10T08:00:00Z')), undefined);
+
+  test('applies a "*" exemption to every rule until its instant', () => {
+    expect(activeExemption(baseline, CLUSTER_ID, 'workload-identity', new Date('2026-01-10T07:59:59Z'))?.reason).toBe('decommissioning');
+    expect(activeExemption(baseline, CLUSTER_ID, 'workload-identity', new Date('2026-01-10T08:00:00Z'))).toBeUndefined();
   });
-  it('does not apply to another cluster', () => {
-    assert.equal(activeExemption(baseline, CLUSTER_ID.replace('/c1', '/c2'), 'managed-identity', new Date('2026-01-01T00:00:00Z')), undefined);
+
+  test('does not apply to another cluster', () => {
+    expect(activeExemption(baseline, CLUSTER_ID.replace('/c1', '/c2'), 'managed-identity', new Date('2026-01-01T00:00:00Z'))).toBeUndefined();
   });
 });

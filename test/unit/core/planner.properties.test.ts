@@ -2,8 +2,7 @@
 //  1. applying a plan's changes and evaluating again leaves no NonCompliant result among the rules it addressed;
 //  2. planning is idempotent (same input -> same plan; nothing left to plan for the addressed rules once fixed);
 //  3. a compliant cluster gives an empty plan.
-import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { applyPlanToSnapshot } from '../../../src/core/apply-plan.js';
 import type { Baseline } from '../../../src/core/baseline.js';
@@ -101,60 +100,67 @@ const inputArb: fc.Arbitrary<[ClusterSnapshot, Baseline]> = baselineArb.chain((b
 const evaluate = (snapshot: ClusterSnapshot, baseline: Baseline): Evaluation => evaluateCluster(snapshot, baseline, { now: NOW });
 
 describe('planner properties', () => {
-  it('applying a plan leaves no NonCompliant result among the rules it addressed, and nothing more to plan for them', () => {
+  test('applying a plan leaves no NonCompliant result among the rules it addressed, and nothing more to plan for them', () => {
     fc.assert(
       fc.property(inputArb, ([snapshot, baseline]) => {
+        // Prepare
         const before = evaluate(snapshot, baseline);
         const addressed = new Set(before.plan.map((step) => step.ruleId));
+
+        // Act
         const after = evaluate(applyPlanToSnapshot(snapshot, before.plan), baseline);
-        for (const result of after.results) {
-          if (addressed.has(result.ruleId)) assert.notEqual(result.status, 'NonCompliant', `${result.ruleId}: ${result.message}`);
-        }
-        assert.deepEqual(after.plan.filter((step) => addressed.has(step.ruleId)), []);
+
+        // Assess
+        const stillNonCompliant = after.results.filter((result) => addressed.has(result.ruleId) && result.status === 'NonCompliant');
+        expect(stillNonCompliant.map((result) => `${result.ruleId}: ${result.message}`)).toStrictEqual([]);
+        expect(after.plan.filter((step) => addressed.has(step.ruleId))).toStrictEqual([]);
       }),
       { numRuns: 400 },
     );
   });
 
-  it('planning is deterministic and idempotent', () => {
+  test('planning is deterministic and idempotent', () => {
     fc.assert(
       fc.property(inputArb, ([snapshot, baseline]) => {
         const first = evaluate(snapshot, baseline);
-        assert.deepEqual(evaluate(structuredClone(snapshot), structuredClone(baseline)), first);
+
+        expect(evaluate(structuredClone(snapshot), structuredClone(baseline))).toStrictEqual(first);
         // Once the plan is applied there is nothing left to do: the next evaluation plans nothing.
-        assert.deepEqual(evaluate(applyPlanToSnapshot(snapshot, first.plan), baseline).plan, []);
+        expect(evaluate(applyPlanToSnapshot(snapshot, first.plan), baseline).plan).toStrictEqual([]);
       }),
       { numRuns: 200 },
     );
   });
 
-  it('plans exactly one step per fixable NonCompliant result, in an order that respects dependsOn', () => {
+  test('plans exactly one step per fixable NonCompliant result, in an order that respects dependsOn', () => {
     fc.assert(
       fc.property(inputArb, ([snapshot, baseline]) => {
         const evaluation = evaluate(snapshot, baseline);
-        const nonCompliant = new Set(evaluation.results.filter((r) => r.status === 'NonCompliant').map((r) => r.ruleId));
+
+        const nonCompliant = evaluation.results.filter((r) => r.status === 'NonCompliant').map((r) => r.ruleId);
         const ids = evaluation.plan.map((s) => s.id);
-        assert.equal(new Set(ids).size, ids.length, 'step ids are unique');
+        // Step ids are unique.
+        expect(new Set(ids).size).toBe(ids.length);
         evaluation.plan.forEach((step, index) => {
-          assert.ok(nonCompliant.has(step.ruleId), `${step.id} addresses a NonCompliant rule`);
-          assert.equal(step.id, `${step.ruleId}:${step.action}`);
-          for (const dep of step.dependsOn) assert.ok(ids.indexOf(dep) >= 0 && ids.indexOf(dep) < index, `${step.id} comes after ${dep}`);
-          assert.ok(!JSON.stringify(step.change).includes('configurationProtectedSettings'));
+          // Each step addresses a NonCompliant rule, is named after it, and comes after every step it depends on.
+          expect(nonCompliant).toContain(step.ruleId);
+          expect(step.id).toBe(`${step.ruleId}:${step.action}`);
+          for (const dep of step.dependsOn) expect(ids.slice(0, index)).toContain(dep);
+          expect(JSON.stringify(step.change)).not.toContain('configurationProtectedSettings');
         });
-        if (evaluation.plan.some((s) => s.action === 'enable-managed-identity')) {
-          for (const step of evaluation.plan.filter((s) => s.ruleId.startsWith('required-extension/'))) {
-            assert.deepEqual(step.dependsOn, ['managed-identity:enable-managed-identity']);
-          }
-        }
+        // With a managed identity to enable, every extension step waits for it.
+        const identityFirst = evaluation.plan.some((s) => s.action === 'enable-managed-identity');
+        const waiting = identityFirst ? evaluation.plan.filter((s) => s.ruleId.startsWith('required-extension/')) : [];
+        for (const step of waiting) expect(step.dependsOn).toStrictEqual(['managed-identity:enable-managed-identity']);
       }),
       { numRuns: 300 },
     );
   });
 
-  it('a compliant cluster gives an empty plan', () => {
+  test('a compliant cluster gives an empty plan', () => {
     fc.assert(
       fc.property(baselineArb, fc.constantFrom('SystemAssigned', 'UserAssigned'), fc.boolean(), (baseline, identityType, renamed) => {
-        // A cluster built to satisfy the baseline: managed identity, workload identity on, every required extension healthy.
+        // Prepare: a cluster built to satisfy the baseline: managed identity, workload identity on, every required extension healthy.
         const extensions: ExtensionOptions[] = baseline.requiredExtensions.map((spec, i) => ({
           name: renamed ? `installed-${i}` : spec.name,
           extensionType: renamed ? spec.extensionType.toUpperCase() : spec.extensionType,
@@ -163,30 +169,43 @@ describe('planner properties', () => {
           ...(spec.version ? { version: spec.version } : {}),
           configurationSettings: { ...spec.configurationSettings, 'unrelated.setting': 'x' },
         }));
+
+        // Act
         const evaluation = evaluate(snapshotOf({ identityType, location: 'eastus', version: '1.30.4' }, extensions), baseline);
-        assert.ok(evaluation.results.every((r) => r.status !== 'NonCompliant' && r.status !== 'Unknown'), JSON.stringify(evaluation.results));
-        assert.deepEqual(evaluation.plan, []);
+
+        // Assess
+        expect(evaluation.results.filter((r) => r.status === 'NonCompliant' || r.status === 'Unknown')).toStrictEqual([]);
+        expect(evaluation.plan).toStrictEqual([]);
       }),
       { numRuns: 200 },
     );
   });
 
-  it('an evaluation without NonCompliant results has an empty plan', () => {
+  test('an evaluation without NonCompliant results has an empty plan', () => {
     fc.assert(
       fc.property(inputArb, ([snapshot, baseline]) => {
         const evaluation = evaluate(snapshot, baseline);
-        if (!evaluation.results.some((r) => r.status === 'NonCompliant')) assert.deepEqual(evaluation.plan, []);
+
+        // Only evaluations without a NonCompliant result are held to an empty plan.
+        const drifted = evaluation.results.some((r) => r.status === 'NonCompliant');
+        expect(drifted ? [] : evaluation.plan).toStrictEqual([]);
       }),
       { numRuns: 200 },
     );
   });
 
-  it('the default identity rules fix a service principal cluster in one plan', () => {
+  test('the default identity rules fix a service principal cluster in one plan', () => {
+    // Prepare
     const snapshot = snapshotOf({ identityType: null, spClientId: 'c0ffee', podIdentity: true, oidc: false, workloadIdentity: false });
     const baseline = baselineOf({ rules: ALL_IDENTITY_RULES });
+
+    // Act
     const fixed = applyPlanToSnapshot(snapshot, evaluate(snapshot, baseline).plan);
-    assert.equal(evaluate(fixed, baseline).status, 'Compliant');
-    assert.equal(fixed.identityType, 'SystemAssigned');
-    assert.equal(snapshot.identityType, undefined, 'the input snapshot is not changed');
+
+    // Assess
+    expect(evaluate(fixed, baseline).status).toBe('Compliant');
+    expect(fixed.identityType).toBe('SystemAssigned');
+    // The input snapshot is not changed.
+    expect(snapshot.identityType).toBeUndefined();
   });
 });

@@ -1,6 +1,5 @@
-import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
 import { readFileSync } from 'node:fs';
+import { describe, expect, test } from '@jest/globals';
 import { DEFAULT_BASELINE_PATH } from '../../../src/core/baseline-file.js';
 import { parseBaseline } from '../../../src/core/baseline.js';
 import { clusterPutBody, READ_ONLY_CLUSTER_FIELDS } from '../../../src/core/cluster-body.js';
@@ -14,9 +13,10 @@ import { ALL_IDENTITY_RULES, baselineOf, CLUSTER_ID, clusterBody, FLUX, NOW, sna
 type Json = Record<string, unknown>;
 const defaultBaseline = parseBaseline(readFileSync(DEFAULT_BASELINE_PATH, 'utf8'), DEFAULT_BASELINE_PATH);
 
+/** The plan step with this id; throws (listing the plan) when there is none, so callers get a PlanStep. */
 function stepOf(evaluation: Evaluation, id: string): PlanStep {
   const step = evaluation.plan.find((s) => s.id === id);
-  assert.ok(step, `no step ${id} in ${evaluation.plan.map((s) => s.id).join(', ')}`);
+  if (!step) throw new Error(`no step ${id} in ${evaluation.plan.map((s) => s.id).join(', ')}`);
   return step;
 }
 
@@ -24,39 +24,44 @@ function plan(cluster: ClusterOptions, extensions: ExtensionOptions[] = [], base
   return evaluateCluster(snapshotOf(cluster, extensions), baselineOf(baseline), { now: NOW });
 }
 
+/** The keys of `object` among `keys`: what should have been stripped and was not. */
+function presentKeys(object: Json, keys: readonly string[]): string[] {
+  return keys.filter((key) => key in object);
+}
+
 describe('the ManagedClustersGet example with the default baseline', () => {
   const evaluation = evaluateCluster(parseCluster(exampleResponseBody(FIXTURES.clusterGet)), defaultBaseline, { now: NOW });
 
-  it('finds managed-identity and required-extension/flux NonCompliant', () => {
+  test('finds managed-identity and required-extension/flux NonCompliant', () => {
     const status = Object.fromEntries(evaluation.results.map((r) => [r.ruleId, r.status]));
-    assert.equal(status['managed-identity'], 'NonCompliant');
-    assert.equal(status['required-extension/flux'], 'NonCompliant');
-    assert.equal(evaluation.status, 'NonCompliant');
+
+    expect(status['managed-identity']).toBe('NonCompliant');
+    expect(status['required-extension/flux']).toBe('NonCompliant');
+    expect(evaluation.status).toBe('NonCompliant');
   });
 
-  it('plans the Flux install after the managed identity', () => {
-    const install = evaluation.plan.find((s) => s.action === 'install-extension');
-    const identity = evaluation.plan.find((s) => s.action === 'enable-managed-identity');
-    assert.ok(install && identity);
-    assert.deepEqual(install.dependsOn, [identity.id]);
-    assert.ok(evaluation.plan.indexOf(identity) < evaluation.plan.indexOf(install));
+  test('plans the Flux install after the managed identity', () => {
+    const install = stepOf(evaluation, 'required-extension/flux:install-extension');
+    const identity = stepOf(evaluation, 'managed-identity:enable-managed-identity');
+
+    expect(install.action).toBe('install-extension');
+    expect(identity.action).toBe('enable-managed-identity');
+    expect(install.dependsOn).toStrictEqual([identity.id]);
+    expect(evaluation.plan.indexOf(identity)).toBeLessThan(evaluation.plan.indexOf(install));
   });
 
-  it('gives steps stable <ruleId>:<action> ids, in dependency-then-id order, with modes from the baseline', () => {
-    assert.deepEqual(
-      evaluation.plan.map((s) => [s.id, s.mode, s.dependsOn]),
-      [
-        ['managed-identity:enable-managed-identity', 'approval', []],
-        ['required-extension/flux:install-extension', 'auto', ['managed-identity:enable-managed-identity']],
-        ['workload-identity:enable-workload-identity', 'auto', ['managed-identity:enable-managed-identity']],
-      ],
-    );
+  test('gives steps stable <ruleId>:<action> ids, in dependency-then-id order, with modes from the baseline', () => {
+    expect(evaluation.plan.map((s) => [s.id, s.mode, s.dependsOn])).toStrictEqual([
+      ['managed-identity:enable-managed-identity', 'approval', []],
+      ['required-extension/flux:install-extension', 'auto', ['managed-identity:enable-managed-identity']],
+      ['workload-identity:enable-workload-identity', 'auto', ['managed-identity:enable-managed-identity']],
+    ]);
   });
 
-  it('sends the eTag as If-Match on the first cluster PUT only, never in a body', () => {
-    assert.equal(stepOf(evaluation, 'managed-identity:enable-managed-identity').change.ifMatch, 'beywbwei');
-    assert.equal(stepOf(evaluation, 'workload-identity:enable-workload-identity').change.ifMatch, undefined);
-    for (const step of evaluation.plan) assert.ok(!('eTag' in step.change.body));
+  test('sends the eTag as If-Match on the first cluster PUT only, never in a body', () => {
+    expect(stepOf(evaluation, 'managed-identity:enable-managed-identity').change.ifMatch).toBe('beywbwei');
+    expect(stepOf(evaluation, 'workload-identity:enable-workload-identity').change.ifMatch).toBeUndefined();
+    expect(evaluation.plan.filter((step) => 'eTag' in step.change.body).map((step) => step.id)).toStrictEqual([]);
   });
 });
 
@@ -67,73 +72,94 @@ describe('cluster PUT bodies', () => {
   const recording = readFixture(FIXTURES.msiRecording) as Recording;
   const find = (prefix: string) => {
     const found = recording.interactions.find((i) => i.step.startsWith(prefix));
-    assert.ok(found, prefix);
+    if (!found) throw new Error(`no interaction "${prefix}" in the recording`);
     return found;
   };
 
-  it('enable-managed-identity PUTs exactly what az aks update --enable-managed-identity sent', () => {
+  test('enable-managed-identity PUTs exactly what az aks update --enable-managed-identity sent', () => {
+    // Prepare
     const before = find('final GET of resource after create').response.body as Json;
     const sent = find('aks update --enable-managed-identity').request.body;
+
+    // Act
     const evaluation = evaluateCluster(parseCluster(before), baselineOf({ rules: { managedIdentity: { mode: 'auto' } } }), { now: NOW });
+
+    // Assess
     const step = stepOf(evaluation, 'managed-identity:enable-managed-identity');
-    assert.equal(step.change.method, 'PUT');
-    assert.equal(step.change.path, '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/clitest000001/providers/Microsoft.ContainerService/managedClusters/cliakstest000003');
-    assert.deepEqual(step.change.body, sent);
-    assert.deepEqual(step.clusterPatch, { identity: { type: 'SystemAssigned' } });
+    expect(step.change.method).toBe('PUT');
+    expect(step.change.path).toBe('/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/clitest000001/providers/Microsoft.ContainerService/managedClusters/cliakstest000003');
+    expect(step.change.body).toStrictEqual(sent);
+    expect(step.clusterPatch).toStrictEqual({ identity: { type: 'SystemAssigned' } });
   });
 
-  it('clusterPutBody strips every read-only field and keeps what is writable', () => {
+  test('clusterPutBody strips every read-only field and keeps what is writable', () => {
+    // Prepare
     const body = clusterBody({ eTag: 'etag-1', identityType: 'UserAssigned' });
     (body.identity as Json).userAssignedIdentities = { '/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/u': { principalId: 'p', clientId: 'c' } };
+
+    // Act
     const put = clusterPutBody(body, { properties: { podIdentityProfile: { enabled: false } } });
-    for (const key of READ_ONLY_CLUSTER_FIELDS.resource) assert.ok(!(key in put), key);
+
+    // Assess
+    expect(presentKeys(put, READ_ONLY_CLUSTER_FIELDS.resource)).toStrictEqual([]);
     const properties = put.properties as Json;
-    for (const key of READ_ONLY_CLUSTER_FIELDS.properties) assert.ok(!(key in properties), key);
+    expect(presentKeys(properties, READ_ONLY_CLUSTER_FIELDS.properties)).toStrictEqual([]);
     const pool = (properties.agentPoolProfiles as Json[])[0] ?? {};
-    for (const key of READ_ONLY_CLUSTER_FIELDS.agentPoolProfile) assert.ok(!(key in pool), key);
-    assert.deepEqual(pool.powerState, { code: 'Running' });
-    assert.deepEqual(put.identity, { type: 'UserAssigned', userAssignedIdentities: { '/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/u': {} } });
-    assert.deepEqual(properties.oidcIssuerProfile, { enabled: true });
-    assert.deepEqual(properties.podIdentityProfile, { enabled: false });
-    assert.equal(put.location, 'eastus');
-    assert.deepEqual(put.tags, { env: 'prod' });
-    assert.deepEqual(put.sku, { name: 'Base', tier: 'Standard' });
-    assert.equal((body.properties as Json).provisioningState, 'Succeeded', 'the input is not changed');
+    expect(presentKeys(pool, READ_ONLY_CLUSTER_FIELDS.agentPoolProfile)).toStrictEqual([]);
+    expect(pool.powerState).toStrictEqual({ code: 'Running' });
+    expect(put.identity).toStrictEqual({ type: 'UserAssigned', userAssignedIdentities: { '/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/u': {} } });
+    expect(properties.oidcIssuerProfile).toStrictEqual({ enabled: true });
+    expect(properties.podIdentityProfile).toStrictEqual({ enabled: false });
+    expect(put.location).toBe('eastus');
+    expect(put.tags).toStrictEqual({ env: 'prod' });
+    expect(put.sku).toStrictEqual({ name: 'Base', tier: 'Standard' });
+    // The input is not changed.
+    expect((body.properties as Json).provisioningState).toBe('Succeeded');
   });
 
-  it('enable-workload-identity turns on the issuer and workload identity in one PUT', () => {
+  test('clusterPutBody keeps agent pool entries that are not objects as they are', () => {
+    const body = clusterBody();
+    (body.properties as Json).agentPoolProfiles = ['opaque'];
+
+    const put = clusterPutBody(body, {});
+
+    expect((put.properties as Json).agentPoolProfiles).toStrictEqual(['opaque']);
+  });
+
+  test('enable-workload-identity turns on the issuer and workload identity in one PUT', () => {
     const evaluation = plan({ workloadIdentity: false, oidc: false });
+
     const step = stepOf(evaluation, 'workload-identity:enable-workload-identity');
     const properties = step.change.body.properties as Json;
-    assert.deepEqual(properties.oidcIssuerProfile, { enabled: true });
-    assert.deepEqual(properties.securityProfile, { workloadIdentity: { enabled: true } });
-    assert.deepEqual(step.dependsOn, []);
+    expect(properties.oidcIssuerProfile).toStrictEqual({ enabled: true });
+    expect(properties.securityProfile).toStrictEqual({ workloadIdentity: { enabled: true } });
+    expect(step.dependsOn).toStrictEqual([]);
   });
 
-  it('chains cluster PUTs, each carrying the earlier patches so none undoes another', () => {
+  test('chains cluster PUTs, each carrying the earlier patches so none undoes another', () => {
     const evaluation = plan({ identityType: null, spClientId: 'c0ffee', workloadIdentity: false, podIdentity: true }, [{ name: 'flux', extensionType: 'microsoft.flux' }]);
-    assert.deepEqual(
-      evaluation.plan.map((s) => [s.id, s.dependsOn]),
-      [
-        ['managed-identity:enable-managed-identity', []],
-        ['workload-identity:enable-workload-identity', ['managed-identity:enable-managed-identity']],
-        ['no-pod-identity:disable-pod-identity', ['workload-identity:enable-workload-identity']],
-      ],
-    );
+
+    expect(evaluation.plan.map((s) => [s.id, s.dependsOn])).toStrictEqual([
+      ['managed-identity:enable-managed-identity', []],
+      ['workload-identity:enable-workload-identity', ['managed-identity:enable-managed-identity']],
+      ['no-pod-identity:disable-pod-identity', ['workload-identity:enable-workload-identity']],
+    ]);
     const last = stepOf(evaluation, 'no-pod-identity:disable-pod-identity').change.body;
-    assert.deepEqual(last.identity, { type: 'SystemAssigned' });
-    assert.deepEqual((last.properties as Json).securityProfile, { workloadIdentity: { enabled: true } });
-    assert.deepEqual((last.properties as Json).podIdentityProfile, { enabled: false });
+    expect(last.identity).toStrictEqual({ type: 'SystemAssigned' });
+    expect((last.properties as Json).securityProfile).toStrictEqual({ workloadIdentity: { enabled: true } });
+    expect((last.properties as Json).podIdentityProfile).toStrictEqual({ enabled: false });
   });
 
-  it('disable-pod-identity waits for the managed identity when workload identity is already on', () => {
+  test('disable-pod-identity waits for the managed identity when workload identity is already on', () => {
     const evaluation = plan({ identityType: null, spClientId: 'c0ffee', podIdentity: true }, [{ name: 'flux', extensionType: 'microsoft.flux' }]);
-    assert.deepEqual(stepOf(evaluation, 'no-pod-identity:disable-pod-identity').dependsOn, ['managed-identity:enable-managed-identity']);
+
+    expect(stepOf(evaluation, 'no-pod-identity:disable-pod-identity').dependsOn).toStrictEqual(['managed-identity:enable-managed-identity']);
   });
 
-  it('disable-pod-identity has no dependency when it is the only change', () => {
+  test('disable-pod-identity has no dependency when it is the only change', () => {
     const evaluation = plan({ podIdentity: true }, [{ name: 'flux', extensionType: 'microsoft.flux' }]);
-    assert.deepEqual(evaluation.plan.map((s) => [s.id, s.dependsOn]), [['no-pod-identity:disable-pod-identity', []]]);
+
+    expect(evaluation.plan.map((s) => [s.id, s.dependsOn])).toStrictEqual([['no-pod-identity:disable-pod-identity', []]]);
   });
 });
 
@@ -150,9 +176,10 @@ describe('extension steps', () => {
     protectedSettings: { 'dapr_sentry.tls.key': { keyVaultSecretUri: 'https://kv-ops.vault.azure.net/secrets/dapr-key' } },
   };
 
-  it('install-extension PUTs the declared spec, with protected settings only as references', () => {
+  test('install-extension PUTs the declared spec, with protected settings only as references', () => {
     const step = stepOf(plan({}, [], { requiredExtensions: [daprSpec] }), 'required-extension/dapr:install-extension');
-    assert.deepEqual(step.change, {
+
+    expect(step.change).toStrictEqual({
       method: 'PUT',
       path: `${CLUSTER_ID}/providers/Microsoft.KubernetesConfiguration/extensions/dapr`,
       body: {
@@ -166,35 +193,39 @@ describe('extension steps', () => {
         },
       },
     });
-    assert.deepEqual(step.protectedSettingRefs, { 'dapr_sentry.tls.key': { keyVaultSecretUri: 'https://kv-ops.vault.azure.net/secrets/dapr-key' } });
-    assert.equal(step.mode, 'approval');
-    assert.deepEqual(step.dependsOn, []);
+    expect(step.protectedSettingRefs).toStrictEqual({ 'dapr_sentry.tls.key': { keyVaultSecretUri: 'https://kv-ops.vault.azure.net/secrets/dapr-key' } });
+    expect(step.mode).toBe('approval');
+    expect(step.dependsOn).toStrictEqual([]);
   });
 
-  it('update-extension PATCHes only what differs, on the instance that is there', () => {
+  test('update-extension PATCHes only what differs, on the instance that is there', () => {
     const evaluation = plan({}, [{ name: 'dapr-prod', extensionType: 'microsoft.dapr', autoUpgradeMinorVersion: false, version: '1.13.0', configurationSettings: { 'global.ha.enabled': 'false', other: 'kept' } }], { requiredExtensions: [daprSpec] });
-    assert.ok(!evaluation.plan.some((s) => s.action === 'install-extension'), 'never a second instance of a type');
+
+    // Never a second instance of a type.
+    expect(evaluation.plan.map((s) => s.action)).not.toContain('install-extension');
     const step = stepOf(evaluation, 'required-extension/dapr:update-extension');
-    assert.deepEqual(step.change, {
+    expect(step.change).toStrictEqual({
       method: 'PATCH',
       path: `${CLUSTER_ID}/providers/Microsoft.KubernetesConfiguration/extensions/dapr-prod`,
       body: { properties: { version: '1.14.4', configurationSettings: { 'global.ha.enabled': 'true' } } },
     });
-    assert.equal(step.protectedSettingRefs, undefined);
+    expect(step.protectedSettingRefs).toBeUndefined();
   });
 
-  it('turning minor-version auto-upgrade back on also unpins the version, as ARM requires', () => {
+  test('turning minor-version auto-upgrade back on also unpins the version, as ARM requires', () => {
     const evaluation = plan({}, [{ name: 'flux', extensionType: 'microsoft.flux', autoUpgradeMinorVersion: false, version: '1.8.0' }]);
+
     const step = stepOf(evaluation, 'required-extension/flux:update-extension');
-    assert.deepEqual(step.change.body, { properties: { autoUpgradeMinorVersion: true, version: null } });
+    expect(step.change.body).toStrictEqual({ properties: { autoUpgradeMinorVersion: true, version: null } });
   });
 
-  it('repair-extension PUTs the desired spec to the failed instance, keeping its type, scope and other settings', () => {
+  test('repair-extension PUTs the desired spec to the failed instance, keeping its type, scope and other settings', () => {
     const evaluation = plan({}, [{ name: 'flux-system', extensionType: 'Microsoft.Flux', provisioningState: 'Failed', configurationSettings: { 'helm-controller.enabled': 'true' } }], {
       requiredExtensions: [{ ...FLUX, configurationSettings: { 'multiTenancy.enforce': 'true' } }],
     });
+
     const step = stepOf(evaluation, 'required-extension/flux:repair-extension');
-    assert.deepEqual(step.change, {
+    expect(step.change).toStrictEqual({
       method: 'PUT',
       path: `${CLUSTER_ID}/providers/Microsoft.KubernetesConfiguration/extensions/flux-system`,
       body: {
@@ -209,43 +240,54 @@ describe('extension steps', () => {
     });
   });
 
-  it('every extension step waits for the managed identity on a service principal cluster', () => {
+  test('every extension step waits for the managed identity on a service principal cluster', () => {
     const evaluation = plan({ identityType: null, spClientId: 'c0ffee' }, [{ name: 'dapr', extensionType: 'Microsoft.Dapr', provisioningState: 'Failed' }], {
       rules: ALL_IDENTITY_RULES,
       requiredExtensions: [FLUX, { ...daprSpec, protectedSettings: {} }],
     });
+
     const extensionSteps = evaluation.plan.filter((s) => s.ruleId.startsWith('required-extension/'));
-    assert.equal(extensionSteps.length, 2);
-    for (const step of extensionSteps) assert.deepEqual(step.dependsOn, ['managed-identity:enable-managed-identity']);
+    expect(extensionSteps.map((s) => s.dependsOn)).toStrictEqual([['managed-identity:enable-managed-identity'], ['managed-identity:enable-managed-identity']]);
   });
 
-  it('audit steps stay in the plan, marked audit', () => {
+  test('audit steps stay in the plan, marked audit', () => {
     const evaluation = plan({}, [], { requiredExtensions: [{ ...FLUX, mode: 'audit' }] });
-    assert.deepEqual(evaluation.plan.map((s) => [s.id, s.mode]), [['required-extension/flux:install-extension', 'audit']]);
+
+    expect(evaluation.plan.map((s) => [s.id, s.mode])).toStrictEqual([['required-extension/flux:install-extension', 'audit']]);
   });
 
-  it('nothing is planned for an unknown, not-applicable or name-clashing extension', () => {
+  test('nothing is planned for an unknown, not-applicable or name-clashing extension', () => {
     const evaluation = plan({ version: '1.26.0' }, [{ name: 'flux', extensionType: 'microsoft.dapr' }, { name: 'acstor', extensionType: 'microsoft.azurecontainerstorage', provisioningState: 'Updating' }], {
       requiredExtensions: [FLUX, { name: 'acs', extensionType: 'microsoft.azurecontainerstorage', mode: 'auto' }, { name: 'backup', extensionType: 'microsoft.dataprotection.kubernetes', mode: 'auto', minKubernetesVersion: '1.28' }],
     });
-    assert.deepEqual(evaluation.plan, []);
+
+    expect(evaluation.plan).toStrictEqual([]);
   });
 });
 
 describe('plans', () => {
-  it('a compliant cluster gives an empty plan', () => {
+  test('a compliant cluster gives an empty plan', () => {
     const evaluation = plan({}, [{ name: 'flux', extensionType: 'microsoft.flux' }]);
-    assert.equal(evaluation.status, 'Compliant');
-    assert.deepEqual(evaluation.plan, []);
+
+    expect(evaluation.status).toBe('Compliant');
+    expect(evaluation.plan).toStrictEqual([]);
   });
 
-  it('are deterministic', () => {
+  test('are deterministic', () => {
     const snapshot = toClusterSnapshot(exampleResponseBody(FIXTURES.clusterGet));
-    assert.deepEqual(evaluateCluster(snapshot, defaultBaseline, { now: NOW }), evaluateCluster(snapshot, defaultBaseline, { now: NOW }));
+
+    expect(evaluateCluster(snapshot, defaultBaseline, { now: NOW })).toStrictEqual(evaluateCluster(snapshot, defaultBaseline, { now: NOW }));
   });
 
-  it('orderSteps refuses a dependency cycle', () => {
-    const step = (id: string, dependsOn: string[]): PlanStep => ({ id, ruleId: id, action: 'install-extension', mode: 'auto', dependsOn, description: '', change: { method: 'PUT', path: '/', body: {} } });
-    assert.throws(() => orderSteps([step('a', ['b']), step('b', ['a'])]), /dependency cycle among a, b/);
+  const step = (id: string, dependsOn: string[]): PlanStep => ({ id, ruleId: id, action: 'install-extension', mode: 'auto', dependsOn, description: '', change: { method: 'PUT', path: '/', body: {} } });
+
+  test('orderSteps refuses a dependency cycle', () => {
+    expect(() => orderSteps([step('a', ['b']), step('b', ['a'])])).toThrow(/dependency cycle among a, b/);
+  });
+
+  test('orderSteps puts dependencies first and otherwise sorts by id, ignoring dependencies on steps not in the plan', () => {
+    const steps = [step('d', []), step('c', ['a']), step('b', ['gone']), step('a', ['d'])];
+
+    expect(orderSteps(steps).map((s) => s.id)).toStrictEqual(['b', 'd', 'a', 'c']);
   });
 });

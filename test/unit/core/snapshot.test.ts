@@ -1,5 +1,4 @@
-import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, expect, test } from '@jest/globals';
 import { toRestClusterBody } from '../../../src/core/cluster-body.js';
 import { parseCluster, parseExtensions, toClusterSnapshot, withExtensions } from '../../../src/core/snapshot.js';
 import { exampleResponseBody, FIXTURES, readFixture } from '../../support/fixtures.js';
@@ -18,11 +17,12 @@ const recorded = (prefix: string): Recording['interactions'][number] => {
 };
 
 describe('parseCluster on real ARM bodies', () => {
-  it('reads the ManagedClustersGet example (a service principal cluster)', () => {
+  test('reads the ManagedClustersGet example (a service principal cluster)', () => {
     const body = exampleResponseBody(FIXTURES.clusterGet);
+
     const snapshot = parseCluster(body);
-    assert.deepEqual(
-      { ...snapshot, body: undefined },
+
+    expect({ ...snapshot, body: undefined }).toStrictEqual(
       {
         id: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg1/providers/Microsoft.ContainerService/managedClusters/clustername1',
         subscriptionId: '00000000-0000-0000-0000-000000000000',
@@ -41,7 +41,8 @@ describe('parseCluster on real ARM bodies', () => {
         body: undefined,
       },
     );
-    assert.deepEqual(snapshot.body, body, 'the REST body is kept exactly as read');
+    // The REST body is kept exactly as read.
+    expect(snapshot.body).toStrictEqual(body);
   });
 
   const listFixtures: [string, () => unknown[]][] = [
@@ -52,40 +53,44 @@ describe('parseCluster on real ARM bodies', () => {
       return [...pages.page1.value, ...pages.page2.value];
     }],
   ];
-  for (const [name, items] of listFixtures) {
-    it(`reads every cluster of ${name}`, () => {
-      const clusters = items();
-      assert.ok(clusters.length > 0);
-      for (const item of clusters) {
-        const snapshot = parseCluster(item);
-        assert.equal(snapshot.id, (item as Json).id);
-        assert.equal(snapshot.identityType, undefined);
-        assert.equal(snapshot.servicePrincipalClientId, 'clientid');
-      }
-    });
-  }
+  test.each(listFixtures)('reads every cluster of %s', (_name, items) => {
+    const clusters = items();
 
-  it('reads the recorded service principal cluster (id with lower-case resourcegroups)', () => {
+    const read = clusters.map((item) => parseCluster(item)).map((snapshot) => [snapshot.id, snapshot.identityType, snapshot.servicePrincipalClientId]);
+
+    expect(clusters.length).toBeGreaterThan(0);
+    expect(read).toStrictEqual(clusters.map((item) => [(item as Json).id, undefined, 'clientid']));
+  });
+
+  test('reads the recorded service principal cluster (id with lower-case resourcegroups)', () => {
     const snapshot = parseCluster(recorded('final GET of resource after create').response.body);
-    assert.equal(snapshot.resourceGroup, 'clitest000001');
-    assert.equal(snapshot.location, 'westus2');
-    assert.equal(snapshot.identityType, undefined);
-    assert.equal(snapshot.kubernetesVersion, '1.21.9');
+    expect(snapshot.resourceGroup).toBe('clitest000001');
+    expect(snapshot.location).toBe('westus2');
+    expect(snapshot.identityType).toBeUndefined();
+    expect(snapshot.kubernetesVersion).toBe('1.21.9');
   });
 
-  it('reads the recorded cluster after --enable-managed-identity', () => {
+  test('reads the recorded cluster after --enable-managed-identity', () => {
     const snapshot = parseCluster(recorded('final GET after update').response.body);
-    assert.equal(snapshot.identityType, 'SystemAssigned');
+    expect(snapshot.identityType).toBe('SystemAssigned');
   });
 
-  it('normalises the location like ARM does', () => {
-    assert.equal(parseCluster(clusterBody({ location: 'East US 2' })).location, 'eastus2');
+  test('normalises the location like ARM does', () => {
+    expect(parseCluster(clusterBody({ location: 'East US 2' })).location).toBe('eastus2');
   });
 
-  it('prefers the running version to the requested alias', () => {
+  test('reads the eTag also when it is spelled etag', () => {
+    const body = clusterBody();
+    body.etag = 'lower-case';
+
+    expect(parseCluster(body).eTag).toBe('lower-case');
+  });
+
+  test('prefers the running version to the requested alias', () => {
     const body = clusterBody();
     (body.properties as Json).kubernetesVersion = '1.30';
-    assert.equal(parseCluster(body).kubernetesVersion, '1.30.4');
+
+    expect(parseCluster(body).kubernetesVersion).toBe('1.30.4');
   });
 });
 
@@ -113,17 +118,20 @@ function asAzShow(rest: Json): Json {
 }
 
 describe('parseCluster on the flattened shape (az aks show, @azure/arm-containerservice)', () => {
-  it('folds az aks show output back into the REST body ARM returned', () => {
+  test('folds az aks show output back into the REST body ARM returned', () => {
     const rest = recorded('final GET after update').response.body as Json;
     const az = asAzShow(rest);
-    assert.equal((az as { enableRbac?: boolean }).enableRbac, true, 'the test input really is az-spelled');
-    assert.deepEqual(toRestClusterBody(az), rest);
+    // The test input really is az-spelled.
+    expect((az as { enableRbac?: boolean }).enableRbac).toBe(true);
+
     const snapshot = parseCluster(az);
-    assert.equal(snapshot.identityType, 'SystemAssigned');
-    assert.deepEqual(snapshot.body, rest);
+
+    expect(toRestClusterBody(az)).toStrictEqual(rest);
+    expect(snapshot.identityType).toBe('SystemAssigned');
+    expect(snapshot.body).toStrictEqual(rest);
   });
 
-  it('reads identity and workload identity from the SDK model (Dates and all)', () => {
+  test('reads identity and workload identity from the SDK model (Dates and all)', () => {
     const sdk = {
       id: CLUSTER_ID,
       name: 'c1',
@@ -138,17 +146,20 @@ describe('parseCluster on the flattened shape (az aks show, @azure/arm-container
       aadProfile: { managed: true, tenantId: 't', adminGroupObjectIDs: ['g'] },
       addonProfiles: { azureKeyvaultSecretsProvider: { enabled: true, config: { enableSecretRotation: 'true' } } },
     };
+
     const snapshot = parseCluster(sdk);
-    assert.equal(snapshot.location, 'eastus');
-    assert.equal(snapshot.identityType, 'UserAssigned');
-    assert.ok(snapshot.oidcIssuerEnabled && snapshot.workloadIdentityEnabled);
+
+    expect(snapshot.location).toBe('eastus');
+    expect(snapshot.identityType).toBe('UserAssigned');
+    expect(snapshot).toMatchObject({ oidcIssuerEnabled: true, workloadIdentityEnabled: true });
     const properties = snapshot.body.properties as Json;
-    assert.equal(properties.enableRBAC, true);
-    assert.deepEqual(properties.oidcIssuerProfile, { enabled: true, issuerURL: 'https://issuer' });
-    assert.deepEqual(properties.aadProfile, { managed: true, tenantID: 't', adminGroupObjectIDs: ['g'] });
-    assert.deepEqual(properties.addonProfiles, { azureKeyvaultSecretsProvider: { enabled: true, config: { enableSecretRotation: 'true' } } }, 'map keys keep their spelling');
-    assert.deepEqual(snapshot.body.systemData, { createdAt: '2025-01-01T00:00:00.000Z' });
-    assert.deepEqual(snapshot.body.tags, { 'Cost-Center': 'x' });
+    expect(properties.enableRBAC).toBe(true);
+    expect(properties.oidcIssuerProfile).toStrictEqual({ enabled: true, issuerURL: 'https://issuer' });
+    expect(properties.aadProfile).toStrictEqual({ managed: true, tenantID: 't', adminGroupObjectIDs: ['g'] });
+    // Map keys keep their spelling.
+    expect(properties.addonProfiles).toStrictEqual({ azureKeyvaultSecretsProvider: { enabled: true, config: { enableSecretRotation: 'true' } } });
+    expect(snapshot.body.systemData).toStrictEqual({ createdAt: '2025-01-01T00:00:00.000Z' });
+    expect(snapshot.body.tags).toStrictEqual({ 'Cost-Center': 'x' });
   });
 });
 
@@ -160,36 +171,60 @@ describe('parseCluster rejects what is not a managed cluster', () => {
     ['an unrelated object', { foo: 1 }, /^is not a managed cluster/],
     ['a cluster list', { value: [clusterBody()] }, /with a "value" list$/],
   ];
-  for (const [name, input, message] of cases) {
-    it(`rejects ${name}`, () => {
-      const problems = problemsOf(() => parseCluster(input));
-      assert.equal(problems.length, 1);
-      assert.match(problems[0] ?? '', message);
-    });
-  }
+  test.each(cases)('rejects %s', (_name, input, message) => {
+    const problems = problemsOf(() => parseCluster(input));
 
-  it('names a missing id', () => {
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(message);
+  });
+
+  test('names a missing id', () => {
     const body = clusterBody();
     delete body.id;
-    assert.deepEqual(problemsOf(() => parseCluster(body)), ['id: is missing: the managed cluster resource id is required']);
+
+    expect(problemsOf(() => parseCluster(body))).toStrictEqual(['id: is missing: the managed cluster resource id is required']);
   });
 
-  it('rejects an extension passed as the cluster', () => {
+  test('rejects an extension passed as the cluster', () => {
     const problems = problemsOf(() => parseCluster(extensionResource({ name: 'flux', extensionType: 'microsoft.flux' })));
-    assert.ok(problems.includes('type: is "Microsoft.KubernetesConfiguration/extensions", not Microsoft.ContainerService/managedClusters'), problems.join('\n'));
+    expect(problems).toContain('type: is "Microsoft.KubernetesConfiguration/extensions", not Microsoft.ContainerService/managedClusters');
   });
 
-  it('rejects an id that is not an AKS cluster', () => {
+  test('rejects an id that is not an AKS cluster', () => {
     const problems = problemsOf(() => parseCluster(clusterBody({ id: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Kubernetes/connectedClusters/c' })));
-    assert.match(problems[0] ?? '', /^id: ".*connectedClusters\/c" is not an AKS cluster id/);
+    expect(problems[0]).toMatch(/^id: ".*connectedClusters\/c" is not an AKS cluster id/);
   });
 
-  it('lists every problem, each with its path', () => {
+  const wrongTypes: [string, Json, string][] = [
+    ['an id that is not a string', { id: 42 }, 'id: must be a string, got 42'],
+    ['a location that is not a string', { location: 5 }, 'location: must be a string, got 5'],
+    ['tags that are not an object', { tags: 'prod' }, 'tags: must be an object of strings, got "prod"'],
+  ];
+  test.each(wrongTypes)('rejects %s, naming what it got', (_name, override, problem) => {
+    const body = { ...clusterBody(), ...override };
+
+    expect(problemsOf(() => parseCluster(body))).toStrictEqual([problem]);
+  });
+
+  test('shortens a long string it quotes', () => {
+    const problems = problemsOf(() => parseCluster('x'.repeat(60)));
+
+    expect(problems[0]).toMatch(new RegExp(`got "${'x'.repeat(40)}\\.\\.\\."$`));
+  });
+
+  test('rejects the id of something inside a cluster', () => {
+    const body = clusterBody({ id: `${CLUSTER_ID}/agentPools/nodepool1` });
+
+    expect(problemsOf(() => parseCluster(body))).toStrictEqual([`id: "${CLUSTER_ID}/agentPools/nodepool1" is the id of something inside a cluster, not of the cluster`]);
+  });
+
+  test('lists every problem, each with its path', () => {
     const body = clusterBody();
     delete body.location;
     (body.properties as Json).podIdentityProfile = { enabled: 'yes' };
     body.tags = { env: 7 };
-    assert.deepEqual(problemsOf(() => parseCluster(body)), [
+
+    expect(problemsOf(() => parseCluster(body))).toStrictEqual([
       'location: is missing',
       'tags.env: must be a string, got 7',
       'properties.podIdentityProfile.enabled: must be true or false, got "yes"',
@@ -198,27 +233,27 @@ describe('parseCluster rejects what is not a managed cluster', () => {
 });
 
 describe('parseExtensions', () => {
-  it('reads the REST list example ({"value": [...]})', () => {
+  test('reads the REST list example ({"value": [...]})', () => {
     const extensions = parseExtensions(exampleResponseBody(FIXTURES.extensionList));
-    assert.deepEqual(
-      extensions.map((e) => [e.name, e.extensionType, e.releaseTrain, e.version, e.autoUpgradeMinorVersion, e.provisioningState]),
+
+    expect(extensions.map((e) => [e.name, e.extensionType, e.releaseTrain, e.version, e.autoUpgradeMinorVersion, e.provisioningState])).toStrictEqual(
       [
         ['ClusterMonitor', 'azuremonitor-containers', 'Preview', '0.1.4', false, 'Succeeded'],
         ['App1Monitor', 'Microsoft.RecoveryServices/recoveryVault', 'Stable', undefined, true, 'Succeeded'],
         ['azureVote', 'azure-vote', 'Preview', '0.1.4', false, 'Succeeded'],
       ],
     );
-    assert.deepEqual(extensions[0]?.scope, { cluster: { releaseNamespace: 'kube-system' } });
-    assert.deepEqual(extensions[0]?.configurationSettings, { 'omsagent.secret.wsid': 'a38cef99-5a89-52ed-b6db-22095c23664b', 'omsagent.env.clusterName': 'clusterName1' });
+    expect(extensions[0]?.scope).toStrictEqual({ cluster: { releaseNamespace: 'kube-system' } });
+    expect(extensions[0]?.configurationSettings).toStrictEqual({ 'omsagent.secret.wsid': 'a38cef99-5a89-52ed-b6db-22095c23664b', 'omsagent.env.clusterName': 'clusterName1' });
   });
 
-  it('reads a single extension GET body and a plain array', () => {
+  test('reads a single extension GET body and a plain array', () => {
     const single = exampleResponseBody(FIXTURES.extensionGet);
-    assert.equal(parseExtensions(single)[0]?.currentVersion, '0.1.4');
-    assert.equal(parseExtensions([single, single]).length, 2);
+    expect(parseExtensions(single)[0]?.currentVersion).toBe('0.1.4');
+    expect(parseExtensions([single, single])).toHaveLength(2);
   });
 
-  it('reads az k8s-extension list output (flattened items)', () => {
+  test('reads az k8s-extension list output (flattened items)', () => {
     const az = [
       {
         aksAssignedIdentity: null,
@@ -238,8 +273,10 @@ describe('parseExtensions', () => {
         version: null,
       },
     ];
+
     const [flux] = parseExtensions(az);
-    assert.deepEqual(flux, {
+
+    expect(flux).toStrictEqual({
       id: `${CLUSTER_ID}/providers/Microsoft.KubernetesConfiguration/extensions/flux-system`,
       name: 'flux-system',
       extensionType: 'microsoft.flux',
@@ -252,11 +289,33 @@ describe('parseExtensions', () => {
     });
   });
 
-  it('never keeps protected settings', () => {
+  test('reads both kinds of scope, and leaves out a scope that names neither', () => {
+    const extensions = parseExtensions([
+      { name: 'a', extensionType: 't', scope: { cluster: {} } },
+      { name: 'b', extensionType: 't', scope: { namespace: { targetNamespace: 'team-a' } } },
+      { name: 'c', extensionType: 't', scope: { namespace: {} } },
+      { name: 'd', extensionType: 't', scope: {} },
+    ]);
+
+    expect(extensions.map((e) => [e.name, e.scope])).toStrictEqual([
+      ['a', { cluster: {} }],
+      ['b', { namespace: { targetNamespace: 'team-a' } }],
+      ['c', { namespace: {} }],
+      ['d', undefined],
+    ]);
+  });
+
+  test('reads a single flattened extension resource', () => {
+    expect(parseExtensions({ name: 'flux', extensionType: 'microsoft.flux' }).map((e) => e.name)).toStrictEqual(['flux']);
+  });
+
+  test('never keeps protected settings', () => {
     const example = readFixture(FIXTURES.extensionCreate) as { parameters: { extension: Json } };
+
     const extensions = parseExtensions([{ name: 'ClusterMonitor', ...example.parameters.extension }]);
-    assert.ok(!JSON.stringify(extensions).includes('secretKeyValue01'));
-    assert.ok(!JSON.stringify(extensions).includes('configurationProtectedSettings'));
+
+    expect(JSON.stringify(extensions)).not.toContain('secretKeyValue01');
+    expect(JSON.stringify(extensions)).not.toContain('configurationProtectedSettings');
   });
 
   const bad: [string, unknown, string[]][] = [
@@ -265,34 +324,44 @@ describe('parseExtensions', () => {
     ['an item without a name', [{ extensionType: 'microsoft.flux' }], ['[0].name: is missing']],
     ['a non-object item', [42], ['[0]: must be an extension resource object, got 42']],
     ['wrongly typed settings', [{ name: 'x', extensionType: 't', configurationSettings: { a: 1 } }], ['[0].configurationSettings.a: must be a string, got 1']],
+    ['settings that are not an object', [{ name: 'x', extensionType: 't', configurationSettings: 'a=1' }], ['[0].configurationSettings: must be an object of strings, got "a=1"']],
+    ['a scope that is not an object', [{ name: 'x', extensionType: 't', scope: 'cluster' }], ['[0].scope: must be an object, got "cluster"']],
+    ['an auto-upgrade flag that is not a boolean', [{ name: 'x', extensionType: 't', autoUpgradeMinorVersion: 'yes' }], ['[0].autoUpgradeMinorVersion: must be true or false, got "yes"']],
+    ['an empty name and type', [{ name: '', extensionType: '' }], ['[0].name: is missing', '[0].extensionType: is missing']],
   ];
-  for (const [name, input, problems] of bad) {
-    it(`rejects ${name}`, () => assert.deepEqual(problemsOf(() => parseExtensions(input)), problems));
-  }
+  test.each(bad)('rejects %s', (_name, input, problems) => {
+    expect(problemsOf(() => parseExtensions(input))).toStrictEqual(problems);
+  });
 });
 
 describe('withExtensions / toClusterSnapshot', () => {
-  it('attaches extensions of the same cluster whatever the id casing', () => {
+  test('attaches extensions of the same cluster whatever the id casing', () => {
     const ext = extensionResource({ name: 'flux', extensionType: 'microsoft.flux' });
     ext.id = String(ext.id).replace('resourceGroups', 'resourcegroups').toUpperCase();
+
     const snapshot = toClusterSnapshot(clusterBody(), [ext]);
-    assert.equal(snapshot.extensions.length, 1);
+
+    expect(snapshot.extensions).toHaveLength(1);
   });
 
-  it('gives an extension without an id the id ARM would give it', () => {
+  test('gives an extension without an id the id ARM would give it', () => {
     const snapshot = withExtensions(parseCluster(clusterBody()), parseExtensions([{ name: 'flux', extensionType: 'microsoft.flux' }]));
-    assert.equal(snapshot.extensions[0]?.id, `${CLUSTER_ID}/providers/Microsoft.KubernetesConfiguration/extensions/flux`);
+
+    expect(snapshot.extensions[0]?.id).toBe(`${CLUSTER_ID}/providers/Microsoft.KubernetesConfiguration/extensions/flux`);
   });
 
-  it('refuses extensions of another cluster', () => {
+  test('refuses extensions of another cluster', () => {
     const other = CLUSTER_ID.replace('/c1', '/c2');
+
     const problems = problemsOf(() => toClusterSnapshot(clusterBody(), [extensionResource({ name: 'flux', extensionType: 'microsoft.flux', clusterId: other })]));
-    assert.deepEqual(problems, [`extensions[0].id: extension "flux" belongs to cluster ${other}, not ${CLUSTER_ID}`]);
+
+    expect(problems).toStrictEqual([`extensions[0].id: extension "flux" belongs to cluster ${other}, not ${CLUSTER_ID}`]);
   });
 
-  it('refuses the Arc extension list example for an AKS cluster', () => {
+  test('refuses the Arc extension list example for an AKS cluster', () => {
     const problems = problemsOf(() => toClusterSnapshot(exampleResponseBody(FIXTURES.clusterGet), exampleResponseBody(FIXTURES.extensionList)));
-    assert.equal(problems.length, 3);
-    assert.match(problems[0] ?? '', /^extensions\[0\]\.id: ".*connectedClusters\/clusterName1\/.*" is not an AKS cluster id/);
+
+    expect(problems).toHaveLength(3);
+    expect(problems[0]).toMatch(/^extensions\[0\]\.id: ".*connectedClusters\/clusterName1\/.*" is not an AKS cluster id/);
   });
 });

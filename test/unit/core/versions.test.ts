@@ -1,5 +1,4 @@
-import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, expect, test } from '@jest/globals';
 import { compareVersions, parseVersion, sameVersion } from '../../../src/core/versions.js';
 
 describe('compareVersions', () => {
@@ -10,23 +9,39 @@ describe('compareVersions', () => {
     ['v1.2.3', '1.10.0'],
     ['1.2.3-preview', '1.2.4'],
   ];
-  for (const [low, high] of ordered) {
-    it(`${low} < ${high}`, () => {
-      assert.ok(compareVersions(low, high) < 0);
-      assert.ok(compareVersions(high, low) > 0);
-    });
-  }
+  test.each(ordered)('%s < %s', (low, high) => {
+    expect(compareVersions(low, high)).toBeLessThan(0);
+    expect(compareVersions(high, low)).toBeGreaterThan(0);
+  });
 
-  it('treats missing parts as zero', () => assert.equal(compareVersions('1.27', '1.27.0'), 0));
-  it('refuses what is not a version', () => assert.throws(() => compareVersions('latest', '1.0'), /"latest" is not a version/));
+  test('treats missing parts as zero', () => {
+    expect(compareVersions('1.27', '1.27.0')).toBe(0);
+  });
+
+  test('refuses what is not a version, on either side', () => {
+    expect(() => compareVersions('latest', '1.0')).toThrow(/"latest" is not a version/);
+    expect(() => compareVersions('1.0', 'stable')).toThrow(/"stable" is not a version/);
+  });
 });
 
 describe('parseVersion / sameVersion', () => {
-  it('parses major.minor.patch', () => assert.deepEqual(parseVersion('1.30.4'), [1, 30, 4]));
-  it('returns undefined for text', () => assert.equal(parseVersion('stable'), undefined));
-  it('compares versions numerically and other text case-insensitively', () => {
-    assert.ok(sameVersion('1.2.0', '1.2'));
-    assert.ok(!sameVersion('1.2.1', '1.2.0'));
-    assert.ok(sameVersion('Nightly', 'nightly'));
+  test('parses major.minor.patch', () => {
+    expect(parseVersion('1.30.4')).toStrictEqual([1, 30, 4]);
+  });
+
+  test('reads a bare major version, a v prefix and build metadata', () => {
+    expect(parseVersion('2')).toStrictEqual([2, 0, 0]);
+    expect(parseVersion(' v1.28 ')).toStrictEqual([1, 28, 0]);
+    expect(parseVersion('1.2.3+build.7')).toStrictEqual([1, 2, 3]);
+  });
+
+  test('returns undefined for text', () => {
+    expect(parseVersion('stable')).toBeUndefined();
+  });
+
+  test('compares versions numerically and other text case-insensitively', () => {
+    expect(sameVersion('1.2.0', '1.2')).toBe(true);
+    expect(sameVersion('1.2.1', '1.2.0')).toBe(false);
+    expect(sameVersion('Nightly', 'nightly')).toBe(true);
   });
 });

@@ -1,7 +1,5 @@
-import { describe, it } from 'node:test';
-import assert from 'node:assert/strict';
+import { describe, expect, test } from '@jest/globals';
 import { authorize, parseClientPrincipal, PERMISSIONS } from '../../../src/http/auth.js';
-import { problem } from '../../../src/http/problem.js';
 
 function principalHeader(roles: string[], extra: Record<string, unknown> = {}): string {
   const claims = [
@@ -13,46 +11,34 @@ function principalHeader(roles: string[], extra: Record<string, unknown> = {}): 
 }
 
 describe('authorize', () => {
-  const matrix: [string, string | null, (typeof PERMISSIONS)[keyof typeof PERMISSIONS], boolean | 401 | 403][] = [
-    ['no principal', null, PERMISSIONS.read, 401],
-    ['garbage principal', 'not-base64-json', PERMISSIONS.read, 401],
-    ['no role', principalHeader([]), PERMISSIONS.read, 403],
-    ['wrong role for a POST', principalHeader([PERMISSIONS.read]), PERMISSIONS.remediate, 403],
-    ['read role for a GET', principalHeader([PERMISSIONS.read]), PERMISSIONS.read, true],
-    ['remediate role for a POST', principalHeader([PERMISSIONS.remediate]), PERMISSIONS.remediate, true],
-    ['remediate role implies read', principalHeader([PERMISSIONS.remediate]), PERMISSIONS.read, true],
+  const allowed = { allowed: true };
+  const refused = (status: 401 | 403) => ({ allowed: false, status });
+  const matrix: [string, string | null, (typeof PERMISSIONS)[keyof typeof PERMISSIONS], { allowed: boolean; status?: number }][] = [
+    ['no principal', null, PERMISSIONS.read, refused(401)],
+    ['garbage principal', 'not-base64-json', PERMISSIONS.read, refused(401)],
+    ['no role', principalHeader([]), PERMISSIONS.read, refused(403)],
+    ['wrong role for a POST', principalHeader([PERMISSIONS.read]), PERMISSIONS.remediate, refused(403)],
+    ['read role for a GET', principalHeader([PERMISSIONS.read]), PERMISSIONS.read, allowed],
+    ['remediate role for a POST', principalHeader([PERMISSIONS.remediate]), PERMISSIONS.remediate, allowed],
+    ['remediate role implies read', principalHeader([PERMISSIONS.remediate]), PERMISSIONS.read, allowed],
   ];
-  for (const [name, header, permission, expected] of matrix) {
-    it(`with Entra ID required: ${name}`, () => {
-      const decision = authorize(header, permission, true);
-      if (expected === true) assert.equal(decision.allowed, true);
-      else {
-        assert.equal(decision.allowed, false);
-        assert.equal(!decision.allowed && decision.status, expected);
-      }
-    });
-  }
+  test.each(matrix)('with Entra ID required: %s', (_name, header, permission, expected) => {
+    expect(authorize(header, permission, true)).toMatchObject(expected);
+  });
 
-  it('names the approver by name and object id', () => {
+  test('names the approver by name and object id', () => {
     const decision = authorize(principalHeader([PERMISSIONS.remediate]), PERMISSIONS.remediate, true);
-    assert.deepEqual(decision, { allowed: true, caller: 'Ops Engineer (9f0c1d2e-0000-0000-0000-000000000001)' });
+
+    expect(decision).toStrictEqual({ allowed: true, caller: 'Ops Engineer (9f0c1d2e-0000-0000-0000-000000000001)' });
   });
 
-  it('trusts the function key alone when Entra ID is off', () => {
-    assert.deepEqual(authorize(null, PERMISSIONS.remediate, false), { allowed: true, caller: 'function-key' });
+  test('trusts the function key alone when Entra ID is off', () => {
+    expect(authorize(null, PERMISSIONS.remediate, false)).toStrictEqual({ allowed: true, caller: 'function-key' });
   });
 
-  it('reads roles under a custom role claim type', () => {
+  test('reads roles under a custom role claim type', () => {
     const header = Buffer.from(JSON.stringify({ auth_typ: 'aad', role_typ: 'custom/role', claims: [{ typ: 'custom/role', val: PERMISSIONS.read }] })).toString('base64');
-    assert.deepEqual(parseClientPrincipal(header)?.roles, [PERMISSIONS.read]);
-  });
-});
 
-describe('problem', () => {
-  it('is an RFC 9457 body with the problem media type', () => {
-    const result = problem(400, 'dryRun: must be a boolean', { errors: ['dryRun: must be a boolean'] });
-    assert.equal(result.status, 400);
-    assert.equal(result.headers?.['content-type'], 'application/problem+json');
-    assert.deepEqual(Object.keys(result.jsonBody as object).sort(), ['detail', 'errors', 'status', 'title', 'type']);
+    expect(parseClientPrincipal(header)?.roles).toStrictEqual([PERMISSIONS.read]);
   });
 });

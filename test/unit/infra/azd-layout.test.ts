@@ -1,10 +1,9 @@
 // azd conventions and the security settings a reviewer would look for first: azure.yaml, main.bicep
 // at subscription scope with main.parameters.json, described parameters, identity-only storage,
 // Flex Consumption on Node 22, App Insights without local auth.
-import assert from 'node:assert/strict';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { before, describe, it } from 'node:test';
+import { beforeAll, describe, expect, test } from '@jest/globals';
 import { parse as parseYaml } from 'yaml';
 import {
   type BicepFile,
@@ -17,6 +16,7 @@ import {
   property,
   propertyPath,
   repoRoot,
+  required,
   resourceBody,
   resourcesOfType,
 } from '../../support/bicep.js';
@@ -39,115 +39,141 @@ describe('azd layout', () => {
   let resolver: Resolver;
   let azureYaml: AzureYaml;
 
-  before(async () => {
+  beforeAll(async () => {
     files = await loadInfra();
     resolver = new Resolver(files);
     azureYaml = parseYaml(readText('azure.yaml')) as AzureYaml;
   });
 
-  it('declares one Functions service built from the repository root in TypeScript', () => {
-    assert.equal(azureYaml.name, 'aks-baseline-guard');
-    assert.deepEqual(azureYaml.services, { api: { project: '.', language: 'ts', host: 'function' } });
-    assert.deepEqual(azureYaml.infra, { provider: 'bicep', path: 'infra', module: 'main' });
+  test('declares one Functions service built from the repository root in TypeScript', () => {
+    expect(azureYaml.name).toBe('aks-baseline-guard');
+    expect(azureYaml.services).toStrictEqual({ api: { project: '.', language: 'ts', host: 'function' } });
+    expect(azureYaml.infra).toStrictEqual({ provider: 'bicep', path: 'infra', module: 'main' });
   });
 
-  it('runs a postdeploy hook that exists on both shells and provisions the event subscriptions', () => {
+  test('runs a postdeploy hook that exists on both shells and provisions the event subscriptions', () => {
+    // postdeploy needs a posix and a windows hook.
     const postdeploy = azureYaml.hooks?.postdeploy;
-    assert.ok(postdeploy?.posix?.run && postdeploy.windows?.run, 'postdeploy needs a posix and a windows hook');
-    const posix = postdeploy.posix.run.replace(/^\.\//, '');
-    accessSync(path.join(repoRoot, posix), constants.X_OK);
-    for (const script of [posix, postdeploy.windows.run.replace(/^\.\//, '')]) {
+    expect(postdeploy).toMatchObject({ posix: { run: expect.any(String) }, windows: { run: expect.any(String) } });
+    const posix = required(postdeploy?.posix?.run, 'hooks.postdeploy.posix.run').replace(/^\.\//, '');
+    const windows = required(postdeploy?.windows?.run, 'hooks.postdeploy.windows.run').replace(/^\.\//, '');
+
+    // The posix hook is executable.
+    expect(() => accessSync(path.join(repoRoot, posix), constants.X_OK)).not.toThrow();
+    // Each hook sets DEPLOY_EVENT_SUBSCRIPTION and provisions again.
+    for (const script of [posix, windows]) {
       const text = readText(script);
-      assert.match(text, /azd env set DEPLOY_EVENT_SUBSCRIPTION true/, `${script} does not set DEPLOY_EVENT_SUBSCRIPTION`);
-      assert.match(text, /azd provision --no-prompt/, `${script} does not provision again`);
+      expect(text).toMatch(/azd env set DEPLOY_EVENT_SUBSCRIPTION true/);
+      expect(text).toMatch(/azd provision --no-prompt/);
     }
     const parameters = JSON.parse(readText('infra/main.parameters.json')) as ParametersFile;
-    assert.equal(parameters.parameters.deployEventSubscription?.value, '${DEPLOY_EVENT_SUBSCRIPTION=false}');
+    expect(parameters.parameters.deployEventSubscription?.value).toBe('${DEPLOY_EVENT_SUBSCRIPTION=false}');
   });
 
-  it('deploys main.bicep at subscription scope into rg-<environment> tagged azd-env-name', () => {
+  test('deploys main.bicep at subscription scope into rg-<environment> tagged azd-env-name', () => {
     const main = infraFile(files, 'infra/main.bicep');
-    assert.match(main.source, /^targetScope = 'subscription'$/m);
+
     const groups = declarations(main, 'resource_declaration').filter((r) => r.text.includes("'Microsoft.Resources/resourceGroups@"));
-    assert.equal(groups.length, 1);
+    const tagsVar = required(
+      declarations(main, 'variable_declaration').find((v) => declarationName(v) === 'tags'),
+      'var tags in main.bicep',
+    );
+
+    expect(main.source).toMatch(/^targetScope = 'subscription'$/m);
+    expect(groups).toHaveLength(1);
     const group = resourceBody(groups[0]!).body;
-    assert.equal(resolver.template(property(group, 'name')!), 'rg-${environmentName}');
-    assert.equal(property(group, 'tags')?.text, 'tags');
-    const tagsVar = declarations(main, 'variable_declaration').find((v) => declarationName(v) === 'tags');
-    assert.equal(property(tagsVar!.namedChildren.at(-1)!, 'azd-env-name')?.text, 'environmentName');
+    expect(resolver.template(property(group, 'name')!)).toBe('rg-${environmentName}');
+    expect(property(group, 'tags')?.text).toBe('tags');
+    expect(property(tagsVar.namedChildren.at(-1)!, 'azd-env-name')?.text).toBe('environmentName');
   });
 
-  it('tags the Function App with azd-service-name matching the azure.yaml service', () => {
+  test('tags the Function App with azd-service-name matching the azure.yaml service', () => {
     const main = infraFile(files, 'infra/main.bicep');
-    const functionApp = declarations(main, 'module_declaration').find((m) => declarationName(m) === 'functionApp');
-    assert.ok(functionApp);
+    const functionApp = required(
+      declarations(main, 'module_declaration').find((m) => declarationName(m) === 'functionApp'),
+      'module functionApp in main.bicep',
+    );
+
     const serviceName = resolver.literal(propertyPath(resourceBody(functionApp).body, 'params', 'azdServiceName')!);
-    assert.ok(typeof serviceName === 'string' && azureYaml.services?.[serviceName], `azdServiceName ${JSON.stringify(serviceName)} is not a service in azure.yaml`);
     const site = resourcesOfType(files, 'Microsoft.Web/sites')[0]!;
-    assert.match(property(site.body.body, 'tags')?.text ?? '', /'azd-service-name': azdServiceName/);
+
+    // azdServiceName is a service in azure.yaml.
+    expect(Object.keys(azureYaml.services ?? {})).toContain(serviceName);
+    expect(property(site.body.body, 'tags')?.text).toMatch(/'azd-service-name': azdServiceName/);
   });
 
-  it('maps the azd environment into main.parameters.json and covers every required parameter', () => {
+  test('maps the azd environment into main.parameters.json and covers every required parameter', () => {
     const main = infraFile(files, 'infra/main.bicep');
     const parameters = JSON.parse(readText('infra/main.parameters.json')) as ParametersFile;
     const declared = new Map(declarations(main, 'parameter_declaration').map((p) => [declarationName(p), p]));
-    for (const name of Object.keys(parameters.parameters)) assert.ok(declared.has(name), `main.parameters.json sets ${name}, which main.bicep does not declare`);
-    for (const [name, declaration] of declared) {
-      const hasDefault = declaration.text.includes('=');
-      if (!hasDefault) assert.ok(name in parameters.parameters, `required parameter ${name} is missing from main.parameters.json`);
-    }
-    assert.equal(parameters.parameters.environmentName?.value, '${AZURE_ENV_NAME}');
-    assert.equal(parameters.parameters.location?.value, '${AZURE_LOCATION}');
-    assert.equal(parameters.parameters.principalId?.value, '${AZURE_PRINCIPAL_ID}');
-    assert.ok('targetSubscriptionIds' in parameters.parameters);
-    assert.deepEqual(decoratorNames(declared.get('location')!).includes('metadata'), true, 'location needs @metadata azd type location');
+
+    // Parameters main.parameters.json sets but main.bicep does not declare.
+    const undeclared = Object.keys(parameters.parameters).filter((name) => !declared.has(name));
+    // Required parameters (no default) missing from main.parameters.json.
+    const unset = [...declared].filter(([name, declaration]) => !declaration.text.includes('=') && !(name in parameters.parameters)).map(([name]) => name);
+
+    expect(undeclared).toStrictEqual([]);
+    expect(unset).toStrictEqual([]);
+    expect(parameters.parameters.environmentName?.value).toBe('${AZURE_ENV_NAME}');
+    expect(parameters.parameters.location?.value).toBe('${AZURE_LOCATION}');
+    expect(parameters.parameters.principalId?.value).toBe('${AZURE_PRINCIPAL_ID}');
+    expect(Object.keys(parameters.parameters)).toContain('targetSubscriptionIds');
+    // location needs @metadata (azd type location).
+    expect(decoratorNames(declared.get('location')!)).toContain('metadata');
   });
 
-  it('describes every parameter of every Bicep file', () => {
+  test('describes every parameter of every Bicep file', () => {
     const undocumented = files.flatMap((parsed) =>
       declarations(parsed, 'parameter_declaration')
         .filter((p) => !decoratorNames(p).includes('description'))
         .map((p) => `${parsed.file}: param ${declarationName(p)}`),
     );
-    assert.deepEqual(undocumented, []);
+
+    expect(undocumented).toStrictEqual([]);
   });
 
-  it('runs the app on Flex Consumption (FC1), Node 22, deploying with the user-assigned identity', () => {
+  test('runs the app on Flex Consumption (FC1), Node 22, deploying with the user-assigned identity', () => {
     const plan = resourcesOfType(files, 'Microsoft.Web/serverfarms')[0]!.body.body;
-    assert.deepEqual(resolver.literal(property(plan, 'sku')!), { name: 'FC1', tier: 'FlexConsumption' });
     const site = resourcesOfType(files, 'Microsoft.Web/sites')[0]!.body.body;
-    assert.equal(resolver.literal(property(site, 'kind')!), 'functionapp,linux');
-    assert.equal(resolver.literal(propertyPath(site, 'identity', 'type')!), 'UserAssigned');
-    assert.equal(resolver.literal(propertyPath(site, 'properties', 'httpsOnly')!), true);
-    assert.deepEqual(resolver.literal(propertyPath(site, 'properties', 'functionAppConfig', 'runtime')!), { name: 'node', version: '22' });
     const storage = propertyPath(site, 'properties', 'functionAppConfig', 'deployment', 'storage')!;
-    assert.equal(resolver.literal(property(storage, 'type')!), 'blobContainer');
-    assert.equal(resolver.literal(propertyPath(storage, 'authentication', 'type')!), 'UserAssignedIdentity');
+
+    expect(resolver.literal(property(plan, 'sku')!)).toStrictEqual({ name: 'FC1', tier: 'FlexConsumption' });
+    expect(resolver.literal(property(site, 'kind')!)).toBe('functionapp,linux');
+    expect(resolver.literal(propertyPath(site, 'identity', 'type')!)).toBe('UserAssigned');
+    expect(resolver.literal(propertyPath(site, 'properties', 'httpsOnly')!)).toBe(true);
+    expect(resolver.literal(propertyPath(site, 'properties', 'functionAppConfig', 'runtime')!)).toStrictEqual({ name: 'node', version: '22' });
+    expect(resolver.literal(property(storage, 'type')!)).toBe('blobContainer');
+    expect(resolver.literal(propertyPath(storage, 'authentication', 'type')!)).toBe('UserAssignedIdentity');
   });
 
-  it('keeps storage keyless, TLS 1.2+, HTTPS-only and private', () => {
+  test('keeps storage keyless, TLS 1.2+, HTTPS-only and private', () => {
     const accounts = resourcesOfType(files, 'Microsoft.Storage/storageAccounts').filter(({ declaration }) => !/\sexisting\s/.test(declaration.text.split('{')[0] ?? ''));
-    assert.equal(accounts.length, 1);
+
+    expect(accounts).toHaveLength(1);
     const properties = property(accounts[0]!.body.body, 'properties')!;
-    assert.equal(resolver.literal(property(properties, 'allowSharedKeyAccess')!), false);
-    assert.equal(resolver.literal(property(properties, 'minimumTlsVersion')!), 'TLS1_2');
-    assert.equal(resolver.literal(property(properties, 'supportsHttpsTrafficOnly')!), true);
-    assert.equal(resolver.literal(property(properties, 'allowBlobPublicAccess')!), false);
+    expect(resolver.literal(property(properties, 'allowSharedKeyAccess')!)).toBe(false);
+    expect(resolver.literal(property(properties, 'minimumTlsVersion')!)).toBe('TLS1_2');
+    expect(resolver.literal(property(properties, 'supportsHttpsTrafficOnly')!)).toBe(true);
+    expect(resolver.literal(property(properties, 'allowBlobPublicAccess')!)).toBe(false);
   });
 
-  it('turns off local (key) auth on Application Insights and backs it with Log Analytics', () => {
+  test('turns off local (key) auth on Application Insights and backs it with Log Analytics', () => {
     const components = resourcesOfType(files, 'Microsoft.Insights/components');
-    assert.equal(components.length, 1);
+
+    expect(components).toHaveLength(1);
     const properties = property(components[0]!.body.body, 'properties')!;
-    assert.equal(resolver.literal(property(properties, 'DisableLocalAuth')!), true);
-    assert.ok(property(properties, 'WorkspaceResourceId'), 'Application Insights must be workspace-based');
+    expect(resolver.literal(property(properties, 'DisableLocalAuth')!)).toBe(true);
+    // Application Insights must be workspace-based.
+    expect(property(properties, 'WorkspaceResourceId')).toBeDefined();
   });
 
-  it('keeps the Event Grid webhook reachable when Entra ID authentication guards the HTTP routes', () => {
+  test('keeps the Event Grid webhook reachable when Entra ID authentication guards the HTTP routes', () => {
     const auth = resourcesOfType(files, 'Microsoft.Web/sites/config').filter(({ body }) => property(body.body, 'name')?.text === "'authsettingsV2'");
-    assert.equal(auth.length, 1);
+
+    expect(auth).toHaveLength(1);
     const validation = propertyPath(auth[0]!.body.body, 'properties', 'globalValidation')!;
-    assert.equal(resolver.literal(property(validation, 'requireAuthentication')!), true);
-    assert.ok(resolver.strings(property(validation, 'excludedPaths')!)?.includes('/runtime/webhooks/eventgrid'), 'Event Grid would get 401');
+    expect(resolver.literal(property(validation, 'requireAuthentication')!)).toBe(true);
+    // Otherwise Event Grid would get 401.
+    expect(resolver.strings(property(validation, 'excludedPaths')!)).toContain('/runtime/webhooks/eventgrid');
   });
 });

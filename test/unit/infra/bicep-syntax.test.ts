@@ -1,37 +1,42 @@
-import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, expect, test } from '@jest/globals';
 import { declarationName, declarations, decoratorNames, descendants, loadInfra, parseBicep, repoRoot, resourceBody, syntaxProblems } from '../../support/bicep.js';
 
 describe('infra Bicep syntax (tree-sitter-bicep)', () => {
-  it('parses every .bicep file under infra/ without ERROR or MISSING nodes', async () => {
+  test('parses every .bicep file under infra/ without ERROR or MISSING nodes', async () => {
     const files = await loadInfra();
-    assert.ok(files.some((f) => f.file === 'infra/main.bicep'), 'infra/main.bicep not found');
-    assert.ok(files.length >= 5, `expected main.bicep and its modules, found ${files.map((f) => f.file).join(', ')}`);
-    assert.deepEqual(files.flatMap(syntaxProblems), []);
+
+    // main.bicep and its modules.
+    expect(files.map((f) => f.file)).toContain('infra/main.bicep');
+    expect(files.length).toBeGreaterThanOrEqual(5);
+    expect(files.flatMap(syntaxProblems)).toStrictEqual([]);
   });
 
-  it('reports a missing closing brace with file, line and column', async () => {
+  test('reports a missing closing brace with file, line and column', async () => {
     const broken = await parseBicep(
       'infra/broken.bicep',
       ["resource st 'Microsoft.Storage/storageAccounts@2023-05-01' = {", "  name: 'st'", '  properties: {', "    minimumTlsVersion: 'TLS1_2'", '}', ''].join('\n'),
     );
+
     const problems = syntaxProblems(broken);
-    assert.equal(problems.length, 1, problems.join('\n'));
-    assert.match(problems[0] ?? '', /^infra\/broken\.bicep:\d+:\d+: missing \}$/);
+
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^infra\/broken\.bicep:\d+:\d+: missing \}$/);
   });
 
-  it('reports text it cannot parse at the line where it starts', async () => {
+  test('reports text it cannot parse at the line where it starts', async () => {
     const broken = await parseBicep(
       'infra/broken.bicep',
       ["resource st 'Microsoft.Storage/storageAccounts@2023-05-01' = {", "  name: 'st'", '  properties: {', "    minimumTlsVersion: = 'TLS1_2'", '  }', '}', ''].join('\n'),
     );
+
     const problems = syntaxProblems(broken);
-    assert.deepEqual(problems, ['infra/broken.bicep:4:24: cannot parse "="']);
+
+    expect(problems).toStrictEqual(['infra/broken.bicep:4:24: cannot parse "="']);
   });
 
-  it('accepts the constructs our templates rely on (imports, loops, conditions, nested resources)', async () => {
+  test('accepts the constructs our templates rely on (imports, loops, conditions, nested resources)', async () => {
     const sample = await parseBicep(
       'infra/sample.bicep',
       [
@@ -49,13 +54,15 @@ describe('infra Bicep syntax (tree-sitter-bicep)', () => {
         '',
       ].join('\n'),
     );
-    assert.deepEqual(syntaxProblems(sample), []);
-    assert.equal(resourceBody(declarations(sample, 'module_declaration')[0]!).loop?.iterable.text, 'list');
-    assert.deepEqual(decoratorNames(declarations(sample, 'variable_declaration')[0]!), ['export', 'description']);
+
+    expect(syntaxProblems(sample)).toStrictEqual([]);
+    expect(resourceBody(declarations(sample, 'module_declaration')[0]!).loop?.iterable.text).toBe('list');
+    expect(decoratorNames(declarations(sample, 'variable_declaration')[0]!)).toStrictEqual(['export', 'description']);
   });
 
-  it('points every module declaration at a .bicep file that exists', async () => {
+  test('points every module declaration at a .bicep file that exists', async () => {
     const files = await loadInfra();
+
     const missing: string[] = [];
     for (const parsed of files) {
       for (const module of declarations(parsed, 'module_declaration')) {
@@ -64,11 +71,13 @@ describe('infra Bicep syntax (tree-sitter-bicep)', () => {
         if (!existsSync(resolved)) missing.push(`${parsed.file}: module ${declarationName(module)} → ${target}`);
       }
     }
-    assert.deepEqual(missing, []);
+
+    expect(missing).toStrictEqual([]);
   });
 
-  it('imports only variables the imported file exports with @export()', async () => {
+  test('imports only variables the imported file exports with @export()', async () => {
     const files = await loadInfra();
+
     const problems: string[] = [];
     for (const parsed of files) {
       for (const imported of descendants(parsed.root, 'import_functionality')) {
@@ -88,6 +97,7 @@ describe('infra Bicep syntax (tree-sitter-bicep)', () => {
         }
       }
     }
-    assert.deepEqual(problems, []);
+
+    expect(problems).toStrictEqual([]);
   });
 });

@@ -1,9 +1,8 @@
 // Least privilege, pinned: the only role ids and actions infra/ may hand out are listed here. Widening
 // them means editing this file too, which makes the change visible in review.
-import assert from 'node:assert/strict';
-import { before, describe, it } from 'node:test';
+import { beforeAll, describe, expect, test } from '@jest/globals';
 import type { Node } from 'web-tree-sitter';
-import { type BicepFile, Resolver, callArguments, declarations, decoratorArgument, infraFile, loadInfra, property, propertyPath, resourcesOfType } from '../../support/bicep.js';
+import { type BicepFile, Resolver, callArguments, declarations, decoratorArgument, infraFile, loadInfra, property, propertyPath, required, resourcesOfType } from '../../support/bicep.js';
 
 /** Built-in roles infra/ may assign, all on the app's own resources. */
 const ALLOWED_BUILT_IN_ROLES: Record<string, string> = {
@@ -48,12 +47,12 @@ describe('RBAC in infra/ is least privilege', () => {
   let files: BicepFile[];
   let resolver: Resolver;
 
-  before(async () => {
+  beforeAll(async () => {
     files = await loadInfra();
     resolver = new Resolver(files);
   });
 
-  it('mentions no role id outside the allowlist, and never Owner, Contributor or an access administrator', () => {
+  test('mentions no role id outside the allowlist, and never Owner, Contributor or an access administrator', () => {
     const problems: string[] = [];
     for (const { file, source } of files) {
       for (const match of source.matchAll(GUID)) {
@@ -62,89 +61,116 @@ describe('RBAC in infra/ is least privilege', () => {
         else if (!ALLOWED_BUILT_IN_ROLES[id]) problems.push(`${file}: role or GUID ${id} is not in the allowlist`);
       }
     }
-    assert.deepEqual(problems, []);
+
+    expect(problems).toStrictEqual([]);
   });
 
-  it('gives the custom remediator role exactly the actions the code calls, and nothing else', () => {
+  test('gives the custom remediator role exactly the actions the code calls, and nothing else', () => {
+    // One custom role definition, with one permissions block.
     const roles = resourcesOfType(files, 'Microsoft.Authorization/roleDefinitions');
-    assert.equal(roles.length, 1, 'expected one custom role definition');
-    const { file, body } = roles[0]!;
-    const permissions = propertyPath(body.body, 'properties', 'permissions');
-    assert.ok(permissions?.type === 'array' && permissions.namedChildren.length === 1, `${file}: expected one permissions block`);
+    expect(roles).toHaveLength(1);
+    const { body } = roles[0]!;
+    const permissions = required(propertyPath(body.body, 'properties', 'permissions'), 'properties.permissions of the role definition');
+    expect(permissions.type).toBe('array');
+    expect(permissions.namedChildren).toHaveLength(1);
     const block = permissions.namedChildren[0]!;
-    const actions = property(block, 'actions');
-    assert.ok(actions?.type === 'call_expression' && actions.text.startsWith('concat('), `${file}: actions should be concat(remediatorActions, linkedAccessActions)`);
+
+    // actions is concat(remediatorActions, linkedAccessActions).
+    const actions = required(property(block, 'actions'), 'permissions[0].actions');
+    expect(actions.type).toBe('call_expression');
+    expect(actions.text).toMatch(/^concat\(/);
     const [base, extra] = callArguments(actions);
-    assert.deepEqual(resolver.strings(base!), REMEDIATOR_ACTIONS);
-    assert.equal(extra?.text, 'linkedAccessActions');
-    for (const key of ['notActions', 'dataActions', 'notDataActions']) {
+    expect(resolver.strings(base!)).toStrictEqual(REMEDIATOR_ACTIONS);
+    expect(extra?.text).toBe('linkedAccessActions');
+    // notActions, dataActions and notDataActions are absent or empty.
+    const others = ['notActions', 'dataActions', 'notDataActions'].map((key) => {
       const value = property(block, key);
-      if (value) assert.deepEqual(resolver.literal(value), [], `${file}: ${key} should be empty`);
-    }
-    assert.equal(propertyPath(body.body, 'properties', 'assignableScopes')?.text.replace(/\s+/g, ''), '[subscription().id]');
-    for (const action of REMEDIATOR_ACTIONS) {
-      assert.ok(!action.includes('*') && !/\/delete$/i.test(action) && !action.startsWith('Microsoft.Authorization/'), action);
-    }
+      return [key, value ? resolver.literal(value) : []];
+    });
+    expect(others).toStrictEqual([
+      ['notActions', []],
+      ['dataActions', []],
+      ['notDataActions', []],
+    ]);
+    expect(propertyPath(body.body, 'properties', 'assignableScopes')?.text.replace(/\s+/g, '')).toBe('[subscription().id]');
+    // No wildcard, no delete, nothing on Microsoft.Authorization.
+    expect(REMEDIATOR_ACTIONS.filter((action) => action.includes('*') || /\/delete$/i.test(action) || action.startsWith('Microsoft.Authorization/'))).toStrictEqual([]);
   });
 
-  it('lets linkedAccessActions hold only the documented linked-access actions', () => {
+  test('lets linkedAccessActions hold only the documented linked-access actions', () => {
     const main = infraFile(files, 'infra/main.bicep');
-    const param = declarations(main, 'parameter_declaration').find((p) => p.namedChildren[0]?.text === 'linkedAccessActions');
-    assert.ok(param, 'main.bicep has no linkedAccessActions parameter');
-    const allowed = decoratorArgument(param, 'allowed');
-    assert.ok(allowed, 'linkedAccessActions needs an @allowed list');
-    assert.deepEqual([...(resolver.strings(allowed) ?? [])].sort(), [...LINKED_ACCESS_ACTIONS].sort());
-    assert.equal(param.namedChildren.at(-1)?.text.replace(/\s+/g, ''), '[]', 'linkedAccessActions must default to none');
+    const param = required(
+      declarations(main, 'parameter_declaration').find((p) => p.namedChildren[0]?.text === 'linkedAccessActions'),
+      'the linkedAccessActions parameter of main.bicep',
+    );
+
+    const allowed = required(decoratorArgument(param, 'allowed'), 'the @allowed list of linkedAccessActions');
+
+    expect([...(resolver.strings(allowed) ?? [])].sort()).toStrictEqual([...LINKED_ACCESS_ACTIONS].sort());
+    // linkedAccessActions defaults to none.
+    expect(param.namedChildren.at(-1)?.text.replace(/\s+/g, '')).toBe('[]');
   });
 
   describe('role assignments', () => {
+    /** The app, telemetry, dead-letter and remediator assignments; throws when there are fewer than five. */
     function assignments() {
       const found = resourcesOfType(files, 'Microsoft.Authorization/roleAssignments');
-      assert.ok(found.length >= 5, `expected the app, telemetry, dead-letter and remediator assignments, found ${found.length}`);
+      if (found.length < 5) throw new Error(`expected the app, telemetry, dead-letter and remediator assignments, found ${found.length}`);
       return found;
     }
 
-    /** Role GUIDs a roleDefinitionId expression can take, or 'custom' for the remediator role. */
+    /** Role GUIDs a roleDefinitionId expression can take, or 'custom' for the remediator role; throws for any other shape. */
     function roleIdsOf(roleDefinitionId: Node, loop: { variable: string; iterable: Node } | undefined): string[] | 'custom' {
       if (/^remediatorRole\.id$/.test(roleDefinitionId.text)) return 'custom';
-      assert.equal(roleDefinitionId.type, 'call_expression', `unexpected roleDefinitionId ${roleDefinitionId.text}`);
+      if (roleDefinitionId.type !== 'call_expression') throw new Error(`unexpected roleDefinitionId ${roleDefinitionId.text}`);
       const [type, id] = callArguments(roleDefinitionId);
-      assert.equal(resolver.literal(type!), 'Microsoft.Authorization/roleDefinitions');
+      const resourceType = resolver.literal(type!);
+      if (resourceType !== 'Microsoft.Authorization/roleDefinitions') throw new Error(`roleDefinitionId names a ${JSON.stringify(resourceType)}, not a role definition`);
       if (loop && id?.text === loop.variable) return resolver.strings(loop.iterable) ?? [];
       const value = resolver.literal(id!);
-      assert.equal(typeof value, 'string', `cannot resolve role id ${id?.text}`);
-      return [value as string];
+      if (typeof value !== 'string') throw new Error(`cannot resolve role id ${id?.text}`);
+      return [value];
     }
 
-    it('assign only allowlisted built-in roles or the custom remediator role', () => {
-      for (const { file, body } of assignments()) {
-        const roleDefinitionId = propertyPath(body.body, 'properties', 'roleDefinitionId');
-        assert.ok(roleDefinitionId, `${file}: role assignment without roleDefinitionId`);
-        const ids = roleIdsOf(roleDefinitionId, body.loop);
-        if (ids === 'custom') continue;
-        assert.ok(ids.length > 0);
-        for (const id of ids) assert.ok(ALLOWED_BUILT_IN_ROLES[id.toLowerCase()], `${file}: assigns ${id}`);
-      }
+    const roleDefinitionIdOf = (file: string, body: Node): Node => required(propertyPath(body, 'properties', 'roleDefinitionId'), `${file}: roleDefinitionId of a role assignment`);
+
+    test('assign only allowlisted built-in roles or the custom remediator role', () => {
+      // [file, role id] of every built-in role assigned; "(none)" when an assignment resolves to no role at all.
+      const assigned = assignments().flatMap(({ file, body }) => {
+        const ids = roleIdsOf(roleDefinitionIdOf(file, body.body), body.loop);
+        if (ids === 'custom') return [];
+        return ids.length > 0 ? ids.map((id) => [file, id] as const) : [[file, '(none)'] as const];
+      });
+
+      expect(assigned.filter(([, id]) => !ALLOWED_BUILT_IN_ROLES[id.toLowerCase()])).toStrictEqual([]);
     });
 
-    it('grant subscription-wide access only through the custom remediator role', () => {
-      for (const { file, body } of assignments()) {
-        if (property(body.body, 'scope')) continue;
-        const roleDefinitionId = propertyPath(body.body, 'properties', 'roleDefinitionId')!;
-        assert.equal(roleIdsOf(roleDefinitionId, body.loop), 'custom', `${file}: a built-in role is assigned at deployment (subscription) scope`);
-      }
+    test('grant subscription-wide access only through the custom remediator role', () => {
+      // Assignments without a scope apply at deployment (subscription) scope.
+      const atSubscription = assignments().filter(({ body }) => !property(body.body, 'scope'));
+
+      const roles = atSubscription.map(({ file, body }) => [file, roleIdsOf(roleDefinitionIdOf(file, body.body), body.loop)]);
+
+      expect(roles).toStrictEqual(atSubscription.map(({ file }) => [file, 'custom']));
     });
 
-    it('are named guid(scope, principal, role) so redeployments are idempotent', () => {
+    test('are named guid(scope, principal, role) so redeployments are idempotent', () => {
       for (const { file, body } of assignments()) {
-        const name = property(body.body, 'name');
-        assert.ok(name?.type === 'call_expression' && name.childForFieldName('function')?.text === 'guid', `${file}: name is ${name?.text}`);
-        const [scope, principal, role] = callArguments(name);
-        assert.equal(callArguments(name).length, 3, `${file}: ${name.text}`);
+        const name = required(property(body.body, 'name'), `${file}: the name of a role assignment`);
+        const args = callArguments(name);
         const scopeNode = property(body.body, 'scope');
-        assert.equal(scope?.text, scopeNode ? `${scopeNode.text}.id` : 'subscription().id', `${file}: first guid() argument must be the assignment scope`);
-        assert.equal(principal?.text, propertyPath(body.body, 'properties', 'principalId')?.text, `${file}: second guid() argument must be the principal`);
-        assert.equal(role?.text, propertyPath(body.body, 'properties', 'roleDefinitionId')?.text, `${file}: third guid() argument must be the role`);
+        const expectedScope = scopeNode ? `${scopeNode.text}.id` : 'subscription().id';
+
+        // Compared with the file in front, so a failure names it.
+        expect([file, name.type, name.childForFieldName('function')?.text, args.length]).toStrictEqual([file, 'call_expression', 'guid', 3]);
+        const [scope, principal, role] = args;
+        // The arguments are the assignment scope, the principal and the role.
+        expect([file, scope?.text, principal?.text, role?.text]).toStrictEqual([
+          file,
+          expectedScope,
+          propertyPath(body.body, 'properties', 'principalId')?.text,
+          propertyPath(body.body, 'properties', 'roleDefinitionId')?.text,
+        ]);
       }
     });
   });

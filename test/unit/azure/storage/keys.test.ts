@@ -1,5 +1,4 @@
-import { describe, it } from 'node:test';
-import assert from 'node:assert/strict';
+import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { MAX_KEY_LENGTH, clusterKey, decodeKey, encodeKey, invertedCounter, invertedTime, lookupKey, prefixEnd, tableKey } from '../../../../src/azure/storage/keys.js';
 
@@ -18,27 +17,27 @@ const awkwardString = fc.oneof(
 );
 
 describe('encodeKey / decodeKey', () => {
-  it('round-trips every string to its lower-cased form', () => {
+  test('round-trips every string to its lower-cased form', () => {
     fc.assert(
       fc.property(awkwardString, (value) => {
-        assert.equal(decodeKey(encodeKey(value)), value.toLowerCase());
+        expect(decodeKey(encodeKey(value))).toBe(value.toLowerCase());
       }),
       { numRuns: 2000 },
     );
   });
 
-  it('never emits a character the Table service forbids in keys, nor a lone surrogate', () => {
+  test('never emits a character the Table service forbids in keys, nor a lone surrogate', () => {
     fc.assert(
       fc.property(awkwardString, (value) => {
         const key = encodeKey(value);
-        assert.doesNotMatch(key, FORBIDDEN);
-        assert.doesNotMatch(key, LONE_SURROGATE);
+        expect(key).not.toMatch(FORBIDDEN);
+        expect(key).not.toMatch(LONE_SURROGATE);
       }),
       { numRuns: 2000 },
     );
   });
 
-  it('gives the same key for ids that differ only in letter case, and different keys otherwise', () => {
+  test('gives the same key for ids that differ only in letter case, and different keys otherwise', () => {
     const caseFlipped = awkwardString.chain((value) =>
       fc.array(fc.boolean(), { minLength: value.length, maxLength: value.length }).map((flips) => ({
         value,
@@ -48,94 +47,98 @@ describe('encodeKey / decodeKey', () => {
     fc.assert(
       fc.property(caseFlipped, ({ value, flipped }) => {
         // Upper-casing can change a string beyond case (ß → SS), so compare what lower-casing makes of both.
-        assert.equal(encodeKey(value) === encodeKey(flipped), value.toLowerCase() === flipped.toLowerCase());
+        expect(encodeKey(value) === encodeKey(flipped)).toBe(value.toLowerCase() === flipped.toLowerCase());
       }),
       { numRuns: 1000 },
     );
     fc.assert(
       fc.property(awkwardString, awkwardString, (a, b) => {
-        assert.equal(encodeKey(a) === encodeKey(b), a.toLowerCase() === b.toLowerCase());
+        expect(encodeKey(a) === encodeKey(b)).toBe(a.toLowerCase() === b.toLowerCase());
       }),
       { numRuns: 2000 },
     );
   });
 
-  it('keeps resource ids readable: slashes become bars, nothing else changes', () => {
+  test('keeps resource ids readable: slashes become bars, nothing else changes', () => {
     const id = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-prod/providers/Microsoft.ContainerService/managedClusters/aks-01';
-    assert.equal(encodeKey(id), '|subscriptions|00000000-0000-0000-0000-000000000000|resourcegroups|rg-prod|providers|microsoft.containerservice|managedclusters|aks-01');
+
+    expect(encodeKey(id)).toBe('|subscriptions|00000000-0000-0000-0000-000000000000|resourcegroups|rg-prod|providers|microsoft.containerservice|managedclusters|aks-01');
   });
 
-  it('escapes the escape characters themselves, so a literal "|" or "%2F" is not mistaken for an escape', () => {
-    assert.equal(encodeKey('a|b'), 'a%7Cb');
-    assert.equal(encodeKey('%2F'), '%252f');
-    assert.equal(encodeKey('a#b?c\\d'), 'a%23b%3Fc%5Cd');
-    assert.notEqual(encodeKey('a/b'), encodeKey('a|b'));
+  test('escapes the escape characters themselves, so a literal "|" or "%2F" is not mistaken for an escape', () => {
+    expect(encodeKey('a|b')).toBe('a%7Cb');
+    expect(encodeKey('%2F')).toBe('%252f');
+    expect(encodeKey('a#b?c\\d')).toBe('a%23b%3Fc%5Cd');
+    expect(encodeKey('a/b')).not.toBe(encodeKey('a|b'));
   });
 
-  it('refuses strings encodeKey cannot have produced, naming the problem', () => {
-    assert.throws(() => decodeKey('a/b'), /forbidden character U\+002f/);
-    assert.throws(() => decodeKey('%zz'), /bad escape "%zz"/);
-    assert.throws(() => decodeKey('%4'), /bad escape/);
-    assert.throws(() => decodeKey('%41'), /canonical/);
-    assert.throws(() => decodeKey('ABC'), /canonical/);
-    assert.throws(() => decodeKey('%u0041'), /bad escape/);
+  test('refuses strings encodeKey cannot have produced, naming the problem', () => {
+    expect(() => decodeKey('a/b')).toThrow(/forbidden character U\+002f/);
+    expect(() => decodeKey('%zz')).toThrow(/bad escape "%zz"/);
+    expect(() => decodeKey('%4')).toThrow(/bad escape/);
+    expect(() => decodeKey('%41')).toThrow(/canonical/);
+    expect(() => decodeKey('ABC')).toThrow(/canonical/);
+    expect(() => decodeKey('%u0041')).toThrow(/bad escape/);
   });
 });
 
 describe('tableKey / clusterKey / lookupKey', () => {
-  it('rejects empty and too-long values with the value named', () => {
-    assert.throws(() => tableKey('', 'sweepId'), /sweepId must not be empty/);
-    assert.throws(() => clusterKey('/'.repeat(MAX_KEY_LENGTH + 1)), /clusterId is too long to be a table key \(513 characters/);
-    assert.equal(clusterKey('x'.repeat(MAX_KEY_LENGTH)).length, MAX_KEY_LENGTH);
+  test('rejects empty and too-long values with the value named', () => {
+    expect(() => tableKey('', 'sweepId')).toThrow(/sweepId must not be empty/);
+    expect(() => clusterKey('/'.repeat(MAX_KEY_LENGTH + 1))).toThrow(/clusterId is too long to be a table key \(513 characters/);
+    expect(clusterKey('x'.repeat(MAX_KEY_LENGTH))).toHaveLength(MAX_KEY_LENGTH);
     // Escapes count: 200 '#' become 600 characters.
-    assert.throws(() => tableKey('#'.repeat(200), 'ruleId'), /600 characters once encoded/);
+    expect(() => tableKey('#'.repeat(200), 'ruleId')).toThrow(/600 characters once encoded/);
   });
 
-  it('hashes ids too long to be keys, case-insensitively, without colliding with encoded ids', () => {
+  test('hashes ids too long to be keys, case-insensitively, without colliding with encoded ids', () => {
     const long = 'Event-'.repeat(200);
+
     const key = lookupKey(long, 'eventId');
-    assert.match(key, /^%sha256-[0-9a-f]{64}$/);
-    assert.equal(lookupKey(long.toUpperCase(), 'eventId'), key);
-    assert.notEqual(lookupKey(`${long}x`, 'eventId'), key);
-    assert.equal(lookupKey('Short-Id', 'eventId'), 'short-id');
-    assert.throws(() => lookupKey('', 'eventId'), /eventId must not be empty/);
+
+    expect(key).toMatch(/^%sha256-[0-9a-f]{64}$/);
+    expect(lookupKey(long.toUpperCase(), 'eventId')).toBe(key);
+    expect(lookupKey(`${long}x`, 'eventId')).not.toBe(key);
+    expect(lookupKey('Short-Id', 'eventId')).toBe('short-id');
+    expect(() => lookupKey('', 'eventId')).toThrow(/eventId must not be empty/);
     fc.assert(
       fc.property(awkwardString, (value) => {
         fc.pre(value.length > 0);
         const k = lookupKey(value, 'eventId');
-        assert.ok(k.length <= MAX_KEY_LENGTH);
-        assert.doesNotMatch(k, FORBIDDEN);
+        expect(k.length).toBeLessThanOrEqual(MAX_KEY_LENGTH);
+        expect(k).not.toMatch(FORBIDDEN);
       }),
     );
   });
 });
 
 describe('ordering helpers', () => {
-  it('invertedTime sorts later times first, at a fixed width', () => {
+  test('invertedTime sorts later times first, at a fixed width', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 9_999_999_999_999 }), fc.integer({ min: 0, max: 9_999_999_999_999 }), (a, b) => {
         const ka = invertedTime(new Date(a));
         const kb = invertedTime(new Date(b));
-        assert.equal(ka.length, 13);
-        assert.equal(ka < kb, a > b);
+        expect(ka).toHaveLength(13);
+        expect(ka < kb).toBe(a > b);
       }),
     );
-    assert.throws(() => invertedTime(new Date(Number.NaN)), /time out of range/);
+    expect(() => invertedTime(new Date(Number.NaN))).toThrow(/time out of range/);
   });
 
-  it('invertedCounter sorts larger counters first and refuses what does not fit', () => {
-    assert.ok(invertedCounter(10, 4) < invertedCounter(9, 4));
-    assert.equal(invertedCounter(0, 3), '999');
-    assert.throws(() => invertedCounter(1000, 3), /does not fit in 3 digits/);
+  test('invertedCounter sorts larger counters first and refuses what does not fit', () => {
+    expect(invertedCounter(10, 4) < invertedCounter(9, 4)).toBe(true);
+    expect(invertedCounter(0, 3)).toBe('999');
+    expect(() => invertedCounter(1000, 3)).toThrow(/does not fit in 3 digits/);
   });
 
-  it('prefixEnd bounds exactly the strings that start with the prefix', () => {
+  test('prefixEnd bounds exactly the strings that start with the prefix', () => {
     fc.assert(
       fc.property(fc.string({ minLength: 1, maxLength: 10 }), fc.string({ maxLength: 10 }), fc.string({ maxLength: 10 }), (prefix, suffix, other) => {
         const end = prefixEnd(`${prefix}|`);
         const inside = `${prefix}|${suffix}`;
-        assert.ok(inside >= `${prefix}|` && inside < end);
-        if (!other.startsWith(`${prefix}|`)) assert.ok(other < `${prefix}|` || other >= end);
+        expect(inside >= `${prefix}|` && inside < end).toBe(true);
+        // A string without the prefix falls outside the bounds.
+        expect(other.startsWith(`${prefix}|`) || other < `${prefix}|` || other >= end).toBe(true);
       }),
     );
   });

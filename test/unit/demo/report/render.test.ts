@@ -1,6 +1,5 @@
-import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { describe, it } from 'node:test';
+import { describe, expect, test } from '@jest/globals';
 import { REPORT_CHARTS, REPORT_SECTIONS, renderReport } from '../../../../demo/report/render.js';
 import type { ReportData } from '../../../../demo/report/types.js';
 import { buildReportData } from '../../../support/report-data.js';
@@ -14,14 +13,21 @@ function hostileData(): ReportData {
   return data;
 }
 
-/** The contents of the element opened by `openTag`, which must occur exactly once. */
+/** The contents of the element opened by `openTag`, which must occur exactly once (throws otherwise). */
 function elementText(html: string, openTag: string, closeTag: string): string {
   const start = html.indexOf(openTag);
-  assert.notEqual(start, -1, `${openTag} is missing`);
-  assert.equal(html.indexOf(openTag, start + 1), -1, `${openTag} occurs more than once`);
+  if (start === -1) throw new Error(`${openTag} is missing`);
+  if (html.indexOf(openTag, start + 1) !== -1) throw new Error(`${openTag} occurs more than once`);
   const end = html.indexOf(closeTag, start + openTag.length);
-  assert.notEqual(end, -1, `${openTag} is never closed`);
+  if (end === -1) throw new Error(`${openTag} is never closed`);
   return html.slice(start + openTag.length, end);
+}
+
+/** The Content-Security-Policy of the page, from its meta tag (throws when there is none). */
+function contentSecurityPolicy(html: string): string {
+  const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1]?.replaceAll('&#39;', "'");
+  if (csp === undefined) throw new Error('no Content-Security-Policy meta tag');
+  return csp;
 }
 
 const JSON_OPEN = '<script type="application/json" id="report-data">';
@@ -51,88 +57,106 @@ describe('renderReport', () => {
   const data = hostileData();
   const html = renderReport(data);
 
-  it('returns one complete document with every section and chart canvas', () => {
-    assert.match(html, /^<!doctype html>\n<html lang="en">/);
-    assert.match(html, /<\/html>\n$/);
-    for (const section of REPORT_SECTIONS) assert.ok(html.includes(`data-section="${section}"`), `section ${section}`);
-    for (const id of REPORT_CHARTS) assert.match(html, new RegExp(`<canvas id="${id}" role="img"[^>]* aria-label="[^"]+"`), `canvas ${id}`);
-    assert.equal(html.match(/<script\b/g)?.length, 3, 'only the data block, Chart.js and the chart script');
+  test('returns one complete document with every section and chart canvas', () => {
+    expect(html).toMatch(/^<!doctype html>\n<html lang="en">/);
+    expect(html).toMatch(/<\/html>\n$/);
+    for (const section of REPORT_SECTIONS) expect(html).toContain(`data-section="${section}"`);
+    for (const id of REPORT_CHARTS) expect(html).toMatch(new RegExp(`<canvas id="${id}" role="img"[^>]* aria-label="[^"]+"`));
+    // Only the data block, Chart.js and the chart script.
+    expect(html.match(/<script\b/g)).toHaveLength(3);
   });
 
-  it('references nothing outside the file', () => {
+  test('references nothing outside the file', () => {
     const markup = markupOnly(html);
-    assert.equal(firstMatch(markup, /<[^>]*\s(src|href|action|poster|srcset|xlink:href)\s*=/i), undefined, 'no attribute that loads or links anything');
-    assert.equal(firstMatch(markup, /<(link|iframe|object|embed|img|base)\b/i), undefined, 'no element that fetches');
-    assert.equal(firstMatch(html, /@import|url\(\s*['"]?(https?:)?\/\//i), undefined, 'no CSS import or remote url()');
-    assert.equal(firstMatch(markup, /(https?:)?\/\/[\w.-]+\.[a-z]{2,}/i), undefined, 'URLs only inside data, code blocks and the Chart.js licence banner');
+
+    // No attribute that loads or links anything.
+    expect(firstMatch(markup, /<[^>]*\s(src|href|action|poster|srcset|xlink:href)\s*=/i)).toBeUndefined();
+    // No element that fetches.
+    expect(firstMatch(markup, /<(link|iframe|object|embed|img|base)\b/i)).toBeUndefined();
+    // No CSS import or remote url().
+    expect(firstMatch(html, /@import|url\(\s*['"]?(https?:)?\/\//i)).toBeUndefined();
+    // URLs only inside data, code blocks and the Chart.js licence banner.
+    expect(firstMatch(markup, /(https?:)?\/\/[\w.-]+\.[a-z]{2,}/i)).toBeUndefined();
     // The approval commands do carry the Functions app URL, inside <code>, so the filter above is not vacuous.
-    const firstApproval = data.awaitingApproval[0];
-    assert.ok(firstApproval !== undefined && firstApproval.httpCall.includes('http://'));
-    assert.ok(html.includes(`<pre class="cmd"><code>curl -sS -X POST &#39;http://127.0.0.1:7071/api/remediateCluster`));
+    expect(data.awaitingApproval[0]?.httpCall).toContain('http://');
+    expect(html).toContain(`<pre class="cmd"><code>curl -sS -X POST &#39;http://127.0.0.1:7071/api/remediateCluster`);
   });
 
-  it('allows only its own two inline scripts and no network through its Content-Security-Policy', () => {
-    const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1]?.replaceAll('&#39;', "'");
-    assert.ok(csp !== undefined, 'CSP meta tag');
-    assert.match(csp, /default-src 'none'/);
+  test('allows only its own two inline scripts and no network through its Content-Security-Policy', () => {
+    const csp = contentSecurityPolicy(html);
+
+    expect(csp).toMatch(/default-src 'none'/);
+    // The hash of each of the two inline scripts.
     for (const open of [CHARTJS_OPEN, CHARTS_OPEN]) {
       const hash = createHash('sha256').update(elementText(html, open, '</script>'), 'utf8').digest('base64');
-      assert.ok(csp.includes(`'sha256-${hash}'`), `hash of ${open}`);
+      expect(csp).toContain(`'sha256-${hash}'`);
     }
-    assert.doesNotMatch(csp, /script-src[^;]*'unsafe-inline'/, 'an injected <script> would not run');
+    // An injected <script> would not run.
+    expect(csp).not.toMatch(/script-src[^;]*'unsafe-inline'/);
   });
 
-  it('inlines the Chart.js UMD bundle', () => {
+  test('inlines the Chart.js UMD bundle', () => {
     const chartJs = elementText(html, CHARTJS_OPEN, '</script>');
-    assert.match(chartJs, /^\/\*!\n \* Chart\.js v4\./);
-    assert.ok(chartJs.length > 100_000);
+
+    expect(chartJs).toMatch(/^\/\*!\n \* Chart\.js v4\./);
+    expect(chartJs.length).toBeGreaterThan(100_000);
   });
 
-  it('escapes hostile strings everywhere they are shown', () => {
-    // The hostile names reach both tables that show cluster names.
-    assert.ok(data.awaitingApproval.some((r) => r.clusterName.startsWith('<script>')));
-    assert.ok(data.reactions.some((r) => HOSTILE.some((h) => r.clusterName.startsWith(h))));
+  test('escapes hostile strings everywhere they are shown', () => {
     const shown = markupOnly(html);
-    for (const hostile of HOSTILE) assert.ok(!html.includes(hostile), `raw ${hostile}`);
-    assert.match(shown, /<td><span title="[^"]+">&lt;script&gt;window\.__pwned = 1&lt;\/script&gt; #\d+<\/span>/);
-    assert.ok(shown.includes('&quot;&gt;&lt;img src=x onerror=&quot;window.__pwned = 2&quot;&gt; #'));
-    assert.ok(shown.includes('O&#39;Brien &amp; &lt;b&gt;co&lt;/b&gt; #'));
-    assert.ok(html.includes('<title>Fleet &lt;report&gt; &amp; &quot;friends&quot;</title>'));
-    assert.ok(html.includes('baselines/&lt;default&gt;.json'));
-    assert.equal(firstMatch(shown, /<[^>]*\son\w+\s*=/i), undefined, 'no inline event handler attribute survives');
+
+    // The hostile names reach both tables that show cluster names, so the checks below are not vacuous.
+    expect(data.awaitingApproval.some((r) => r.clusterName.startsWith('<script>'))).toBe(true);
+    expect(data.reactions.some((r) => HOSTILE.some((h) => r.clusterName.startsWith(h)))).toBe(true);
+    // No hostile string appears raw anywhere.
+    for (const hostile of HOSTILE) expect(html).not.toContain(hostile);
+    expect(shown).toMatch(/<td><span title="[^"]+">&lt;script&gt;window\.__pwned = 1&lt;\/script&gt; #\d+<\/span>/);
+    expect(shown).toContain('&quot;&gt;&lt;img src=x onerror=&quot;window.__pwned = 2&quot;&gt; #');
+    expect(shown).toContain('O&#39;Brien &amp; &lt;b&gt;co&lt;/b&gt; #');
+    expect(html).toContain('<title>Fleet &lt;report&gt; &amp; &quot;friends&quot;</title>');
+    expect(html).toContain('baselines/&lt;default&gt;.json');
+    // No inline event handler attribute survives.
+    expect(firstMatch(shown, /<[^>]*\son\w+\s*=/i)).toBeUndefined();
   });
 
-  it('embeds the data so that the page reads back exactly what was rendered', () => {
+  test('embeds the data so that the page reads back exactly what was rendered', () => {
     const json = elementText(html, JSON_OPEN, '</script>');
-    assert.doesNotMatch(json, /<|>/, 'no angle brackets can end or comment out the block');
-    assert.deepEqual(JSON.parse(json), data);
+
+    // No angle brackets can end or comment out the block.
+    expect(json).not.toMatch(/<|>/);
+    expect(JSON.parse(json)).toStrictEqual(data);
   });
 
-  it('shows the summary counts in the tiles the browser check reads', () => {
+  test('shows the summary counts in the tiles the browser check reads', () => {
     for (const moment of ['before', 'after'] as const) {
-      for (const [status, n] of Object.entries(data.summary[moment])) assert.equal(tileCount(html, `${moment}-${status}`), n, `${moment}-${status}`);
+      // Compared as [tile, count] pairs, so a failure names the tile.
+      const tiles = Object.entries(data.summary[moment]).map(([status]) => [`${moment}-${status}`, tileCount(html, `${moment}-${status}`)]);
+      expect(tiles).toStrictEqual(Object.entries(data.summary[moment]).map(([status, n]) => [`${moment}-${status}`, n]));
     }
-    assert.equal(tileCount(html, 'awaiting-approval'), data.summary.awaitingApproval);
-    assert.equal(tileCount(html, 'clusters'), data.summary.clusters);
-    assert.equal(tileCount(html, 'remediations-applied'), data.summary.remediationsApplied);
-    assert.equal(tileCount(html, 'errors'), data.summary.errors);
+    expect(tileCount(html, 'awaiting-approval')).toBe(data.summary.awaitingApproval);
+    expect(tileCount(html, 'clusters')).toBe(data.summary.clusters);
+    expect(tileCount(html, 'remediations-applied')).toBe(data.summary.remediationsApplied);
+    expect(tileCount(html, 'errors')).toBe(data.summary.errors);
   });
 
-  it('reports the median and slowest reaction of the drift round', () => {
+  test('reports the median and slowest reaction of the drift round', () => {
     const sorted = data.reactions.map((r) => r.reactionMs).sort((a, b) => a - b);
-    assert.ok(sorted.length >= 2);
     const median = sorted[Math.ceil(sorted.length / 2) - 1];
-    assert.match(html, new RegExp(`data-testid="reaction-p50" data-ms="${median}"`));
-    assert.match(html, new RegExp(`data-testid="reaction-max" data-ms="${sorted.at(-1)}"`));
-    assert.match(html, new RegExp(`<canvas id="chart-reactions" role="img" data-p50="${median}" data-max="${sorted.at(-1)}"`));
+
+    expect(sorted.length).toBeGreaterThanOrEqual(2);
+    expect(html).toMatch(new RegExp(`data-testid="reaction-p50" data-ms="${median}"`));
+    expect(html).toMatch(new RegExp(`data-testid="reaction-max" data-ms="${sorted.at(-1)}"`));
+    expect(html).toMatch(new RegExp(`<canvas id="chart-reactions" role="img" data-p50="${median}" data-max="${sorted.at(-1)}"`));
   });
 
-  it('renders an empty run without rows, still with every chart canvas', () => {
+  test('renders an empty run without rows, still with every chart canvas', () => {
     const empty = buildReportData({ clusters: 0 });
+
     const page = renderReport(empty);
-    for (const id of REPORT_CHARTS) assert.ok(page.includes(`<canvas id="${id}"`));
-    assert.ok(page.includes('Nothing is waiting for approval.'));
-    assert.ok(page.includes('No drift was injected in this run.'));
+
+    for (const id of REPORT_CHARTS) expect(page).toContain(`<canvas id="${id}"`);
+    expect(page).toContain('Nothing is waiting for approval.');
+    expect(page).toContain('No drift was injected in this run.');
   });
 });
 
@@ -148,18 +172,18 @@ describe('renderReport rejects malformed data, naming the field', () => {
     { name: 'a missing approval command', spoil: (d) => Reflect.deleteProperty(d.awaitingApproval[0] ?? {}, 'cliCommand'), message: /awaitingApproval\[0\]\.cliCommand must be a string \(got nothing\)/ },
     { name: 'a timestamp that is not ISO', spoil: (d) => (d.generatedAt = 'yesterday'), message: /generatedAt must be an ISO 8601 timestamp/ },
   ];
-  for (const { name, spoil, message } of cases) {
-    it(`rejects ${name}`, () => {
-      const data = buildReportData({ clusters: 40 });
-      spoil(data);
-      assert.throws(() => renderReport(data), message);
-    });
-  }
+  test.each(cases)('rejects $name', ({ spoil, message }) => {
+    const data = buildReportData({ clusters: 40 });
+    spoil(data);
 
-  it('lists every problem at once', () => {
+    expect(() => renderReport(data)).toThrow(message);
+  });
+
+  test('lists every problem at once', () => {
     const data = buildReportData({ clusters: 40 });
     data.summary.errors = -1;
     data.title = 7 as unknown as string;
-    assert.throws(() => renderReport(data), (err: Error) => err.message.includes('summary.errors') && err.message.includes('title must be a string'));
+
+    expect(() => renderReport(data)).toThrow(/summary\.errors[\s\S]*title must be a string|title must be a string[\s\S]*summary\.errors/);
   });
 });
