@@ -39,7 +39,7 @@ describe('the demo report in a headless browser', () => {
   }
 
   test('renders every section and chart offline, with tiles that match the summary', async () => {
-    const screenshotPath = join(tmpdir(), 'aks-baseline-guard-report.png');
+    const screenshotPath = join(dir, 'report.png');
 
     const result = await checkReportInBrowser(reportPath, data.summary, { screenshotPath });
 
