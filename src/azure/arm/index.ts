@@ -32,3 +32,4 @@ export {
   type OperationTarget,
   type StoredOperation,
 } from './applier.js';
+export { readMaintenanceConfigs, type ClusterMaintenanceConfigs } from './maintenance.js';
