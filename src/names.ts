@@ -38,3 +38,13 @@ export const ACCEPTED_OPERATIONS = [
 ] as const;
 
 export const ACCEPTED_EVENT_TYPES = ['Microsoft.Resources.ResourceWriteSuccess', 'Microsoft.Resources.ResourceDeleteSuccess'] as const;
+
+/**
+ * Action events (POST .../action) the event subscription forwards besides the writes and deletes above.
+ * Kept apart from ACCEPTED_EVENT_TYPES: src/azure/resourceEvents.ts does not accept them yet, so until the
+ * intake is wired (issue 14) onResourceEvent records each as EventIgnored.
+ */
+export const ACCEPTED_ACTION_EVENT_TYPES = ['Microsoft.Resources.ResourceActionSuccess'] as const;
+
+/** data.operationName of the action events forwarded: a cluster start, after which a stopped cluster can be remediated again (issue 14). */
+export const ACCEPTED_ACTION_OPERATIONS = ['Microsoft.ContainerService/managedClusters/start/action'] as const;

@@ -264,6 +264,13 @@ export class Resolver {
       }
       case 'identifier':
         return this.variable(node.text);
+      case 'call_expression': {
+        // concat() of arrays that are themselves literal, as names.bicep lists are combined in the modules.
+        if (node.childForFieldName('function')?.text !== 'concat') return undefined;
+        const parts = callArguments(node).map((argument) => this.literal(argument));
+        if (parts.length === 0 || !parts.every((part): part is Literal[] => Array.isArray(part))) return undefined;
+        return parts.flat();
+      }
       case 'member_expression': {
         const object = node.childForFieldName('object');
         const key = node.childForFieldName('property')?.text;
