@@ -248,12 +248,15 @@ export class Resolver {
       case 'null':
         return null;
       case 'array': {
-        const values = namedChildren(node).map((element) => this.literal(element));
+        const values = namedChildren(node)
+          .filter((element) => element.type !== 'comment')
+          .map((element) => this.literal(element));
         return values.every((value) => value !== undefined) ? values : undefined;
       }
       case 'object': {
         const result: { [key: string]: Literal } = {};
         for (const entry of namedChildren(node)) {
+          if (entry.type === 'comment') continue;
           if (entry.type !== 'object_property') return undefined;
           const valueNode = namedChildren(entry).at(-1);
           const value = valueNode ? this.literal(valueNode) : undefined;
