@@ -1,5 +1,5 @@
 // Entry point for `azd up` / `azd provision`: one resource group with the Function App, its storage,
-// identity and monitoring (and, if enabled, the events-out topic), plus per-target-subscription
+// identity, monitoring and workbook (and, if enabled, the events-out topic), plus per-target-subscription
 // RBAC and Event Grid wiring.
 // What each piece may do is explained in docs/deploy.md.
 
@@ -162,6 +162,17 @@ module monitoring 'modules/monitoring.bicep' = {
   }
 }
 
+module workbook 'modules/workbook.bicep' = {
+  name: 'workbook'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    applicationInsightsId: monitoring.outputs.applicationInsightsId
+    environmentName: environmentName
+  }
+}
+
 module eventsTopic 'modules/events-topic.bicep' = if (enableEventsTopic) {
   name: 'events-topic'
   scope: rg
@@ -240,6 +251,7 @@ output EVENT_SUBSCRIPTION_NAME string = eventSubscriptionName
 output TARGET_SUBSCRIPTION_IDS string = join(targets, ',')
 output APP_IDENTITY_CLIENT_ID string = identity.outputs.clientId
 output APP_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
+output WORKBOOK_ID string = workbook.outputs.id
 @description('Publishing endpoint of the events topic; empty unless enableEventsTopic.')
 output EVENTS_TOPIC_ENDPOINT string = enableEventsTopic ? eventsTopic.outputs.endpoint : ''
 @description('Resource id of the events topic, for notification subscriptions (docs/notifications.md); empty unless enableEventsTopic.')
