@@ -1,5 +1,6 @@
 // Entry point for `azd up` / `azd provision`: one resource group with the Function App, its storage,
-// identity and monitoring, plus per-target-subscription RBAC and Event Grid wiring.
+// identity, monitoring and workbook (and, if enabled, the events-out topic), plus per-target-subscription
+// RBAC and Event Grid wiring.
 // What each piece may do is explained in docs/deploy.md.
 
 targetScope = 'subscription'
@@ -96,6 +97,14 @@ param logRetentionInDays int = 30
 @description('Daily Log Analytics ingestion cap in GB; -1 means no cap.')
 param logDailyQuotaGb int = -1
 
+@description('Create an Event Grid custom topic (CloudEvents 1.0, Entra ID only) that the app publishes compliance events to, give the app EventGrid Data Sender on it, and set EVENTS_TOPIC_ENDPOINT. See docs/notifications.md.')
+param enableEventsTopic bool = false
+
+@description('Days ahead of an exemption\'s expiry that the app publishes ExemptionExpiring (with enableEventsTopic).')
+@minValue(1)
+@maxValue(365)
+param exemptionExpiryNoticeDays int = 14
+
 @description('Settings named by the baseline\'s protectedSettingRefs ({ appSetting: NAME }), e.g. { "FLUX_GIT_TOKEN": "\${FLUX_GIT_TOKEN}" } in main.parameters.json. Secure: never shown in deployment history.')
 @secure()
 param extensionSecretSettings object = {}
@@ -153,6 +162,28 @@ module monitoring 'modules/monitoring.bicep' = {
   }
 }
 
+module workbook 'modules/workbook.bicep' = {
+  name: 'workbook'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    applicationInsightsId: monitoring.outputs.applicationInsightsId
+    environmentName: environmentName
+  }
+}
+
+module eventsTopic 'modules/events-topic.bicep' = if (enableEventsTopic) {
+  name: 'events-topic'
+  scope: rg
+  params: {
+    name: 'evgt-out-${resourceToken}'
+    location: location
+    tags: tags
+    appPrincipalId: identity.outputs.principalId
+  }
+}
+
 module functionApp 'modules/function-app.bicep' = {
   name: 'function-app'
   scope: rg
@@ -177,6 +208,8 @@ module functionApp 'modules/function-app.bicep' = {
     entraAppClientId: entraAppClientId
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
+    eventsTopicEndpoint: enableEventsTopic ? eventsTopic.outputs.endpoint : ''
+    exemptionExpiryNoticeDays: exemptionExpiryNoticeDays
     extensionSecretSettings: extensionSecretSettings
   }
 }
@@ -218,3 +251,8 @@ output EVENT_SUBSCRIPTION_NAME string = eventSubscriptionName
 output TARGET_SUBSCRIPTION_IDS string = join(targets, ',')
 output APP_IDENTITY_CLIENT_ID string = identity.outputs.clientId
 output APP_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
+output WORKBOOK_ID string = workbook.outputs.id
+@description('Publishing endpoint of the events topic; empty unless enableEventsTopic.')
+output EVENTS_TOPIC_ENDPOINT string = enableEventsTopic ? eventsTopic.outputs.endpoint : ''
+@description('Resource id of the events topic, for notification subscriptions (docs/notifications.md); empty unless enableEventsTopic.')
+output EVENTS_TOPIC_ID string = enableEventsTopic ? eventsTopic.outputs.id : ''

@@ -41,3 +41,15 @@ var acceptedOperations = [
   'Microsoft.KubernetesConfiguration/extensions/write'
   'Microsoft.KubernetesConfiguration/extensions/delete'
 ]
+
+@export()
+@description('Action event types the event subscription also forwards (ACCEPTED_ACTION_EVENT_TYPES).')
+var acceptedActionEventTypes = [
+  'Microsoft.Resources.ResourceActionSuccess'
+]
+
+@export()
+@description('data.operationName values of the forwarded action events (ACCEPTED_ACTION_OPERATIONS): a cluster start re-evaluates a cluster that was stopped.')
+var acceptedActionOperations = [
+  'Microsoft.ContainerService/managedClusters/start/action'
+]

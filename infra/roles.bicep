@@ -2,7 +2,7 @@
 // test/unit/infra pins these lists: widening them is a deliberate change with a failing test first.
 
 @export()
-@description('Built-in role definition ids (GUIDs) used for the app\'s own storage account, telemetry and dead-lettering. No Owner, Contributor or access-administration role appears anywhere.')
+@description('Built-in role definition ids (GUIDs) used for the app\'s own storage account, telemetry, dead-lettering and the optional events topic. No Owner, Contributor or access-administration role appears anywhere.')
 var builtInRoles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
   storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
@@ -10,6 +10,8 @@ var builtInRoles = {
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
+  // EventGrid Data Sender: send events to one topic; no management rights on it.
+  eventGridDataSender: 'd5a91429-5739-47e2-a06b-3470a27159e7'
 }
 
 // Exactly the ARM calls the code makes on target subscriptions. The built-ins (Azure Kubernetes Service

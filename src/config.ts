@@ -32,6 +32,14 @@ export const APP_SETTINGS = {
   appInsightsConnectionString: 'APPLICATIONINSIGHTS_CONNECTION_STRING',
   /** "Authorization=AAD;ClientId=<id>": Entra ID auth for ingestion, since local auth is off. */
   appInsightsAuthenticationString: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+  /**
+   * Optional. Endpoint of the Event Grid custom topic (CloudEvents 1.0 input schema) that compliance events go to,
+   * e.g. https://<topic>.<region>-1.eventgrid.azure.net/api/events, reached with the app's managed identity. Unset:
+   * nothing is published. infra/ sets it only when enableEventsTopic is on (docs/notifications.md).
+   */
+  eventsTopicEndpoint: 'EVENTS_TOPIC_ENDPOINT',
+  /** Optional. Days before an exemption expires that its one ExemptionExpiring event is published (default 14); set with EVENTS_TOPIC_ENDPOINT. */
+  exemptionExpiryNoticeDays: 'EXEMPTION_EXPIRY_NOTICE_DAYS',
 } as const;
 
 /** Read by the code for local development against the emulator; never set in Azure, so infra leaves them out. */
@@ -61,6 +69,9 @@ export interface AppConfig {
   maxRemediationAttempts: number;
   entraAuthRequired: boolean;
   appInsights?: { connectionString: string; authenticationString?: string };
+  /** Where compliance events are published; absent when publishing is off. */
+  eventsTopicEndpoint?: string;
+  exemptionExpiryNoticeDays: number;
 }
 
 export class ConfigError extends Error {
@@ -85,6 +96,21 @@ function positiveInt(env: Env, name: string, fallback: number, max: number): num
     throw new ConfigError(`${name}: must be a whole number from 1 to ${max}, got "${raw}"`);
   }
   return value;
+}
+
+/** An optional https URL with no credentials or query in it (a key or SAS token does not belong in a setting read as an address). */
+function optionalHttpsUrl(env: Env, name: string): string | undefined {
+  const raw = text(env, name);
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name}: must be an https:// URL, got "${raw}"`);
+  }
+  if (url.protocol !== 'https:') throw new ConfigError(`${name}: must be an https:// URL, got "${raw}"`);
+  if (url.username || url.password || url.search || url.hash) throw new ConfigError(`${name}: must be a plain https:// URL without credentials, query or fragment`);
+  return raw;
 }
 
 /** Parses the settings the app needs. Throws ConfigError naming the first bad setting. */
@@ -120,6 +146,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const token = text(env, DEV_ONLY_SETTINGS.armToken);
   const azureClientId = text(env, APP_SETTINGS.azureClientId);
   const selfPrincipalId = text(env, APP_SETTINGS.selfPrincipalId);
+  const eventsTopicEndpoint = optionalHttpsUrl(env, APP_SETTINGS.eventsTopicEndpoint);
 
   return {
     storage,
@@ -133,5 +160,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     maxRemediationAttempts: positiveInt(env, APP_SETTINGS.maxRemediationAttempts, 5, 50),
     entraAuthRequired: entra === 'true',
     ...(aiConnection ? { appInsights: aiAuth ? { connectionString: aiConnection, authenticationString: aiAuth } : { connectionString: aiConnection } } : {}),
+    ...(eventsTopicEndpoint ? { eventsTopicEndpoint } : {}),
+    exemptionExpiryNoticeDays: positiveInt(env, APP_SETTINGS.exemptionExpiryNoticeDays, 14, 365),
   };
 }

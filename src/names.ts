@@ -38,3 +38,51 @@ export const ACCEPTED_OPERATIONS = [
 ] as const;
 
 export const ACCEPTED_EVENT_TYPES = ['Microsoft.Resources.ResourceWriteSuccess', 'Microsoft.Resources.ResourceDeleteSuccess'] as const;
+
+/**
+ * Action events (POST .../action) the event subscription forwards besides the writes and deletes above.
+ * Kept apart from ACCEPTED_EVENT_TYPES: src/azure/resourceEvents.ts does not accept them yet, so until the
+ * intake is wired (issue 14) onResourceEvent records each as EventIgnored.
+ */
+export const ACCEPTED_ACTION_EVENT_TYPES = ['Microsoft.Resources.ResourceActionSuccess'] as const;
+
+/** data.operationName of the action events forwarded: a cluster start, after which a stopped cluster can be remediated again (issue 14). */
+export const ACCEPTED_ACTION_OPERATIONS = ['Microsoft.ContainerService/managedClusters/start/action'] as const;
+
+/**
+ * Application Insights custom events (customEvents.name) the code emits today, through Telemetry.event() in
+ * src/azure/telemetry.ts. The workbook (infra/workbooks/compliance.workbook.json) queries only names listed here
+ * or in PLANNED_TELEMETRY_EVENTS; test/unit/infra/workbook.test.ts checks that, and that each name here is
+ * emitted somewhere in src/ (and nothing else is).
+ */
+export const TELEMETRY_EVENTS = {
+  eventAccepted: 'EventAccepted',
+  eventIgnored: 'EventIgnored',
+  clusterEvaluated: 'ClusterEvaluated',
+  remediationStarted: 'RemediationStarted',
+  remediationSucceeded: 'RemediationSucceeded',
+  remediationFailed: 'RemediationFailed',
+  sweepCompleted: 'SweepCompleted',
+} as const;
+
+/**
+ * Application Insights custom metrics (customMetrics.name) the code emits today, through Telemetry.metric(). They
+ * are OpenTelemetry histograms, so each row is pre-aggregated (value = sum, valueCount, valueMin, valueMax):
+ * percentiles over these rows mean nothing, which is why latency percentiles are taken from event timestamps.
+ */
+export const TELEMETRY_METRICS = {
+  eventToRecordLatencyMs: 'EventToRecordLatencyMs',
+  nonCompliantClusters: 'NonCompliantClusters',
+} as const;
+
+/**
+ * Custom events the workbook already charts but that no code emits yet (issue 18): their panels stay empty
+ * until the runtime emits them with the properties below. The workbook test fails as soon as one is emitted,
+ * so that it moves to TELEMETRY_EVENTS.
+ */
+export const PLANNED_TELEMETRY_EVENTS = {
+  /** ARM answered 429. Properties: subscriptionId, operation ('read' | 'write'), retryAfterMs. */
+  armThrottled: 'ArmThrottled',
+  /** A queue message failed its last allowed dequeue and goes to `<queue>-poison`. Properties: queue, clusterId, dequeueCount, errorCode. */
+  messagePoisoned: 'MessagePoisoned',
+} as const;

@@ -1,8 +1,8 @@
-// Routes cluster and extension writes/deletes of one subscription to onResourceEvent. Deployed only
+// Routes cluster and extension writes/deletes, and cluster starts, of one subscription to onResourceEvent. Deployed only
 // once the function exists (deployEventSubscription, set by the postdeploy hook): Event Grid checks
 // the AzureFunction endpoint when the subscription is created.
 
-import { acceptedEventTypes, acceptedOperations, deadLetterContainerName, onResourceEventFunctionName } from '../names.bicep'
+import { acceptedActionEventTypes, acceptedActionOperations, acceptedEventTypes, acceptedOperations, deadLetterContainerName, onResourceEventFunctionName } from '../names.bicep'
 
 @description('Name of the event subscription; dead-letter blobs are filed under it in upper case.')
 param name string
@@ -43,13 +43,16 @@ resource toOnResourceEvent 'Microsoft.EventGrid/systemTopics/eventSubscriptions@
         preferredBatchSizeInKilobytes: 64
       }
     }
+    // Event types are ORed, and the one advanced filter is ANDed with them. Write and delete events carry
+    // write/delete operation names and action events carry action names, so one StringIn over both lists
+    // lets through exactly those pairs (Event Grid allows 25 advanced-filter values per subscription).
     filter: {
-      includedEventTypes: acceptedEventTypes
+      includedEventTypes: concat(acceptedEventTypes, acceptedActionEventTypes)
       advancedFilters: [
         {
           operatorType: 'StringIn'
           key: 'data.operationName'
-          values: acceptedOperations
+          values: concat(acceptedOperations, acceptedActionOperations)
         }
       ]
     }

@@ -1,6 +1,6 @@
 // The Function App on Flex Consumption (FC1), Node 22, running as the user-assigned identity.
 // Its app settings are exactly APP_SETTINGS from src/config.ts minus the local-only connection
-// string; test/unit/infra fails when the two drift.
+// string, some of them only while their feature is on; test/unit/infra fails when the two drift.
 
 @description('Function App name (also its default host name).')
 param name string
@@ -69,6 +69,14 @@ param instanceMemoryMB int
 @maxValue(1000)
 param maximumInstanceCount int
 
+@description('Publishing endpoint of the events topic (EVENTS_TOPIC_ENDPOINT); empty when enableEventsTopic is off, and then no event setting is written.')
+param eventsTopicEndpoint string
+
+@description('Days ahead of an exemption\'s expiry that ExemptionExpiring is published (EXEMPTION_EXPIRY_NOTICE_DAYS); written only with the events topic.')
+@minValue(1)
+@maxValue(365)
+param exemptionExpiryNoticeDays int
+
 @description('Extra settings the baseline refers to (protectedSettingRefs { appSetting: NAME }). Never read back or logged.')
 @secure()
 param extensionSecretSettings object
@@ -92,6 +100,14 @@ var appSettings = {
   ENTRA_AUTH_REQUIRED: entraAuthEnabled ? 'true' : 'false'
   APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD;ClientId=${identityClientId}'
+}
+
+// Settings that exist only while their feature is on; each is also in APP_SETTINGS, where loadConfig treats it
+// as optional. The form is `condition ? {} : { ... }` (or the branches swapped, or a union of such): the
+// settings-drift test reads the keys of each non-empty branch.
+var conditionalAppSettings = empty(eventsTopicEndpoint) ? {} : {
+  EVENTS_TOPIC_ENDPOINT: eventsTopicEndpoint
+  EXEMPTION_EXPIRY_NOTICE_DAYS: string(exemptionExpiryNoticeDays)
 }
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
@@ -150,11 +166,12 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
   }
 }
 
-// Our settings win over extensionSecretSettings, so a baseline secret can never shadow, say, ARM_ENDPOINT.
+// Our settings win over extensionSecretSettings (union keeps the last value), so a baseline secret can never
+// shadow, say, ARM_ENDPOINT. appSettings and conditionalAppSettings share no name.
 resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
   parent: site
   name: 'appsettings'
-  properties: union(extensionSecretSettings, appSettings)
+  properties: union(extensionSecretSettings, appSettings, conditionalAppSettings)
 }
 
 // App Service authentication in front of the HTTP routes. Event Grid cannot present an Entra ID

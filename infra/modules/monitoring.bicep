@@ -68,5 +68,8 @@ resource telemetryPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01'
 @description('Application Insights connection string (not a secret: ingestion needs an Entra ID token).')
 output connectionString string = appInsights.properties.ConnectionString
 
+@description('Application Insights component resource id: the workbook\'s source.')
+output applicationInsightsId string = appInsights.id
+
 @description('Application Insights component name.')
 output applicationInsightsName string = appInsights.name

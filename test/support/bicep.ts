@@ -248,12 +248,15 @@ export class Resolver {
       case 'null':
         return null;
       case 'array': {
-        const values = namedChildren(node).map((element) => this.literal(element));
+        const values = namedChildren(node)
+          .filter((element) => element.type !== 'comment')
+          .map((element) => this.literal(element));
         return values.every((value) => value !== undefined) ? values : undefined;
       }
       case 'object': {
         const result: { [key: string]: Literal } = {};
         for (const entry of namedChildren(node)) {
+          if (entry.type === 'comment') continue;
           if (entry.type !== 'object_property') return undefined;
           const valueNode = namedChildren(entry).at(-1);
           const value = valueNode ? this.literal(valueNode) : undefined;
@@ -264,6 +267,13 @@ export class Resolver {
       }
       case 'identifier':
         return this.variable(node.text);
+      case 'call_expression': {
+        // concat() of arrays that are themselves literal, as names.bicep lists are combined in the modules.
+        if (node.childForFieldName('function')?.text !== 'concat') return undefined;
+        const parts = callArguments(node).map((argument) => this.literal(argument));
+        if (parts.length === 0 || !parts.every((part): part is Literal[] => Array.isArray(part))) return undefined;
+        return parts.flat();
+      }
       case 'member_expression': {
         const object = node.childForFieldName('object');
         const key = node.childForFieldName('property')?.text;

@@ -14,6 +14,20 @@ describe('loadConfig', () => {
     expect(config.maxRemediationAttempts).toBe(5);
     expect(config.entraAuthRequired).toBe(false);
     expect(config.appInsights).toBeUndefined();
+    expect(config.eventsTopicEndpoint).toBeUndefined();
+    expect(config.exemptionExpiryNoticeDays).toBe(14);
+  });
+
+  test('reads the optional events topic endpoint and exemption notice days', () => {
+    const endpoint = 'https://evgt-out-abc.swedencentral-1.eventgrid.azure.net/api/events';
+
+    const config = loadConfig({ ...local, EVENTS_TOPIC_ENDPOINT: ` ${endpoint} `, EXEMPTION_EXPIRY_NOTICE_DAYS: '30' });
+
+    expect(config.eventsTopicEndpoint).toBe(endpoint);
+    expect(config.exemptionExpiryNoticeDays).toBe(30);
+    // Empty values, as local.settings.sample.json has them, mean unset.
+    expect(loadConfig({ ...local, EVENTS_TOPIC_ENDPOINT: '', EXEMPTION_EXPIRY_NOTICE_DAYS: '' })).toMatchObject({ exemptionExpiryNoticeDays: 14 });
+    expect(loadConfig({ ...local, EVENTS_TOPIC_ENDPOINT: '' }).eventsTopicEndpoint).toBeUndefined();
   });
 
   test('prefers the identity-based storage settings when no connection string is set', () => {
@@ -40,6 +54,11 @@ describe('loadConfig', () => {
     ['a zero attempt limit', { ...local, MAX_REMEDIATION_ATTEMPTS: '0' }, /MAX_REMEDIATION_ATTEMPTS: must be a whole number from 1 to 50/],
     ['a fractional window', { ...local, COALESCE_WINDOW_SECONDS: '2.5' }, /COALESCE_WINDOW_SECONDS/],
     ['a yes/no flag that is neither', { ...local, ENTRA_AUTH_REQUIRED: 'yes' }, /ENTRA_AUTH_REQUIRED: must be "true" or "false"/],
+    ['a plain-HTTP events topic', { ...local, EVENTS_TOPIC_ENDPOINT: 'http://topic.westus2-1.eventgrid.azure.net/api/events' }, /EVENTS_TOPIC_ENDPOINT: must be an https:\/\/ URL/],
+    ['an events topic that is not a URL', { ...local, EVENTS_TOPIC_ENDPOINT: 'evgt-out-abc' }, /EVENTS_TOPIC_ENDPOINT: must be an https:\/\/ URL/],
+    ['an events topic carrying a key', { ...local, EVENTS_TOPIC_ENDPOINT: 'https://t.westus2-1.eventgrid.azure.net/api/events?aeg-sas-key=x' }, /EVENTS_TOPIC_ENDPOINT: must be a plain https:\/\/ URL/],
+    ['an events topic with credentials', { ...local, EVENTS_TOPIC_ENDPOINT: 'https://user:pw@t.westus2-1.eventgrid.azure.net/api/events' }, /EVENTS_TOPIC_ENDPOINT: must be a plain/],
+    ['zero notice days', { ...local, EXEMPTION_EXPIRY_NOTICE_DAYS: '0' }, /EXEMPTION_EXPIRY_NOTICE_DAYS: must be a whole number from 1 to 365/],
   ];
   test.each(bad)('rejects %s with a message naming the setting', (_name, env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);

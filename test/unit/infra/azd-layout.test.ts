@@ -167,6 +167,38 @@ describe('azd layout', () => {
     expect(property(properties, 'WorkspaceResourceId')).toBeDefined();
   });
 
+  test('creates the events topic only when enabled: CloudEvents 1.0, Entra ID only, its endpoint in the app settings and azd outputs', () => {
+    const main = infraFile(files, 'infra/main.bicep');
+    const topics = resourcesOfType(files, 'Microsoft.EventGrid/topics');
+    const enable = required(
+      declarations(main, 'parameter_declaration').find((p) => declarationName(p) === 'enableEventsTopic'),
+      'param enableEventsTopic in main.bicep',
+    );
+    const outputs = new Map(declarations(main, 'output_declaration').map((o) => [declarationName(o), o.namedChildren.at(-1)?.text]));
+    const functionApp = required(
+      declarations(main, 'module_declaration').find((m) => declarationName(m) === 'functionApp'),
+      'module functionApp in main.bicep',
+    );
+
+    // Off unless asked for.
+    expect(enable.text.replace(/\s+/g, ' ')).toMatch(/ bool = false$/);
+    expect(topics).toHaveLength(1);
+    const topic = topics[0]!;
+    // The newest stable api-version in the REST specs at the time of writing.
+    expect(topic.declaration.text).toContain("'Microsoft.EventGrid/topics@2025-02-15'");
+    expect(resolver.literal(property(topic.body.body, 'properties')!)).toStrictEqual({
+      inputSchema: 'CloudEventSchemaV1_0',
+      disableLocalAuth: true,
+      publicNetworkAccess: 'Enabled',
+    });
+    // Settings and outputs carry the endpoint only when the topic exists.
+    expect(propertyPath(resourceBody(functionApp).body, 'params', 'eventsTopicEndpoint')?.text).toBe("enableEventsTopic ? eventsTopic.outputs.endpoint : ''");
+    expect(outputs.get('EVENTS_TOPIC_ENDPOINT')).toBe("enableEventsTopic ? eventsTopic.outputs.endpoint : ''");
+    expect(outputs.get('EVENTS_TOPIC_ID')).toBe("enableEventsTopic ? eventsTopic.outputs.id : ''");
+    const parameters = JSON.parse(readText('infra/main.parameters.json')) as ParametersFile;
+    expect(parameters.parameters.enableEventsTopic?.value).toBe('${ENABLE_EVENTS_TOPIC=false}');
+  });
+
   test('keeps the Event Grid webhook reachable when Entra ID authentication guards the HTTP routes', () => {
     const auth = resourcesOfType(files, 'Microsoft.Web/sites/config').filter(({ body }) => property(body.body, 'name')?.text === "'authsettingsV2'");
 

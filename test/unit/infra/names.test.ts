@@ -1,8 +1,29 @@
 // The Bicep must use exactly the names the code uses: a renamed queue, table, container, function or
 // accepted operation on either side fails here instead of in a deployed app that silently gets nothing.
 import { beforeAll, describe, expect, test } from '@jest/globals';
-import { ACCEPTED_EVENT_TYPES, ACCEPTED_OPERATIONS, DEAD_LETTER_CONTAINER, FUNCTION_NAMES, QUEUE_NAMES, TABLE_NAMES } from '../../../src/names.js';
-import { type BicepFile, Resolver, arrayElements, loadInfra, property, propertyPath, required, resourcesOfType } from '../../support/bicep.js';
+import {
+  ACCEPTED_ACTION_EVENT_TYPES,
+  ACCEPTED_ACTION_OPERATIONS,
+  ACCEPTED_EVENT_TYPES,
+  ACCEPTED_OPERATIONS,
+  DEAD_LETTER_CONTAINER,
+  FUNCTION_NAMES,
+  QUEUE_NAMES,
+  TABLE_NAMES,
+} from '../../../src/names.js';
+import {
+  type BicepFile,
+  Resolver,
+  arrayElements,
+  declarationName,
+  declarations,
+  infraFile,
+  loadInfra,
+  property,
+  propertyPath,
+  required,
+  resourcesOfType,
+} from '../../support/bicep.js';
 
 const sorted = (values: readonly string[]): string[] => [...values].sort();
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -59,13 +80,13 @@ describe('names in infra/ match src/names.ts', () => {
       expect(resourceId).toMatch(new RegExp(`/functions/${escapeRegExp(FUNCTION_NAMES.onResourceEvent)}$`));
     });
 
-    test('includes exactly ACCEPTED_EVENT_TYPES', () => {
+    test('includes exactly ACCEPTED_EVENT_TYPES and ACCEPTED_ACTION_EVENT_TYPES', () => {
       const types = resolver.strings(propertyPath(eventSubscription(), 'filter', 'includedEventTypes')!);
 
-      expect(sorted(types ?? [])).toStrictEqual(sorted(ACCEPTED_EVENT_TYPES));
+      expect(sorted(types ?? [])).toStrictEqual(sorted([...ACCEPTED_EVENT_TYPES, ...ACCEPTED_ACTION_EVENT_TYPES]));
     });
 
-    test('filters data.operationName with StringIn on exactly ACCEPTED_OPERATIONS', () => {
+    test('filters data.operationName with StringIn on exactly ACCEPTED_OPERATIONS and ACCEPTED_ACTION_OPERATIONS', () => {
       const filters = required(propertyPath(eventSubscription(), 'filter', 'advancedFilters'), 'filter.advancedFilters');
       // advancedFilters is an array literal.
       expect(filters.type).toBe('array');
@@ -75,7 +96,29 @@ describe('names in infra/ match src/names.ts', () => {
       // One advanced filter on data.operationName.
       expect(onOperation).toHaveLength(1);
       expect(resolver.literal(property(onOperation[0]!, 'operatorType')!)).toBe('StringIn');
-      expect(sorted(resolver.strings(property(onOperation[0]!, 'values')!) ?? [])).toStrictEqual(sorted(ACCEPTED_OPERATIONS));
+      expect(sorted(resolver.strings(property(onOperation[0]!, 'values')!) ?? [])).toStrictEqual(sorted([...ACCEPTED_OPERATIONS, ...ACCEPTED_ACTION_OPERATIONS]));
+    });
+
+    test('forwards a cluster start, and only as an action event', () => {
+      // Issue 14: a start raises ResourceActionSuccess with this operation name.
+      expect(ACCEPTED_ACTION_OPERATIONS).toContain('Microsoft.ContainerService/managedClusters/start/action');
+      expect(ACCEPTED_ACTION_EVENT_TYPES).toStrictEqual(['Microsoft.Resources.ResourceActionSuccess']);
+      // One StringIn serves both lists only because action names and write/delete names never overlap.
+      expect(ACCEPTED_ACTION_OPERATIONS.filter((operation) => !operation.endsWith('/action'))).toStrictEqual([]);
+      expect(ACCEPTED_OPERATIONS.filter((operation) => operation.endsWith('/action'))).toStrictEqual([]);
+    });
+
+    test("stays within Event Grid's advanced-filter limits (25 filters and 25 values per subscription)", () => {
+      const filters = arrayElements(required(propertyPath(eventSubscription(), 'filter', 'advancedFilters'), 'filter.advancedFilters'));
+
+      const values = filters.map((filter) => {
+        const single = property(filter, 'value');
+        if (single) return 1;
+        return required(resolver.strings(required(property(filter, 'values'), 'values of an advanced filter')), `resolved values of ${filter.text}`).length;
+      });
+
+      expect(filters.length).toBeLessThanOrEqual(25);
+      expect(values.reduce((sum, count) => sum + count, 0)).toBeLessThanOrEqual(25);
     });
 
     test('sets an explicit retry policy', () => {
@@ -93,6 +136,29 @@ describe('names in infra/ match src/names.ts', () => {
       expect(resolver.literal(propertyPath(deadLetter, 'deadLetterDestination', 'properties', 'blobContainerName')!)).toBe(DEAD_LETTER_CONTAINER);
       // No key-based deadLetterDestination besides it.
       expect(property(eventSubscription(), 'deadLetterDestination')).toBeUndefined();
+    });
+  });
+
+  test('exports from names.bicep the same event lists as src/names.ts, write/delete and action apart', () => {
+    const names = infraFile(files, 'infra/names.bicep');
+    const exported = (name: string): string[] => {
+      const declaration = required(
+        declarations(names, 'variable_declaration').find((variable) => declarationName(variable) === name),
+        `var ${name} in infra/names.bicep`,
+      );
+      return required(resolver.strings(declaration.namedChildren.at(-1)!), `the string list ${name}`);
+    };
+
+    expect({
+      acceptedEventTypes: sorted(exported('acceptedEventTypes')),
+      acceptedOperations: sorted(exported('acceptedOperations')),
+      acceptedActionEventTypes: sorted(exported('acceptedActionEventTypes')),
+      acceptedActionOperations: sorted(exported('acceptedActionOperations')),
+    }).toStrictEqual({
+      acceptedEventTypes: sorted(ACCEPTED_EVENT_TYPES),
+      acceptedOperations: sorted(ACCEPTED_OPERATIONS),
+      acceptedActionEventTypes: sorted(ACCEPTED_ACTION_EVENT_TYPES),
+      acceptedActionOperations: sorted(ACCEPTED_ACTION_OPERATIONS),
     });
   });
 

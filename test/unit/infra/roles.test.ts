@@ -2,7 +2,22 @@
 // them means editing this file too, which makes the change visible in review.
 import { beforeAll, describe, expect, test } from '@jest/globals';
 import type { Node } from 'web-tree-sitter';
-import { type BicepFile, Resolver, callArguments, declarations, decoratorArgument, infraFile, loadInfra, property, propertyPath, required, resourcesOfType } from '../../support/bicep.js';
+import {
+  type BicepFile,
+  Resolver,
+  callArguments,
+  declarationName,
+  declarations,
+  decoratorArgument,
+  infraFile,
+  loadInfra,
+  property,
+  propertyPath,
+  required,
+  resourceBody,
+  resourceType,
+  resourcesOfType,
+} from '../../support/bicep.js';
 
 /** Built-in roles infra/ may assign, all on the app's own resources. */
 const ALLOWED_BUILT_IN_ROLES: Record<string, string> = {
@@ -12,7 +27,10 @@ const ALLOWED_BUILT_IN_ROLES: Record<string, string> = {
   '974c5e8b-45b9-4653-ba55-5f855dd0fb88': 'Storage Queue Data Contributor',
   '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3': 'Storage Table Data Contributor',
   '3913510d-42f4-4e42-8a64-420c390055eb': 'Monitoring Metrics Publisher',
+  'd5a91429-5739-47e2-a06b-3470a27159e7': 'EventGrid Data Sender',
 };
+
+const EVENT_GRID_DATA_SENDER = 'd5a91429-5739-47e2-a06b-3470a27159e7';
 
 /** Roles that must never appear, whatever else changes. */
 const FORBIDDEN_ROLES: Record<string, string> = {
@@ -112,10 +130,10 @@ describe('RBAC in infra/ is least privilege', () => {
   });
 
   describe('role assignments', () => {
-    /** The app, telemetry, dead-letter and remediator assignments; throws when there are fewer than five. */
+    /** The app, telemetry, dead-letter, events-topic and remediator assignments; throws when there are fewer than six. */
     function assignments() {
       const found = resourcesOfType(files, 'Microsoft.Authorization/roleAssignments');
-      if (found.length < 5) throw new Error(`expected the app, telemetry, dead-letter and remediator assignments, found ${found.length}`);
+      if (found.length < 6) throw new Error(`expected the app, telemetry, dead-letter, events-topic and remediator assignments, found ${found.length}`);
       return found;
     }
 
@@ -152,6 +170,38 @@ describe('RBAC in infra/ is least privilege', () => {
       const roles = atSubscription.map(({ file, body }) => [file, roleIdsOf(roleDefinitionIdOf(file, body.body), body.loop)]);
 
       expect(roles).toStrictEqual(atSubscription.map(({ file }) => [file, 'custom']));
+    });
+
+    test('give the app EventGrid Data Sender on the events topic it creates, and nowhere else', () => {
+      const senders = assignments().filter(({ file, body }) => {
+        const ids = roleIdsOf(roleDefinitionIdOf(file, body.body), body.loop);
+        return ids !== 'custom' && ids.some((id) => id.toLowerCase() === EVENT_GRID_DATA_SENDER);
+      });
+
+      // One assignment of the role, unconditional and not looped inside its module.
+      expect(senders.map(({ file }) => file)).toStrictEqual(['infra/modules/events-topic.bicep']);
+      const { file, body } = senders[0]!;
+      expect([body.condition, body.loop]).toStrictEqual([undefined, undefined]);
+      // Its scope is a topic that this file creates (not an existing one, not the resource group).
+      const scope = required(property(body.body, 'scope'), `${file}: scope of the EventGrid Data Sender assignment`).text;
+      const module = infraFile(files, file);
+      const scopeResource = required(
+        declarations(module, 'resource_declaration').find((declaration) => declarationName(declaration) === scope),
+        `${file}: resource ${scope}`,
+      );
+      expect([resourceType(scopeResource), /\sexisting\s/.test(scopeResource.text.split('{')[0] ?? '')]).toStrictEqual(['Microsoft.EventGrid/topics', false]);
+      expect(propertyPath(body.body, 'properties', 'principalId')?.text).toBe('appPrincipalId');
+      expect(resolver.literal(propertyPath(body.body, 'properties', 'principalType')!)).toBe('ServicePrincipal');
+
+      // main.bicep creates the topic only when asked, and hands the module the app's identity.
+      const main = infraFile(files, 'infra/main.bicep');
+      const topicModule = required(
+        declarations(main, 'module_declaration').find((declaration) => declaration.namedChildren.some((child) => child.type === 'string' && child.text === "'modules/events-topic.bicep'")),
+        'the events-topic module in main.bicep',
+      );
+      const topicBody = resourceBody(topicModule);
+      expect(topicBody.condition?.text).toBe('(enableEventsTopic)');
+      expect(propertyPath(topicBody.body, 'params', 'appPrincipalId')?.text).toBe('identity.outputs.principalId');
     });
 
     test('are named guid(scope, principal, role) so redeployments are idempotent', () => {

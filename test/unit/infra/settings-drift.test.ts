@@ -1,12 +1,15 @@
 // One set of settings. The rule:
 //   code reads      = APP_SETTINGS ∪ DEV_ONLY_SETTINGS ∪ COMMAND_LINE_SETTINGS (and nothing else, checked by scanning src/)
-//   infra sets      = APP_SETTINGS − AzureWebJobsStorage (the Azurite connection string; Azure uses __accountName)
+//   infra sets      = APP_SETTINGS − AzureWebJobsStorage (the Azurite connection string; Azure uses __accountName),
+//                     some always (appSettings), some only while their feature is on (conditionalAppSettings,
+//                     which must be settings loadConfig can do without)
 //   local sample    = APP_SETTINGS ∪ DEV_ONLY_SETTINGS ∪ LOCAL_HOST_SETTINGS − the identity-only storage settings
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, test } from '@jest/globals';
 import { APP_SETTINGS, COMMAND_LINE_SETTINGS, DEV_ONLY_SETTINGS, LOCAL_HOST_SETTINGS, loadConfig } from '../../../src/config.js';
-import { type BicepFile, declarationName, declarations, infraFile, loadInfra, objectKeys, property, repoRoot, resourcesOfType } from '../../support/bicep.js';
+import type { Node } from 'web-tree-sitter';
+import { type BicepFile, callArguments, declarationName, declarations, infraFile, loadInfra, objectKeys, property, repoRoot, resourcesOfType } from '../../support/bicep.js';
 import { findEnvReads } from '../../support/env-reads.js';
 
 const appSettings: string[] = Object.values(APP_SETTINGS);
@@ -51,14 +54,65 @@ describe('app settings: infra, local.settings.sample.json and the code agree', (
     return value;
   }
 
+  /** Looks through the wrappers tree-sitter puts around an expression (expression, parentheses). */
+  function unwrap(node: Node): Node {
+    let current = node;
+    while ((current.type === 'expression' || current.type === 'primary_expression' || current.type === 'parenthesized_expression') && current.namedChildren.length === 1) {
+      current = current.namedChildren[0]!;
+    }
+    return current;
+  }
+
+  /**
+   * The settings function-app.bicep writes only under a condition: conditionalAppSettings is `cond ? {} : { ... }`,
+   * `cond ? { ... } : {}`, or a union() of such. Throws for any other shape, so a new form has to be taught here.
+   */
+  function conditionalSettings(): { name: string; condition: string }[] {
+    const functionApp = infraFile(files, 'infra/modules/function-app.bicep');
+    const variable = declarations(functionApp, 'variable_declaration').find((v) => declarationName(v) === 'conditionalAppSettings');
+    if (!variable) throw new Error('infra/modules/function-app.bicep has no conditionalAppSettings variable');
+    const read = (node: Node): { name: string; condition: string }[] => {
+      const expression = unwrap(node);
+      if (expression.type === 'call_expression' && expression.childForFieldName('function')?.text === 'union') return callArguments(expression).flatMap(read);
+      if (expression.type !== 'ternary_expression') throw new Error(`conditionalAppSettings: expected cond ? {...} : {} or union(...), got ${expression.text.slice(0, 80)}`);
+      const condition = unwrap(expression.childForFieldName('condition')!).text;
+      const [whenTrue, whenFalse] = [expression.childForFieldName('consequence')!, expression.childForFieldName('alternative')!].map(unwrap);
+      const branches = [
+        { branch: whenTrue!, condition },
+        { branch: whenFalse!, condition: `!(${condition})` },
+      ];
+      if (branches.some(({ branch }) => branch.type !== 'object')) throw new Error(`conditionalAppSettings: both branches of ${condition} must be object literals`);
+      const filled = branches.filter(({ branch }) => objectKeys(branch).length > 0);
+      if (filled.length !== 1) throw new Error(`conditionalAppSettings: exactly one branch of ${condition} must be {}`);
+      return objectKeys(filled[0]!.branch).map((name) => ({ name, condition: filled[0]!.condition }));
+    };
+    return read(variable.namedChildren.at(-1)!);
+  }
+
   test('sets in Azure exactly APP_SETTINGS except the local-only AzureWebJobsStorage connection string', () => {
     const expected = appSettings.filter((name) => name !== APP_SETTINGS.storageConnectionString);
 
-    expectSameSet(objectKeys(infraSettingsVariable()), expected, 'infra (function-app.bicep appSettings)', 'src/config.ts APP_SETTINGS');
+    const keys = [...objectKeys(infraSettingsVariable()), ...conditionalSettings().map(({ name }) => name)];
+
+    expectSameSet(keys, expected, 'infra (function-app.bicep appSettings and conditionalAppSettings)', 'src/config.ts APP_SETTINGS');
+    // A name in both would be written twice, the conditional value silently winning.
+    expect(keys.filter((name, index) => keys.indexOf(name) !== index)).toStrictEqual([]);
+  });
+
+  test('sets the events settings only with the events topic, and only settings loadConfig can do without', () => {
+    const conditional = conditionalSettings();
+    const minimal = { [APP_SETTINGS.storageAccountName]: 'stguard' };
+
+    // Without any of them the app still starts; so each may be absent in Azure.
+    expect(() => loadConfig(minimal)).not.toThrow();
+    expect(conditional.filter(({ name }) => identityOnlyStorage.includes(name) || name === APP_SETTINGS.storageConnectionString)).toStrictEqual([]);
+    // Both hang on the topic endpoint the module is given (empty unless enableEventsTopic).
+    expect(conditional.map(({ name }) => name).sort()).toStrictEqual([APP_SETTINGS.eventsTopicEndpoint, APP_SETTINGS.exemptionExpiryNoticeDays].sort());
+    expect(conditional.filter(({ condition }) => !/\beventsTopicEndpoint\b/.test(condition))).toStrictEqual([]);
   });
 
   test('never sets development-only or host-only settings in Azure', () => {
-    const keys = objectKeys(infraSettingsVariable());
+    const keys = [...objectKeys(infraSettingsVariable()), ...conditionalSettings().map(({ name }) => name)];
 
     const forbidden = [...devOnlySettings, ...hostOnlySettings, APP_SETTINGS.storageConnectionString];
 
@@ -71,7 +125,7 @@ describe('app settings: infra, local.settings.sample.json and the code agree', (
 
     // One appsettings config resource.
     expect(config).toHaveLength(1);
-    expect(property(config[0]!.body.body, 'properties')?.text).toBe('union(extensionSecretSettings, appSettings)');
+    expect(property(config[0]!.body.body, 'properties')?.text).toBe('union(extensionSecretSettings, appSettings, conditionalAppSettings)');
   });
 
   test('uses identity-based storage and Entra ID telemetry in Azure', () => {
