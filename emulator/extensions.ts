@@ -2,7 +2,7 @@
 // PATCH and DELETE, each write a long-running operation. Protected settings go in and never come out.
 import { ArmError, badRequest, operationInProgress, resourceNotFound } from './arm-errors.js';
 import { type ClusterAddress, busyState, findCluster } from './clusters.js';
-import { EXTENSION_TYPE, extensionId } from './ids.js';
+import { EXTENSION_RESOURCE_TYPE, extensionId } from '../src/core/resource-ids.js';
 import {
   type Environment, FAILED_OPERATION_ERROR, type Reply, type RequestContext,
   nextLinkFor, optionalObject, pageBody, requireObject, skipTokenOf, stringRecord,
@@ -65,13 +65,13 @@ function start(environment: Environment, context: RequestContext, record: Extens
 }
 
 function accepted(record: ExtensionRecord, action: 'write' | 'delete'): Reply['change'] {
-  return { action, resourceId: record.id, subscriptionId: record.cluster.subscriptionId, resourceType: EXTENSION_TYPE };
+  return { action, resourceId: record.id, subscriptionId: record.cluster.subscriptionId, resourceType: EXTENSION_RESOURCE_TYPE };
 }
 
 export function getExtension(environment: Environment, context: RequestContext, address: ClusterAddress, name: string): Reply {
   const cluster = parentCluster(environment, context, address);
   const record = environment.store.extension(cluster, name, context.now);
-  if (!record) throw resourceNotFound(EXTENSION_TYPE, name, cluster.resourceGroup);
+  if (!record) throw resourceNotFound(EXTENSION_RESOURCE_TYPE, name, cluster.resourceGroup);
   return { status: 200, body: serialize(record) };
 }
 
@@ -163,7 +163,7 @@ export function putExtension(environment: Environment, context: RequestContext, 
     ...(incoming['plan'] !== undefined ? { plan: incoming['plan'] } : {}),
     id: record.id,
     name: record.name,
-    type: EXTENSION_TYPE,
+    type: EXTENSION_RESOURCE_TYPE,
     systemData: systemData(previousBody, context),
     properties,
   };
@@ -189,7 +189,7 @@ function mergeSettings(current: Record<string, string>, patch: unknown, what: st
 export function patchExtension(environment: Environment, context: RequestContext, address: ClusterAddress, name: string): Reply {
   const cluster = parentCluster(environment, context, address);
   const record = environment.store.extension(cluster, name, context.now);
-  if (!record) throw resourceNotFound(EXTENSION_TYPE, name, cluster.resourceGroup);
+  if (!record) throw resourceNotFound(EXTENSION_RESOURCE_TYPE, name, cluster.resourceGroup);
   rejectIfBusy(cluster, record);
   const incoming = requireObject(context.body, `extension '${name}'`);
   const requested = optionalObject(incoming['properties'], 'properties') ?? {};

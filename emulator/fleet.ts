@@ -1,7 +1,7 @@
 // A deterministic fleet: N clusters over M subscriptions, each given a seeded mix of the drifts the
 // baseline looks for. The same options and seed give the same fleet, byte for byte.
 import { clusterTemplate } from './cluster-template.js';
-import { CLUSTER_TYPE, EXTENSION_TYPE, clusterId, extensionId } from './ids.js';
+import { CLUSTER_RESOURCE_TYPE, EXTENSION_RESOURCE_TYPE, extensionId, formatClusterId } from '../src/core/resource-ids.js';
 import { type Random, pick, randomHex, randomInt, seededGuid, seededRandom } from './random.js';
 import type { ArmObject } from './store.js';
 import { EMULATOR_TENANT_ID } from './tokens.js';
@@ -215,7 +215,7 @@ function generateCluster(
   const unsupportedRegion = has('unsupportedRegion');
   const location = unsupportedRegion ? pick(random, UNSUPPORTED_REGIONS) : pick(random, SUPPORTED_REGIONS);
   const name = `aks-${team}-${environment}-${REGION_SHORT[location] ?? location}-${String(ordinal).padStart(2, '0')}`;
-  const id = clusterId(subscriptionId, resourceGroup, name);
+  const id = formatClusterId({ subscriptionId, resourceGroup, name });
   const nodeResourceGroup = `MC_${resourceGroup}_${name}_${location}`;
   const oldKubernetes = has('oldKubernetes');
   const kubernetesVersion = oldKubernetes ? pick(random, OLD_KUBERNETES_VERSIONS) : pick(random, CURRENT_KUBERNETES_VERSIONS);
@@ -234,7 +234,7 @@ function generateCluster(
       .replaceAll('abcd1234', randomHex(random, 8)),
   ) as ArmObject;
   const properties = body['properties'] as ArmObject;
-  body['type'] = CLUSTER_TYPE;
+  body['type'] = CLUSTER_RESOURCE_TYPE;
   body['eTag'] = seededGuid(random);
   body['tags'] = {
     environment,
@@ -318,7 +318,7 @@ function extensionBody(
   return {
     id: extensionId(parentId, extension.name),
     name: extension.name,
-    type: EXTENSION_TYPE,
+    type: EXTENSION_RESOURCE_TYPE,
     systemData: { createdBy: 'platform-team@contoso.com', createdByType: 'User', createdAt: created, lastModifiedBy: 'platform-team@contoso.com', lastModifiedByType: 'User', lastModifiedAt: created },
     properties: {
       extensionType: extension.extensionType,

@@ -4,7 +4,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parseDocument } from 'yaml';
 import { isObject } from './cluster-body.js';
-import { clusterIdOf, normalizeLocation, parseResourceId, sameResourceId } from './arm-ids.js';
+import { clusterIdOf, normalizeLocation, parseResourceId, sameResourceId } from './resource-ids.js';
 import { BASELINE_SCHEMA } from './baseline-schema.js';
 import { InvalidInputError } from './errors.js';
 import type { ExtensionScope, Mode, ProtectedSettingRef } from './types.js';

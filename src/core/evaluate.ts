@@ -1,5 +1,5 @@
 // The engine: one snapshot, one baseline, one point in time -> results and a plan. Pure and deterministic.
-import { clusterIdOf } from './arm-ids.js';
+import { clusterIdOf } from './resource-ids.js';
 import { activeExemption, exclusionTagOf, exemptionExpiry, type Baseline } from './baseline.js';
 import { planRemediation, type Finding } from './planner.js';
 import { rulesFor } from './rules/index.js';

@@ -3,14 +3,21 @@ export * from './types.js';
 export { InvalidInputError, toError } from './errors.js';
 export {
   clusterIdOf,
-  extensionPath,
+  extensionId,
+  formatClusterId,
+  isSubscriptionId,
   normalizeLocation,
+  parseClusterId,
+  parseExtensionId,
   parseResourceId,
   resourceIdKey,
   sameResourceId,
   CLUSTER_RESOURCE_TYPE,
+  EXTENSION_RESOURCE_TYPE,
+  type ClusterRef,
+  type ExtensionRef,
   type ResourceIdParts,
-} from './arm-ids.js';
+} from './resource-ids.js';
 export { parseCluster, parseExtensions, toClusterSnapshot, withExtensions } from './snapshot.js';
 export { READ_ONLY_CLUSTER_FIELDS, clusterPutBody, stripReadOnlyClusterFields, toRestClusterBody, deepMerge, type JsonObject } from './cluster-body.js';
 export { compareVersions, parseVersion, sameVersion } from './versions.js';

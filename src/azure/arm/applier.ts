@@ -6,6 +6,8 @@
 import { restorePoller } from '@azure/arm-containerservice';
 import type { Extension, PatchExtension } from '@azure/arm-kubernetesconfiguration';
 import {
+  parseClusterId,
+  parseExtensionId,
   sameResourceId,
   withExtensions,
   type ClusterSnapshot,
@@ -15,7 +17,6 @@ import {
 import type { ArmClients } from './clients.js';
 import { applyMergePatch, changedLeaves, clusterPatchToModel, extensionBodyToModel, extensionPatchFromRest } from './convert.js';
 import { busyFailure, classifyArmError, isTryLater, type ArmFailure } from './errors.js';
-import { parseClusterId, parseExtensionId } from './ids.js';
 import { readClusterForWrite, readExtensions } from './reader.js';
 
 export type ApplyOutcome =

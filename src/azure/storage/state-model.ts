@@ -4,25 +4,6 @@
 import type { Evaluation } from '../../core/types.js';
 import type { Cause, ClusterStatus, RecordedRuleResult, RuleOverride, Transition } from '../../ports.js';
 
-const MANAGED_CLUSTER_ID = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.containerservice\/managedclusters\/([^/]+)\/?$/i;
-
-export interface ClusterIdParts {
-  subscriptionId: string;
-  resourceGroup: string;
-  clusterName: string;
-}
-
-/** Splits a managed cluster id. The subscription id is lower-cased (GUIDs compare case-insensitively); names keep ARM's spelling. */
-export function parseClusterId(clusterId: string): ClusterIdParts {
-  const match = MANAGED_CLUSTER_ID.exec(clusterId);
-  if (!match?.[1] || !match[2] || !match[3]) {
-    throw new RangeError(
-      `clusterId: "${clusterId}" is not a managed cluster resource id (/subscriptions/{id}/resourceGroups/{group}/providers/Microsoft.ContainerService/managedClusters/{name})`,
-    );
-  }
-  return { subscriptionId: match[1].toLowerCase(), resourceGroup: match[2], clusterName: match[3] };
-}
-
 // Never stored, wherever they appear in expected/observed values: protected settings and anything credential-like.
 const SECRET_KEYS = /^(configurationprotectedsettings|protectedsettings|secret|clientsecret|password|accesstoken|refreshtoken|token|sastoken|connectionstring|accountkey)$/i;
 

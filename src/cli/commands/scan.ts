@@ -10,7 +10,7 @@ import { createArmClients, type ArmClients } from '../../azure/arm/index.js';
 import { createStorageClients, createTableComplianceStore, ensureTables } from '../../azure/storage/index.js';
 import { APP_SETTINGS, DEV_ONLY_SETTINGS, type AppConfig } from '../../config.js';
 import { DEFAULT_BASELINE_PATH, loadBaselineFile } from '../../core/baseline-file.js';
-import { clusterIdOf, InvalidInputError, type Baseline, type PlanStep } from '../../core/index.js';
+import { clusterIdOf, InvalidInputError, isSubscriptionId, type Baseline, type PlanStep } from '../../core/index.js';
 import type { Cause, ComplianceStore, RemediationRef } from '../../ports.js';
 import type { StepReport } from '../../services/remediation.js';
 import { scanFleet, SETTLED_STATUSES, type ScanRecorder, type ScanReport, type ScanSummary } from '../../services/scan.js';
@@ -21,7 +21,6 @@ import { sourceName } from '../input.js';
 /** Ctrl-C: the conventional 128 + SIGINT. */
 export const EXIT_INTERRUPTED = 130;
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DEFAULT_ARM_ENDPOINT = 'https://management.azure.com';
 /** Rows of the "needs attention" table before it points at --format json. */
 const ATTENTION_ROWS = 40;
@@ -300,7 +299,7 @@ async function run(flags: ScanFlags, env: Env = process.env): Promise<void> {
   const busyRetries = wholeNumber('--busy-retries', flags.busyRetries, 0, 10);
   const busyDelayMs = seconds('--busy-delay', flags.busyDelay, 3600) * 1000;
   const pollIntervalInMs = flags.pollInterval === undefined ? undefined : seconds('--poll-interval', flags.pollInterval, 600) * 1000;
-  for (const id of flags.subscription) if (!GUID.test(id)) throw new CliInputError('--subscription', [`"${id}" is not a subscription id (a GUID)`]);
+  for (const id of flags.subscription) if (!isSubscriptionId(id)) throw new CliInputError('--subscription', [`"${id}" is not a subscription id (a GUID)`]);
   if (!flags.apply && !flags.wait) throw new CliInputError('--no-wait', ['only means something with --apply']);
   const arm = armSettings(flags, env);
   const storage = flags.record ? storageSettings(env) : undefined;

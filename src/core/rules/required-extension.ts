@@ -1,7 +1,7 @@
 // required-extension/<name>: the cluster runs the extension the baseline requires, healthy and configured as declared.
 // Extensions are matched by type, not name (a Flux extension named flux-system satisfies "flux"), and a second
 // instance of a type that is already there is never planned.
-import { extensionPath, normalizeLocation } from '../arm-ids.js';
+import { extensionId, normalizeLocation } from '../resource-ids.js';
 import { REQUIRED_EXTENSION_RULE_PREFIX, type RequiredExtension } from '../baseline.js';
 import { sameExtensionType } from '../catalog.js';
 import type { JsonObject } from '../cluster-body.js';
@@ -149,7 +149,7 @@ export function checkRequiredExtension(spec: RequiredExtension, snapshot: Cluste
       {
         action: 'install-extension',
         description: `Install ${label}.`,
-        change: { method: 'PUT', path: extensionPath(snapshot.id, spec.name), body: desiredBody(spec) },
+        change: { method: 'PUT', path: extensionId(snapshot.id, spec.name), body: desiredBody(spec) },
         ...protectedRefs(spec),
       },
     );
@@ -167,7 +167,7 @@ export function checkRequiredExtension(spec: RequiredExtension, snapshot: Cluste
       {
         action: 'repair-extension',
         description: `Repair ${found}: PUT the desired spec to the same name.`,
-        change: { method: 'PUT', path: extensionPath(snapshot.id, ext.name), body: desiredBody(spec, ext) },
+        change: { method: 'PUT', path: extensionId(snapshot.id, ext.name), body: desiredBody(spec, ext) },
         ...protectedRefs(spec),
       },
     );
@@ -186,7 +186,7 @@ export function checkRequiredExtension(spec: RequiredExtension, snapshot: Cluste
     {
       action: 'update-extension',
       description: `Update ${found}: ${Object.keys(diff.patch).join(', ')}.`,
-      change: { method: 'PATCH', path: extensionPath(snapshot.id, ext.name), body: { properties: diff.patch } },
+      change: { method: 'PATCH', path: extensionId(snapshot.id, ext.name), body: { properties: diff.patch } },
     },
   );
 }
