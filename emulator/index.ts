@@ -9,6 +9,7 @@ import { type FaultRule, Faults } from './faults.js';
 import { type FleetOptions, type GeneratedFleet, generateFleet } from './fleet.js';
 import type { Environment } from './http.js';
 import { EXTENSION_RESOURCE_TYPE, extensionId, formatClusterId, isSubscriptionId, parseClusterId, resourceIdKey } from '../src/core/resource-ids.js';
+import { provisioningPhase } from '../src/core/states.js';
 import { OrderedIndex } from './paging.js';
 import { seededRandom } from './random.js';
 import { ArmServer, RequestCounters } from './server.js';
@@ -79,8 +80,6 @@ export interface RunningEmulator {
   stop(): Promise<void>;
 }
 
-const BUSY_STATES = new Set(['updating', 'creating', 'deleting', 'upgrading', 'scaling']);
-
 function checkNumber(value: number | undefined, name: string, test: (value: number) => boolean, rule: string): void {
   if (value !== undefined && (typeof value !== 'number' || Number.isNaN(value) || !test(value))) {
     throw new Error(`emulator option ${name} must be ${rule} (got ${String(value)})`);
@@ -139,7 +138,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     for (const extension of record.extensions.values()) extension.cluster = record;
     store.insertCluster(record);
     const state = propertiesOf(body)['provisioningState'];
-    if (typeof state === 'string' && BUSY_STATES.has(state.toLowerCase())) {
+    // A cluster seeded mid-operation stays busy for a while, as ARM's would.
+    if (typeof state === 'string' && provisioningPhase(state) === 'in-progress') {
       store.startOperation({
         target: record,
         action: 'write',

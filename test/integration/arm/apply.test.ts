@@ -210,7 +210,26 @@ describe('ARM applier (SDK clients against the emulator)', () => {
     }
   });
 
-  test('says try later, without writing, when the cluster is not in Succeeded state', async () => {
+  test('writes to a cluster whose last operation Failed: Failed is settled, and the write reconciles it', async () => {
+    // Prepare
+    const id = seedCluster(emulator, 'aks-failed-1', (body) => {
+      setPath(body, 'properties.securityProfile.workloadIdentity', { enabled: false });
+      setPath(body, 'properties.provisioningState', 'Failed');
+    });
+    const clients = clientsFor(emulator);
+    const snapshot = await readClusterSnapshot(clients, id);
+
+    // Act
+    const handle = await apply(clients, stepFor(snapshot, baseline, 'enable-workload-identity'), snapshot, baseline);
+    const outcome = await handle.wait();
+
+    // Assess
+    expect(handle.started).toBe(true);
+    expect(outcome).toStrictEqual({ status: 'succeeded' });
+    expect(getPath(emulator.state.cluster(id), 'properties.provisioningState')).toBe('Succeeded');
+  });
+
+  test('says try later, without writing, while an operation runs on the cluster', async () => {
     // Prepare
     const id = seedCluster(emulator, 'aks-busy-1', (body) => {
       setPath(body, 'properties.securityProfile.workloadIdentity', { enabled: false });

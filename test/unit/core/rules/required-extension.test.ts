@@ -186,13 +186,13 @@ describe('extensions that report only part of their state', () => {
   });
 
   test('quotes a provisioning state it does not know', () => {
-    const result = evaluateRaw([{ ...flux, provisioningState: 'Migrating' }]);
+    const result = evaluateRaw([{ ...flux, provisioningState: 'Pending' }]);
 
     expect(result.reason).toBe('ExtensionStateUnknown');
-    expect(result.message).toMatch(/reports provisioning state "Migrating"\.$/);
+    expect(result.message).toMatch(/reports provisioning state "Pending"\.$/);
   });
 
-  const inProgress = ['Accepted', 'Running'];
+  const inProgress = ['Accepted', 'Running', 'Migrating'];
   test.each(inProgress)('treats %s as an operation in progress', (state) => {
     expect(evaluateRaw([{ ...flux, provisioningState: state }]).reason).toBe('ExtensionProvisioningInProgress');
   });
