@@ -18,6 +18,7 @@ export {
   type ExtensionRef,
   type ResourceIdParts,
 } from './resource-ids.js';
+export { approves } from './approvals.js';
 export { isBusy, isSettled, provisioningPhase, type ProvisioningPhase } from './states.js';
 export { parseCluster, parseExtensions, toClusterSnapshot, withExtensions } from './snapshot.js';
 export { READ_ONLY_CLUSTER_FIELDS, clusterPutBody, stripReadOnlyClusterFields, toRestClusterBody, deepMerge, type JsonObject } from './cluster-body.js';

@@ -4,7 +4,7 @@
 import { ArmError, type ArmFailure, type ArmFailureKind } from '../azure/arm/index.js';
 import { authorize, PERMISSIONS, type Permission } from '../http/auth.js';
 import { json, problem, type HttpResult } from '../http/problem.js';
-import { formatClusterId, isSubscriptionId, type PlanStep, type RuleResult } from '../core/index.js';
+import { approves, formatClusterId, isSubscriptionId, type PlanStep, type RuleResult } from '../core/index.js';
 import {
   CLUSTER_STATUSES,
   type Cause,
@@ -219,9 +219,7 @@ export async function remediateClusterRoute(services: AppServices, request: ApiR
       ? await scheduleContinuation(services, { clusterId: run.clusterId, cause, enqueuedAt: services.clock().toISOString(), approvals: body.approve }, retry, request.log)
       : false;
     const approvalSteps = run.evaluation.plan.filter((step) => step.mode === 'approval');
-    const unusedApprovals = body.approve.filter(
-      (entry) => !approvalSteps.some((step) => step.id.toLowerCase() === entry.toLowerCase() || step.ruleId.toLowerCase() === entry.toLowerCase()),
-    );
+    const unusedApprovals = body.approve.filter((entry) => !approvalSteps.some((step) => approves([entry], step)));
     return json(200, {
       clusterId: run.clusterId,
       dryRun: body.dryRun,

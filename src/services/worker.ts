@@ -12,7 +12,7 @@ import {
   type OperationHandle,
 } from '../azure/arm/index.js';
 import { parseWorkItem } from '../azure/storage/index.js';
-import { evaluateCluster, isBusy, sameResourceId, type ClusterSnapshot, type Evaluation, type PlanStep } from '../core/index.js';
+import { approves, evaluateCluster, isBusy, sameResourceId, type ClusterSnapshot, type Evaluation, type PlanStep } from '../core/index.js';
 import type {
   Attempts,
   Cause,
@@ -107,9 +107,7 @@ export async function runEvaluation(services: AppServices, input: EvaluationRunI
   }
   const clusterId = snapshot.id;
   const evaluation = evaluateCluster(snapshot, services.baseline, { now });
-  const approved = new Set(input.approvals.map((value) => value.toLowerCase()));
-  const mayRun = (step: PlanStep): boolean =>
-    step.mode === 'auto' || (step.mode === 'approval' && (approved.has(step.id.toLowerCase()) || approved.has(step.ruleId.toLowerCase())));
+  const mayRun = (step: PlanStep): boolean => step.mode === 'auto' || (step.mode === 'approval' && approves(input.approvals, step));
 
   const attempts = new Map<string, Attempts>();
   if (input.apply) {
@@ -117,7 +115,7 @@ export async function runEvaluation(services: AppServices, input: EvaluationRunI
     await Promise.all(rules.map(async (ruleId) => attempts.set(ruleId, await store.getAttempts(clusterId, ruleId))));
     // A person naming a step on the remediate route asks for it to run now: that clears its attempt limit and back-off.
     if (input.cause.kind === 'http') {
-      const retried = evaluation.plan.filter((step) => approved.has(step.id.toLowerCase()) || approved.has(step.ruleId.toLowerCase()));
+      const retried = evaluation.plan.filter((step) => approves(input.approvals, step));
       for (const ruleId of new Set(retried.map((step) => step.ruleId))) {
         if ((attempts.get(ruleId)?.count ?? 0) === 0) continue;
         await store.resetAttempts(clusterId, ruleId);
