@@ -19,6 +19,15 @@ export {
   type ResourceIdParts,
 } from './resource-ids.js';
 export { approves } from './approvals.js';
+export {
+  CLUSTER_STATUSES,
+  isPassingStatus,
+  recordedStatus,
+  type ClusterStatus,
+  type ErrorInfo,
+  type RecordedRuleStatus,
+  type RuleOverride,
+} from './statuses.js';
 export { isBusy, isSettled, provisioningPhase, type ProvisioningPhase } from './states.js';
 export { parseCluster, parseExtensions, toClusterSnapshot, withExtensions } from './snapshot.js';
 export { READ_ONLY_CLUSTER_FIELDS, clusterPutBody, stripReadOnlyClusterFields, toRestClusterBody, deepMerge, type JsonObject } from './cluster-body.js';

@@ -4,12 +4,10 @@
 import { ArmError, type ArmFailure, type ArmFailureKind } from '../azure/arm/index.js';
 import { authorize, PERMISSIONS, type Permission } from '../http/auth.js';
 import { json, problem, type HttpResult } from '../http/problem.js';
-import { approves, formatClusterId, isSubscriptionId, type PlanStep, type RuleResult } from '../core/index.js';
+import { approves, CLUSTER_STATUSES, formatClusterId, isSubscriptionId, type ClusterStatus, type PlanStep, type RuleResult } from '../core/index.js';
 import {
-  CLUSTER_STATUSES,
   type Cause,
   type ClusterState,
-  type ClusterStatus,
   type RemediationRecord,
 } from '../ports.js';
 import { outOfScopeReason, type AppServices, type Log } from './container.js';

@@ -12,15 +12,26 @@ import {
   type OperationHandle,
 } from '../azure/arm/index.js';
 import { parseWorkItem } from '../azure/storage/index.js';
-import { approves, evaluateCluster, isBusy, sameResourceId, type ClusterSnapshot, type Evaluation, type PlanStep } from '../core/index.js';
+import {
+  approves,
+  evaluateCluster,
+  isBusy,
+  isPassingStatus,
+  recordedStatus,
+  sameResourceId,
+  type ClusterSnapshot,
+  type ClusterStatus,
+  type ErrorInfo,
+  type Evaluation,
+  type PlanStep,
+  type RuleOverride,
+} from '../core/index.js';
 import type {
   Attempts,
   Cause,
-  ClusterStatus,
   EvaluationWorkItem,
   RemediationRecord,
   RemediationRef,
-  RuleOverride,
   Transition,
 } from '../ports.js';
 import { outOfScopeReason, type AppServices, type Log } from './container.js';
@@ -60,7 +71,6 @@ export interface EvaluationRun {
 
 export type EvaluationRunResult = EvaluationRun | { found: false; clusterId: string; transitions: Transition[] };
 
-const FIXED_STATUSES: ReadonlySet<string> = new Set(['Compliant', 'NotApplicable', 'Exempt']);
 const OPEN_ROWS_TO_CHECK = 20;
 
 function isClusterStep(step: PlanStep, snapshot: ClusterSnapshot): boolean {
@@ -75,7 +85,7 @@ function targetBusy(step: PlanStep, snapshot: ClusterSnapshot): boolean {
   return isBusy(snapshot.extensions.find((extension) => extension.name.toLowerCase() === name)?.provisioningState);
 }
 
-function errorInfo(failure: ArmFailure): { code: string; message: string } {
+function errorInfo(failure: ArmFailure): ErrorInfo {
   return { code: failure.code, message: failure.message };
 }
 
@@ -133,7 +143,7 @@ export async function runEvaluation(services: AppServices, input: EvaluationRunI
     if (!continueAfter || seconds < continueAfter.delaySeconds) continueAfter = { delaySeconds: seconds, reason };
   };
   let transientFailure: ArmFailure | undefined;
-  const giveUp = (step: PlanStep, lastError: { code: string; message: string }): void => {
+  const giveUp = (step: PlanStep, lastError: ErrorInfo): void => {
     overrides.set(step.ruleId, { ruleId: step.ruleId, status: 'RemediationFailed', lastError });
   };
   const stepProperties = (step: PlanStep) => ({ clusterId, stepId: step.id, ruleId: step.ruleId, action: step.action, causeKind: input.cause.kind, causeId: input.cause.id });
@@ -184,7 +194,7 @@ export async function runEvaluation(services: AppServices, input: EvaluationRunI
     await services.remediationHooks?.afterWrite?.(step, handle);
     const intent = intents.get(step.id);
     if (!intent) return;
-    const record = async (error?: { code: string; message: string }): Promise<Attempts> => {
+    const record = async (error?: ErrorInfo): Promise<Attempts> => {
       const recorded = await store.recordAttempt(clusterId, step.ruleId, {
         now,
         backoffBaseSeconds: tuning.backoffBaseSeconds,
@@ -252,13 +262,13 @@ export async function runEvaluation(services: AppServices, input: EvaluationRunI
     }
   }
   const ruleOverrides = [...overrides.values()];
-  const status: ClusterStatus = ruleOverrides.length > 0 ? 'RemediationFailed' : evaluation.status;
+  const status = recordedStatus(evaluation, ruleOverrides);
   if (!input.apply) return { found: true, clusterId, snapshot, evaluation, steps: result.steps, status, ruleOverrides, transitions: [] };
 
   await confirmFixedRemediations(services, clusterId, evaluation, new Set([...intents.values()].map((ref) => ref.rowKey)), now, input.log);
   const transitions = await store.recordEvaluation(clusterId, evaluation, input.cause, { now, ruleOverrides, location: snapshot.location });
   // A rule that is fixed starts with a clean slate of attempts the next time it drifts.
-  const fixed = transitions.filter((t) => t.ruleId !== undefined && t.to !== null && FIXED_STATUSES.has(t.to) && t.from !== null && !FIXED_STATUSES.has(t.from));
+  const fixed = transitions.filter((t) => t.ruleId !== undefined && t.to !== null && isPassingStatus(t.to) && t.from !== null && !isPassingStatus(t.from));
   await Promise.all(fixed.map((t) => store.resetAttempts(clusterId, t.ruleId as string)));
 
   if (!continueAfter && evaluation.status !== 'Compliant' && (isBusy(snapshot.provisioningState) || snapshot.extensions.some((e) => isBusy(e.provisioningState)))) {
@@ -294,7 +304,7 @@ async function confirmFixedRemediations(services: AppServices, clusterId: string
   const rows = await services.store.listRemediations(clusterId, { limit: OPEN_ROWS_TO_CHECK });
   for (const row of rows) {
     if ((row.status !== 'Started' && row.status !== 'Accepted') || startedNow.has(row.ref.rowKey)) continue;
-    if (!FIXED_STATUSES.has(statusOf.get(row.ruleId) ?? '')) continue;
+    if (!isPassingStatus(statusOf.get(row.ruleId) ?? '')) continue;
     if (await completeOpenRow(services, row, 'Succeeded', now, log)) {
       services.telemetry.event('RemediationSucceeded', { clusterId, stepId: row.stepId, ruleId: row.ruleId, armCorrelationId: row.armOperation?.correlationId, confirmedBy: 'evaluation' });
     }
@@ -302,7 +312,7 @@ async function confirmFixedRemediations(services: AppServices, clusterId: string
 }
 
 /** Completes an open row; false when someone else completed it first. */
-async function completeOpenRow(services: AppServices, row: RemediationRecord, outcome: 'Succeeded' | 'Failed', now: Date, log: Log, error?: { code: string; message: string }): Promise<boolean> {
+async function completeOpenRow(services: AppServices, row: RemediationRecord, outcome: 'Succeeded' | 'Failed', now: Date, log: Log, error?: ErrorInfo): Promise<boolean> {
   try {
     await services.store.completeRemediation(row.ref, {
       outcome,

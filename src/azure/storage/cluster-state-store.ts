@@ -7,13 +7,12 @@
 
 import { odata, type TableClient } from '@azure/data-tables';
 import { parseClusterId } from '../../core/resource-ids.js';
+import { CLUSTER_STATUSES, recordedStatus, type ClusterStatus } from '../../core/statuses.js';
 import type { Evaluation } from '../../core/types.js';
 import {
-  CLUSTER_STATUSES,
   type Cause,
   type ClusterState,
   type ClusterStateStore,
-  type ClusterStatus,
   type ListStatesOptions,
   type Page,
   type RecordEvaluationOptions,
@@ -24,7 +23,7 @@ import {
 import { StorageError, isConflict } from './errors.js';
 import { clusterKey, encodeKey, invertedCounter, invertedTime, prefixEnd } from './keys.js';
 import { assertCause, assertDate, causeProperties, limitOption, readCause } from './mapping.js';
-import { diffTransitions, joinJson, overallStatus, recordedResults, splitJson } from './state-model.js';
+import { diffTransitions, joinJson, recordedResults, splitJson } from './state-model.js';
 import { MAX_PAGE, RowReader, createRow, queryPage, queryRows, readRow, scanRows, updateRow, upsertInBatches, type Properties, type Row } from './table-ops.js';
 
 export const STATE_ROW = 'state';
@@ -99,8 +98,9 @@ export class TableClusterStateStore implements ClusterStateStore {
     }
     assertCause(cause, 'recordEvaluation');
     assertDate(options.now, 'recordEvaluation: now');
-    const results = recordedResults(evaluation, options.ruleOverrides);
-    const status = overallStatus(evaluation, results);
+    const overrides = options.ruleOverrides ?? [];
+    const results = recordedResults(evaluation, overrides);
+    const status = recordedStatus(evaluation, overrides);
     return this.mutate(clusterId, options.now, (current) => {
       const location = options.location ?? current?.state.location;
       const state: Omit<ClusterState, 'version'> = {
