@@ -1,7 +1,9 @@
 // A deterministic fleet: N clusters over M subscriptions, each given a seeded mix of the drifts the
 // baseline looks for. The same options and seed give the same fleet, byte for byte.
 import { clusterTemplate } from './cluster-template.js';
+import { flux } from '../src/core/extension-types/flux.js';
 import { CLUSTER_RESOURCE_TYPE, EXTENSION_RESOURCE_TYPE, extensionId, formatClusterId } from '../src/core/resource-ids.js';
+import { defaultReleaseNamespace } from './extensions.js';
 import { type Random, pick, randomHex, randomInt, seededGuid, seededRandom } from './random.js';
 import type { ArmObject } from './store.js';
 import { EMULATOR_TENANT_ID } from './tokens.js';
@@ -84,17 +86,17 @@ export interface FleetExtension {
   currentVersion: string;
   /** The old version the `extensionPinnedVersion` drift pins. */
   pinnedVersion: string;
-  releaseNamespace: string;
+  /** Default: the cataloged type's default release namespace, else the extension's name. */
+  releaseNamespace?: string;
   configurationSettings?: Record<string, string>;
 }
 
 export const FLUX_EXTENSION: FleetExtension = {
   name: 'flux',
-  extensionType: 'microsoft.flux',
+  extensionType: flux.extensionType,
   releaseTrain: 'Stable',
   currentVersion: '1.15.1',
   pinnedVersion: '1.8.3',
-  releaseNamespace: 'flux-system',
 };
 
 export interface FleetOptions {
@@ -325,7 +327,7 @@ function extensionBody(
       autoUpgradeMinorVersion: !drift.pinned,
       releaseTrain: drift.wrongTrain ? 'Preview' : extension.releaseTrain,
       version: drift.pinned ? extension.pinnedVersion : null,
-      scope: { cluster: { releaseNamespace: extension.releaseNamespace } },
+      scope: { cluster: { releaseNamespace: extension.releaseNamespace ?? defaultReleaseNamespace(extension.extensionType, extension.name) } },
       configurationSettings: { ...(extension.configurationSettings ?? {}) },
       provisioningState: drift.failed ? 'Failed' : 'Succeeded',
       currentVersion: version,

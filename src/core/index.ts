@@ -32,7 +32,14 @@ export { isBusy, isSettled, provisioningPhase, type ProvisioningPhase } from './
 export { parseCluster, parseExtensions, toClusterSnapshot, withExtensions } from './snapshot.js';
 export { READ_ONLY_CLUSTER_FIELDS, clusterPutBody, stripReadOnlyClusterFields, toRestClusterBody, deepMerge, type JsonObject } from './cluster-body.js';
 export { compareVersions, parseVersion, sameVersion } from './versions.js';
-export { EXTENSION_CATALOG, catalogEntryFor, sameExtensionType, type CatalogEntry } from './catalog.js';
+export {
+  EXTENSION_TYPES,
+  defaultScopeFor,
+  extensionTypeFor,
+  sameExtensionType,
+  type ExtensionScopeKind,
+  type ExtensionTypeProfile,
+} from './extension-types/index.js';
 export { BASELINE_SCHEMA, BASELINE_SCHEMA_ID } from './baseline-schema.js';
 export {
   CLUSTER_RULE_KEYS,

@@ -3,7 +3,7 @@
 // instance of a type that is already there is never planned.
 import { extensionId, normalizeLocation } from '../resource-ids.js';
 import { REQUIRED_EXTENSION_RULE_PREFIX, type RequiredExtension } from '../baseline.js';
-import { sameExtensionType } from '../catalog.js';
+import { defaultScopeFor, sameExtensionType } from '../extension-types/index.js';
 import type { JsonObject } from '../cluster-body.js';
 import { provisioningPhase, type ProvisioningPhase } from '../states.js';
 import type { ClusterSnapshot, ExtensionSnapshot, RuleResult } from '../types.js';
@@ -96,8 +96,9 @@ function desiredBody(spec: RequiredExtension, existing?: ExtensionSnapshot): Jso
   if (releaseTrain !== undefined) properties.releaseTrain = releaseTrain;
   const version = spec.version ?? (properties.autoUpgradeMinorVersion === false ? existing?.version : undefined);
   if (version !== undefined) properties.version = version;
-  // An installed extension's scope cannot change; a repair keeps it.
-  const scope = existing?.scope ?? spec.scope;
+  // An installed extension's scope cannot change; a repair keeps it. An install of a cataloged type that the baseline
+  // gives no scope goes where the type's docs put it (ARM would otherwise pick the namespace from the extension's name).
+  const scope = existing ? (existing.scope ?? spec.scope) : (spec.scope ?? defaultScopeFor(spec.extensionType));
   if (scope !== undefined) properties.scope = scope;
   // A repair keeps settings the baseline does not mention.
   properties.configurationSettings = { ...(existing?.configurationSettings ?? {}), ...spec.configurationSettings };

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { DEFAULT_BASELINE_PATH, loadBaselineFile } from '../../../src/core/baseline-file.js';
 import { activeExemption, exclusionTagOf, isInScope, parseBaseline, ruleIdsOf, validateBaseline } from '../../../src/core/baseline.js';
-import { EXTENSION_CATALOG, sameExtensionType } from '../../../src/core/catalog.js';
+import { EXTENSION_TYPES, sameExtensionType } from '../../../src/core/extension-types/index.js';
 import { InvalidInputError } from '../../../src/core/errors.js';
 import { CLUSTER_ID, FLUX, problemsOf } from '../../support/builders.js';
 import { repoPath } from '../../support/paths.js';
@@ -29,8 +29,8 @@ describe('shipped baselines', () => {
     const types = EXAMPLE_FILES.flatMap((file) => parseBaseline(readExample(file), file).requiredExtensions.map((e) => e.extensionType));
 
     // How many example files require each catalog extension: exactly one each.
-    const counts = Object.fromEntries(EXTENSION_CATALOG.map((entry) => [entry.displayName, types.filter((type) => sameExtensionType(type, entry.extensionType)).length]));
-    expect(counts).toStrictEqual(Object.fromEntries(EXTENSION_CATALOG.map((entry) => [entry.displayName, 1])));
+    const counts = Object.fromEntries(EXTENSION_TYPES.map((entry) => [entry.displayName, types.filter((type) => sameExtensionType(type, entry.extensionType)).length]));
+    expect(counts).toStrictEqual(Object.fromEntries(EXTENSION_TYPES.map((entry) => [entry.displayName, 1])));
   });
 
   test.each(EXAMPLE_FILES)('examples/%s is valid and declares settings', (file) => {

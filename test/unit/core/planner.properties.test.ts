@@ -6,12 +6,12 @@ import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { applyPlanToSnapshot } from '../../../src/core/apply-plan.js';
 import type { Baseline } from '../../../src/core/baseline.js';
-import { EXTENSION_CATALOG } from '../../../src/core/catalog.js';
+import { EXTENSION_TYPES } from '../../../src/core/extension-types/index.js';
 import { evaluateCluster } from '../../../src/core/evaluate.js';
 import type { ClusterSnapshot, Evaluation } from '../../../src/core/types.js';
 import { ALL_IDENTITY_RULES, baselineOf, CLUSTER_ID, NOW, snapshotOf, type ClusterOptions, type ExtensionOptions } from '../../support/builders.js';
 
-const TYPES = [...EXTENSION_CATALOG.map((e) => e.extensionType), 'contoso.widget'];
+const TYPES = [...EXTENSION_TYPES.map((e) => e.extensionType), 'contoso.widget'];
 const SETTING_KEYS = ['a.enabled', 'b.replicas', 'c.mode'];
 const SETTING_VALUES = ['true', 'false', '3'];
 const MODES = ['audit', 'auto', 'approval'] as const;

@@ -198,6 +198,19 @@ describe('extension steps', () => {
     expect(step.dependsOn).toStrictEqual([]);
   });
 
+  // A cataloged type the baseline gives no scope is installed where its docs put it; any other type is left to ARM.
+  const defaultScopes: [name: string, spec: Record<string, unknown>, scope: unknown][] = [
+    ['Dapr (cataloged), no scope', { name: 'dapr', extensionType: 'microsoft.dapr', mode: 'auto' }, { cluster: { releaseNamespace: 'dapr-system' } }],
+    ['Azure Backup (cataloged), no scope', { name: 'backup', extensionType: 'Microsoft.DataProtection.Kubernetes', mode: 'auto' }, { cluster: { releaseNamespace: 'dataprotection-microsoft' } }],
+    ['Flux with a scope of its own', { name: 'flux', extensionType: 'microsoft.flux', mode: 'auto', scope: { cluster: { releaseNamespace: 'gitops' } } }, { cluster: { releaseNamespace: 'gitops' } }],
+    ['a type that is not cataloged', { name: 'widget', extensionType: 'contoso.widget', mode: 'auto' }, undefined],
+  ];
+  test.each(defaultScopes)('install-extension scope: %s', (_name, spec, scope) => {
+    const step = stepOf(plan({}, [], { requiredExtensions: [spec] }), `required-extension/${String(spec['name'])}:install-extension`);
+
+    expect((step.change.body['properties'] as Record<string, unknown>)['scope']).toStrictEqual(scope);
+  });
+
   test('update-extension PATCHes only what differs, on the instance that is there', () => {
     const evaluation = plan({}, [{ name: 'dapr-prod', extensionType: 'microsoft.dapr', autoUpgradeMinorVersion: false, version: '1.13.0', configurationSettings: { 'global.ha.enabled': 'false', other: 'kept' } }], { requiredExtensions: [daprSpec] });
 
