@@ -1,4 +1,4 @@
-// The engine's public API. Pure: no Azure SDK, no I/O (file loading lives in baseline-file.ts).
+// The engine's public API. Pure: no Azure SDK, no I/O (file loading lives at the edge, in src/baseline-file.ts).
 export * from './types.js';
 export { InvalidInputError, toError } from './errors.js';
 export {

@@ -1,6 +1,6 @@
 // `aks-baseline-guard evaluate`: one cluster export (az aks show, or an ARM GET body) against a baseline, offline.
 import { Option, type Command } from 'commander';
-import { DEFAULT_BASELINE_PATH } from '../../core/baseline-file.js';
+import { DEFAULT_BASELINE_PATH } from '../../baseline-file.js';
 import { parseBaseline, type Baseline } from '../../core/baseline.js';
 import { evaluateCluster } from '../../core/evaluate.js';
 import { parseCluster, parseExtensions, withExtensions } from '../../core/snapshot.js';

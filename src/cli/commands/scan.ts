@@ -9,7 +9,7 @@ import { Option, type Command } from 'commander';
 import { createArmClients, type ArmClients } from '../../azure/arm/index.js';
 import { createStorageClients, createTableComplianceStore, ensureTables } from '../../azure/storage/index.js';
 import { APP_SETTINGS, DEV_ONLY_SETTINGS, type AppConfig } from '../../config.js';
-import { DEFAULT_BASELINE_PATH, loadBaselineFile } from '../../core/baseline-file.js';
+import { DEFAULT_BASELINE_PATH, loadBaselineFile } from '../../baseline-file.js';
 import { clusterIdOf, InvalidInputError, isPassingStatus, isSubscriptionId, type Baseline, type PlanStep } from '../../core/index.js';
 import type { Cause, ComplianceStore, RemediationRef } from '../../ports.js';
 import type { StepReport } from '../../services/remediation.js';

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { checkReportInBrowser } from '../../../demo/browserCheck.js';
 import type { DemoSummary, StatusCounts } from '../../../demo/report/types.js';
 import { generateFleet } from '../../../emulator/index.js';
-import { loadBaselineFile } from '../../../src/core/baseline-file.js';
+import { loadBaselineFile } from '../../../src/baseline-file.js';
 import { evaluateCluster, parseCluster, parseExtensions, withExtensions, type Baseline, type PlanStep } from '../../../src/core/index.js';
 import { compiled, REPO_ROOT } from '../../support/paths.js';
 import { runChild, type FinishedChild } from '../../support/processes.js';

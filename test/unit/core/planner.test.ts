@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from '@jest/globals';
-import { DEFAULT_BASELINE_PATH } from '../../../src/core/baseline-file.js';
+import { DEFAULT_BASELINE_PATH } from '../../../src/baseline-file.js';
 import { parseBaseline } from '../../../src/core/baseline.js';
 import { clusterPutBody, READ_ONLY_CLUSTER_FIELDS } from '../../../src/core/cluster-body.js';
 import { evaluateCluster } from '../../../src/core/evaluate.js';
