@@ -17,7 +17,8 @@ export function overallStatus(results: readonly RuleResult[]): RuleStatus {
   return 'Compliant';
 }
 
-export function evaluateCluster(snapshot: ClusterSnapshot, baseline: Baseline, options: EvaluateOptions): Evaluation {
+/** Evaluates one cluster snapshot against a baseline (the queue function that reads and records is `functions/evaluateCluster`). */
+export function evaluateSnapshot(snapshot: ClusterSnapshot, baseline: Baseline, options: EvaluateOptions): Evaluation {
   const clusterId = clusterIdOf(snapshot.id);
   const rules = rulesFor(baseline);
 

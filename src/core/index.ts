@@ -70,5 +70,5 @@ export {
   type RuleOutcome,
 } from './rules/index.js';
 export { CLUSTER_ACTION_ORDER, orderSteps, planRemediation, stepId, type Finding } from './planner.js';
-export { evaluateCluster, overallStatus, type EvaluateOptions } from './evaluate.js';
+export { evaluateSnapshot, overallStatus, type EvaluateOptions } from './evaluate.js';
 export { applyPlanToSnapshot } from './apply-plan.js';

@@ -12,7 +12,7 @@ import {
   type ArmFailure,
   type OperationHandle,
 } from '../azure/arm/index.js';
-import { approves, evaluateCluster, sameResourceId, type Baseline, type ClusterSnapshot, type Evaluation, type PlanStep } from '../core/index.js';
+import { approves, evaluateSnapshot, sameResourceId, type Baseline, type ClusterSnapshot, type Evaluation, type PlanStep } from '../core/index.js';
 
 export const STEP_OUTCOMES = [
   /** The write finished successfully (we waited for it). */
@@ -95,9 +95,9 @@ const FINISHED: ReadonlySet<StepOutcome> = new Set(['applied', 'not-needed', 'sk
 export async function evaluateAndRemediate(input: EvaluateAndRemediateInput): Promise<RemediationResult> {
   const { baseline, now } = input;
   const snapshot = input.snapshot ?? (await readSnapshot(input.arm, input.clusterId, input.abortSignal));
-  const evaluation = evaluateCluster(snapshot, baseline, { now });
+  const evaluation = evaluateSnapshot(snapshot, baseline, { now });
   await input.hooks?.afterEvaluate?.(evaluation, snapshot);
-  const replan = (fresh: ClusterSnapshot): PlanStep[] => evaluateCluster(fresh, baseline, { now }).plan;
+  const replan = (fresh: ClusterSnapshot): PlanStep[] => evaluateSnapshot(fresh, baseline, { now }).plan;
 
   const reports = new Map<string, StepReport>();
   const record = async (report: StepReport): Promise<void> => {
@@ -169,7 +169,7 @@ export async function evaluateAndRemediate(input: EvaluateAndRemediateInput): Pr
   if (input.wait && steps.some((report) => report.outcome === 'applied')) {
     const afterSnapshot = await readSnapshot(input.arm, snapshot.id, input.abortSignal);
     result.afterSnapshot = afterSnapshot;
-    result.after = evaluateCluster(afterSnapshot, baseline, { now });
+    result.after = evaluateSnapshot(afterSnapshot, baseline, { now });
   }
   return result;
 }

@@ -14,7 +14,7 @@ import {
 import { parseWorkItem } from '../azure/storage/index.js';
 import {
   approves,
-  evaluateCluster,
+  evaluateSnapshot,
   isBusy,
   isPassingStatus,
   recordedStatus,
@@ -116,7 +116,7 @@ export async function runEvaluation(services: AppServices, input: EvaluationRunI
     return { found: false, clusterId: input.clusterId, transitions };
   }
   const clusterId = snapshot.id;
-  const evaluation = evaluateCluster(snapshot, services.baseline, { now });
+  const evaluation = evaluateSnapshot(snapshot, services.baseline, { now });
   const mayRun = (step: PlanStep): boolean => step.mode === 'auto' || (step.mode === 'approval' && approves(input.approvals, step));
 
   const attempts = new Map<string, Attempts>();

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { startEmulator, type RunningEmulator } from '../../../emulator/index.js';
 import { applyPlanStep, readClusterSnapshot, resumeOperation, type ArmClients } from '../../../src/azure/arm/index.js';
-import { clusterPutBody, evaluateCluster, type Baseline, type ClusterSnapshot, type PlanStep } from '../../../src/core/index.js';
+import { clusterPutBody, evaluateSnapshot, type Baseline, type ClusterSnapshot, type PlanStep } from '../../../src/core/index.js';
 import { autoBaseline, captureRequests, clientsFor, getPath, seedCluster, setPath } from '../../support/arm.js';
 import { EMULATOR_START_TIMEOUT_MS } from '../../support/emulator.js';
 
@@ -34,7 +34,7 @@ function sameInstant(value: unknown): unknown {
 }
 
 function planOf(snapshot: ClusterSnapshot, baseline: Baseline): PlanStep[] {
-  return evaluateCluster(snapshot, baseline, { now: NOW }).plan;
+  return evaluateSnapshot(snapshot, baseline, { now: NOW }).plan;
 }
 
 function stepFor(snapshot: ClusterSnapshot, baseline: Baseline, action: PlanStep['action']): PlanStep {

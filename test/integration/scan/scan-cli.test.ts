@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { startAzurite, type Azurite } from '../../../dev/azurite.js';
 import { EXEMPT_TAG, startEmulator, type EmulatorOptions, type RunningEmulator } from '../../../emulator/index.js';
 import { createStorageClients, createTableComplianceStore } from '../../../src/azure/storage/index.js';
-import { evaluateCluster, parseCluster, parseExtensions, validateBaseline, withExtensions, type Baseline } from '../../../src/core/index.js';
+import { evaluateSnapshot, parseCluster, parseExtensions, validateBaseline, withExtensions, type Baseline } from '../../../src/core/index.js';
 import type { ComplianceStore } from '../../../src/ports.js';
 import { compiled } from '../../support/paths.js';
 import { runChild, type FinishedChild } from '../../support/processes.js';
@@ -135,7 +135,7 @@ async function allStates(store: ComplianceStore): Promise<Awaited<ReturnType<Com
 /** Evaluates a cluster from the emulator's own state, independently of what the CLI reported. */
 function evaluateFromEmulator(emulator: RunningEmulator, clusterId: string, baseline: Baseline): string {
   const snapshot = withExtensions(parseCluster(emulator.state.cluster(clusterId)), parseExtensions(emulator.state.extensions(clusterId)));
-  return evaluateCluster(snapshot, baseline, { now: new Date() }).status;
+  return evaluateSnapshot(snapshot, baseline, { now: new Date() }).status;
 }
 
 // A missing build fails every test at once, saying so.

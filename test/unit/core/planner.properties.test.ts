@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { applyPlanToSnapshot } from '../../../src/core/apply-plan.js';
 import type { Baseline } from '../../../src/core/baseline.js';
 import { EXTENSION_TYPES } from '../../../src/core/extension-types/index.js';
-import { evaluateCluster } from '../../../src/core/evaluate.js';
+import { evaluateSnapshot } from '../../../src/core/evaluate.js';
 import type { ClusterSnapshot, Evaluation } from '../../../src/core/types.js';
 import { ALL_IDENTITY_RULES, baselineOf, CLUSTER_ID, NOW, snapshotOf, type ClusterOptions, type ExtensionOptions } from '../../support/builders.js';
 
@@ -97,7 +97,7 @@ const inputArb: fc.Arbitrary<[ClusterSnapshot, Baseline]> = baselineArb.chain((b
     .map(([cluster, extensions]): [ClusterSnapshot, Baseline] => [snapshotOf(cluster, extensions), baseline]);
 });
 
-const evaluate = (snapshot: ClusterSnapshot, baseline: Baseline): Evaluation => evaluateCluster(snapshot, baseline, { now: NOW });
+const evaluate = (snapshot: ClusterSnapshot, baseline: Baseline): Evaluation => evaluateSnapshot(snapshot, baseline, { now: NOW });
 
 describe('planner properties', () => {
   test('applying a plan leaves no NonCompliant result among the rules it addressed, and nothing more to plan for them', () => {

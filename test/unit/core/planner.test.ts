@@ -3,7 +3,7 @@ import { describe, expect, test } from '@jest/globals';
 import { DEFAULT_BASELINE_PATH } from '../../../src/baseline-file.js';
 import { parseBaseline } from '../../../src/core/baseline.js';
 import { clusterPutBody, READ_ONLY_CLUSTER_FIELDS } from '../../../src/core/cluster-body.js';
-import { evaluateCluster } from '../../../src/core/evaluate.js';
+import { evaluateSnapshot } from '../../../src/core/evaluate.js';
 import { orderSteps } from '../../../src/core/planner.js';
 import { parseCluster, toClusterSnapshot } from '../../../src/core/snapshot.js';
 import type { Evaluation, PlanStep } from '../../../src/core/types.js';
@@ -21,7 +21,7 @@ function stepOf(evaluation: Evaluation, id: string): PlanStep {
 }
 
 function plan(cluster: ClusterOptions, extensions: ExtensionOptions[] = [], baseline: Json = { rules: ALL_IDENTITY_RULES, requiredExtensions: [FLUX] }): Evaluation {
-  return evaluateCluster(snapshotOf(cluster, extensions), baselineOf(baseline), { now: NOW });
+  return evaluateSnapshot(snapshotOf(cluster, extensions), baselineOf(baseline), { now: NOW });
 }
 
 /** The keys of `object` among `keys`: what should have been stripped and was not. */
@@ -30,7 +30,7 @@ function presentKeys(object: Json, keys: readonly string[]): string[] {
 }
 
 describe('the ManagedClustersGet example with the default baseline', () => {
-  const evaluation = evaluateCluster(parseCluster(exampleResponseBody(FIXTURES.clusterGet)), defaultBaseline, { now: NOW });
+  const evaluation = evaluateSnapshot(parseCluster(exampleResponseBody(FIXTURES.clusterGet)), defaultBaseline, { now: NOW });
 
   test('finds managed-identity and required-extension/flux NonCompliant', () => {
     const status = Object.fromEntries(evaluation.results.map((r) => [r.ruleId, r.status]));
@@ -82,7 +82,7 @@ describe('cluster PUT bodies', () => {
     const sent = find('aks update --enable-managed-identity').request.body;
 
     // Act
-    const evaluation = evaluateCluster(parseCluster(before), baselineOf({ rules: { managedIdentity: { mode: 'auto' } } }), { now: NOW });
+    const evaluation = evaluateSnapshot(parseCluster(before), baselineOf({ rules: { managedIdentity: { mode: 'auto' } } }), { now: NOW });
 
     // Assess
     const step = stepOf(evaluation, 'managed-identity:enable-managed-identity');
@@ -289,7 +289,7 @@ describe('plans', () => {
   test('are deterministic', () => {
     const snapshot = toClusterSnapshot(exampleResponseBody(FIXTURES.clusterGet));
 
-    expect(evaluateCluster(snapshot, defaultBaseline, { now: NOW })).toStrictEqual(evaluateCluster(snapshot, defaultBaseline, { now: NOW }));
+    expect(evaluateSnapshot(snapshot, defaultBaseline, { now: NOW })).toStrictEqual(evaluateSnapshot(snapshot, defaultBaseline, { now: NOW }));
   });
 
   const step = (id: string, dependsOn: string[]): PlanStep => ({ id, ruleId: id, action: 'install-extension', mode: 'auto', dependsOn, description: '', change: { method: 'PUT', path: '/', body: {} } });
