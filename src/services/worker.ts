@@ -17,6 +17,7 @@ import {
   evaluateSnapshot,
   isBusy,
   isPassingStatus,
+  parseExtensionId,
   recordedStatus,
   sameResourceId,
   type ClusterSnapshot,
@@ -81,8 +82,8 @@ function isClusterStep(step: PlanStep, snapshot: ClusterSnapshot): boolean {
 function targetBusy(step: PlanStep, snapshot: ClusterSnapshot): boolean {
   if (isBusy(snapshot.provisioningState)) return true;
   if (isClusterStep(step, snapshot)) return false;
-  const name = step.change.path.split('/').pop()?.toLowerCase();
-  return isBusy(snapshot.extensions.find((extension) => extension.name.toLowerCase() === name)?.provisioningState);
+  const { extensionName } = parseExtensionId(step.change.path);
+  return isBusy(snapshot.extensions.find((extension) => extension.name.toLowerCase() === extensionName.toLowerCase())?.provisioningState);
 }
 
 function errorInfo(failure: ArmFailure): ErrorInfo {
