@@ -210,39 +210,29 @@ describe('ARM applier (SDK clients against the emulator)', () => {
     }
   });
 
-  test('writes to a cluster whose last operation Failed: Failed is settled, and the write reconciles it', async () => {
-    // Prepare
-    const id = seedCluster(emulator, 'aks-failed-1', (body) => {
+  /** Seeds a cluster without workload identity in `provisioningState`, then applies the step that enables it. */
+  async function enableWorkloadIdentityOn(name: string, provisioningState: string) {
+    const id = seedCluster(emulator, name, (body) => {
       setPath(body, 'properties.securityProfile.workloadIdentity', { enabled: false });
-      setPath(body, 'properties.provisioningState', 'Failed');
+      setPath(body, 'properties.provisioningState', provisioningState);
     });
     const clients = clientsFor(emulator);
     const snapshot = await readClusterSnapshot(clients, id);
-
-    // Act
     const handle = await apply(clients, stepFor(snapshot, baseline, 'enable-workload-identity'), snapshot, baseline);
-    const outcome = await handle.wait();
+    return { id, clients, handle, outcome: await handle.wait() };
+  }
 
-    // Assess
+  test('writes to a cluster whose last operation Failed: Failed is settled, and the write reconciles it', async () => {
+    const { id, handle, outcome } = await enableWorkloadIdentityOn('aks-failed-1', 'Failed');
+
     expect(handle.started).toBe(true);
     expect(outcome).toStrictEqual({ status: 'succeeded' });
     expect(getPath(emulator.state.cluster(id), 'properties.provisioningState')).toBe('Succeeded');
   });
 
   test('says try later, without writing, while an operation runs on the cluster', async () => {
-    // Prepare
-    const id = seedCluster(emulator, 'aks-busy-1', (body) => {
-      setPath(body, 'properties.securityProfile.workloadIdentity', { enabled: false });
-      setPath(body, 'properties.provisioningState', 'Updating');
-    });
-    const clients = clientsFor(emulator);
-    const snapshot = await readClusterSnapshot(clients, id);
+    const { clients, handle, outcome } = await enableWorkloadIdentityOn('aks-busy-1', 'Updating');
 
-    // Act
-    const handle = await apply(clients, stepFor(snapshot, baseline, 'enable-workload-identity'), snapshot, baseline);
-    const outcome = await handle.wait();
-
-    // Assess
     expect(handle.started).toBe(false);
     expect(outcome).toMatchObject({ status: 'try-later', failure: { kind: 'busy' } });
     expect(clients.stats.requests.write).toBe(0);
