@@ -33,6 +33,7 @@ export { parseCluster, parseExtensions, toClusterSnapshot, withExtensions } from
 export { READ_ONLY_CLUSTER_FIELDS, clusterPutBody, stripReadOnlyClusterFields, toRestClusterBody, deepMerge, type JsonObject } from './cluster-body.js';
 export { compareVersions, parseVersion, sameVersion } from './versions.js';
 export {
+  EXTENSION_SCOPE_KINDS,
   EXTENSION_TYPES,
   defaultScopeFor,
   extensionTypeFor,

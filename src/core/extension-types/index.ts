@@ -9,7 +9,7 @@ import { flux } from './flux.js';
 import type { ExtensionScope } from '../types.js';
 import type { ExtensionTypeProfile } from './profile.js';
 
-export type { ExtensionScopeKind, ExtensionTypeProfile } from './profile.js';
+export { EXTENSION_SCOPE_KINDS, type ExtensionScopeKind, type ExtensionTypeProfile } from './profile.js';
 
 export const EXTENSION_TYPES: readonly ExtensionTypeProfile[] = [dapr, azureml, flux, azureContainerStorage, azureBackup];
 

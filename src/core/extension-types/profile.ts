@@ -3,7 +3,8 @@
 // and fill it in each type's module.
 
 /** Where an extension can be installed: cluster-wide (a release namespace) or into one namespace. */
-export type ExtensionScopeKind = 'cluster' | 'namespace';
+export const EXTENSION_SCOPE_KINDS = ['cluster', 'namespace'] as const;
+export type ExtensionScopeKind = (typeof EXTENSION_SCOPE_KINDS)[number];
 
 export interface ExtensionTypeProfile {
   /** Short key used in docs, examples and the emulator: 'flux'. */

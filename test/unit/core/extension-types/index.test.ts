@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, test } from '@jest/globals';
-import { defaultScopeFor, EXTENSION_TYPES, extensionTypeFor, sameExtensionType, type ExtensionTypeProfile } from '../../../../src/core/extension-types/index.js';
+import { defaultScopeFor, EXTENSION_SCOPE_KINDS, EXTENSION_TYPES, extensionTypeFor, sameExtensionType, type ExtensionTypeProfile } from '../../../../src/core/extension-types/index.js';
 import { repoPath } from '../../../support/paths.js';
 
 const FOLDER = repoPath('src', 'core', 'extension-types');
@@ -29,6 +29,7 @@ describe('EXTENSION_TYPES', () => {
     expect(profile.defaultReleaseNamespace).toMatch(KUBERNETES_NAME);
     expect(profile.scopes.length).toBeGreaterThan(0);
     expect(new Set(profile.scopes).size).toBe(profile.scopes.length);
+    expect(profile.scopes.filter((scope) => !EXTENSION_SCOPE_KINDS.includes(scope))).toStrictEqual([]);
     expect(profile.docs).toMatch(/^https:\/\/learn\.microsoft\.com\//);
     expect(profile.displayName.trim()).not.toBe('');
   });
