@@ -22,6 +22,25 @@ export default tseslint.config(
     },
   },
   {
+    // The core is pure: no Azure SDK and no Node I/O, so it runs anywhere and every test of it is deterministic.
+    files: ['src/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['fs', 'fs/promises', 'path', 'url', 'os', 'child_process', 'crypto', 'http', 'https', 'net'].map((name) => ({
+            name,
+            message: 'src/core is pure: no Node built-ins. Do I/O at the edge (src/azure, src/cli, src/baseline-file.ts) and pass data in.',
+          })),
+          patterns: [
+            { group: ['@azure/*'], message: 'src/core is pure: no Azure SDK. Azure access lives in src/azure; pass the data in.' },
+            { group: ['node:*'], message: 'src/core is pure: no Node built-ins. Do I/O at the edge (src/azure, src/cli, src/baseline-file.ts) and pass data in.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts'],
     plugins: { jest },
     settings: { jest: { version: 30 } },

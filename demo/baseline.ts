@@ -5,7 +5,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EXEMPT_TAG, SUPPORTED_REGIONS } from '../emulator/index.js';
-import { DEFAULT_BASELINE_PATH, loadBaselineFile } from '../src/core/baseline-file.js';
+import { DEFAULT_BASELINE_PATH, loadBaselineFile } from '../src/baseline-file.js';
 import { InvalidInputError, validateBaseline, type Baseline } from '../src/core/index.js';
 import { DemoUsageError } from './options.js';
 

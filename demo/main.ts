@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { checkReportInBrowser, chromiumExecutablePath } from './browserCheck.js';
-import { DEFAULT_BASELINE_PATH } from '../src/core/baseline-file.js';
+import { DEFAULT_BASELINE_PATH } from '../src/baseline-file.js';
 import { failureReport, wantsStackTraces } from '../src/cli/failure.js';
 import { prepareBaseline, type DemoBaseline } from './baseline.js';
 import type { Driver } from './harness.js';

@@ -2,7 +2,7 @@
 // what ARM holds now (the emulator's state, evaluated again with the pure core). They must agree, and every drift
 // the baseline lets the service fix on its own must be fixed; anything else is a problem the demo reports.
 import {
-  evaluateCluster,
+  evaluateSnapshot,
   parseCluster,
   parseExtensions,
   withExtensions,
@@ -117,7 +117,7 @@ export function evaluateFromArm(driver: Driver, clusterId: string, baseline: Bas
   const body = driver.emulator.state.cluster(clusterId);
   if (!body) return undefined;
   const snapshot = withExtensions(parseCluster(body), parseExtensions(driver.emulator.state.extensions(clusterId)));
-  return evaluateCluster(snapshot, baseline, { now });
+  return evaluateSnapshot(snapshot, baseline, { now });
 }
 
 /** Reads every cluster's record, history and remediations, and checks them against ARM. */

@@ -1,7 +1,7 @@
 // Managed clusters: GET, list, PUT (LRO), PATCH tags (LRO), DELETE (LRO), and the AKS rules on identity.
 import { randomUUID } from 'node:crypto';
 import { badRequest, operationInProgress, resourceNotFound, subscriptionNotFound } from './arm-errors.js';
-import { CLUSTER_TYPE, clusterId, keyOf } from './ids.js';
+import { CLUSTER_RESOURCE_TYPE, type ClusterRef, formatClusterId, resourceIdKey } from '../src/core/resource-ids.js';
 import {
   type Environment, FAILED_OPERATION_ERROR, type Reply, type RequestContext,
   checkPreconditions, nextLinkFor, optionalObject, pageBody, requireObject, skipTokenOf,
@@ -14,11 +14,8 @@ export const OPERATION_STATUS_API_VERSION = '2016-03-30';
 const DEFAULT_KUBERNETES_VERSION = '1.32.5';
 const MANAGED_IDENTITY_TYPES = new Set(['systemassigned', 'userassigned']);
 
-export interface ClusterAddress {
-  subscriptionId: string;
-  resourceGroup: string;
-  name: string;
-}
+/** A cluster as a route names it (subscription, group and name as the caller spelled them). */
+export type ClusterAddress = ClusterRef;
 
 function requireSubscription(environment: Environment, subscriptionId: string): string {
   if (!environment.store.hasSubscription(subscriptionId)) throw subscriptionNotFound(subscriptionId);
@@ -27,8 +24,8 @@ function requireSubscription(environment: Environment, subscriptionId: string): 
 
 export function findCluster(environment: Environment, address: ClusterAddress, now: number): ClusterRecord {
   requireSubscription(environment, address.subscriptionId);
-  const record = environment.store.cluster(keyOf(clusterId(address.subscriptionId, address.resourceGroup, address.name)), now);
-  if (!record) throw resourceNotFound(CLUSTER_TYPE, address.name, address.resourceGroup);
+  const record = environment.store.cluster(resourceIdKey(formatClusterId(address)), now);
+  if (!record) throw resourceNotFound(CLUSTER_RESOURCE_TYPE, address.name, address.resourceGroup);
   return record;
 }
 
@@ -193,9 +190,9 @@ export function buildClusterBody(previous: ArmObject | undefined, incoming: ArmO
 
   const body: ArmObject = {
     ...incoming,
-    id: clusterId(address.subscriptionId, address.resourceGroup, address.name),
+    id: formatClusterId(address),
     name: address.name,
-    type: CLUSTER_TYPE,
+    type: CLUSTER_RESOURCE_TYPE,
     location: normalisedLocation,
     eTag: randomUUID(),
     tags: optionalObject(incoming['tags'], 'tags') ?? {},
@@ -223,12 +220,12 @@ function startWrite(environment: Environment, context: RequestContext, record: C
 }
 
 function accepted(record: ClusterRecord, action: 'write' | 'delete'): Reply['change'] {
-  return { action, resourceId: record.id, subscriptionId: record.subscriptionId, resourceType: CLUSTER_TYPE };
+  return { action, resourceId: record.id, subscriptionId: record.subscriptionId, resourceType: CLUSTER_RESOURCE_TYPE };
 }
 
 export function putCluster(environment: Environment, context: RequestContext, address: ClusterAddress): Reply {
   const subscriptionId = requireSubscription(environment, address.subscriptionId);
-  const key = keyOf(clusterId(subscriptionId, address.resourceGroup, address.name));
+  const key = resourceIdKey(formatClusterId({ ...address, subscriptionId }));
   const existing = environment.store.cluster(key, context.now);
   checkPreconditions(context, eTagOf(existing), existing !== undefined);
   rejectIfBusy(existing);
@@ -281,7 +278,7 @@ export function patchClusterTags(environment: Environment, context: RequestConte
 
 export function deleteCluster(environment: Environment, context: RequestContext, address: ClusterAddress): Reply {
   const subscriptionId = requireSubscription(environment, address.subscriptionId);
-  const record = environment.store.cluster(keyOf(clusterId(subscriptionId, address.resourceGroup, address.name)), context.now);
+  const record = environment.store.cluster(resourceIdKey(formatClusterId({ ...address, subscriptionId })), context.now);
   if (!record) return { status: 204 };
   checkPreconditions(context, eTagOf(record), true);
   rejectIfBusy(record);

@@ -2,28 +2,27 @@
 // PATCH and DELETE, each write a long-running operation. Protected settings go in and never come out.
 import { ArmError, badRequest, operationInProgress, resourceNotFound } from './arm-errors.js';
 import { type ClusterAddress, busyState, findCluster } from './clusters.js';
-import { EXTENSION_TYPE, extensionId } from './ids.js';
+import { extensionTypeFor } from '../src/core/extension-types/index.js';
+import { EXTENSION_RESOURCE_TYPE, extensionId } from '../src/core/resource-ids.js';
 import {
   type Environment, FAILED_OPERATION_ERROR, type Reply, type RequestContext,
   nextLinkFor, optionalObject, pageBody, requireObject, skipTokenOf, stringRecord,
 } from './http.js';
 import { type ArmObject, type ClusterRecord, type ExtensionRecord, type Operation, changed, propertiesOf, serialize } from './store.js';
 
-/** What an auto-upgrading install of a known type reports as currentVersion. */
-const LATEST_VERSIONS: Record<string, string> = {
-  'microsoft.flux': '1.15.1',
-  'microsoft.dapr': '1.15.6',
-  'microsoft.azureml.kubernetes': '1.1.70',
-  'microsoft.azurecontainerstorage': '1.3.2',
-  'microsoft.dataprotection.kubernetes': '1.0.2',
+/** What an auto-upgrading install of a cataloged type (by profile key) reports as currentVersion. */
+const LATEST_VERSIONS: Readonly<Record<string, string>> = {
+  flux: '1.15.1',
+  dapr: '1.15.6',
+  azureml: '1.1.70',
+  'azure-container-storage': '1.3.2',
+  'azure-backup': '1.0.2',
 };
-const DEFAULT_NAMESPACES: Record<string, string> = {
-  'microsoft.flux': 'flux-system',
-  'microsoft.dapr': 'dapr-system',
-  'microsoft.azureml.kubernetes': 'azureml',
-  'microsoft.azurecontainerstorage': 'acstor',
-  'microsoft.dataprotection.kubernetes': 'dataprotection-microsoft',
-};
+
+/** Where a cluster-scoped install that names no namespace goes: the cataloged type's default, else the extension's name. */
+export function defaultReleaseNamespace(extensionType: string, name: string): string {
+  return extensionTypeFor(extensionType)?.defaultReleaseNamespace ?? name;
+}
 
 function parentCluster(environment: Environment, context: RequestContext, address: ClusterAddress): ClusterRecord {
   try {
@@ -65,13 +64,13 @@ function start(environment: Environment, context: RequestContext, record: Extens
 }
 
 function accepted(record: ExtensionRecord, action: 'write' | 'delete'): Reply['change'] {
-  return { action, resourceId: record.id, subscriptionId: record.cluster.subscriptionId, resourceType: EXTENSION_TYPE };
+  return { action, resourceId: record.id, subscriptionId: record.cluster.subscriptionId, resourceType: EXTENSION_RESOURCE_TYPE };
 }
 
 export function getExtension(environment: Environment, context: RequestContext, address: ClusterAddress, name: string): Reply {
   const cluster = parentCluster(environment, context, address);
   const record = environment.store.extension(cluster, name, context.now);
-  if (!record) throw resourceNotFound(EXTENSION_TYPE, name, cluster.resourceGroup);
+  if (!record) throw resourceNotFound(EXTENSION_RESOURCE_TYPE, name, cluster.resourceGroup);
   return { status: 200, body: serialize(record) };
 }
 
@@ -107,8 +106,8 @@ function checkVersionPin(properties: ArmObject, name: string): void {
 
 function currentVersionFor(properties: ArmObject, previous: ArmObject | undefined): unknown {
   if (typeof properties['version'] === 'string') return properties['version'];
-  const type = String(properties['extensionType']).toLowerCase();
-  return LATEST_VERSIONS[type] ?? previous?.['currentVersion'] ?? '1.0.0';
+  const key = extensionTypeFor(String(properties['extensionType']))?.key;
+  return (key === undefined ? undefined : LATEST_VERSIONS[key]) ?? previous?.['currentVersion'] ?? '1.0.0';
 }
 
 function assertSameType(previous: ArmObject | undefined, incomingType: unknown, name: string): void {
@@ -136,7 +135,7 @@ export function putExtension(environment: Environment, context: RequestContext, 
     autoUpgradeMinorVersion: requested['autoUpgradeMinorVersion'] ?? true,
     releaseTrain: requested['releaseTrain'] ?? 'Stable',
     version: requested['version'] ?? null,
-    scope: requested['scope'] ?? { cluster: { releaseNamespace: DEFAULT_NAMESPACES[extensionType.toLowerCase()] ?? name } },
+    scope: requested['scope'] ?? { cluster: { releaseNamespace: defaultReleaseNamespace(extensionType, name) } },
     configurationSettings: stringRecord(requested['configurationSettings'], 'properties.configurationSettings'),
     provisioningState: existing ? 'Updating' : 'Creating',
     currentVersion: null,
@@ -163,7 +162,7 @@ export function putExtension(environment: Environment, context: RequestContext, 
     ...(incoming['plan'] !== undefined ? { plan: incoming['plan'] } : {}),
     id: record.id,
     name: record.name,
-    type: EXTENSION_TYPE,
+    type: EXTENSION_RESOURCE_TYPE,
     systemData: systemData(previousBody, context),
     properties,
   };
@@ -189,7 +188,7 @@ function mergeSettings(current: Record<string, string>, patch: unknown, what: st
 export function patchExtension(environment: Environment, context: RequestContext, address: ClusterAddress, name: string): Reply {
   const cluster = parentCluster(environment, context, address);
   const record = environment.store.extension(cluster, name, context.now);
-  if (!record) throw resourceNotFound(EXTENSION_TYPE, name, cluster.resourceGroup);
+  if (!record) throw resourceNotFound(EXTENSION_RESOURCE_TYPE, name, cluster.resourceGroup);
   rejectIfBusy(cluster, record);
   const incoming = requireObject(context.body, `extension '${name}'`);
   const requested = optionalObject(incoming['properties'], 'properties') ?? {};

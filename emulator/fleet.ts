@@ -1,7 +1,9 @@
 // A deterministic fleet: N clusters over M subscriptions, each given a seeded mix of the drifts the
 // baseline looks for. The same options and seed give the same fleet, byte for byte.
 import { clusterTemplate } from './cluster-template.js';
-import { CLUSTER_TYPE, EXTENSION_TYPE, clusterId, extensionId } from './ids.js';
+import { flux } from '../src/core/extension-types/flux.js';
+import { CLUSTER_RESOURCE_TYPE, EXTENSION_RESOURCE_TYPE, extensionId, formatClusterId } from '../src/core/resource-ids.js';
+import { defaultReleaseNamespace } from './extensions.js';
 import { type Random, pick, randomHex, randomInt, seededGuid, seededRandom } from './random.js';
 import type { ArmObject } from './store.js';
 import { EMULATOR_TENANT_ID } from './tokens.js';
@@ -84,17 +86,17 @@ export interface FleetExtension {
   currentVersion: string;
   /** The old version the `extensionPinnedVersion` drift pins. */
   pinnedVersion: string;
-  releaseNamespace: string;
+  /** Default: the cataloged type's default release namespace, else the extension's name. */
+  releaseNamespace?: string;
   configurationSettings?: Record<string, string>;
 }
 
 export const FLUX_EXTENSION: FleetExtension = {
   name: 'flux',
-  extensionType: 'microsoft.flux',
+  extensionType: flux.extensionType,
   releaseTrain: 'Stable',
   currentVersion: '1.15.1',
   pinnedVersion: '1.8.3',
-  releaseNamespace: 'flux-system',
 };
 
 export interface FleetOptions {
@@ -215,7 +217,7 @@ function generateCluster(
   const unsupportedRegion = has('unsupportedRegion');
   const location = unsupportedRegion ? pick(random, UNSUPPORTED_REGIONS) : pick(random, SUPPORTED_REGIONS);
   const name = `aks-${team}-${environment}-${REGION_SHORT[location] ?? location}-${String(ordinal).padStart(2, '0')}`;
-  const id = clusterId(subscriptionId, resourceGroup, name);
+  const id = formatClusterId({ subscriptionId, resourceGroup, name });
   const nodeResourceGroup = `MC_${resourceGroup}_${name}_${location}`;
   const oldKubernetes = has('oldKubernetes');
   const kubernetesVersion = oldKubernetes ? pick(random, OLD_KUBERNETES_VERSIONS) : pick(random, CURRENT_KUBERNETES_VERSIONS);
@@ -234,7 +236,7 @@ function generateCluster(
       .replaceAll('abcd1234', randomHex(random, 8)),
   ) as ArmObject;
   const properties = body['properties'] as ArmObject;
-  body['type'] = CLUSTER_TYPE;
+  body['type'] = CLUSTER_RESOURCE_TYPE;
   body['eTag'] = seededGuid(random);
   body['tags'] = {
     environment,
@@ -318,14 +320,14 @@ function extensionBody(
   return {
     id: extensionId(parentId, extension.name),
     name: extension.name,
-    type: EXTENSION_TYPE,
+    type: EXTENSION_RESOURCE_TYPE,
     systemData: { createdBy: 'platform-team@contoso.com', createdByType: 'User', createdAt: created, lastModifiedBy: 'platform-team@contoso.com', lastModifiedByType: 'User', lastModifiedAt: created },
     properties: {
       extensionType: extension.extensionType,
       autoUpgradeMinorVersion: !drift.pinned,
       releaseTrain: drift.wrongTrain ? 'Preview' : extension.releaseTrain,
       version: drift.pinned ? extension.pinnedVersion : null,
-      scope: { cluster: { releaseNamespace: extension.releaseNamespace } },
+      scope: { cluster: { releaseNamespace: extension.releaseNamespace ?? defaultReleaseNamespace(extension.extensionType, extension.name) } },
       configurationSettings: { ...(extension.configurationSettings ?? {}) },
       provisioningState: drift.failed ? 'Failed' : 'Succeeded',
       currentVersion: version,

@@ -8,7 +8,8 @@ import { type EmulatorEvent, EventHub } from './events.js';
 import { type FaultRule, Faults } from './faults.js';
 import { type FleetOptions, type GeneratedFleet, generateFleet } from './fleet.js';
 import type { Environment } from './http.js';
-import { EXTENSION_TYPE, extensionId, keyOf, parseClusterId } from './ids.js';
+import { EXTENSION_RESOURCE_TYPE, extensionId, formatClusterId, isSubscriptionId, parseClusterId, resourceIdKey } from '../src/core/resource-ids.js';
+import { provisioningPhase } from '../src/core/states.js';
 import { OrderedIndex } from './paging.js';
 import { seededRandom } from './random.js';
 import { ArmServer, RequestCounters } from './server.js';
@@ -79,8 +80,6 @@ export interface RunningEmulator {
   stop(): Promise<void>;
 }
 
-const BUSY_STATES = new Set(['updating', 'creating', 'deleting', 'upgrading', 'scaling']);
-
 function checkNumber(value: number | undefined, name: string, test: (value: number) => boolean, rule: string): void {
   if (value !== undefined && (typeof value !== 'number' || Number.isNaN(value) || !test(value))) {
     throw new Error(`emulator option ${name} must be ${rule} (got ${String(value)})`);
@@ -99,7 +98,7 @@ function validateOptions(options: EmulatorOptions): void {
   checkNumber(options.eventsMaxBatch, 'eventsMaxBatch', (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1');
   if (options.eventsUrl !== undefined && !/^https?:\/\//.test(options.eventsUrl)) throw new Error(`emulator option eventsUrl must be an http(s) URL (got ${options.eventsUrl})`);
   for (const id of options.subscriptions ?? []) {
-    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new Error(`emulator option subscriptions: '${id}' is not a GUID`);
+    if (!isSubscriptionId(id)) throw new Error(`emulator option subscriptions: '${id}' is not a GUID`);
   }
 }
 
@@ -119,12 +118,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     if (typeof body['id'] !== 'string') throw new Error('putCluster: the body needs an `id` (a managed cluster resource id)');
     const address = parseClusterId(body['id']);
     store.addSubscription(address.subscriptionId);
-    const key = keyOf(body['id']);
+    const key = resourceIdKey(body['id']);
     const previous = store.clusters.get(key);
     const record: ClusterRecord = {
       kind: 'cluster',
       key,
-      id: `/subscriptions/${address.subscriptionId}/resourceGroups/${address.resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${address.name}`,
+      id: formatClusterId(address),
       name: address.name,
       subscriptionId: address.subscriptionId,
       resourceGroup: address.resourceGroup,
@@ -139,7 +138,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     for (const extension of record.extensions.values()) extension.cluster = record;
     store.insertCluster(record);
     const state = propertiesOf(body)['provisioningState'];
-    if (typeof state === 'string' && BUSY_STATES.has(state.toLowerCase())) {
+    // A cluster seeded mid-operation stays busy for a while, as ARM's would.
+    if (typeof state === 'string' && provisioningPhase(state) === 'in-progress') {
       store.startOperation({
         target: record,
         action: 'write',
@@ -153,7 +153,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   };
 
   const seedExtension = (clusterIdValue: string, input: object): void => {
-    const cluster = store.clusters.get(keyOf(clusterIdValue));
+    const cluster = store.clusters.get(resourceIdKey(clusterIdValue));
     if (!cluster) throw new Error(`putExtension: no cluster '${clusterIdValue}'; seed it with putCluster first`);
     const body = structuredClone(input) as ArmObject;
     const name = typeof body['name'] === 'string' ? body['name'] : undefined;
@@ -163,11 +163,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     delete properties['configurationProtectedSettings'];
     const record: ExtensionRecord = {
       kind: 'extension',
-      key: keyOf(extensionId(cluster.id, name)),
+      key: resourceIdKey(extensionId(cluster.id, name)),
       id: extensionId(cluster.id, name),
       name,
       cluster,
-      body: { ...body, id: extensionId(cluster.id, name), type: EXTENSION_TYPE },
+      body: { ...body, id: extensionId(cluster.id, name), type: EXTENSION_RESOURCE_TYPE },
       json: undefined,
       operation: undefined,
       protectedSettings,

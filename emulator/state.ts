@@ -1,6 +1,6 @@
 // What tests, the demo and benchmarks may look at. Reads settle due operations first, so they see what a GET would.
 import type { EventDeliveryCounts } from './events.js';
-import { keyOf } from './ids.js';
+import { resourceIdKey } from '../src/core/resource-ids.js';
 import type { RequestCounters, RequestCounts } from './server.js';
 import { type ArmObject, type Store, serialize } from './store.js';
 
@@ -27,13 +27,13 @@ export class EmulatorState {
 
   /** The cluster as GET returns it (a copy), or undefined. */
   cluster(id: string): ArmObject | undefined {
-    const record = this.store.cluster(keyOf(id));
+    const record = this.store.cluster(resourceIdKey(id));
     return record ? (JSON.parse(serialize(record)) as ArmObject) : undefined;
   }
 
   /** The cluster's extensions as GET returns them (copies). */
   extensions(clusterId: string): ArmObject[] {
-    const cluster = this.store.cluster(keyOf(clusterId));
+    const cluster = this.store.cluster(resourceIdKey(clusterId));
     if (!cluster) return [];
     return [...cluster.extensions.keys()]
       .map((name) => this.store.extension(cluster, name))
@@ -42,14 +42,14 @@ export class EmulatorState {
   }
 
   extension(clusterId: string, name: string): ArmObject | undefined {
-    const cluster = this.store.cluster(keyOf(clusterId));
+    const cluster = this.store.cluster(resourceIdKey(clusterId));
     const record = cluster ? this.store.extension(cluster, name) : undefined;
     return record ? (JSON.parse(serialize(record)) as ArmObject) : undefined;
   }
 
   /** Names (never values) of the protected settings an extension holds; undefined when it does not exist. */
   protectedSettingNames(clusterId: string, extensionName: string): string[] | undefined {
-    const cluster = this.store.cluster(keyOf(clusterId));
+    const cluster = this.store.cluster(resourceIdKey(clusterId));
     const record = cluster ? this.store.extension(cluster, extensionName) : undefined;
     return record ? Object.keys(record.protectedSettings).sort() : undefined;
   }

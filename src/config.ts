@@ -1,5 +1,6 @@
 // Every app setting the code reads, read once here, validated and typed. infra/ and local.settings.sample.json
 // must carry exactly the names in APP_SETTINGS (a test checks for drift in both directions).
+import { isSubscriptionId } from './core/resource-ids.js';
 
 export const APP_SETTINGS = {
   /** Storage connection string (local/Azurite). In Azure the identity-based form below is used instead. */
@@ -81,7 +82,6 @@ export class ConfigError extends Error {
 type Env = Record<string, string | undefined>;
 
 const DEFAULT_ARM_ENDPOINT = 'https://management.azure.com';
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function text(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();
@@ -134,7 +134,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     .map((s) => s.trim().toLowerCase())
     .filter((s) => s.length > 0);
   for (const id of subscriptions) {
-    if (!GUID.test(id)) throw new ConfigError(`${APP_SETTINGS.targetSubscriptionIds}: "${id}" is not a subscription id (a GUID)`);
+    if (!isSubscriptionId(id)) throw new ConfigError(`${APP_SETTINGS.targetSubscriptionIds}: "${id}" is not a subscription id (a GUID)`);
   }
 
   const entra = (text(env, APP_SETTINGS.entraAuthRequired) ?? 'false').toLowerCase();

@@ -2,14 +2,8 @@
 // src/azure/storage; anything else (a fake in a unit test, another store) only has to satisfy these.
 // Times go in as Date and come back as ISO-8601 strings, so records can be returned over HTTP as they are.
 
-import { RULE_STATUSES, type Evaluation, type RuleStatus } from './core/types.js';
-
-/** A cluster's overall status as recorded: an evaluation outcome, or what happened to it since. */
-export const CLUSTER_STATUSES = [...RULE_STATUSES, 'RemediationFailed', 'Deleted'] as const;
-export type ClusterStatus = (typeof CLUSTER_STATUSES)[number];
-
-/** A rule's status as recorded: the evaluated status, or RemediationFailed once the attempt limit is reached. */
-export type RecordedRuleStatus = RuleStatus | 'RemediationFailed';
+import type { ClusterStatus, ErrorInfo, RecordedRuleStatus, RuleOverride } from './core/statuses.js';
+import type { Evaluation } from './core/types.js';
 
 export const CAUSE_KINDS = ['event', 'sweep', 'http', 'cli', 'continuation'] as const;
 export type CauseKind = (typeof CAUSE_KINDS)[number];
@@ -21,11 +15,6 @@ export interface Cause {
   correlationId?: string;
   /** Who asked, when a person or an app did (HTTP/CLI). */
   caller?: string;
-}
-
-export interface ErrorInfo {
-  code: string;
-  message: string;
 }
 
 export interface RecordedRuleResult {
@@ -66,12 +55,6 @@ export interface Transition {
   reason?: string;
   at: string;
   cause: Cause;
-}
-
-export interface RuleOverride {
-  ruleId: string;
-  status: 'RemediationFailed';
-  lastError: ErrorInfo;
 }
 
 export interface RecordEvaluationOptions {

@@ -1,6 +1,6 @@
 // Applies a plan's changes to a snapshot the way ARM would, without ARM: used by the property tests ("fixing what the
 // plan says leaves nothing NonCompliant") and by emulators. Every step given is applied, whatever its mode.
-import { EXTENSION_NAMESPACE, EXTENSION_TYPE, parseResourceId, sameResourceId } from './arm-ids.js';
+import { EXTENSION_NAMESPACE, EXTENSION_TYPE, parseResourceId, sameResourceId } from './resource-ids.js';
 import { cloneJson, deepMerge, isObject, type JsonObject } from './cluster-body.js';
 import { parseCluster, parseExtensions } from './snapshot.js';
 import type { ClusterSnapshot, ExtensionSnapshot, PlanStep } from './types.js';

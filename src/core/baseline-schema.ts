@@ -1,6 +1,7 @@
 // The baseline's JSON Schema. This module is the source; schema/baseline.schema.json is the published copy for
 // editors (a unit test keeps them identical; `aks-baseline-guard baseline schema` prints it).
 // `errorMessage` is the custom-message keyword VS Code's JSON support understands; we use it for our messages too.
+import { EXTENSION_TYPES } from './extension-types/index.js';
 import { MODES } from './types.js';
 
 const modeProperty = (what: string) => ({
@@ -67,8 +68,7 @@ export const BASELINE_SCHEMA = {
             type: 'string',
             pattern: '^[A-Za-z0-9][A-Za-z0-9./_-]*$',
             errorMessage: 'must be an extension type such as microsoft.flux',
-            description:
-              'The extension type, e.g. Microsoft.Dapr, Microsoft.AzureML.Kubernetes, microsoft.flux, microsoft.azurecontainerstorage, microsoft.dataprotection.kubernetes. Compared case-insensitively.',
+            description: `The extension type, e.g. ${EXTENSION_TYPES.map((profile) => profile.extensionType).join(', ')}. Compared case-insensitively.`,
           },
           description: { type: 'string', description: 'Free text for people reading the baseline.' },
           mode: modeProperty('drift of this extension'),

@@ -1,10 +1,10 @@
 // The baseline document: parsed from JSON or YAML, validated against the published schema, then checked for what a
 // schema cannot say. Every problem is reported as `path: message` (e.g. `requiredExtensions[1].releaseTrain: must
-// be one of Stable, Preview`). Pure: reading the file is the caller's job (see baseline-file.ts).
+// be one of Stable, Preview`). Pure: reading the file is the caller's job (see src/baseline-file.ts).
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parseDocument } from 'yaml';
 import { isObject } from './cluster-body.js';
-import { clusterIdOf, normalizeLocation, parseResourceId, sameResourceId } from './arm-ids.js';
+import { clusterIdOf, normalizeLocation, parseResourceId, sameResourceId } from './resource-ids.js';
 import { BASELINE_SCHEMA } from './baseline-schema.js';
 import { InvalidInputError } from './errors.js';
 import type { ExtensionScope, Mode, ProtectedSettingRef } from './types.js';

@@ -1,5 +1,5 @@
 // The engine: one snapshot, one baseline, one point in time -> results and a plan. Pure and deterministic.
-import { clusterIdOf } from './arm-ids.js';
+import { clusterIdOf } from './resource-ids.js';
 import { activeExemption, exclusionTagOf, exemptionExpiry, type Baseline } from './baseline.js';
 import { planRemediation, type Finding } from './planner.js';
 import { rulesFor } from './rules/index.js';
@@ -17,7 +17,8 @@ export function overallStatus(results: readonly RuleResult[]): RuleStatus {
   return 'Compliant';
 }
 
-export function evaluateCluster(snapshot: ClusterSnapshot, baseline: Baseline, options: EvaluateOptions): Evaluation {
+/** Evaluates one cluster snapshot against a baseline (the queue function that reads and records is `functions/evaluateCluster`). */
+export function evaluateSnapshot(snapshot: ClusterSnapshot, baseline: Baseline, options: EvaluateOptions): Evaluation {
   const clusterId = clusterIdOf(snapshot.id);
   const rules = rulesFor(baseline);
 

@@ -4,7 +4,7 @@
 //    while one is running, and each body carries the earlier patches so a later PUT never undoes an earlier one;
 //  - every extension step waits for the managed identity: extensions do not work on service principal clusters;
 //  - disabling pod identity waits for workload identity, its replacement.
-import { clusterIdOf } from './arm-ids.js';
+import { clusterIdOf } from './resource-ids.js';
 import { clusterPutBody, deepMerge, type JsonObject } from './cluster-body.js';
 import type { Remediation } from './rules/rule.js';
 import type { ClusterSnapshot, Mode, PlanStep, RemediationAction } from './types.js';

@@ -1,11 +1,9 @@
 // Turns a managed cluster and its extensions, in any of the shapes we meet, into a ClusterSnapshot. This is the edge:
 // past it, the engine trusts the types. Problems are reported as `path: what is wrong`.
-import { CLUSTER_RESOURCE_TYPE, clusterIdOf, extensionPath, normalizeLocation, parseResourceId, sameResourceId } from './arm-ids.js';
+import { CLUSTER_RESOURCE_TYPE, clusterIdOf, extensionId, normalizeLocation, parseResourceId, sameResourceId } from './resource-ids.js';
 import { isObject, toRestClusterBody, type JsonObject } from './cluster-body.js';
 import { InvalidInputError } from './errors.js';
 import type { ClusterSnapshot, ExtensionScope, ExtensionSnapshot } from './types.js';
-
-export { clusterIdOf, normalizeLocation, parseResourceId, resourceIdKey, sameResourceId } from './arm-ids.js';
 
 /** Keys that only a managed cluster has; an object with none of them is some other document. */
 const CLUSTER_MARKERS = ['properties', 'kubernetesVersion', 'agentPoolProfiles', 'dnsPrefix', 'fqdn', 'nodeResourceGroup', 'servicePrincipalProfile', 'identity'];
@@ -240,7 +238,7 @@ export function parseExtensions(input: unknown): ExtensionSnapshot[] {
 export function withExtensions(cluster: ClusterSnapshot, extensions: readonly ExtensionSnapshot[]): ClusterSnapshot {
   const problems: string[] = [];
   const attached = extensions.map((extension, index) => {
-    if (!extension.id) return { ...extension, id: extensionPath(cluster.id, extension.name) };
+    if (!extension.id) return { ...extension, id: extensionId(cluster.id, extension.name) };
     let owner: string;
     try {
       owner = clusterIdOf(extension.id);

@@ -4,12 +4,10 @@
 import { ArmError, type ArmFailure, type ArmFailureKind } from '../azure/arm/index.js';
 import { authorize, PERMISSIONS, type Permission } from '../http/auth.js';
 import { json, problem, type HttpResult } from '../http/problem.js';
-import type { PlanStep, RuleResult } from '../core/index.js';
+import { approves, CLUSTER_STATUSES, formatClusterId, isSubscriptionId, type ClusterStatus, type PlanStep, type RuleResult } from '../core/index.js';
 import {
-  CLUSTER_STATUSES,
   type Cause,
   type ClusterState,
-  type ClusterStatus,
   type RemediationRecord,
 } from '../ports.js';
 import { outOfScopeReason, type AppServices, type Log } from './container.js';
@@ -30,7 +28,6 @@ export interface ApiRequest {
   log: Log;
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // ARM's naming rules: resource groups 1-90 letters, digits, _ - . ( ), not ending in a period; managed clusters
 // 1-63 letters, digits, _ and -, starting and ending with a letter or digit.
 const RESOURCE_GROUP = /^[-\w.()\p{L}\p{Nd}]{1,90}$/u;
@@ -62,7 +59,7 @@ function isResult(value: object): value is HttpResult {
 export function clusterIdFromRoute(params: ApiRequest['params']): string {
   const problems: string[] = [];
   const { subscriptionId = '', resourceGroup = '', clusterName = '' } = params;
-  if (!GUID.test(subscriptionId)) problems.push(`subscriptionId: "${subscriptionId}" is not a subscription id (a GUID)`);
+  if (!isSubscriptionId(subscriptionId)) problems.push(`subscriptionId: "${subscriptionId}" is not a subscription id (a GUID)`);
   if (!RESOURCE_GROUP.test(resourceGroup) || resourceGroup.endsWith('.')) {
     problems.push(`resourceGroup: "${resourceGroup}" is not a resource group name (1-90 letters, digits, _ - . ( ), not ending in a period)`);
   }
@@ -70,7 +67,7 @@ export function clusterIdFromRoute(params: ApiRequest['params']): string {
     problems.push(`clusterName: "${clusterName}" is not a managed cluster name (1-63 letters, digits, _ and -, starting and ending with a letter or digit)`);
   }
   if (problems.length > 0) throw new BadRequest(problems);
-  return `/subscriptions/${subscriptionId.toLowerCase()}/resourceGroups/${resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${clusterName}`;
+  return formatClusterId({ subscriptionId, resourceGroup, name: clusterName });
 }
 
 function rejectUnknownQuery(query: URLSearchParams, known: readonly string[]): void {
@@ -220,9 +217,7 @@ export async function remediateClusterRoute(services: AppServices, request: ApiR
       ? await scheduleContinuation(services, { clusterId: run.clusterId, cause, enqueuedAt: services.clock().toISOString(), approvals: body.approve }, retry, request.log)
       : false;
     const approvalSteps = run.evaluation.plan.filter((step) => step.mode === 'approval');
-    const unusedApprovals = body.approve.filter(
-      (entry) => !approvalSteps.some((step) => step.id.toLowerCase() === entry.toLowerCase() || step.ruleId.toLowerCase() === entry.toLowerCase()),
-    );
+    const unusedApprovals = body.approve.filter((entry) => !approvalSteps.some((step) => approves([entry], step)));
     return json(200, {
       clusterId: run.clusterId,
       dryRun: body.dryRun,
@@ -276,7 +271,7 @@ function parseFleetQuery(query: URLSearchParams): { status?: ClusterStatus; subs
   }
   const subscription = query.get('subscription');
   if (subscription !== null && subscription !== '') {
-    if (GUID.test(subscription)) out.subscriptionId = subscription.toLowerCase();
+    if (isSubscriptionId(subscription)) out.subscriptionId = subscription.toLowerCase();
     else problems.push(`subscription: "${subscription}" is not a subscription id (a GUID)`);
   }
   const token = query.get('continuationToken');

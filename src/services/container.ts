@@ -16,7 +16,7 @@ import {
 import { createTelemetry, type Telemetry } from '../azure/telemetry.js';
 import { loadConfig, type AppConfig } from '../config.js';
 import { isInScope, parseResourceId, type Baseline, type PlanStep } from '../core/index.js';
-import { DEFAULT_BASELINE_PATH, loadBaselineFile } from '../core/baseline-file.js';
+import { DEFAULT_BASELINE_PATH, loadBaselineFile } from '../baseline-file.js';
 import { InvalidInputError } from '../core/errors.js';
 import type { ComplianceStore, WorkQueue } from '../ports.js';
 import type { OperationHandle } from '../azure/arm/index.js';

@@ -25,11 +25,11 @@ export interface IntakeResult {
   outcome: IntakeOutcome;
   /** For ignored events: why, in words a person can act on. */
   reason: string;
-  /** For confirmations: how many open remediation rows the event settled. */
+  /** For confirmations: how many open remediation rows the event completed. */
   confirmed?: number;
 }
 
-const SETTLED_ROWS_TO_CHECK = 20;
+const OPEN_ROWS_TO_CHECK = 20;
 
 /**
  * Takes one raw event (Event Grid schema or CloudEvents). Throws only when storage fails, after undoing its
@@ -102,7 +102,7 @@ function ignore(services: AppServices, decision: ResourceEventDecision, reason: 
 async function confirmOwnWrite(services: AppServices, clusterId: string, decision: ResourceEventDecision, now: Date, log: Log): Promise<number> {
   if (!decision.correlationId) return 0;
   const correlationId = decision.correlationId.toLowerCase();
-  const rows = await services.store.listRemediations(clusterId, { limit: SETTLED_ROWS_TO_CHECK });
+  const rows = await services.store.listRemediations(clusterId, { limit: OPEN_ROWS_TO_CHECK });
   let confirmed = 0;
   for (const row of rows) {
     if (row.status !== 'Accepted' || row.armOperation?.correlationId?.toLowerCase() !== correlationId) continue;
@@ -111,8 +111,8 @@ async function confirmOwnWrite(services: AppServices, clusterId: string, decisio
       confirmed += 1;
       services.telemetry.event('RemediationSucceeded', { clusterId, stepId: row.stepId, ruleId: row.ruleId, armCorrelationId: decision.correlationId, confirmedBy: 'event' });
     } catch (error) {
-      // Someone (the worker's re-evaluation) settled it first; that is the same answer.
-      log.warn(`event ${decision.id ?? ''}: remediation ${row.stepId} on ${clusterId} was settled concurrently (${String(error)})`);
+      // Someone (the worker's re-evaluation) completed it first; that is the same answer.
+      log.warn(`event ${decision.id ?? ''}: remediation ${row.stepId} on ${clusterId} was completed concurrently (${String(error)})`);
     }
   }
   return confirmed;

@@ -12,7 +12,7 @@ import {
   type ArmFailure,
   type OperationHandle,
 } from '../azure/arm/index.js';
-import { evaluateCluster, sameResourceId, type Baseline, type ClusterSnapshot, type Evaluation, type PlanStep } from '../core/index.js';
+import { approves, evaluateSnapshot, sameResourceId, type Baseline, type ClusterSnapshot, type Evaluation, type PlanStep } from '../core/index.js';
 
 export const STEP_OUTCOMES = [
   /** The write finished successfully (we waited for it). */
@@ -95,10 +95,9 @@ const FINISHED: ReadonlySet<StepOutcome> = new Set(['applied', 'not-needed', 'sk
 export async function evaluateAndRemediate(input: EvaluateAndRemediateInput): Promise<RemediationResult> {
   const { baseline, now } = input;
   const snapshot = input.snapshot ?? (await readSnapshot(input.arm, input.clusterId, input.abortSignal));
-  const evaluation = evaluateCluster(snapshot, baseline, { now });
+  const evaluation = evaluateSnapshot(snapshot, baseline, { now });
   await input.hooks?.afterEvaluate?.(evaluation, snapshot);
-  const replan = (fresh: ClusterSnapshot): PlanStep[] => evaluateCluster(fresh, baseline, { now }).plan;
-  const approved = new Set(input.approvals.map((value) => value.toLowerCase()));
+  const replan = (fresh: ClusterSnapshot): PlanStep[] => evaluateSnapshot(fresh, baseline, { now }).plan;
 
   const reports = new Map<string, StepReport>();
   const record = async (report: StepReport): Promise<void> => {
@@ -122,7 +121,7 @@ export async function evaluateAndRemediate(input: EvaluateAndRemediateInput): Pr
     const started: { step: PlanStep; handle: OperationHandle }[] = [];
     for (const step of ready) {
       // What the baseline says comes first (it is what a person can act on), then what the run allows.
-      const policy = policyGate(step, approved);
+      const policy = policyGate(step, input.approvals);
       if (policy) {
         await record({ step, ...policy });
         continue;
@@ -170,15 +169,15 @@ export async function evaluateAndRemediate(input: EvaluateAndRemediateInput): Pr
   if (input.wait && steps.some((report) => report.outcome === 'applied')) {
     const afterSnapshot = await readSnapshot(input.arm, snapshot.id, input.abortSignal);
     result.afterSnapshot = afterSnapshot;
-    result.after = evaluateCluster(afterSnapshot, baseline, { now });
+    result.after = evaluateSnapshot(afterSnapshot, baseline, { now });
   }
   return result;
 }
 
 /** Whether the baseline lets the step write at all (audit mode, approval), and if not, why. */
-function policyGate(step: PlanStep, approved: ReadonlySet<string>): Omit<StepReport, 'step'> | undefined {
+function policyGate(step: PlanStep, approvals: readonly string[]): Omit<StepReport, 'step'> | undefined {
   if (step.mode === 'audit') return { outcome: 'audit-only', reason: `rule ${step.ruleId} is in audit mode: reported, never fixed` };
-  if (step.mode === 'approval' && !approved.has(step.id.toLowerCase()) && !approved.has(step.ruleId.toLowerCase())) {
+  if (step.mode === 'approval' && !approves(approvals, step)) {
     return { outcome: 'awaiting-approval', reason: `rule ${step.ruleId} needs approval: approve step ${step.id} or rule ${step.ruleId}` };
   }
   return undefined;

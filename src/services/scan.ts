@@ -106,9 +106,6 @@ export interface ScanReport {
   clusters: ClusterScanResult[];
 }
 
-/** Statuses that count as done: exit code 0 needs every cluster to end in one of these. */
-export const SETTLED_STATUSES: ReadonlySet<ClusterOutcomeStatus> = new Set(['Compliant', 'NotApplicable', 'Exempt']);
-
 export async function scanFleet(options: ScanOptions, scanId: string): Promise<ScanReport> {
   const started = Date.now();
   const startedAt = new Date(started).toISOString();

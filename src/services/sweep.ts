@@ -9,7 +9,8 @@
 // subscriptions (see docs/performance.md).
 import { randomUUID } from 'node:crypto';
 import { ArmError, classifyArmError, listClusters, listSubscriptions, type ListedCluster } from '../azure/arm/index.js';
-import { CLUSTER_STATUSES, type EvaluationWorkItem, type SweepError, type SweepRecord, type SweepTrigger } from '../ports.js';
+import { CLUSTER_STATUSES } from '../core/index.js';
+import { type EvaluationWorkItem, type SweepError, type SweepRecord, type SweepTrigger } from '../ports.js';
 import { outOfScopeReason, type AppServices, type Log } from './container.js';
 
 export interface RunSweepInput {

@@ -12,15 +12,27 @@ import {
   type OperationHandle,
 } from '../azure/arm/index.js';
 import { parseWorkItem } from '../azure/storage/index.js';
-import { evaluateCluster, sameResourceId, type ClusterSnapshot, type Evaluation, type PlanStep } from '../core/index.js';
+import {
+  approves,
+  evaluateSnapshot,
+  isBusy,
+  isPassingStatus,
+  parseExtensionId,
+  recordedStatus,
+  sameResourceId,
+  type ClusterSnapshot,
+  type ClusterStatus,
+  type ErrorInfo,
+  type Evaluation,
+  type PlanStep,
+  type RuleOverride,
+} from '../core/index.js';
 import type {
   Attempts,
   Cause,
-  ClusterStatus,
   EvaluationWorkItem,
   RemediationRecord,
   RemediationRef,
-  RuleOverride,
   Transition,
 } from '../ports.js';
 import { outOfScopeReason, type AppServices, type Log } from './container.js';
@@ -60,13 +72,7 @@ export interface EvaluationRun {
 
 export type EvaluationRunResult = EvaluationRun | { found: false; clusterId: string; transitions: Transition[] };
 
-const SETTLED_STATES = new Set(['succeeded', 'failed', 'canceled']);
-const FIXED_STATUSES: ReadonlySet<string> = new Set(['Compliant', 'NotApplicable', 'Exempt']);
 const OPEN_ROWS_TO_CHECK = 20;
-
-function busy(provisioningState: string | undefined): boolean {
-  return provisioningState !== undefined && !SETTLED_STATES.has(provisioningState.toLowerCase());
-}
 
 function isClusterStep(step: PlanStep, snapshot: ClusterSnapshot): boolean {
   return sameResourceId(step.change.path, snapshot.id);
@@ -74,13 +80,13 @@ function isClusterStep(step: PlanStep, snapshot: ClusterSnapshot): boolean {
 
 /** Whether the resource a step writes (or its cluster) is mid-operation in this snapshot. */
 function targetBusy(step: PlanStep, snapshot: ClusterSnapshot): boolean {
-  if (busy(snapshot.provisioningState)) return true;
+  if (isBusy(snapshot.provisioningState)) return true;
   if (isClusterStep(step, snapshot)) return false;
-  const name = step.change.path.split('/').pop()?.toLowerCase();
-  return busy(snapshot.extensions.find((extension) => extension.name.toLowerCase() === name)?.provisioningState);
+  const { extensionName } = parseExtensionId(step.change.path);
+  return isBusy(snapshot.extensions.find((extension) => extension.name.toLowerCase() === extensionName.toLowerCase())?.provisioningState);
 }
 
-function errorInfo(failure: ArmFailure): { code: string; message: string } {
+function errorInfo(failure: ArmFailure): ErrorInfo {
   return { code: failure.code, message: failure.message };
 }
 
@@ -111,10 +117,8 @@ export async function runEvaluation(services: AppServices, input: EvaluationRunI
     return { found: false, clusterId: input.clusterId, transitions };
   }
   const clusterId = snapshot.id;
-  const evaluation = evaluateCluster(snapshot, services.baseline, { now });
-  const approved = new Set(input.approvals.map((value) => value.toLowerCase()));
-  const mayRun = (step: PlanStep): boolean =>
-    step.mode === 'auto' || (step.mode === 'approval' && (approved.has(step.id.toLowerCase()) || approved.has(step.ruleId.toLowerCase())));
+  const evaluation = evaluateSnapshot(snapshot, services.baseline, { now });
+  const mayRun = (step: PlanStep): boolean => step.mode === 'auto' || (step.mode === 'approval' && approves(input.approvals, step));
 
   const attempts = new Map<string, Attempts>();
   if (input.apply) {
@@ -122,7 +126,7 @@ export async function runEvaluation(services: AppServices, input: EvaluationRunI
     await Promise.all(rules.map(async (ruleId) => attempts.set(ruleId, await store.getAttempts(clusterId, ruleId))));
     // A person naming a step on the remediate route asks for it to run now: that clears its attempt limit and back-off.
     if (input.cause.kind === 'http') {
-      const retried = evaluation.plan.filter((step) => approved.has(step.id.toLowerCase()) || approved.has(step.ruleId.toLowerCase()));
+      const retried = evaluation.plan.filter((step) => approves(input.approvals, step));
       for (const ruleId of new Set(retried.map((step) => step.ruleId))) {
         if ((attempts.get(ruleId)?.count ?? 0) === 0) continue;
         await store.resetAttempts(clusterId, ruleId);
@@ -140,7 +144,7 @@ export async function runEvaluation(services: AppServices, input: EvaluationRunI
     if (!continueAfter || seconds < continueAfter.delaySeconds) continueAfter = { delaySeconds: seconds, reason };
   };
   let transientFailure: ArmFailure | undefined;
-  const giveUp = (step: PlanStep, lastError: { code: string; message: string }): void => {
+  const giveUp = (step: PlanStep, lastError: ErrorInfo): void => {
     overrides.set(step.ruleId, { ruleId: step.ruleId, status: 'RemediationFailed', lastError });
   };
   const stepProperties = (step: PlanStep) => ({ clusterId, stepId: step.id, ruleId: step.ruleId, action: step.action, causeKind: input.cause.kind, causeId: input.cause.id });
@@ -161,7 +165,7 @@ export async function runEvaluation(services: AppServices, input: EvaluationRunI
     if (!open && targetBusy(step, snapshot)) {
       // Not an attempt and no intent row: ARM would refuse the write (409) while the resource is mid-operation.
       continueIn(tuning.continuationDelaySeconds, `${step.id} is waiting for a busy resource`);
-      return { skip: { outcome: 'try-later', reason: 'the cluster or extension is mid-operation (provisioningState is not Succeeded); trying again later' } };
+      return { skip: { outcome: 'try-later', reason: 'the cluster or extension is mid-operation (its provisioningState says an operation is running); trying again later' } };
     }
     if (open) {
       const age = now.getTime() - Date.parse(open.startedAt);
@@ -169,7 +173,7 @@ export async function runEvaluation(services: AppServices, input: EvaluationRunI
         continueIn(tuning.continuationDelaySeconds, `confirm ${step.id}`);
         return { skip: { outcome: 'started', reason: `a write for this step (intent ${open.status} at ${open.startedAt}) may still be in flight; not writing again` } };
       }
-      await settle(services, open, 'Failed', now, input.log, { code: 'NotConfirmed', message: `${clusterId}: the write of ${step.id} started at ${open.startedAt} did not fix ${step.ruleId}` });
+      await completeOpenRow(services, open, 'Failed', now, input.log, { code: 'NotConfirmed', message: `${clusterId}: the write of ${step.id} started at ${open.startedAt} did not fix ${step.ruleId}` });
     }
     intents.set(
       step.id,
@@ -191,7 +195,7 @@ export async function runEvaluation(services: AppServices, input: EvaluationRunI
     await services.remediationHooks?.afterWrite?.(step, handle);
     const intent = intents.get(step.id);
     if (!intent) return;
-    const record = async (error?: { code: string; message: string }): Promise<Attempts> => {
+    const record = async (error?: ErrorInfo): Promise<Attempts> => {
       const recorded = await store.recordAttempt(clusterId, step.ruleId, {
         now,
         backoffBaseSeconds: tuning.backoffBaseSeconds,
@@ -259,16 +263,16 @@ export async function runEvaluation(services: AppServices, input: EvaluationRunI
     }
   }
   const ruleOverrides = [...overrides.values()];
-  const status: ClusterStatus = ruleOverrides.length > 0 ? 'RemediationFailed' : evaluation.status;
+  const status = recordedStatus(evaluation, ruleOverrides);
   if (!input.apply) return { found: true, clusterId, snapshot, evaluation, steps: result.steps, status, ruleOverrides, transitions: [] };
 
-  await confirmSettledRemediations(services, clusterId, evaluation, new Set([...intents.values()].map((ref) => ref.rowKey)), now, input.log);
+  await confirmFixedRemediations(services, clusterId, evaluation, new Set([...intents.values()].map((ref) => ref.rowKey)), now, input.log);
   const transitions = await store.recordEvaluation(clusterId, evaluation, input.cause, { now, ruleOverrides, location: snapshot.location });
   // A rule that is fixed starts with a clean slate of attempts the next time it drifts.
-  const fixed = transitions.filter((t) => t.ruleId !== undefined && t.to !== null && FIXED_STATUSES.has(t.to) && t.from !== null && !FIXED_STATUSES.has(t.from));
+  const fixed = transitions.filter((t) => t.ruleId !== undefined && t.to !== null && isPassingStatus(t.to) && t.from !== null && !isPassingStatus(t.from));
   await Promise.all(fixed.map((t) => store.resetAttempts(clusterId, t.ruleId as string)));
 
-  if (!continueAfter && evaluation.status !== 'Compliant' && (busy(snapshot.provisioningState) || snapshot.extensions.some((e) => busy(e.provisioningState)))) {
+  if (!continueAfter && evaluation.status !== 'Compliant' && (isBusy(snapshot.provisioningState) || snapshot.extensions.some((e) => isBusy(e.provisioningState)))) {
     continueIn(tuning.continuationDelaySeconds, 'the cluster or an extension is mid-operation');
   }
   telemetry.event('ClusterEvaluated', {
@@ -296,20 +300,20 @@ export async function runEvaluation(services: AppServices, input: EvaluationRunI
 }
 
 /** Open intent rows whose rule is now fixed: the write they started has done its job. */
-async function confirmSettledRemediations(services: AppServices, clusterId: string, evaluation: Evaluation, startedNow: ReadonlySet<string>, now: Date, log: Log): Promise<void> {
+async function confirmFixedRemediations(services: AppServices, clusterId: string, evaluation: Evaluation, startedNow: ReadonlySet<string>, now: Date, log: Log): Promise<void> {
   const statusOf = new Map(evaluation.results.map((result) => [result.ruleId, result.status as string]));
   const rows = await services.store.listRemediations(clusterId, { limit: OPEN_ROWS_TO_CHECK });
   for (const row of rows) {
     if ((row.status !== 'Started' && row.status !== 'Accepted') || startedNow.has(row.ref.rowKey)) continue;
-    if (!FIXED_STATUSES.has(statusOf.get(row.ruleId) ?? '')) continue;
-    if (await settle(services, row, 'Succeeded', now, log)) {
+    if (!isPassingStatus(statusOf.get(row.ruleId) ?? '')) continue;
+    if (await completeOpenRow(services, row, 'Succeeded', now, log)) {
       services.telemetry.event('RemediationSucceeded', { clusterId, stepId: row.stepId, ruleId: row.ruleId, armCorrelationId: row.armOperation?.correlationId, confirmedBy: 'evaluation' });
     }
   }
 }
 
 /** Completes an open row; false when someone else completed it first. */
-async function settle(services: AppServices, row: RemediationRecord, outcome: 'Succeeded' | 'Failed', now: Date, log: Log, error?: { code: string; message: string }): Promise<boolean> {
+async function completeOpenRow(services: AppServices, row: RemediationRecord, outcome: 'Succeeded' | 'Failed', now: Date, log: Log, error?: ErrorInfo): Promise<boolean> {
   try {
     await services.store.completeRemediation(row.ref, {
       outcome,
@@ -319,7 +323,7 @@ async function settle(services: AppServices, row: RemediationRecord, outcome: 'S
     });
     return true;
   } catch (thrown) {
-    log.warn(`${row.clusterId}: remediation ${row.stepId} was settled concurrently (${String(thrown)})`);
+    log.warn(`${row.clusterId}: remediation ${row.stepId} was completed concurrently (${String(thrown)})`);
     return false;
   }
 }

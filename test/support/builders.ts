@@ -1,7 +1,7 @@
 // Crafted inputs for engine tests: REST-shaped clusters and extensions with exactly the drift a test needs.
 import { validateBaseline, type Baseline } from '../../src/core/baseline.js';
 import { InvalidInputError } from '../../src/core/errors.js';
-import { evaluateCluster } from '../../src/core/evaluate.js';
+import { evaluateSnapshot } from '../../src/core/evaluate.js';
 import { toClusterSnapshot } from '../../src/core/snapshot.js';
 import type { ClusterSnapshot, Evaluation, RuleResult } from '../../src/core/types.js';
 
@@ -141,7 +141,7 @@ export interface RuleCase extends EvaluationInput {
 
 /** Evaluates a crafted cluster against a baseline (default: every identity rule and Flux) at NOW. */
 export function evaluateInput(input: EvaluationInput, now: Date = NOW): Evaluation {
-  return evaluateCluster(snapshotOf(input.cluster, input.extensions), baselineOf(input.baseline ?? { rules: ALL_IDENTITY_RULES, requiredExtensions: [FLUX] }), { now });
+  return evaluateSnapshot(snapshotOf(input.cluster, input.extensions), baselineOf(input.baseline ?? { rules: ALL_IDENTITY_RULES, requiredExtensions: [FLUX] }), { now });
 }
 
 /** The result of one rule; throws (naming the rule) when the evaluation has none, so callers get a RuleResult. */

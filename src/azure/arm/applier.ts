@@ -6,6 +6,9 @@
 import { restorePoller } from '@azure/arm-containerservice';
 import type { Extension, PatchExtension } from '@azure/arm-kubernetesconfiguration';
 import {
+  isBusy,
+  parseClusterId,
+  parseExtensionId,
   sameResourceId,
   withExtensions,
   type ClusterSnapshot,
@@ -15,7 +18,6 @@ import {
 import type { ArmClients } from './clients.js';
 import { applyMergePatch, changedLeaves, clusterPatchToModel, extensionBodyToModel, extensionPatchFromRest } from './convert.js';
 import { busyFailure, classifyArmError, isTryLater, type ArmFailure } from './errors.js';
-import { parseClusterId, parseExtensionId } from './ids.js';
 import { readClusterForWrite, readExtensions } from './reader.js';
 
 export type ApplyOutcome =
@@ -68,7 +70,6 @@ export interface StoredOperation {
 
 const CLUSTER_RP = 'Microsoft.ContainerService';
 const CLUSTER_RESOURCE_NAME = 'managedClusters';
-const EXTENSION_BUSY_STATES = new Set(['creating', 'updating', 'deleting']);
 
 /** Starts the step's write. Resolves once ARM has accepted (or refused) it; ARM failures come back as outcomes. */
 export async function applyPlanStep(clients: ArmClients, step: PlanStep, options: ApplyStepOptions): Promise<OperationHandle> {
@@ -108,7 +109,7 @@ async function startClusterWrite(clients: ArmClients, step: PlanStep, options: A
   const clusterId = options.plannedFrom.id;
   const { resourceGroup, name } = parseClusterId(clusterId);
   const startedAt = new Date().toISOString();
-  const finished = (outcome: ApplyOutcome, sent: PlanStep = step): OperationHandle => settled(sent, 'cluster', clusterId, startedAt, outcome);
+  const finished = (outcome: ApplyOutcome, sent: PlanStep = step): OperationHandle => decided(sent, 'cluster', clusterId, startedAt, outcome);
 
   let fresh;
   try {
@@ -133,7 +134,7 @@ async function startClusterWrite(clients: ArmClients, step: PlanStep, options: A
     basis = snapshot;
   }
 
-  if (fresh.snapshot.provisioningState !== undefined && fresh.snapshot.provisioningState.toLowerCase() !== 'succeeded') {
+  if (isBusy(fresh.snapshot.provisioningState)) {
     return finished({ status: 'try-later', failure: busyFailure(clusterId, fresh.snapshot.provisioningState) }, current);
   }
   const eTag = fresh.snapshot.eTag;
@@ -195,7 +196,7 @@ async function startClusterWrite(clients: ArmClients, step: PlanStep, options: A
 async function startExtensionWrite(clients: ArmClients, step: PlanStep, options: ApplyStepOptions): Promise<OperationHandle> {
   const resourceId = step.change.path;
   const startedAt = new Date().toISOString();
-  const finished = (outcome: ApplyOutcome): OperationHandle => settled(step, 'extension', resourceId, startedAt, outcome);
+  const finished = (outcome: ApplyOutcome): OperationHandle => decided(step, 'extension', resourceId, startedAt, outcome);
   let ref;
   try {
     ref = parseExtensionId(resourceId);
@@ -208,12 +209,12 @@ async function startExtensionWrite(clients: ArmClients, step: PlanStep, options:
   }
 
   const clusterState = options.plannedFrom.provisioningState;
-  if (clusterState !== undefined && clusterState.toLowerCase() !== 'succeeded') {
+  if (isBusy(clusterState)) {
     return finished({ status: 'try-later', failure: busyFailure(options.plannedFrom.id, clusterState) });
   }
-  const existing = options.plannedFrom.extensions.find((extension) => extension.name.toLowerCase() === ref.extensionName.toLowerCase());
-  if (existing?.provisioningState && EXTENSION_BUSY_STATES.has(existing.provisioningState.toLowerCase())) {
-    return finished({ status: 'try-later', failure: busyFailure(resourceId, existing.provisioningState) });
+  const existingState = options.plannedFrom.extensions.find((extension) => extension.name.toLowerCase() === ref.extensionName.toLowerCase())?.provisioningState;
+  if (isBusy(existingState)) {
+    return finished({ status: 'try-later', failure: busyFailure(resourceId, existingState) });
   }
 
   const extensions = clients.kubernetesConfiguration(ref.subscriptionId).extensions;
@@ -300,7 +301,7 @@ function resolveProtectedSettings(
   return { settings };
 }
 
-function settled(step: PlanStep, target: OperationTarget, resourceId: string, startedAt: string, outcome: ApplyOutcome): OperationHandle {
+function decided(step: PlanStep, target: OperationTarget, resourceId: string, startedAt: string, outcome: ApplyOutcome): OperationHandle {
   return {
     stepId: step.id,
     action: step.action,

@@ -61,7 +61,7 @@ export function classifyArmError(error: unknown, resourceId: string): ArmFailure
 
 /** The failure a caller reports when it refuses to write because the resource is mid-operation. */
 export function busyFailure(resourceId: string, provisioningState: string | undefined): ArmFailure {
-  return failure('busy', 'ResourceNotReady', resourceId, `provisioningState is ${provisioningState ?? 'unknown'}, not Succeeded; try later`);
+  return failure('busy', 'ResourceNotReady', resourceId, `provisioningState is ${provisioningState ?? 'unknown'}: an operation is running; try later`);
 }
 
 function isBusy(code: string, message: string): boolean {

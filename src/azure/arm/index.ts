@@ -11,7 +11,6 @@ export {
   type ArmRequestStats,
 } from './pacing.js';
 export { ARM_FAILURE_KINDS, ArmError, busyFailure, classifyArmError, isTryLater, type ArmFailure, type ArmFailureKind } from './errors.js';
-export { clusterIdOf, parseClusterId, parseExtensionId, type ClusterRef, type ExtensionRef } from './ids.js';
 export {
   listClusters,
   listSubscriptions,

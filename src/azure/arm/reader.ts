@@ -3,9 +3,8 @@
 // the first cluster before the last page has arrived, and never holds a whole fleet in memory.
 import type { ManagedCluster } from '@azure/arm-containerservice';
 import type { Extension } from '@azure/arm-kubernetesconfiguration';
-import { parseCluster, parseExtensions, withExtensions, type ClusterSnapshot } from '../../core/index.js';
+import { parseCluster, parseClusterId, parseExtensions, withExtensions, type ClusterRef, type ClusterSnapshot } from '../../core/index.js';
 import type { ArmClients } from './clients.js';
-import { parseClusterId, type ClusterRef } from './ids.js';
 
 export interface ReadOptions {
   abortSignal?: AbortSignal;

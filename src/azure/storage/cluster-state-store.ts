@@ -6,13 +6,13 @@
 // is interrupted the next write of the cluster writes them again first. Replays are upserts of the same keys.
 
 import { odata, type TableClient } from '@azure/data-tables';
+import { parseClusterId } from '../../core/resource-ids.js';
+import { CLUSTER_STATUSES, recordedStatus, type ClusterStatus } from '../../core/statuses.js';
 import type { Evaluation } from '../../core/types.js';
 import {
-  CLUSTER_STATUSES,
   type Cause,
   type ClusterState,
   type ClusterStateStore,
-  type ClusterStatus,
   type ListStatesOptions,
   type Page,
   type RecordEvaluationOptions,
@@ -23,7 +23,7 @@ import {
 import { StorageError, isConflict } from './errors.js';
 import { clusterKey, encodeKey, invertedCounter, invertedTime, prefixEnd } from './keys.js';
 import { assertCause, assertDate, causeProperties, limitOption, readCause } from './mapping.js';
-import { diffTransitions, joinJson, overallStatus, parseClusterId, recordedResults, splitJson } from './state-model.js';
+import { diffTransitions, joinJson, recordedResults, splitJson } from './state-model.js';
 import { MAX_PAGE, RowReader, createRow, queryPage, queryRows, readRow, scanRows, updateRow, upsertInBatches, type Properties, type Row } from './table-ops.js';
 
 export const STATE_ROW = 'state';
@@ -92,19 +92,22 @@ export class TableClusterStateStore implements ClusterStateStore {
   }
 
   async recordEvaluation(clusterId: string, evaluation: Evaluation, cause: Cause, options: RecordEvaluationOptions): Promise<Transition[]> {
-    const parts = parseClusterId(clusterId);
+    const cluster = parseClusterId(clusterId);
     if (encodeKey(evaluation.clusterId) !== encodeKey(clusterId)) {
       throw new RangeError(`recordEvaluation: the evaluation is for "${evaluation.clusterId}", not "${clusterId}"`);
     }
     assertCause(cause, 'recordEvaluation');
     assertDate(options.now, 'recordEvaluation: now');
-    const results = recordedResults(evaluation, options.ruleOverrides);
-    const status = overallStatus(evaluation, results);
+    const overrides = options.ruleOverrides ?? [];
+    const results = recordedResults(evaluation, overrides);
+    const status = recordedStatus(evaluation, overrides);
     return this.mutate(clusterId, options.now, (current) => {
       const location = options.location ?? current?.state.location;
       const state: Omit<ClusterState, 'version'> = {
         clusterId,
-        ...parts,
+        subscriptionId: cluster.subscriptionId,
+        resourceGroup: cluster.resourceGroup,
+        clusterName: cluster.name,
         ...(location !== undefined ? { location } : {}),
         status,
         results,

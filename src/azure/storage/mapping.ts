@@ -1,6 +1,7 @@
 // Shared pieces of row layouts: how a Cause and an error are spread over Table properties and read back.
 
-import { CAUSE_KINDS, type Cause, type ErrorInfo } from '../../ports.js';
+import type { ErrorInfo } from '../../core/statuses.js';
+import { CAUSE_KINDS, type Cause } from '../../ports.js';
 import type { Properties, RowReader } from './table-ops.js';
 
 // Error texts come from ARM and can be long; a row keeps enough to act on.

@@ -1,27 +1,10 @@
-// The decisions behind a state write, kept free of I/O so they can be tested on their own: what a cluster's
-// recorded status is, which statuses changed, and how large JSON is split across Table properties.
+// The decisions behind a state write, kept free of I/O so they can be tested on their own: which rule results are
+// recorded, which statuses changed, and how large JSON is split across Table properties. The recorded status itself
+// comes from core/statuses.ts.
 
 import type { Evaluation } from '../../core/types.js';
-import type { Cause, ClusterStatus, RecordedRuleResult, RuleOverride, Transition } from '../../ports.js';
-
-const MANAGED_CLUSTER_ID = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.containerservice\/managedclusters\/([^/]+)\/?$/i;
-
-export interface ClusterIdParts {
-  subscriptionId: string;
-  resourceGroup: string;
-  clusterName: string;
-}
-
-/** Splits a managed cluster id. The subscription id is lower-cased (GUIDs compare case-insensitively); names keep ARM's spelling. */
-export function parseClusterId(clusterId: string): ClusterIdParts {
-  const match = MANAGED_CLUSTER_ID.exec(clusterId);
-  if (!match?.[1] || !match[2] || !match[3]) {
-    throw new RangeError(
-      `clusterId: "${clusterId}" is not a managed cluster resource id (/subscriptions/{id}/resourceGroups/{group}/providers/Microsoft.ContainerService/managedClusters/{name})`,
-    );
-  }
-  return { subscriptionId: match[1].toLowerCase(), resourceGroup: match[2], clusterName: match[3] };
-}
+import type { ClusterStatus, RuleOverride } from '../../core/statuses.js';
+import type { Cause, RecordedRuleResult, Transition } from '../../ports.js';
 
 // Never stored, wherever they appear in expected/observed values: protected settings and anything credential-like.
 const SECRET_KEYS = /^(configurationprotectedsettings|protectedsettings|secret|clientsecret|password|accesstoken|refreshtoken|token|sastoken|connectionstring|accountkey)$/i;
@@ -61,11 +44,6 @@ export function recordedResults(evaluation: Evaluation, overrides: readonly Rule
     if (override) recorded.lastError = { code: override.lastError.code, message: override.lastError.message };
     return recorded;
   });
-}
-
-/** RemediationFailed outranks the evaluated status: it is the one that needs a person. */
-export function overallStatus(evaluation: Evaluation, results: readonly RecordedRuleResult[]): ClusterStatus {
-  return results.some((result) => result.status === 'RemediationFailed') ? 'RemediationFailed' : evaluation.status;
 }
 
 export interface StatusSnapshot {

@@ -1,8 +1,8 @@
 // `aks-baseline-guard evaluate`: one cluster export (az aks show, or an ARM GET body) against a baseline, offline.
 import { Option, type Command } from 'commander';
-import { DEFAULT_BASELINE_PATH } from '../../core/baseline-file.js';
+import { DEFAULT_BASELINE_PATH } from '../../baseline-file.js';
 import { parseBaseline, type Baseline } from '../../core/baseline.js';
-import { evaluateCluster } from '../../core/evaluate.js';
+import { evaluateSnapshot } from '../../core/evaluate.js';
 import { parseCluster, parseExtensions, withExtensions } from '../../core/snapshot.js';
 import type { Evaluation } from '../../core/types.js';
 import { CliInputError, EXIT_CODES, fromSource } from '../exit.js';
@@ -52,7 +52,7 @@ async function run(flags: EvaluateFlags): Promise<void> {
     snapshot = fromSource(file, () => withExtensions(snapshot, extensions));
   }
 
-  const evaluation = evaluateCluster(snapshot, baseline, { now });
+  const evaluation = evaluateSnapshot(snapshot, baseline, { now });
   process.stdout.write(flags.format === 'json' ? `${JSON.stringify(evaluation, null, 2)}\n` : renderEvaluationTable(evaluation, source, process.stdout.columns ?? 120));
   process.exitCode = exitCodeFor(evaluation);
 }

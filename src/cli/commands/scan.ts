@@ -9,11 +9,11 @@ import { Option, type Command } from 'commander';
 import { createArmClients, type ArmClients } from '../../azure/arm/index.js';
 import { createStorageClients, createTableComplianceStore, ensureTables } from '../../azure/storage/index.js';
 import { APP_SETTINGS, DEV_ONLY_SETTINGS, type AppConfig } from '../../config.js';
-import { DEFAULT_BASELINE_PATH, loadBaselineFile } from '../../core/baseline-file.js';
-import { clusterIdOf, InvalidInputError, type Baseline, type PlanStep } from '../../core/index.js';
+import { DEFAULT_BASELINE_PATH, loadBaselineFile } from '../../baseline-file.js';
+import { clusterIdOf, InvalidInputError, isPassingStatus, isSubscriptionId, type Baseline, type PlanStep } from '../../core/index.js';
 import type { Cause, ComplianceStore, RemediationRef } from '../../ports.js';
 import type { StepReport } from '../../services/remediation.js';
-import { scanFleet, SETTLED_STATUSES, type ScanRecorder, type ScanReport, type ScanSummary } from '../../services/scan.js';
+import { scanFleet, type ScanRecorder, type ScanReport, type ScanSummary } from '../../services/scan.js';
 import { CliInputError, EXIT_CODES, PROGRAM_NAME } from '../exit.js';
 import { failureReport } from '../failure.js';
 import { sourceName } from '../input.js';
@@ -21,7 +21,6 @@ import { sourceName } from '../input.js';
 /** Ctrl-C: the conventional 128 + SIGINT. */
 export const EXIT_INTERRUPTED = 130;
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DEFAULT_ARM_ENDPOINT = 'https://management.azure.com';
 /** Rows of the "needs attention" table before it points at --format json. */
 const ATTENTION_ROWS = 40;
@@ -175,15 +174,15 @@ function seconds1(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
-/** Why a cluster is not settled, one row per rule that is not Compliant/NotApplicable/Exempt. */
+/** Why a cluster needs attention, one row per rule that is not Compliant/NotApplicable/Exempt. */
 function attentionRows(report: ScanReport): string[][] {
   const rows: string[][] = [];
   for (const cluster of report.clusters) {
-    if (SETTLED_STATUSES.has(cluster.status)) continue;
+    if (isPassingStatus(cluster.status)) continue;
     if (cluster.error) rows.push([cluster.name, cluster.status, '-', cluster.error.message]);
     const stepByRule = new Map(cluster.steps.map((report) => [report.step.ruleId, report]));
     for (const result of cluster.results) {
-      if (SETTLED_STATUSES.has(result.status)) continue;
+      if (isPassingStatus(result.status)) continue;
       const step = stepByRule.get(result.ruleId);
       rows.push([cluster.name, result.status, result.ruleId, step ? `${step.outcome}: ${step.reason ?? result.message}` : result.message]);
     }
@@ -291,7 +290,8 @@ export function exitCodeFor(report: ScanReport): number {
   if (report.summary.interrupted) return EXIT_INTERRUPTED;
   // A listing that failed (no access, no credential) means compliance is not established either.
   if (report.summary.errors.length > 0) return EXIT_CODES.notCompliant;
-  return report.clusters.every((cluster) => SETTLED_STATUSES.has(cluster.status)) ? EXIT_CODES.ok : EXIT_CODES.notCompliant;
+  // Exit code 0 needs every cluster to end Compliant, NotApplicable or Exempt.
+  return report.clusters.every((cluster) => isPassingStatus(cluster.status)) ? EXIT_CODES.ok : EXIT_CODES.notCompliant;
 }
 
 async function run(flags: ScanFlags, env: Env = process.env): Promise<void> {
@@ -300,7 +300,7 @@ async function run(flags: ScanFlags, env: Env = process.env): Promise<void> {
   const busyRetries = wholeNumber('--busy-retries', flags.busyRetries, 0, 10);
   const busyDelayMs = seconds('--busy-delay', flags.busyDelay, 3600) * 1000;
   const pollIntervalInMs = flags.pollInterval === undefined ? undefined : seconds('--poll-interval', flags.pollInterval, 600) * 1000;
-  for (const id of flags.subscription) if (!GUID.test(id)) throw new CliInputError('--subscription', [`"${id}" is not a subscription id (a GUID)`]);
+  for (const id of flags.subscription) if (!isSubscriptionId(id)) throw new CliInputError('--subscription', [`"${id}" is not a subscription id (a GUID)`]);
   if (!flags.apply && !flags.wait) throw new CliInputError('--no-wait', ['only means something with --apply']);
   const arm = armSettings(flags, env);
   const storage = flags.record ? storageSettings(env) : undefined;

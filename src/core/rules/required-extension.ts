@@ -1,10 +1,11 @@
 // required-extension/<name>: the cluster runs the extension the baseline requires, healthy and configured as declared.
 // Extensions are matched by type, not name (a Flux extension named flux-system satisfies "flux"), and a second
 // instance of a type that is already there is never planned.
-import { extensionPath, normalizeLocation } from '../arm-ids.js';
+import { extensionId, normalizeLocation } from '../resource-ids.js';
 import { REQUIRED_EXTENSION_RULE_PREFIX, type RequiredExtension } from '../baseline.js';
-import { sameExtensionType } from '../catalog.js';
+import { defaultScopeFor, sameExtensionType } from '../extension-types/index.js';
 import type { JsonObject } from '../cluster-body.js';
+import { provisioningPhase, type ProvisioningPhase } from '../states.js';
 import type { ClusterSnapshot, ExtensionSnapshot, RuleResult } from '../types.js';
 import { compareVersions, parseVersion, sameVersion } from '../versions.js';
 import { outcome, type Remediation, type RuleOutcome } from './rule.js';
@@ -13,8 +14,6 @@ export function requiredExtensionRuleId(spec: Pick<RequiredExtension, 'name'>): 
   return `${REQUIRED_EXTENSION_RULE_PREFIX}${spec.name}`;
 }
 
-const IN_PROGRESS = ['creating', 'updating', 'deleting', 'accepted', 'running'];
-const BROKEN = ['failed', 'canceled'];
 /** ARM's default release train when an extension reports none. */
 const DEFAULT_RELEASE_TRAIN = 'Stable';
 
@@ -73,13 +72,13 @@ function diffExtension(spec: RequiredExtension, ext: ExtensionSnapshot): Diff {
   return diff;
 }
 
-/** Lower is better: a healthy matching instance, then healthy, then in progress, then broken. */
+const PHASE_RANK: Record<Exclude<ProvisioningPhase, 'succeeded'>, number> = { 'in-progress': 2, failed: 3, unknown: 4 };
+
+/** Lower is better: a healthy matching instance, then healthy, then in progress, then failed, then unknown. */
 function rank(spec: RequiredExtension, ext: ExtensionSnapshot): number {
-  const state = (ext.provisioningState ?? '').toLowerCase();
-  if (state === 'succeeded') return diffExtension(spec, ext).drifts.length === 0 ? 0 : 1;
-  if (IN_PROGRESS.includes(state)) return 2;
-  if (BROKEN.includes(state)) return 3;
-  return 4;
+  const phase = provisioningPhase(ext.provisioningState);
+  if (phase === 'succeeded') return diffExtension(spec, ext).drifts.length === 0 ? 0 : 1;
+  return PHASE_RANK[phase];
 }
 
 function pickBest(spec: RequiredExtension, candidates: ExtensionSnapshot[]): ExtensionSnapshot | undefined {
@@ -97,8 +96,9 @@ function desiredBody(spec: RequiredExtension, existing?: ExtensionSnapshot): Jso
   if (releaseTrain !== undefined) properties.releaseTrain = releaseTrain;
   const version = spec.version ?? (properties.autoUpgradeMinorVersion === false ? existing?.version : undefined);
   if (version !== undefined) properties.version = version;
-  // An installed extension's scope cannot change; a repair keeps it.
-  const scope = existing?.scope ?? spec.scope;
+  // An installed extension's scope cannot change; a repair keeps it. An install of a cataloged type that the baseline
+  // gives no scope goes where the type's docs put it (ARM would otherwise pick the namespace from the extension's name).
+  const scope = existing ? (existing.scope ?? spec.scope) : (spec.scope ?? defaultScopeFor(spec.extensionType));
   if (scope !== undefined) properties.scope = scope;
   // A repair keeps settings the baseline does not mention.
   properties.configurationSettings = { ...(existing?.configurationSettings ?? {}), ...spec.configurationSettings };
@@ -149,7 +149,7 @@ export function checkRequiredExtension(spec: RequiredExtension, snapshot: Cluste
       {
         action: 'install-extension',
         description: `Install ${label}.`,
-        change: { method: 'PUT', path: extensionPath(snapshot.id, spec.name), body: desiredBody(spec) },
+        change: { method: 'PUT', path: extensionId(snapshot.id, spec.name), body: desiredBody(spec) },
         ...protectedRefs(spec),
       },
     );
@@ -157,22 +157,23 @@ export function checkRequiredExtension(spec: RequiredExtension, snapshot: Cluste
 
   const found = `${spec.extensionType} extension "${ext.name}"`;
   const state = ext.provisioningState ?? '';
+  const phase = provisioningPhase(ext.provisioningState);
   const observedState = { name: ext.name, provisioningState: ext.provisioningState ?? null };
-  if (IN_PROGRESS.includes(state.toLowerCase())) {
+  if (phase === 'in-progress') {
     return outcome(result({ status: 'Unknown', reason: 'ExtensionProvisioningInProgress', message: `${found} is ${state}; checked again once ARM finishes.`, expected: { provisioningState: 'Succeeded' }, observed: observedState }));
   }
-  if (BROKEN.includes(state.toLowerCase())) {
+  if (phase === 'failed') {
     return outcome(
       result({ status: 'NonCompliant', reason: 'ExtensionFailed', message: `${found} is in provisioning state ${state} and needs repair.`, expected: { provisioningState: 'Succeeded' }, observed: observedState }),
       {
         action: 'repair-extension',
         description: `Repair ${found}: PUT the desired spec to the same name.`,
-        change: { method: 'PUT', path: extensionPath(snapshot.id, ext.name), body: desiredBody(spec, ext) },
+        change: { method: 'PUT', path: extensionId(snapshot.id, ext.name), body: desiredBody(spec, ext) },
         ...protectedRefs(spec),
       },
     );
   }
-  if (state.toLowerCase() !== 'succeeded') {
+  if (phase === 'unknown') {
     return outcome(result({ status: 'Unknown', reason: 'ExtensionStateUnknown', message: `${found} reports provisioning state ${state ? `"${state}"` : '(none)'}.`, expected: { provisioningState: 'Succeeded' }, observed: observedState }));
   }
 
@@ -186,7 +187,7 @@ export function checkRequiredExtension(spec: RequiredExtension, snapshot: Cluste
     {
       action: 'update-extension',
       description: `Update ${found}: ${Object.keys(diff.patch).join(', ')}.`,
-      change: { method: 'PATCH', path: extensionPath(snapshot.id, ext.name), body: { properties: diff.patch } },
+      change: { method: 'PATCH', path: extensionId(snapshot.id, ext.name), body: { properties: diff.patch } },
     },
   );
 }

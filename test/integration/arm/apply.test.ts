@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { startEmulator, type RunningEmulator } from '../../../emulator/index.js';
 import { applyPlanStep, readClusterSnapshot, resumeOperation, type ArmClients } from '../../../src/azure/arm/index.js';
-import { clusterPutBody, evaluateCluster, type Baseline, type ClusterSnapshot, type PlanStep } from '../../../src/core/index.js';
+import { clusterPutBody, evaluateSnapshot, type Baseline, type ClusterSnapshot, type PlanStep } from '../../../src/core/index.js';
 import { autoBaseline, captureRequests, clientsFor, getPath, seedCluster, setPath } from '../../support/arm.js';
 import { EMULATOR_START_TIMEOUT_MS } from '../../support/emulator.js';
 
@@ -34,7 +34,7 @@ function sameInstant(value: unknown): unknown {
 }
 
 function planOf(snapshot: ClusterSnapshot, baseline: Baseline): PlanStep[] {
-  return evaluateCluster(snapshot, baseline, { now: NOW }).plan;
+  return evaluateSnapshot(snapshot, baseline, { now: NOW }).plan;
 }
 
 function stepFor(snapshot: ClusterSnapshot, baseline: Baseline, action: PlanStep['action']): PlanStep {
@@ -210,20 +210,29 @@ describe('ARM applier (SDK clients against the emulator)', () => {
     }
   });
 
-  test('says try later, without writing, when the cluster is not in Succeeded state', async () => {
-    // Prepare
-    const id = seedCluster(emulator, 'aks-busy-1', (body) => {
+  /** Seeds a cluster without workload identity in `provisioningState`, then applies the step that enables it. */
+  async function enableWorkloadIdentityOn(name: string, provisioningState: string) {
+    const id = seedCluster(emulator, name, (body) => {
       setPath(body, 'properties.securityProfile.workloadIdentity', { enabled: false });
-      setPath(body, 'properties.provisioningState', 'Updating');
+      setPath(body, 'properties.provisioningState', provisioningState);
     });
     const clients = clientsFor(emulator);
     const snapshot = await readClusterSnapshot(clients, id);
-
-    // Act
     const handle = await apply(clients, stepFor(snapshot, baseline, 'enable-workload-identity'), snapshot, baseline);
-    const outcome = await handle.wait();
+    return { id, clients, handle, outcome: await handle.wait() };
+  }
 
-    // Assess
+  test('writes to a cluster whose last operation Failed: Failed is settled, and the write reconciles it', async () => {
+    const { id, handle, outcome } = await enableWorkloadIdentityOn('aks-failed-1', 'Failed');
+
+    expect(handle.started).toBe(true);
+    expect(outcome).toStrictEqual({ status: 'succeeded' });
+    expect(getPath(emulator.state.cluster(id), 'properties.provisioningState')).toBe('Succeeded');
+  });
+
+  test('says try later, without writing, while an operation runs on the cluster', async () => {
+    const { clients, handle, outcome } = await enableWorkloadIdentityOn('aks-busy-1', 'Updating');
+
     expect(handle.started).toBe(false);
     expect(outcome).toMatchObject({ status: 'try-later', failure: { kind: 'busy' } });
     expect(clients.stats.requests.write).toBe(0);

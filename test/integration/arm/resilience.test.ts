@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { startEmulator, type RunningEmulator } from '../../../emulator/index.js';
 import { applyPlanStep, classifyArmError, readClusterForWrite, readClusterSnapshot } from '../../../src/azure/arm/index.js';
-import { evaluateCluster } from '../../../src/core/index.js';
+import { evaluateSnapshot } from '../../../src/core/index.js';
 import { autoBaseline, clientsFor, seedCluster, setPath } from '../../support/arm.js';
 import { rejectionOf } from '../../support/rejection.js';
 
@@ -85,9 +85,9 @@ describe('ARM resilience (SDK pipeline against the emulator)', () => {
 
     // Act: read, then write and wait, through the faults
     const snapshot = await readClusterSnapshot(clients, id);
-    const step = evaluateCluster(snapshot, baseline, { now: new Date() }).plan.find((candidate) => candidate.action === 'enable-workload-identity');
+    const step = evaluateSnapshot(snapshot, baseline, { now: new Date() }).plan.find((candidate) => candidate.action === 'enable-workload-identity');
     if (!step) throw new Error('the plan has no enable-workload-identity step');
-    const handle = await applyPlanStep(clients, step, { plannedFrom: snapshot, replan: (fresh) => evaluateCluster(fresh, baseline, { now: new Date() }).plan });
+    const handle = await applyPlanStep(clients, step, { plannedFrom: snapshot, replan: (fresh) => evaluateSnapshot(fresh, baseline, { now: new Date() }).plan });
     const outcome = await handle.wait();
 
     // Assess: two 500s and a 503 were retried, and so was the reset connection

@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { checkReportInBrowser } from '../../../demo/browserCheck.js';
 import type { DemoSummary, StatusCounts } from '../../../demo/report/types.js';
 import { generateFleet } from '../../../emulator/index.js';
-import { loadBaselineFile } from '../../../src/core/baseline-file.js';
-import { evaluateCluster, parseCluster, parseExtensions, withExtensions, type Baseline, type PlanStep } from '../../../src/core/index.js';
+import { loadBaselineFile } from '../../../src/baseline-file.js';
+import { evaluateSnapshot, parseCluster, parseExtensions, withExtensions, type Baseline, type PlanStep } from '../../../src/core/index.js';
 import { compiled, REPO_ROOT } from '../../support/paths.js';
 import { runChild, type FinishedChild } from '../../support/processes.js';
 
@@ -115,7 +115,7 @@ function predict(baseline: Baseline): { before: StatusCounts; after: StatusCount
   const after: StatusCounts = {};
   let autoFixable = 0;
   for (const cluster of generateFleet(FLEET).clusters) {
-    const evaluation = evaluateCluster(withExtensions(parseCluster(cluster.body), parseExtensions(cluster.extensions)), baseline, { now: new Date() });
+    const evaluation = evaluateSnapshot(withExtensions(parseCluster(cluster.body), parseExtensions(cluster.extensions)), baseline, { now: new Date() });
     bump(before, evaluation.status);
     if (evaluation.status !== 'NonCompliant') {
       bump(after, evaluation.status);

@@ -2,7 +2,7 @@
 // every cluster the baseline fixes automatically ends Compliant, the rest keep the reason a person must act on,
 // and the app's own write events come back through onResourceEvent without causing any further ARM write.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { evaluateCluster, parseCluster, parseExtensions, withExtensions, type Evaluation, type PlanStep } from '../../../src/core/index.js';
+import { evaluateSnapshot, parseCluster, parseExtensions, withExtensions, type Evaluation, type PlanStep } from '../../../src/core/index.js';
 import type { ClusterState, RecordedRuleResult } from '../../../src/ports.js';
 import { APP_IDENTITY, Driver } from '../../support/driver.js';
 
@@ -54,7 +54,7 @@ describe('a timer sweep over a 50-cluster fleet with mixed drift', () => {
     driver = await Driver.start({ fleet: FLEET, emulator: { lroDurationMs: 150, busyDurationMs: 1500 } });
     for (const cluster of driver.emulator.fleet?.clusters ?? []) {
       const snapshot = withExtensions(parseCluster(cluster.body), parseExtensions(cluster.extensions));
-      expectations.push(expectationFor(evaluateCluster(snapshot, driver.services.baseline, { now: new Date() })));
+      expectations.push(expectationFor(evaluateSnapshot(snapshot, driver.services.baseline, { now: new Date() })));
     }
     const sweep = await driver.sweep({ isPastDue: true });
     // One message per cluster, and no error.

@@ -1,9 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from '@jest/globals';
-import { DEFAULT_BASELINE_PATH, loadBaselineFile } from '../../../src/core/baseline-file.js';
 import { activeExemption, exclusionTagOf, isInScope, parseBaseline, ruleIdsOf, validateBaseline } from '../../../src/core/baseline.js';
-import { EXTENSION_CATALOG, sameExtensionType } from '../../../src/core/catalog.js';
+import { EXTENSION_TYPES, sameExtensionType } from '../../../src/core/extension-types/index.js';
 import { InvalidInputError } from '../../../src/core/errors.js';
 import { CLUSTER_ID, FLUX, problemsOf } from '../../support/builders.js';
 import { repoPath } from '../../support/paths.js';
@@ -16,21 +15,12 @@ function readExample(file: string): string {
 }
 
 describe('shipped baselines', () => {
-  test('default.json holds the three identity rules and Flux, with the documented modes', async () => {
-    const baseline = await loadBaselineFile(DEFAULT_BASELINE_PATH);
-
-    expect(baseline.rules).toStrictEqual({ managedIdentity: { mode: 'approval' }, podIdentityDisabled: { mode: 'approval' }, workloadIdentity: { mode: 'auto' } });
-    expect(baseline.requiredExtensions).toStrictEqual([
-      { name: 'flux', extensionType: 'microsoft.flux', mode: 'auto', releaseTrain: 'Stable', autoUpgradeMinorVersion: true, configurationSettings: {}, protectedSettings: {} },
-    ]);
-  });
-
   test('baselines/examples covers each of the five catalog extensions, one file each', () => {
     const types = EXAMPLE_FILES.flatMap((file) => parseBaseline(readExample(file), file).requiredExtensions.map((e) => e.extensionType));
 
     // How many example files require each catalog extension: exactly one each.
-    const counts = Object.fromEntries(EXTENSION_CATALOG.map((entry) => [entry.displayName, types.filter((type) => sameExtensionType(type, entry.extensionType)).length]));
-    expect(counts).toStrictEqual(Object.fromEntries(EXTENSION_CATALOG.map((entry) => [entry.displayName, 1])));
+    const counts = Object.fromEntries(EXTENSION_TYPES.map((entry) => [entry.displayName, types.filter((type) => sameExtensionType(type, entry.extensionType)).length]));
+    expect(counts).toStrictEqual(Object.fromEntries(EXTENSION_TYPES.map((entry) => [entry.displayName, 1])));
   });
 
   test.each(EXAMPLE_FILES)('examples/%s is valid and declares settings', (file) => {
@@ -43,16 +33,6 @@ describe('shipped baselines', () => {
     const dapr = parseBaseline(readExample('dapr.json'), 'dapr.json').requiredExtensions[0];
 
     expect(dapr?.configurationSettings).toStrictEqual({ 'global.ha.enabled': 'true', 'dapr_operator.replicaCount': '3' });
-  });
-});
-
-describe('loadBaselineFile', () => {
-  test('names a file that does not exist', async () => {
-    await expect(loadBaselineFile(repoPath('baselines', 'no-such-baseline.json'))).rejects.toMatchObject({ problems: ['cannot read: no such file'] });
-  });
-
-  test('names the code of another read failure (a folder)', async () => {
-    await expect(loadBaselineFile(EXAMPLES_DIR)).rejects.toMatchObject({ problems: ['cannot read: EISDIR'] });
   });
 });
 

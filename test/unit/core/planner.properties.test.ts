@@ -6,12 +6,12 @@ import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { applyPlanToSnapshot } from '../../../src/core/apply-plan.js';
 import type { Baseline } from '../../../src/core/baseline.js';
-import { EXTENSION_CATALOG } from '../../../src/core/catalog.js';
-import { evaluateCluster } from '../../../src/core/evaluate.js';
+import { EXTENSION_TYPES } from '../../../src/core/extension-types/index.js';
+import { evaluateSnapshot } from '../../../src/core/evaluate.js';
 import type { ClusterSnapshot, Evaluation } from '../../../src/core/types.js';
 import { ALL_IDENTITY_RULES, baselineOf, CLUSTER_ID, NOW, snapshotOf, type ClusterOptions, type ExtensionOptions } from '../../support/builders.js';
 
-const TYPES = [...EXTENSION_CATALOG.map((e) => e.extensionType), 'contoso.widget'];
+const TYPES = [...EXTENSION_TYPES.map((e) => e.extensionType), 'contoso.widget'];
 const SETTING_KEYS = ['a.enabled', 'b.replicas', 'c.mode'];
 const SETTING_VALUES = ['true', 'false', '3'];
 const MODES = ['audit', 'auto', 'approval'] as const;
@@ -97,7 +97,7 @@ const inputArb: fc.Arbitrary<[ClusterSnapshot, Baseline]> = baselineArb.chain((b
     .map(([cluster, extensions]): [ClusterSnapshot, Baseline] => [snapshotOf(cluster, extensions), baseline]);
 });
 
-const evaluate = (snapshot: ClusterSnapshot, baseline: Baseline): Evaluation => evaluateCluster(snapshot, baseline, { now: NOW });
+const evaluate = (snapshot: ClusterSnapshot, baseline: Baseline): Evaluation => evaluateSnapshot(snapshot, baseline, { now: NOW });
 
 describe('planner properties', () => {
   test('applying a plan leaves no NonCompliant result among the rules it addressed, and nothing more to plan for them', () => {

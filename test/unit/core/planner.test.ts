@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from '@jest/globals';
-import { DEFAULT_BASELINE_PATH } from '../../../src/core/baseline-file.js';
+import { DEFAULT_BASELINE_PATH } from '../../../src/baseline-file.js';
 import { parseBaseline } from '../../../src/core/baseline.js';
 import { clusterPutBody, READ_ONLY_CLUSTER_FIELDS } from '../../../src/core/cluster-body.js';
-import { evaluateCluster } from '../../../src/core/evaluate.js';
+import { evaluateSnapshot } from '../../../src/core/evaluate.js';
 import { orderSteps } from '../../../src/core/planner.js';
 import { parseCluster, toClusterSnapshot } from '../../../src/core/snapshot.js';
 import type { Evaluation, PlanStep } from '../../../src/core/types.js';
@@ -21,7 +21,7 @@ function stepOf(evaluation: Evaluation, id: string): PlanStep {
 }
 
 function plan(cluster: ClusterOptions, extensions: ExtensionOptions[] = [], baseline: Json = { rules: ALL_IDENTITY_RULES, requiredExtensions: [FLUX] }): Evaluation {
-  return evaluateCluster(snapshotOf(cluster, extensions), baselineOf(baseline), { now: NOW });
+  return evaluateSnapshot(snapshotOf(cluster, extensions), baselineOf(baseline), { now: NOW });
 }
 
 /** The keys of `object` among `keys`: what should have been stripped and was not. */
@@ -30,7 +30,7 @@ function presentKeys(object: Json, keys: readonly string[]): string[] {
 }
 
 describe('the ManagedClustersGet example with the default baseline', () => {
-  const evaluation = evaluateCluster(parseCluster(exampleResponseBody(FIXTURES.clusterGet)), defaultBaseline, { now: NOW });
+  const evaluation = evaluateSnapshot(parseCluster(exampleResponseBody(FIXTURES.clusterGet)), defaultBaseline, { now: NOW });
 
   test('finds managed-identity and required-extension/flux NonCompliant', () => {
     const status = Object.fromEntries(evaluation.results.map((r) => [r.ruleId, r.status]));
@@ -82,7 +82,7 @@ describe('cluster PUT bodies', () => {
     const sent = find('aks update --enable-managed-identity').request.body;
 
     // Act
-    const evaluation = evaluateCluster(parseCluster(before), baselineOf({ rules: { managedIdentity: { mode: 'auto' } } }), { now: NOW });
+    const evaluation = evaluateSnapshot(parseCluster(before), baselineOf({ rules: { managedIdentity: { mode: 'auto' } } }), { now: NOW });
 
     // Assess
     const step = stepOf(evaluation, 'managed-identity:enable-managed-identity');
@@ -198,6 +198,19 @@ describe('extension steps', () => {
     expect(step.dependsOn).toStrictEqual([]);
   });
 
+  // A cataloged type the baseline gives no scope is installed where its docs put it; any other type is left to ARM.
+  const defaultScopes: [name: string, spec: Record<string, unknown>, scope: unknown][] = [
+    ['Dapr (cataloged), no scope', { name: 'dapr', extensionType: 'microsoft.dapr', mode: 'auto' }, { cluster: { releaseNamespace: 'dapr-system' } }],
+    ['Azure Backup (cataloged), no scope', { name: 'backup', extensionType: 'Microsoft.DataProtection.Kubernetes', mode: 'auto' }, { cluster: { releaseNamespace: 'dataprotection-microsoft' } }],
+    ['Flux with a scope of its own', { name: 'flux', extensionType: 'microsoft.flux', mode: 'auto', scope: { cluster: { releaseNamespace: 'gitops' } } }, { cluster: { releaseNamespace: 'gitops' } }],
+    ['a type that is not cataloged', { name: 'widget', extensionType: 'contoso.widget', mode: 'auto' }, undefined],
+  ];
+  test.each(defaultScopes)('install-extension scope: %s', (_name, spec, scope) => {
+    const step = stepOf(plan({}, [], { requiredExtensions: [spec] }), `required-extension/${String(spec['name'])}:install-extension`);
+
+    expect((step.change.body['properties'] as Record<string, unknown>)['scope']).toStrictEqual(scope);
+  });
+
   test('update-extension PATCHes only what differs, on the instance that is there', () => {
     const evaluation = plan({}, [{ name: 'dapr-prod', extensionType: 'microsoft.dapr', autoUpgradeMinorVersion: false, version: '1.13.0', configurationSettings: { 'global.ha.enabled': 'false', other: 'kept' } }], { requiredExtensions: [daprSpec] });
 
@@ -276,7 +289,7 @@ describe('plans', () => {
   test('are deterministic', () => {
     const snapshot = toClusterSnapshot(exampleResponseBody(FIXTURES.clusterGet));
 
-    expect(evaluateCluster(snapshot, defaultBaseline, { now: NOW })).toStrictEqual(evaluateCluster(snapshot, defaultBaseline, { now: NOW }));
+    expect(evaluateSnapshot(snapshot, defaultBaseline, { now: NOW })).toStrictEqual(evaluateSnapshot(snapshot, defaultBaseline, { now: NOW }));
   });
 
   const step = (id: string, dependsOn: string[]): PlanStep => ({ id, ruleId: id, action: 'install-extension', mode: 'auto', dependsOn, description: '', change: { method: 'PUT', path: '/', body: {} } });

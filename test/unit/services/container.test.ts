@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { loadConfig } from '../../../src/config.js';
-import { DEFAULT_BASELINE_PATH, loadBaselineFile } from '../../../src/core/baseline-file.js';
+import { DEFAULT_BASELINE_PATH, loadBaselineFile } from '../../../src/baseline-file.js';
 import { InvalidInputError } from '../../../src/core/errors.js';
 import { DEFAULT_TUNING, loadConfiguredBaseline, outOfScopeReason, resolveBaselinePath, resolveTuning, type WorkerTuning } from '../../../src/services/container.js';
 import { baselineOf, CLUSTER_ID, SUBSCRIPTION } from '../../support/builders.js';

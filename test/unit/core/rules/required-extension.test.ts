@@ -1,7 +1,7 @@
 // required-extension/<name>: every status and reason code, on crafted clusters. Each case names the drift and the
 // result it must give.
 import { describe, expect, test } from '@jest/globals';
-import { evaluateCluster } from '../../../../src/core/evaluate.js';
+import { evaluateSnapshot } from '../../../../src/core/evaluate.js';
 import { toClusterSnapshot } from '../../../../src/core/snapshot.js';
 import { baselineOf, clusterBody, evaluateInput, FLUX, FLUX_OK, NOW, resultOf, snapshotOf, type ClusterOptions, type RuleCase } from '../../../support/builders.js';
 
@@ -118,7 +118,7 @@ describe('rule results', () => {
     const baseline = baselineOf({ requiredExtensions: [{ ...FLUX, minKubernetesVersion: '1.27' }] });
 
     // Act
-    const evaluation = evaluateCluster(snapshot, baseline, { now: NOW });
+    const evaluation = evaluateSnapshot(snapshot, baseline, { now: NOW });
 
     // Assess
     expect(resultOf(evaluation, 'required-extension/flux').reason).toBe('KubernetesVersionUnknown');
@@ -136,7 +136,7 @@ describe('extensions that report only part of their state', () => {
   // Extensions as a minimal `az k8s-extension list` item: whatever the test leaves out, the cluster does not report.
   function evaluateRaw(extensions: Record<string, unknown>[], spec: Record<string, unknown> = FLUX, cluster: ClusterOptions = {}) {
     const snapshot = toClusterSnapshot(clusterBody(cluster), extensions);
-    return resultOf(evaluateCluster(snapshot, baselineOf({ requiredExtensions: [spec] }), { now: NOW }), 'required-extension/flux');
+    return resultOf(evaluateSnapshot(snapshot, baselineOf({ requiredExtensions: [spec] }), { now: NOW }), 'required-extension/flux');
   }
   const flux = { name: 'flux', extensionType: 'microsoft.flux', provisioningState: 'Succeeded' };
 
@@ -186,13 +186,13 @@ describe('extensions that report only part of their state', () => {
   });
 
   test('quotes a provisioning state it does not know', () => {
-    const result = evaluateRaw([{ ...flux, provisioningState: 'Migrating' }]);
+    const result = evaluateRaw([{ ...flux, provisioningState: 'Pending' }]);
 
     expect(result.reason).toBe('ExtensionStateUnknown');
-    expect(result.message).toMatch(/reports provisioning state "Migrating"\.$/);
+    expect(result.message).toMatch(/reports provisioning state "Pending"\.$/);
   });
 
-  const inProgress = ['Accepted', 'Running'];
+  const inProgress = ['Accepted', 'Running', 'Migrating'];
   test.each(inProgress)('treats %s as an operation in progress', (state) => {
     expect(evaluateRaw([{ ...flux, provisioningState: state }]).reason).toBe('ExtensionProvisioningInProgress');
   });

@@ -1,5 +1,16 @@
 import { describe, expect, test } from '@jest/globals';
-import { clusterIdOf, extensionPath, normalizeLocation, parseResourceId, resourceIdKey, sameResourceId } from '../../../src/core/arm-ids.js';
+import {
+  clusterIdOf,
+  extensionId,
+  formatClusterId,
+  isSubscriptionId,
+  normalizeLocation,
+  parseClusterId,
+  parseExtensionId,
+  parseResourceId,
+  resourceIdKey,
+  sameResourceId,
+} from '../../../src/core/resource-ids.js';
 import { InvalidInputError } from '../../../src/core/errors.js';
 import { readFixture, type FixturePath } from '../../support/fixtures.js';
 
@@ -11,14 +22,14 @@ function subjectOf(relative: FixturePath): string {
   return event.subject;
 }
 
-/** What clusterIdOf throws for an id, so its class and message can be checked together. */
-function errorOf(id: string): unknown {
+/** What `parse` throws for an id, so its class and message can be checked together. */
+function errorOf(id: string, parse: (id: string) => unknown = clusterIdOf): unknown {
   try {
-    clusterIdOf(id);
+    parse(id);
   } catch (error) {
     return error;
   }
-  throw new Error(`clusterIdOf(${JSON.stringify(id)}) did not throw`);
+  throw new Error(`${parse.name}(${JSON.stringify(id)}) did not throw`);
 }
 
 describe('clusterIdOf', () => {
@@ -97,9 +108,81 @@ describe('sameResourceId / resourceIdKey', () => {
   });
 });
 
-describe('extensionPath', () => {
-  test('builds the extension path under the canonical cluster id', () => {
-    expect(extensionPath(CANONICAL.replace('resourceGroups', 'resourcegroups'), 'flux')).toBe(`${CANONICAL}/providers/Microsoft.KubernetesConfiguration/extensions/flux`);
+describe('extensionId', () => {
+  test('builds the extension id under the canonical cluster id', () => {
+    expect(extensionId(CANONICAL.replace('resourceGroups', 'resourcegroups'), 'flux')).toBe(`${CANONICAL}/providers/Microsoft.KubernetesConfiguration/extensions/flux`);
+  });
+
+  test('round-trips through parseExtensionId', () => {
+    expect(parseExtensionId(extensionId(CANONICAL, 'flux'))).toStrictEqual({ ...parseClusterId(CANONICAL), extensionName: 'flux' });
+  });
+});
+
+describe('parseClusterId / formatClusterId', () => {
+  const MIXED = '/subscriptions/1C0E2F3A-0000-4000-8000-000000000001/resourceGroups/Rg-Prod/providers/Microsoft.ContainerService/managedClusters/Aks-01';
+
+  test('splits a managed cluster id in any casing, lower-casing only the subscription', () => {
+    expect(parseClusterId(MIXED)).toStrictEqual({ subscriptionId: '1c0e2f3a-0000-4000-8000-000000000001', resourceGroup: 'Rg-Prod', name: 'Aks-01' });
+    expect(parseClusterId(MIXED.toLowerCase().replace('resourcegroups', 'resourceGroups')).name).toBe('aks-01');
+    expect(parseClusterId(`${MIXED.replace('resourceGroups', 'RESOURCEGROUPS')}/`).resourceGroup).toBe('Rg-Prod');
+  });
+
+  test('formats the canonical id: ARM casing of the fixed segments, subscription lower-cased', () => {
+    expect(formatClusterId(parseClusterId(MIXED.replace('Microsoft.ContainerService/managedClusters', 'microsoft.containerservice/MANAGEDCLUSTERS')))).toBe(
+      MIXED.replace('1C0E2F3A', '1c0e2f3a'),
+    );
+    expect(formatClusterId({ subscriptionId: 'ABC', resourceGroup: 'rg', name: 'c' })).toBe('/subscriptions/abc/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/c');
+  });
+
+  const notClusters: [string, string, RegExp][] = [
+    ['a storage account', '/subscriptions/x/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/s', /".*storageAccounts\/s" is not a managed cluster resource id/],
+    ['a resource below a cluster', `${MIXED}/extensions/flux`, /not a managed cluster resource id/],
+    ['an extension id', `${MIXED}/providers/Microsoft.KubernetesConfiguration/extensions/flux`, /not a managed cluster resource id/],
+    ['a resource group', '/subscriptions/x/resourceGroups/rg', /not a managed cluster resource id/],
+    ['a malformed id', 'managedClusters/c', /must start with \/subscriptions/],
+  ];
+  test.each(notClusters)('rejects %s with InvalidInputError', (_name, id, message) => {
+    const error = errorOf(id, parseClusterId);
+
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect(error).toMatchObject({ message: expect.stringMatching(message) });
+  });
+});
+
+describe('parseExtensionId', () => {
+  test('splits an extension id in any casing', () => {
+    const id = `${CANONICAL.toLowerCase()}/PROVIDERS/microsoft.kubernetesconfiguration/Extensions/Flux/`;
+
+    expect(parseExtensionId(id)).toStrictEqual({ subscriptionId: '00000000-0000-0000-0000-000000000000', resourceGroup: 'rg1', name: 'clustername1', extensionName: 'Flux' });
+  });
+
+  const notExtensions: [string, string][] = [
+    ['a cluster id', CANONICAL],
+    ['an agent pool', `${CANONICAL}/agentPools/nodepool1`],
+    ['a Flux configuration', `${CANONICAL}/providers/Microsoft.KubernetesConfiguration/fluxConfigurations/f`],
+    ['something below an extension', `${CANONICAL}/providers/Microsoft.KubernetesConfiguration/extensions/flux/operations/1`],
+    ['an extension of an Arc cluster', '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Kubernetes/connectedClusters/c/providers/Microsoft.KubernetesConfiguration/extensions/flux'],
+  ];
+  test.each(notExtensions)('rejects %s with InvalidInputError', (_name, id) => {
+    const error = errorOf(id, parseExtensionId);
+
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect(error).toMatchObject({ message: expect.stringContaining(`${JSON.stringify(id)} is not a cluster extension id`) });
+  });
+});
+
+describe('isSubscriptionId', () => {
+  const cases: [string, boolean][] = [
+    ['00000000-0000-0000-0000-000000000000', true],
+    ['1C0E2F3A-0000-4000-8000-00000000000A', true],
+    ['prod', false],
+    ['00000000-0000-0000-0000-00000000000', false],
+    [' 00000000-0000-0000-0000-000000000000', false],
+    ["x' or true or 'a", false],
+    ['', false],
+  ];
+  test.each(cases)('"%s" -> %s', (text, expected) => {
+    expect(isSubscriptionId(text)).toBe(expected);
   });
 });
 

@@ -1,14 +1,15 @@
-// The one place the core touches the file system: reading a baseline file. Parsing stays in baseline.ts (pure).
+// Reading a baseline file, at the edge: the CLI, the app's container and the demo load baselines through this.
+// Parsing and validation stay in core/baseline.ts, which is pure.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseBaseline, type Baseline } from './baseline.js';
-import { InvalidInputError } from './errors.js';
+import { parseBaseline, type Baseline } from './core/baseline.js';
+import { InvalidInputError } from './core/errors.js';
 
-/** The package root: this file is src/core/ in the sources and dist/src/core/ once built. */
+/** The package root: this file is in src/ in the sources and in dist/src/ once built. */
 function packageRoot(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const up = path.basename(path.resolve(here, '..', '..')) === 'dist' ? ['..', '..', '..'] : ['..', '..'];
+  const up = path.basename(path.resolve(here, '..')) === 'dist' ? ['..', '..'] : ['..'];
   return path.resolve(here, ...up);
 }
 
