@@ -73,3 +73,16 @@ export {
 export { CLUSTER_ACTION_ORDER, orderSteps, planRemediation, stepId, type Finding } from './planner.js';
 export { evaluateSnapshot, overallStatus, type EvaluateOptions } from './evaluate.js';
 export { applyPlanToSnapshot } from './apply-plan.js';
+export {
+  canStartDisruptiveStep,
+  hasSchedule,
+  nextWindow,
+  parseMaintenanceConfig,
+  parseMaintenanceConfigs,
+  windowAt,
+  MAINTENANCE_CONFIG_NAMES,
+  type MaintenanceConfig,
+  type MaintenanceConfigs,
+  type StartDecision,
+  type TimeWindow,
+} from './maintenance-windows.js';

@@ -3,7 +3,7 @@
 // not parse is reported with its problems; it never fails the read and is never dropped silently.
 import { parseMaintenanceConfigs, type MaintenanceConfigs } from '../../core/maintenance-windows.js';
 import type { ArmClients } from './clients.js';
-import { parseClusterId } from './ids.js';
+import { parseClusterId } from '../../core/resource-ids.js';
 import type { ReadOptions } from './reader.js';
 
 /** A cluster's maintenance configurations by name, and those ARM returned that could not be read. */

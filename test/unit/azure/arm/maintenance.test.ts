@@ -145,7 +145,7 @@ describe('readMaintenanceConfigs', () => {
   test('rejects an id that is not a cluster id before any request', async () => {
     const { clients, requests } = clientsAnswering(() => ({ status: 200, body: { value: [] } }));
 
-    await expect(readMaintenanceConfigs(clients, '/subscriptions/x/resourceGroups/rg1')).rejects.toThrow(/is not a managed cluster id/);
+    await expect(readMaintenanceConfigs(clients, '/subscriptions/x/resourceGroups/rg1')).rejects.toThrow(/is not a managed cluster resource id/);
     expect(requests).toHaveLength(0);
   });
 });
