@@ -5,23 +5,18 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parseDocument } from 'yaml';
 import { isObject } from './cluster-body.js';
 import { clusterIdOf, normalizeLocation, parseResourceId, sameResourceId } from './resource-ids.js';
-import { BASELINE_SCHEMA } from './baseline-schema.js';
+import { baselineSchemaFor } from './baseline-schema.js';
 import { InvalidInputError } from './errors.js';
+import { DEFAULT_REGISTRY, type Registry } from './registry.js';
 import type { ExtensionScope, Mode, ProtectedSettingRef } from './types.js';
 
+export { REQUIRED_EXTENSION_RULE_PREFIX } from './rules/required-extension.js';
+
+/** A cluster rule's entry under `rules`: its mode, and the parameters its definition declares (checked by the schema). */
 export interface RuleSetting {
   mode: Mode;
+  [parameter: string]: unknown;
 }
-
-/** Keys of `rules` in the document, and the rule id each one turns on. */
-export const CLUSTER_RULE_KEYS = {
-  managedIdentity: 'managed-identity',
-  podIdentityDisabled: 'no-pod-identity',
-  workloadIdentity: 'workload-identity',
-} as const;
-export type ClusterRuleKey = keyof typeof CLUSTER_RULE_KEYS;
-
-export const REQUIRED_EXTENSION_RULE_PREFIX = 'required-extension/';
 
 export interface RequiredExtension {
   name: string;
@@ -58,7 +53,8 @@ export interface BaselineScope {
 export interface Baseline {
   version: 1;
   description?: string;
-  rules: Partial<Record<ClusterRuleKey, RuleSetting>>;
+  /** By the rule's key in the registry (`managedIdentity`). A rule left out is not checked. */
+  rules: Partial<Record<string, RuleSetting>>;
   requiredExtensions: RequiredExtension[];
   scope: BaselineScope;
   /** Tag name -> value (`*` matches any value). */
@@ -66,14 +62,17 @@ export interface Baseline {
   exemptions: Exemption[];
 }
 
-let compiled: ValidateFunction | undefined;
-function schemaValidator(): ValidateFunction {
-  if (!compiled) {
+const compiled = new WeakMap<Registry, ValidateFunction>();
+/** The schema of the registry's baseline, compiled once per registry. */
+function schemaValidator(registry: Registry): ValidateFunction {
+  let validate = compiled.get(registry);
+  if (!validate) {
     const ajv = new Ajv({ allErrors: true, verbose: true, allowUnionTypes: true, strict: true });
     ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' });
-    compiled = ajv.compile(BASELINE_SCHEMA);
+    validate = ajv.compile(baselineSchemaFor(registry));
+    compiled.set(registry, validate);
   }
-  return compiled;
+  return validate;
 }
 
 /** JSON pointer -> `requiredExtensions[1].configurationSettings["global.ha.enabled"]`. */
@@ -148,7 +147,7 @@ type RawExtension = Omit<RequiredExtension, 'configurationSettings' | 'protected
 interface RawBaseline {
   version: 1;
   description?: string;
-  rules?: Partial<Record<ClusterRuleKey, RuleSetting>>;
+  rules?: Partial<Record<string, RuleSetting>>;
   requiredExtensions?: RawExtension[];
   scope?: BaselineScope;
   excludeTags?: Record<string, string>;
@@ -156,11 +155,8 @@ interface RawBaseline {
 }
 
 /** Rule ids a baseline turns on, in evaluation order. */
-export function ruleIdsOf(baseline: Pick<Baseline, 'rules' | 'requiredExtensions'>): string[] {
-  const ids: string[] = [];
-  for (const [key, ruleId] of Object.entries(CLUSTER_RULE_KEYS)) if (baseline.rules[key as ClusterRuleKey]) ids.push(ruleId);
-  for (const extension of baseline.requiredExtensions) ids.push(`${REQUIRED_EXTENSION_RULE_PREFIX}${extension.name}`);
-  return ids;
+export function ruleIdsOf(baseline: Pick<Baseline, 'rules' | 'requiredExtensions'>, registry: Registry = DEFAULT_REGISTRY): string[] {
+  return registry.ruleIdsOf(baseline);
 }
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
@@ -171,7 +167,7 @@ const record = (value: unknown): Record<string, unknown> => (isObject(value) ? v
  * What the schema cannot say. Written defensively (the document may also have failed the schema) so that every
  * problem is reported in one pass.
  */
-function semanticProblems(document: unknown): string[] {
+function semanticProblems(document: unknown, registry: Registry): string[] {
   const problems: string[] = [];
   const root = record(document);
   const extensions = list(root.requiredExtensions).map(record);
@@ -195,10 +191,11 @@ function semanticProblems(document: unknown): string[] {
       if (key in settings) problems.push(`${at}.protectedSettings${formatJsonPath('', key).replace(/^(?!\[)/, '.')}: is also in configurationSettings; a setting is either protected or not`);
     }
   });
-  const ruleIds = [
-    ...Object.entries(CLUSTER_RULE_KEYS).filter(([key]) => isObject(record(root.rules)[key])).map(([, id]) => id),
-    ...extensions.flatMap((e) => (text(e.name) ? [`${REQUIRED_EXTENSION_RULE_PREFIX}${text(e.name)}`] : [])),
-  ];
+  // The rules this document turns on, as far as it can be read (it may have failed the schema).
+  const ruleIds = registry.ruleIdsOf({
+    rules: Object.fromEntries(Object.entries(record(root.rules)).filter(([, setting]) => isObject(setting))) as Baseline['rules'],
+    requiredExtensions: extensions.filter((e) => text(e.name) !== undefined) as unknown as RequiredExtension[],
+  });
   list(root.exemptions).map(record).forEach((exemption, i) => {
     const at = `exemptions[${i}]`;
     const clusterId = text(exemption.clusterId);
@@ -259,11 +256,14 @@ function normalize(raw: RawBaseline): Baseline {
   return baseline;
 }
 
-/** Validates an already-parsed document. Throws InvalidInputError with one `path: message` per problem. */
-export function validateBaseline(document: unknown): Baseline {
-  const validate = schemaValidator();
+/**
+ * Validates an already-parsed document against the registry's schema (the default registry's unless given). Throws
+ * InvalidInputError with one `path: message` per problem.
+ */
+export function validateBaseline(document: unknown, registry: Registry = DEFAULT_REGISTRY): Baseline {
+  const validate = schemaValidator(registry);
   const problems = validate(document) ? [] : schemaProblems(validate.errors ?? []);
-  problems.push(...semanticProblems(document));
+  problems.push(...semanticProblems(document, registry));
   if (problems.length > 0) throw new InvalidInputError(problems);
   return normalize(document as RawBaseline);
 }
@@ -272,7 +272,7 @@ export function validateBaseline(document: unknown): Baseline {
  * Parses and validates baseline text. YAML when `sourceName` ends in .yaml/.yml (or the text does not start with
  * `{`), JSON otherwise. Throws InvalidInputError; problems do not repeat the source name.
  */
-export function parseBaseline(text: string, sourceName: string): Baseline {
+export function parseBaseline(text: string, sourceName: string, registry: Registry = DEFAULT_REGISTRY): Baseline {
   const trimmed = text.replace(/^\uFEFF/, '').trim();
   if (trimmed === '') throw new InvalidInputError('is empty: expected a baseline document');
   const yaml = /\.ya?ml$/i.test(sourceName) || (!/\.json$/i.test(sourceName) && !trimmed.startsWith('{'));
@@ -290,7 +290,7 @@ export function parseBaseline(text: string, sourceName: string): Baseline {
       throw new InvalidInputError(`is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  return validateBaseline(document);
+  return validateBaseline(document, registry);
 }
 
 /** Whether the baseline's scope covers the cluster (HTTP and sweep callers answer 403 / skip when it does not). */

@@ -2,12 +2,14 @@
 import { clusterIdOf } from './resource-ids.js';
 import { activeExemption, exclusionTagOf, exemptionExpiry, type Baseline } from './baseline.js';
 import { planRemediation, type Finding } from './planner.js';
-import { rulesFor } from './rules/index.js';
-import type { ClusterSnapshot, Evaluation, RuleResult, RuleStatus } from './types.js';
+import { DEFAULT_REGISTRY, type Registry } from './registry.js';
+import type { ClusterSnapshot, Evaluation, RemediationAction, RuleResult, RuleStatus } from './types.js';
 
-export interface EvaluateOptions {
+export interface EvaluateOptions<A extends string = RemediationAction> {
   /** The time exemptions are checked against. Passed in so evaluation stays deterministic. */
   now: Date;
+  /** The rules to run: the default registry unless given (see createEngine). */
+  registry?: Registry<A>;
 }
 
 /** NonCompliant if any result is; else Unknown if any is; else Compliant. */
@@ -18,9 +20,10 @@ export function overallStatus(results: readonly RuleResult[]): RuleStatus {
 }
 
 /** Evaluates one cluster snapshot against a baseline (the queue function that reads and records is `functions/evaluateCluster`). */
-export function evaluateSnapshot(snapshot: ClusterSnapshot, baseline: Baseline, options: EvaluateOptions): Evaluation {
+export function evaluateSnapshot<A extends string = RemediationAction>(snapshot: ClusterSnapshot, baseline: Baseline, options: EvaluateOptions<A>): Evaluation<A> {
   const clusterId = clusterIdOf(snapshot.id);
-  const rules = rulesFor(baseline);
+  const registry = options.registry ?? (DEFAULT_REGISTRY as Registry<string> as Registry<A>);
+  const rules = registry.rulesFor(baseline);
 
   const excludedBy = exclusionTagOf(baseline, snapshot.tags);
   if (excludedBy) {
@@ -35,7 +38,7 @@ export function evaluateSnapshot(snapshot: ClusterSnapshot, baseline: Baseline, 
   }
 
   const results: RuleResult[] = [];
-  const findings: Finding[] = [];
+  const findings: Finding<A>[] = [];
   for (const rule of rules) {
     const { result, remediation } = rule.check(snapshot);
     const exemption = result.status === 'NotApplicable' ? undefined : activeExemption(baseline, clusterId, rule.id, options.now);
@@ -53,5 +56,5 @@ export function evaluateSnapshot(snapshot: ClusterSnapshot, baseline: Baseline, 
     results.push(result);
     if (result.status === 'NonCompliant' && remediation) findings.push({ ruleId: rule.id, mode: rule.mode, remediation });
   }
-  return { clusterId, status: overallStatus(results), results, plan: planRemediation(snapshot, findings) };
+  return { clusterId, status: overallStatus(results), results, plan: planRemediation(snapshot, findings, registry) };
 }

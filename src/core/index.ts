@@ -41,9 +41,8 @@ export {
   type ExtensionScopeKind,
   type ExtensionTypeProfile,
 } from './extension-types/index.js';
-export { BASELINE_SCHEMA, BASELINE_SCHEMA_ID } from './baseline-schema.js';
+export { BASELINE_SCHEMA, BASELINE_SCHEMA_ID, baselineSchemaFor } from './baseline-schema.js';
 export {
-  CLUSTER_RULE_KEYS,
   REQUIRED_EXTENSION_RULE_PREFIX,
   activeExemption,
   exclusionTagOf,
@@ -55,22 +54,31 @@ export {
   validateBaseline,
   type Baseline,
   type BaselineScope,
-  type ClusterRuleKey,
   type Exemption,
   type RequiredExtension,
   type RuleSetting,
 } from './baseline.js';
+export { ACTION_ORDER, DEFAULT_REGISTRY, RULES, createRegistry, type Registry } from './registry.js';
 export {
-  rulesFor,
-  requiredExtensionRuleId,
-  MANAGED_IDENTITY_RULE_ID,
-  NO_POD_IDENTITY_RULE_ID,
-  WORKLOAD_IDENTITY_RULE_ID,
+  defineClusterRule,
+  defineRuleFamily,
+  type ActionDefinition,
+  type ActionNameOf,
+  type ActionTarget,
+  type ClusterRuleDefinition,
+  type JsonSchema,
   type Remediation,
   type Rule,
+  type RuleDefinition,
+  type RuleFamilyDefinition,
   type RuleOutcome,
-} from './rules/index.js';
-export { CLUSTER_ACTION_ORDER, orderSteps, planRemediation, stepId, type Finding } from './planner.js';
+  type RuleSettingsSchema,
+} from './rules/rule.js';
+export { MANAGED_IDENTITY_RULE_ID, managedIdentityRule } from './rules/managed-identity.js';
+export { NO_POD_IDENTITY_RULE_ID, noPodIdentityRule } from './rules/no-pod-identity.js';
+export { WORKLOAD_IDENTITY_RULE_ID, workloadIdentityRule } from './rules/workload-identity.js';
+export { requiredExtensionRule, requiredExtensionRuleId } from './rules/required-extension.js';
+export { orderSteps, planRemediation, stepId, type Finding } from './planner.js';
 export { evaluateSnapshot, overallStatus, type EvaluateOptions } from './evaluate.js';
 export { applyPlanToSnapshot } from './apply-plan.js';
 export {

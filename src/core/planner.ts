@@ -1,32 +1,31 @@
-// Turns the fixable findings of one evaluation into an ordered, deterministic plan.
-// Ordering rules, and why:
-//  - cluster updates run one after another (MI -> workload identity -> pod identity off): ARM refuses a second PUT
-//    while one is running, and each body carries the earlier patches so a later PUT never undoes an earlier one;
-//  - every extension step waits for the managed identity: extensions do not work on service principal clusters;
-//  - disabling pod identity waits for workload identity, its replacement.
+// Turns the fixable findings of one evaluation into an ordered, deterministic plan. The order comes from the rule
+// registry: each action declares what it runs `after` (registry.ts sorts them), and:
+//  - cluster updates run one after another, in the registry's plan order (today managed identity -> workload
+//    identity -> pod identity off): ARM refuses a second PUT while one is running, and each body carries the earlier
+//    patches so a later PUT never undoes an earlier one;
+//  - an extension step waits for the steps of the actions it declares `after` (today: the managed identity, as
+//    extensions do not work on service principal clusters).
 import { clusterIdOf } from './resource-ids.js';
 import { clusterPutBody, deepMerge, type JsonObject } from './cluster-body.js';
+import { DEFAULT_REGISTRY, type Registry } from './registry.js';
 import type { Remediation } from './rules/rule.js';
-import type { ClusterSnapshot, Mode, PlanStep, RemediationAction } from './types.js';
+import type { ArmChange, ClusterSnapshot, Mode, PlanStep, RemediationAction } from './types.js';
 
-export interface Finding {
+export interface Finding<A extends string = RemediationAction> {
   ruleId: string;
   mode: Mode;
-  remediation: Remediation;
+  remediation: Remediation<A>;
 }
 
-/** Cluster-level actions in the order they are applied. */
-export const CLUSTER_ACTION_ORDER: readonly RemediationAction[] = ['enable-managed-identity', 'enable-workload-identity', 'disable-pod-identity'];
-
-export function stepId(ruleId: string, action: RemediationAction): string {
+export function stepId(ruleId: string, action: string): string {
   return `${ruleId}:${action}`;
 }
 
 /** Topological order; among steps that are ready at the same time, the smaller id first. */
-export function orderSteps(steps: readonly PlanStep[]): PlanStep[] {
+export function orderSteps<S extends Pick<PlanStep<string>, 'id' | 'dependsOn'>>(steps: readonly S[]): S[] {
   const pending = new Map(steps.map((step) => [step.id, step]));
   const done = new Set<string>();
-  const ordered: PlanStep[] = [];
+  const ordered: S[] = [];
   while (pending.size > 0) {
     const ready = [...pending.values()]
       .filter((step) => step.dependsOn.every((dep) => done.has(dep) || !pending.has(dep)))
@@ -41,33 +40,46 @@ export function orderSteps(steps: readonly PlanStep[]): PlanStep[] {
 }
 
 /** What every step carries, whatever ARM change it makes. */
-function stepHead(finding: Finding, dependsOn: string[]): Omit<PlanStep, 'change'> {
+function stepHead<A extends string>(finding: Finding<A>): Omit<PlanStep<A>, 'change'> {
   return {
     id: stepId(finding.ruleId, finding.remediation.action),
     ruleId: finding.ruleId,
     action: finding.remediation.action,
     mode: finding.mode,
-    dependsOn,
+    dependsOn: [],
     description: finding.remediation.description,
   };
 }
 
-/** Builds the plan for one cluster from its fixable findings (NonCompliant, not exempt). */
-export function planRemediation(snapshot: ClusterSnapshot, findings: readonly Finding[]): PlanStep[] {
+/**
+ * Builds the plan for one cluster from its fixable findings (NonCompliant, not exempt). `registry` is the one whose
+ * rules produced the findings (the default registry unless the engine was built from another).
+ */
+export function planRemediation<A extends string = RemediationAction>(
+  snapshot: ClusterSnapshot,
+  findings: readonly Finding<A>[],
+  registry: Registry<A> = DEFAULT_REGISTRY as Registry<string> as Registry<A>,
+): PlanStep<A>[] {
   const clusterId = clusterIdOf(snapshot.id);
-  const clusterFindings = findings
-    .filter((f) => f.remediation.clusterPatch !== undefined)
-    .sort((a, b) => CLUSTER_ACTION_ORDER.indexOf(a.remediation.action) - CLUSTER_ACTION_ORDER.indexOf(b.remediation.action));
-  const steps: PlanStep[] = [];
+  const isCluster = (action: string) => registry.action(action).target === 'cluster';
+  const clusterFindings: { finding: Finding<A>; patch: JsonObject }[] = [];
+  const extensionFindings: { finding: Finding<A>; change: ArmChange }[] = [];
+  for (const finding of findings) {
+    const { action, clusterPatch, change } = finding.remediation;
+    if (isCluster(action) && clusterPatch) clusterFindings.push({ finding, patch: clusterPatch });
+    else if (!isCluster(action) && change) extensionFindings.push({ finding, change });
+    else throw new Error(`rule ${finding.ruleId}: action ${action} writes the ${isCluster(action) ? 'cluster but its remediation has no clusterPatch' : 'extension but its remediation has no change'}`);
+  }
+  clusterFindings.sort((a, b) => registry.actionIndex(a.finding.remediation.action) - registry.actionIndex(b.finding.remediation.action));
+  const steps: PlanStep<A>[] = [];
 
   let cumulative: JsonObject = {};
-  let previous: PlanStep | undefined;
-  let managedIdentityStep: PlanStep | undefined;
-  for (const finding of clusterFindings) {
-    const patch = finding.remediation.clusterPatch ?? {};
+  let previous: PlanStep<A> | undefined;
+  for (const { finding, patch } of clusterFindings) {
     cumulative = deepMerge(cumulative, patch);
-    const step: PlanStep = {
-      ...stepHead(finding, previous ? [previous.id] : []),
+    const step: PlanStep<A> = {
+      ...stepHead(finding),
+      dependsOn: previous ? [previous.id] : [],
       change: {
         method: 'PUT',
         path: clusterId,
@@ -77,17 +89,21 @@ export function planRemediation(snapshot: ClusterSnapshot, findings: readonly Fi
       },
       clusterPatch: patch,
     };
-    if (step.action === 'enable-managed-identity') managedIdentityStep = step;
     steps.push(step);
     previous = step;
   }
 
-  for (const finding of findings) {
-    const change = finding.remediation.change;
-    if (finding.remediation.clusterPatch !== undefined || !change) continue;
-    const step: PlanStep = { ...stepHead(finding, managedIdentityStep ? [managedIdentityStep.id] : []), change };
+  for (const { finding, change } of extensionFindings) {
+    const step: PlanStep<A> = { ...stepHead(finding), change };
     if (finding.remediation.protectedSettingRefs) step.protectedSettingRefs = finding.remediation.protectedSettingRefs;
     steps.push(step);
+  }
+
+  // What each step declares it runs after. A cluster step's cluster predecessors are already covered by the chain.
+  for (const step of steps) {
+    const { after } = registry.action(step.action);
+    const waits = steps.filter((other) => after.includes(other.action) && !(isCluster(step.action) && isCluster(other.action))).map((other) => other.id);
+    step.dependsOn = [...new Set([...step.dependsOn, ...waits])];
   }
   return orderSteps(steps);
 }

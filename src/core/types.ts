@@ -1,5 +1,6 @@
 // The engine's vocabulary. Pure data: no Azure SDK types, no I/O. Every way in (CLI, events, sweeps, HTTP)
 // turns its input into a ClusterSnapshot, and every way out reads an Evaluation.
+import type { RemediationAction } from './registry.js';
 
 export const RULE_STATUSES = ['Compliant', 'NonCompliant', 'NotApplicable', 'Exempt', 'Unknown'] as const;
 export type RuleStatus = (typeof RULE_STATUSES)[number];
@@ -61,15 +62,8 @@ export interface RuleResult {
   observed?: unknown;
 }
 
-export const ACTIONS = [
-  'enable-managed-identity',
-  'enable-workload-identity',
-  'disable-pod-identity',
-  'install-extension',
-  'repair-extension',
-  'update-extension',
-] as const;
-export type RemediationAction = (typeof ACTIONS)[number];
+/** The actions of the rule registry (src/core/registry.ts derives them from the rule definitions). */
+export type { RemediationAction };
 
 /** The exact ARM request a step implies, in REST shape. Paths have no host and no api-version. */
 export interface ArmChange {
@@ -80,11 +74,12 @@ export interface ArmChange {
   ifMatch?: string;
 }
 
-export interface PlanStep {
+/** One step of a plan. `A` is the action names of the registry that planned it (the default registry's unless built from another). */
+export interface PlanStep<A extends string = RemediationAction> {
   /** Stable across runs for the same finding: `<ruleId>:<action>`. */
   id: string;
   ruleId: string;
-  action: RemediationAction;
+  action: A;
   mode: Mode;
   /** Ids of steps in the same plan that must complete first. */
   dependsOn: string[];
@@ -102,10 +97,10 @@ export interface PlanStep {
 
 export type ProtectedSettingRef = { appSetting: string } | { keyVaultSecretUri: string };
 
-export interface Evaluation {
+export interface Evaluation<A extends string = RemediationAction> {
   clusterId: string;
   /** NonCompliant if any rule is; else Unknown if any rule is; else Compliant (Exempt when the whole cluster is excluded). */
   status: RuleStatus;
   results: RuleResult[];
-  plan: PlanStep[];
+  plan: PlanStep<A>[];
 }

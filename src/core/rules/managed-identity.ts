@@ -1,12 +1,29 @@
 // managed-identity: the cluster runs as a managed identity. `identity.type` decides; a service principal client id of
 // "msi" only corroborates it. Cluster extensions do not work on service principal clusters.
 import type { ClusterSnapshot } from '../types.js';
-import { outcome, type RuleOutcome } from './rule.js';
+import { defineClusterRule, outcome, type RuleOutcome } from './rule.js';
 
 export const MANAGED_IDENTITY_RULE_ID = 'managed-identity';
 const MANAGED_TYPES = ['systemassigned', 'userassigned'];
 
-export function checkManagedIdentity(snapshot: ClusterSnapshot): RuleOutcome {
+export const managedIdentityRule = defineClusterRule({
+  id: MANAGED_IDENTITY_RULE_ID,
+  key: 'managedIdentity',
+  title: 'the cluster uses a system- or user-assigned managed identity, not a service principal.',
+  settings: {},
+  actions: [
+    {
+      name: 'enable-managed-identity',
+      target: 'cluster',
+      after: [],
+      description:
+        '`PUT <clusterId>`: the cluster as read, without read-only fields, with `identity: { type: "SystemAssigned" }` (what `az aks update --enable-managed-identity` sends).',
+    },
+  ],
+  check: checkManagedIdentity,
+});
+
+function checkManagedIdentity(snapshot: ClusterSnapshot): RuleOutcome<'enable-managed-identity'> {
   const ruleId = MANAGED_IDENTITY_RULE_ID;
   const type = snapshot.identityType;
   const clientId = snapshot.servicePrincipalClientId;

@@ -2,17 +2,167 @@
 // Extensions are matched by type, not name (a Flux extension named flux-system satisfies "flux"), and a second
 // instance of a type that is already there is never planned.
 import { extensionId, normalizeLocation } from '../resource-ids.js';
-import { REQUIRED_EXTENSION_RULE_PREFIX, type RequiredExtension } from '../baseline.js';
-import { defaultScopeFor, sameExtensionType } from '../extension-types/index.js';
+import type { RequiredExtension } from '../baseline.js';
+import { defaultScopeFor, EXTENSION_TYPES, sameExtensionType } from '../extension-types/index.js';
 import type { JsonObject } from '../cluster-body.js';
 import { provisioningPhase, type ProvisioningPhase } from '../states.js';
 import type { ClusterSnapshot, ExtensionSnapshot, RuleResult } from '../types.js';
 import { compareVersions, parseVersion, sameVersion } from '../versions.js';
-import { outcome, type Remediation, type RuleOutcome } from './rule.js';
+import { defineRuleFamily, modeSchema, outcome, type Remediation, type RuleOutcome } from './rule.js';
+
+export const REQUIRED_EXTENSION_RULE_PREFIX = 'required-extension/';
 
 export function requiredExtensionRuleId(spec: Pick<RequiredExtension, 'name'>): string {
   return `${REQUIRED_EXTENSION_RULE_PREFIX}${spec.name}`;
 }
+
+const KUBERNETES_NAME = {
+  type: 'string',
+  pattern: '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$',
+  errorMessage: 'must be a Kubernetes namespace name (lower-case letters, digits and "-", at most 63 characters)',
+};
+
+/** One entry of the baseline's `requiredExtensions`: the settings of one `required-extension/<name>` rule. */
+const ENTRY_SCHEMA = {
+  type: 'object',
+  description: 'One required cluster extension, matched on the cluster by extensionType (case-insensitive), not by name.',
+  additionalProperties: false,
+  required: ['name', 'extensionType', 'mode'],
+  properties: {
+    name: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$',
+      errorMessage: 'must be an extension name: letters, digits, ".", "_" or "-", starting with a letter or digit',
+      description: 'Name used when the extension has to be installed, and in the rule id required-extension/<name>.',
+    },
+    extensionType: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9][A-Za-z0-9./_-]*$',
+      errorMessage: 'must be an extension type such as microsoft.flux',
+      description: `The extension type, e.g. ${EXTENSION_TYPES.map((profile) => profile.extensionType).join(', ')}. Compared case-insensitively.`,
+    },
+    description: { type: 'string', description: 'Free text for people reading the baseline.' },
+    mode: modeSchema('drift of this extension'),
+    releaseTrain: {
+      type: 'string',
+      enum: ['Stable', 'Preview'],
+      description: 'Release train the extension must follow. An extension that reports none is on Stable.',
+    },
+    version: {
+      type: 'string',
+      pattern: '^\\d+\\.\\d+\\.\\d+([-+][0-9A-Za-z.+-]+)?$',
+      errorMessage: 'must be a version such as 1.2.3',
+      description: 'Pinned extension version. Needs "autoUpgradeMinorVersion": false.',
+    },
+    autoUpgradeMinorVersion: {
+      type: 'boolean',
+      description: 'Whether the extension must upgrade minor versions automatically. ARM defaults to true.',
+    },
+    configurationSettings: {
+      type: 'object',
+      description:
+        'Settings that must be present with these values (other settings on the cluster are left alone). Values are stored as strings by ARM; numbers and booleans are converted.',
+      propertyNames: { minLength: 1 },
+      additionalProperties: {
+        type: ['string', 'number', 'boolean'],
+        errorMessage: 'must be a string, number or boolean',
+      },
+    },
+    protectedSettings: {
+      type: 'object',
+      description:
+        'Protected (secret) settings, by reference only: the name of an app setting or a Key Vault secret URI. A literal secret is rejected. Used when installing or repairing; ARM never returns their values, so they are not compared.',
+      propertyNames: { minLength: 1 },
+      additionalProperties: {
+        type: 'object',
+        description: 'Where the value comes from: {"appSetting": "NAME"} or {"keyVaultSecretUri": "https://<vault>.vault.azure.net/secrets/<name>"}.',
+        additionalProperties: false,
+        minProperties: 1,
+        maxProperties: 1,
+        errorMessage:
+          'must be a reference, {"appSetting": "NAME"} or {"keyVaultSecretUri": "https://<vault>.vault.azure.net/secrets/<name>"}; a literal secret is not allowed in a baseline',
+        properties: {
+          appSetting: {
+            type: 'string',
+            pattern: '^[A-Za-z_][A-Za-z0-9_.:-]{0,127}$',
+            errorMessage: 'must be the name of an app setting (letters, digits, "_", ".", ":" or "-")',
+            description: 'Name of the Function App setting that holds the value (it may itself be a Key Vault reference).',
+          },
+          keyVaultSecretUri: {
+            type: 'string',
+            pattern:
+              '^https://[A-Za-z0-9-]{3,24}\\.vault\\.(azure\\.net|azure\\.cn|usgovcloudapi\\.net|microsoftazure\\.de)/secrets/[A-Za-z0-9-]{1,127}(/[0-9a-fA-F]{32})?/?$',
+            errorMessage: 'must be a Key Vault secret URI: https://<vault>.vault.azure.net/secrets/<name>[/<version>]',
+            description: 'Key Vault secret URI, with or without a version.',
+          },
+        },
+      },
+    },
+    scope: {
+      type: 'object',
+      description: 'Where the extension is installed: cluster-wide (with a release namespace) or in one namespace. Used when installing; ARM cannot change it later.',
+      additionalProperties: false,
+      minProperties: 1,
+      maxProperties: 1,
+      errorMessage: 'must be {"cluster": {"releaseNamespace": "..."}} or {"namespace": {"targetNamespace": "..."}}',
+      properties: {
+        cluster: {
+          type: 'object',
+          description: 'Cluster-wide installation.',
+          additionalProperties: false,
+          properties: { releaseNamespace: { ...KUBERNETES_NAME, description: 'Namespace the extension is released into.' } },
+        },
+        namespace: {
+          type: 'object',
+          description: 'Installation scoped to one namespace.',
+          additionalProperties: false,
+          properties: { targetNamespace: { ...KUBERNETES_NAME, description: 'Namespace the extension is installed in.' } },
+        },
+      },
+    },
+    minKubernetesVersion: {
+      type: 'string',
+      pattern: '^\\d+\\.\\d+(\\.\\d+)?$',
+      errorMessage: 'must be a Kubernetes version such as 1.28 or 1.28.5',
+      description: 'Clusters below this Kubernetes version are NotApplicable for this extension (nothing is planned).',
+    },
+    regions: {
+      type: 'array',
+      minItems: 1,
+      description: 'ARM locations where the extension is available ("East US" or "eastus"). Clusters elsewhere are NotApplicable.',
+      items: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9 ]*$', errorMessage: 'must be an ARM location such as eastus' },
+    },
+  },
+};
+
+/** Extensions need a managed identity: every extension write waits for the cluster's switch to one. */
+const AFTER_MANAGED_IDENTITY = ['enable-managed-identity'];
+
+export const requiredExtensionRule = defineRuleFamily({
+  idPattern: `${REQUIRED_EXTENSION_RULE_PREFIX}<name>`,
+  key: 'requiredExtensions',
+  title: 'an extension of the entry\'s `extensionType` is installed and `Succeeded`, and its release train, version and settings match.',
+  list: { type: 'array', description: 'Cluster extensions every cluster must run. Each entry is checked by rule required-extension/<name>.' },
+  settings: ENTRY_SCHEMA,
+  actions: [
+    {
+      name: 'install-extension',
+      target: 'extension',
+      after: AFTER_MANAGED_IDENTITY,
+      description:
+        '`PUT <clusterId>/providers/Microsoft.KubernetesConfiguration/extensions/<name>` with `extensionType`, `autoUpgradeMinorVersion`, `releaseTrain`, `version`, `scope`, `configurationSettings`.',
+    },
+    {
+      name: 'repair-extension',
+      target: 'extension',
+      after: AFTER_MANAGED_IDENTITY,
+      description: "`PUT` of the desired spec to the failed extension's own name (keeping its type, scope and other settings).",
+    },
+    { name: 'update-extension', target: 'extension', after: AFTER_MANAGED_IDENTITY, description: '`PATCH` of the fields that differ only.' },
+  ],
+  ruleId: (entry: RequiredExtension) => requiredExtensionRuleId(entry),
+  check: (snapshot, entry: RequiredExtension) => checkRequiredExtension(entry, snapshot),
+});
 
 /** ARM's default release train when an extension reports none. */
 const DEFAULT_RELEASE_TRAIN = 'Stable';
@@ -110,7 +260,7 @@ function protectedRefs(spec: RequiredExtension): Pick<Remediation, 'protectedSet
 }
 
 /** Checks one required extension against the snapshot. */
-export function checkRequiredExtension(spec: RequiredExtension, snapshot: ClusterSnapshot): RuleOutcome {
+function checkRequiredExtension(spec: RequiredExtension, snapshot: ClusterSnapshot): RuleOutcome<'install-extension' | 'repair-extension' | 'update-extension'> {
   const ruleId = requiredExtensionRuleId(spec);
   const label = `${spec.name} (${spec.extensionType})`;
   const result = (fields: Omit<RuleResult, 'ruleId'>): RuleResult => ({ ruleId, ...fields });

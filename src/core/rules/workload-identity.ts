@@ -1,11 +1,28 @@
 // workload-identity: workload identity needs the OIDC issuer; both must be on. Workload identity without the issuer
 // is drift too (pods cannot exchange their tokens).
 import type { ClusterSnapshot } from '../types.js';
-import { outcome, type RuleOutcome } from './rule.js';
+import { defineClusterRule, outcome, type RuleOutcome } from './rule.js';
 
 export const WORKLOAD_IDENTITY_RULE_ID = 'workload-identity';
 
-export function checkWorkloadIdentity(snapshot: ClusterSnapshot): RuleOutcome {
+export const workloadIdentityRule = defineClusterRule({
+  id: WORKLOAD_IDENTITY_RULE_ID,
+  key: 'workloadIdentity',
+  title: 'workload identity and the OIDC issuer it needs are both on.',
+  settings: {},
+  actions: [
+    {
+      name: 'enable-workload-identity',
+      target: 'cluster',
+      // The identity switch goes first, as it always has: every later cluster PUT then carries the managed identity.
+      after: ['enable-managed-identity'],
+      description: '`PUT <clusterId>` with `oidcIssuerProfile.enabled` and `securityProfile.workloadIdentity.enabled` both true.',
+    },
+  ],
+  check: checkWorkloadIdentity,
+});
+
+function checkWorkloadIdentity(snapshot: ClusterSnapshot): RuleOutcome<'enable-workload-identity'> {
   const ruleId = WORKLOAD_IDENTITY_RULE_ID;
   const expected = { oidcIssuerEnabled: true, workloadIdentityEnabled: true };
   const observed = { oidcIssuerEnabled: snapshot.oidcIssuerEnabled, workloadIdentityEnabled: snapshot.workloadIdentityEnabled };
