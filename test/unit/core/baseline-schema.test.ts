@@ -7,7 +7,7 @@ import { repoPath } from '../../support/paths.js';
 describe('schema/baseline.schema.json', () => {
   const published = JSON.parse(readFileSync(repoPath('schema', 'baseline.schema.json'), 'utf8')) as unknown;
 
-  test('is the schema the code validates with (regenerate: aks-baseline-guard baseline schema > schema/baseline.schema.json)', () => {
+  test('is the schema the code validates with (run npm run schema)', () => {
     expect(published).toStrictEqual(JSON.parse(JSON.stringify(BASELINE_SCHEMA)));
   });
 
