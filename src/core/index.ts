@@ -80,6 +80,7 @@ export { WORKLOAD_IDENTITY_RULE_ID, workloadIdentityRule } from './rules/workloa
 export { requiredExtensionRule, requiredExtensionRuleId } from './rules/required-extension.js';
 export { orderSteps, planRemediation, stepId, type Finding } from './planner.js';
 export { evaluateSnapshot, overallStatus, type EvaluateOptions } from './evaluate.js';
+export { createEngine, type Engine } from './engine.js';
 export { applyPlanToSnapshot } from './apply-plan.js';
 export {
   canStartDisruptiveStep,

@@ -113,6 +113,9 @@ export interface Rule<A extends string = string> {
   check(snapshot: ClusterSnapshot): RuleOutcome<A>;
 }
 
+/** A result alone (nothing to plan), or a NonCompliant result with the remediation that fixes it. */
+export function outcome(result: RuleResult): RuleOutcome<never>;
+export function outcome<A extends string>(result: RuleResult, remediation: Remediation<A>): RuleOutcome<A>;
 export function outcome<A extends string>(result: RuleResult, remediation?: Remediation<A>): RuleOutcome<A> {
   return remediation ? { result, remediation } : { result };
 }

@@ -18,11 +18,11 @@ function testRule(id: string, actions: readonly ActionDefinition[], more: { key?
     title: `test rule ${id}.`,
     settings: more.settings ?? {},
     actions,
-    check: () =>
-      outcome(
-        { ruleId: id, status: first ? 'NonCompliant' : 'Compliant', reason: 'Test', message: 'test' },
-        first ? { action: first.name, description: `fix ${id}`, ...(first.target === 'cluster' ? { clusterPatch: { properties: { [id]: true } } } : { change: { method: 'PUT' as const, path: `${snapshotOf().id}/providers/Microsoft.KubernetesConfiguration/extensions/${id}`, body: {} } }) } : undefined,
-      ),
+    check: () => {
+      if (!first) return outcome({ ruleId: id, status: 'Compliant', reason: 'Test', message: 'test' });
+      const fix = first.target === 'cluster' ? { clusterPatch: { properties: { [id]: true } } } : { change: { method: 'PUT' as const, path: `${snapshotOf().id}/providers/Microsoft.KubernetesConfiguration/extensions/${id}`, body: {} } };
+      return outcome({ ruleId: id, status: 'NonCompliant', reason: 'Test', message: 'test' }, { action: first.name, description: `fix ${id}`, ...fix });
+    },
   });
 }
 
