@@ -81,7 +81,6 @@ export { requiredExtensionRule, requiredExtensionRuleId } from './rules/required
 export { orderSteps, planRemediation, stepId, type Finding } from './planner.js';
 export { evaluateSnapshot, overallStatus, type EvaluateOptions } from './evaluate.js';
 export { createEngine, type Engine } from './engine.js';
-export { applyPlanToSnapshot } from './apply-plan.js';
 export {
   canStartDisruptiveStep,
   hasSchedule,

@@ -4,7 +4,7 @@
 //  3. a compliant cluster gives an empty plan.
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import { applyPlanToSnapshot } from '../../../src/core/apply-plan.js';
+import { applyPlanToSnapshot } from '../../support/apply-plan.js';
 import type { Baseline } from '../../../src/core/baseline.js';
 import { EXTENSION_TYPES } from '../../../src/core/extension-types/index.js';
 import { evaluateSnapshot } from '../../../src/core/evaluate.js';

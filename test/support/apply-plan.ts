@@ -1,9 +1,10 @@
-// Applies a plan's changes to a snapshot the way ARM would, without ARM: used by the property tests ("fixing what the
-// plan says leaves nothing NonCompliant") and by emulators. Every step given is applied, whatever its mode.
-import { EXTENSION_NAMESPACE, EXTENSION_TYPE, parseResourceId, sameResourceId } from './resource-ids.js';
-import { cloneJson, deepMerge, isObject, type JsonObject } from './cluster-body.js';
-import { parseCluster, parseExtensions } from './snapshot.js';
-import type { ClusterSnapshot, ExtensionSnapshot, PlanStep } from './types.js';
+// Applies a plan's changes to a snapshot the way ARM would, without ARM: the property tests use it ("fixing what the
+// plan says leaves nothing NonCompliant"). Every step given is applied, whatever its mode. A test helper: nothing in
+// src/ applies plans to snapshots (the emulator models ARM itself).
+import { EXTENSION_NAMESPACE, EXTENSION_TYPE, parseResourceId, sameResourceId } from '../../src/core/resource-ids.js';
+import { cloneJson, deepMerge, isObject, type JsonObject } from '../../src/core/cluster-body.js';
+import { parseCluster, parseExtensions } from '../../src/core/snapshot.js';
+import type { ClusterSnapshot, ExtensionSnapshot, PlanStep } from '../../src/core/types.js';
 
 function extensionNameOf(path: string): string | undefined {
   const parts = parseResourceId(path);

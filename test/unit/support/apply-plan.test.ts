@@ -1,6 +1,7 @@
-// applyPlanToSnapshot: what ARM would hold after a plan's changes, without ARM (the property tests rely on it).
+// applyPlanToSnapshot (test/support): what ARM would hold after a plan's changes, without ARM. The planner's property
+// tests rely on it, so it is tested itself.
 import { describe, expect, test } from '@jest/globals';
-import { applyPlanToSnapshot } from '../../../src/core/apply-plan.js';
+import { applyPlanToSnapshot } from '../../support/apply-plan.js';
 import type { ArmChange, PlanStep } from '../../../src/core/types.js';
 import { CLUSTER_ID, snapshotOf } from '../../support/builders.js';
 
