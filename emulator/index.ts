@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createCertificate, removeCertificateFile } from './cert.js';
+import { type EmulatorClock, createClock } from './clock.js';
 import { type EmulatorEvent, EventHub } from './events.js';
 import { type FaultRule, Faults } from './faults.js';
 import { type FleetOptions, type GeneratedFleet, generateFleet } from './fleet.js';
@@ -22,6 +23,7 @@ export { ARM_THROTTLE_LIMITS, type RequestKind } from './throttle.js';
 export { generateFleet, DEFAULT_DRIFT_MIX, DRIFT_LABELS, EXEMPT_TAG, FLUX_EXTENSION, SUPPORTED_REGIONS, UNSUPPORTED_REGIONS, CURRENT_KUBERNETES_VERSIONS, OLD_KUBERNETES_VERSIONS } from './fleet.js';
 export type { DriftMix, FleetExtension, FleetOptions, GeneratedCluster, GeneratedFleet, GeneratedSubscription } from './fleet.js';
 export type { EmulatorEvent, EmulatorEventType } from './events.js';
+export type { EmulatorClock } from './clock.js';
 export type { FaultKind, FaultRule } from './faults.js';
 export type { EmulatorIdentity, CallerIdentity } from './tokens.js';
 export { DEFAULT_IDENTITY, EMULATOR_TENANT_ID } from './tokens.js';
@@ -53,6 +55,8 @@ export interface EmulatorOptions {
   eventsUrl?: string;
   /** Events per POST to eventsUrl (default 1, Event Grid's default). */
   eventsMaxBatch?: number;
+  /** Where the emulator's time comes from (default: the wall clock); `clock.advance()`/`set()` shift it. */
+  now?: () => Date;
 }
 
 export interface RunningEmulator {
@@ -65,6 +69,8 @@ export interface RunningEmulator {
   /** A bearer token for DEFAULT_IDENTITY. */
   token: string;
   tokenFor(identity: EmulatorIdentity): string;
+  /** The emulator's time: advance() or set() it to finish operations or open maintenance windows in no real time. */
+  clock: EmulatorClock;
   state: EmulatorState;
   /** The fleet that was seeded, when `fleet` was given. */
   fleet: GeneratedFleet | undefined;
@@ -107,7 +113,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const fleet = options.fleet ? generateFleet(options.fleet) : undefined;
   const lroDurationMs = options.lroDurationMs ?? 200;
   const busyDurationMs = options.busyDurationMs ?? lroDurationMs * 10;
-  const store = new Store();
+  if (options.now !== undefined && typeof options.now !== 'function') throw new Error('emulator option now must be a function returning a Date');
+  const clock = createClock(options.now);
+  const store = new Store(() => clock.nowMs());
   const counters = new RequestCounters();
   const events = new EventHub(options.eventsUrl, options.eventsMaxBatch ?? 1);
   const faults = new Faults(seededRandom(options.seed ?? options.fleet?.seed ?? 1), options.faultRate ?? 0);
@@ -217,6 +225,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     caFile: certificate.caFile,
     token: createToken(DEFAULT_IDENTITY),
     tokenFor: createToken,
+    clock,
     state: new EmulatorState(store, counters, events.counts),
     fleet,
     onEvent: (listener) => events.subscribe(listener),

@@ -82,6 +82,9 @@ export function serialize(record: ClusterRecord | ExtensionRecord): string {
 }
 
 export class Store {
+  /** The emulator's time (epoch ms): every default `now` below reads it. */
+  constructor(readonly now: () => number = Date.now) {}
+
   readonly subscriptions = new Map<string, SubscriptionRecord>();
   readonly clusters = new Map<string, ClusterRecord>();
   readonly operations = new Map<string, Operation>();
@@ -103,13 +106,13 @@ export class Store {
   }
 
   /** The cluster with its pending operation settled; undefined when absent (or just deleted). */
-  cluster(key: string, now = Date.now()): ClusterRecord | undefined {
+  cluster(key: string, now = this.now()): ClusterRecord | undefined {
     const record = this.clusters.get(key);
     if (record?.operation) this.settle(record.operation, now);
     return this.clusters.get(key);
   }
 
-  extension(cluster: ClusterRecord, name: string, now = Date.now()): ExtensionRecord | undefined {
+  extension(cluster: ClusterRecord, name: string, now = this.now()): ExtensionRecord | undefined {
     const key = name.toLowerCase();
     const record = cluster.extensions.get(key);
     if (record?.operation) this.settle(record.operation, now);
@@ -165,7 +168,7 @@ export class Store {
     failure?: ArmErrorBody;
     now?: number;
   }): Operation {
-    const now = input.now ?? Date.now();
+    const now = input.now ?? this.now();
     const id = randomUUID();
     const operation: Operation = {
       id,
@@ -188,14 +191,14 @@ export class Store {
     return operation;
   }
 
-  operation(id: string, now = Date.now()): Operation | undefined {
+  operation(id: string, now = this.now()): Operation | undefined {
     const operation = this.operations.get(id.toLowerCase());
     if (operation) this.settle(operation, now);
     return operation;
   }
 
   /** Completes the operation if its time has come. */
-  settle(operation: Operation, now = Date.now()): void {
+  settle(operation: Operation, now = this.now()): void {
     if (operation.status !== 'InProgress' || now < operation.endsAt) return;
     operation.status = operation.outcome;
     operation.endTime = new Date(Math.max(now, operation.endsAt)).toISOString();
@@ -219,8 +222,9 @@ export class Store {
   finishAll(): number {
     const running = [...this.pending];
     for (const operation of running) {
-      operation.endsAt = Math.min(operation.endsAt, Date.now());
-      this.settle(operation);
+      const now = this.now();
+      operation.endsAt = Math.min(operation.endsAt, now);
+      this.settle(operation, now);
     }
     return running.length;
   }
