@@ -1,7 +1,7 @@
 // Cluster extensions (Microsoft.KubernetesConfiguration/extensions on managedClusters): GET, list, PUT,
 // PATCH and DELETE, each write a long-running operation. Protected settings go in and never come out.
 import { ArmError, badRequest, operationInProgress, resourceNotFound } from './arm-errors.js';
-import { type ClusterAddress, busyState, findCluster } from './clusters.js';
+import { type ClusterAddress, busyState, findCluster, rejectIfStopped } from './clusters.js';
 import { extensionTypeFor } from '../src/core/extension-types/index.js';
 import { EXTENSION_RESOURCE_TYPE, extensionId } from '../src/core/resource-ids.js';
 import {
@@ -35,9 +35,10 @@ function parentCluster(environment: Environment, context: RequestContext, addres
   }
 }
 
-function rejectIfBusy(cluster: ClusterRecord, extension: ExtensionRecord | undefined): void {
+function rejectIfBusy(cluster: ClusterRecord, extension: ExtensionRecord | undefined, verb: string): void {
   const clusterState = busyState(cluster.operation);
   if (clusterState) throw operationInProgress(`managed cluster '${cluster.name}'`, clusterState);
+  rejectIfStopped(cluster, verb);
   const extensionState = busyState(extension?.operation);
   if (extension && extensionState) throw operationInProgress(`extension '${extension.name}' of managed cluster '${cluster.name}'`, extensionState);
 }
@@ -121,7 +122,7 @@ function assertSameType(previous: ArmObject | undefined, incomingType: unknown, 
 export function putExtension(environment: Environment, context: RequestContext, address: ClusterAddress, name: string): Reply {
   const cluster = parentCluster(environment, context, address);
   const existing = environment.store.extension(cluster, name, context.now);
-  rejectIfBusy(cluster, existing);
+  rejectIfBusy(cluster, existing, `writing extension '${name}'`);
   const incoming = requireObject(context.body, `extension '${name}'`);
   const requested = optionalObject(incoming['properties'], 'properties') ?? {};
   const previous = existing ? propertiesOf(existing.body) : undefined;
@@ -189,7 +190,7 @@ export function patchExtension(environment: Environment, context: RequestContext
   const cluster = parentCluster(environment, context, address);
   const record = environment.store.extension(cluster, name, context.now);
   if (!record) throw resourceNotFound(EXTENSION_RESOURCE_TYPE, name, cluster.resourceGroup);
-  rejectIfBusy(cluster, record);
+  rejectIfBusy(cluster, record, `updating extension '${name}'`);
   const incoming = requireObject(context.body, `extension '${name}'`);
   const requested = optionalObject(incoming['properties'], 'properties') ?? {};
   const previousBody = record.body;
@@ -217,7 +218,7 @@ export function deleteExtension(environment: Environment, context: RequestContex
   const cluster = parentCluster(environment, context, address);
   const record = environment.store.extension(cluster, name, context.now);
   if (!record) return { status: 204 };
-  rejectIfBusy(cluster, record);
+  rejectIfBusy(cluster, record, `deleting extension '${name}'`);
   propertiesOf(record.body)['provisioningState'] = 'Deleting';
   changed(record);
   const operation = start(environment, context, record, 'delete');

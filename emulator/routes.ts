@@ -1,6 +1,6 @@
 // The emulated ARM surface: which method and path reach which handler. Paths match case-insensitively.
 import { ArmError } from './arm-errors.js';
-import { type ClusterAddress, deleteCluster, getCluster, listClusters, patchClusterTags, putCluster } from './clusters.js';
+import { type ClusterAddress, deleteCluster, getCluster, listClusters, patchClusterTags, powerAction, putCluster } from './clusters.js';
 import { deleteExtension, getExtension, listExtensions, patchExtension, putExtension } from './extensions.js';
 import { type Environment, type Reply, type RequestContext, notFoundRoute } from './http.js';
 import { getOperationResult, getOperationStatus } from './operations.js';
@@ -43,6 +43,8 @@ const ROUTES: Route[] = [
     PATCH: (env, ctx, params) => patchClusterTags(env, ctx, cluster(params)),
     DELETE: (env, ctx, params) => deleteCluster(env, ctx, cluster(params)),
   }),
+  route(`${CLUSTER}/start`, { POST: (env, ctx, params) => powerAction(env, ctx, cluster(params), 'start') }),
+  route(`${CLUSTER}/stop`, { POST: (env, ctx, params) => powerAction(env, ctx, cluster(params), 'stop') }),
   route(EXTENSIONS, { GET: (env, ctx, params) => listExtensions(env, ctx, cluster(params)) }),
   route(`${EXTENSIONS}/([^/]+)`, {
     GET: (env, ctx, params) => getExtension(env, ctx, cluster(params), params[3] ?? ''),

@@ -14,6 +14,9 @@ export interface ArmErrorBody {
 
 export type OperationStatus = 'InProgress' | 'Succeeded' | 'Failed';
 
+/** A write (PUT/PATCH), a delete, or a cluster's start/stop action (POST). */
+export type OperationAction = 'write' | 'delete' | 'start' | 'stop';
+
 export interface Operation {
   id: string;
   /** ARM path of the Azure-AsyncOperation status resource (no host, no query). */
@@ -21,7 +24,7 @@ export interface Operation {
   /** ARM path of the Location (operation result) resource, for deletes. */
   resultPath: string | undefined;
   apiVersion: string;
-  action: 'write' | 'delete';
+  action: OperationAction;
   startTime: string;
   endsAt: number;
   status: OperationStatus;
@@ -31,6 +34,13 @@ export interface Operation {
   target: ClusterRecord | ExtensionRecord;
   /** The resource before the write: a failed write puts it back (keeping the new eTag). */
   previousBody: ArmObject | undefined;
+  /** An extension's protected settings before the write, put back with previousBody. */
+  previousProtectedSettings: Record<string, string> | undefined;
+  /**
+   * A failure that leaves the written body in place (ARM stored the request; applying it failed): the resource shows
+   * Failed with the error, instead of the previous body.
+   */
+  failureKeepsBody: boolean;
 }
 
 interface RecordBase {
@@ -159,13 +169,15 @@ export class Store {
 
   startOperation(input: {
     target: ClusterRecord | ExtensionRecord;
-    action: 'write' | 'delete';
+    action: OperationAction;
     statusPath: (operationId: string) => string;
     resultPath?: (operationId: string) => string;
     apiVersion: string;
     durationMs: number;
     previousBody: ArmObject | undefined;
+    previousProtectedSettings?: Record<string, string>;
     failure?: ArmErrorBody;
+    failureKeepsBody?: boolean;
     now?: number;
   }): Operation {
     const now = input.now ?? this.now();
@@ -184,6 +196,8 @@ export class Store {
       error: input.failure,
       target: input.target,
       previousBody: input.previousBody,
+      previousProtectedSettings: input.previousProtectedSettings,
+      failureKeepsBody: input.failureKeepsBody ?? false,
     };
     input.target.operation = operation;
     this.operations.set(id, operation);
@@ -210,10 +224,19 @@ export class Store {
       else this.removeExtension(target);
       return;
     }
-    if (operation.outcome === 'Failed' && operation.action === 'write' && operation.previousBody) {
+    if (operation.outcome === 'Succeeded' && target.kind === 'cluster' && (operation.action === 'start' || operation.action === 'stop')) {
+      setPowerState(target.body, operation.action === 'start' ? 'Running' : 'Stopped');
+    }
+    if (operation.outcome === 'Failed' && operation.action !== 'delete' && operation.previousBody && !operation.failureKeepsBody) {
       const eTag = target.body['eTag'];
       target.body = structuredClone(operation.previousBody);
       if (eTag !== undefined) target.body['eTag'] = eTag;
+      if (target.kind === 'extension' && operation.previousProtectedSettings) target.protectedSettings = operation.previousProtectedSettings;
+    }
+    if (operation.outcome === 'Failed' && operation.failureKeepsBody && target.kind === 'extension' && operation.error) {
+      const properties = propertiesOf(target.body);
+      properties['errorInfo'] = { code: operation.error.code, message: operation.error.message };
+      properties['statuses'] = [{ code: operation.error.code, displayStatus: 'Failed', level: 'Error', message: operation.error.message, time: operation.endTime }];
     }
     markProvisioned(target, operation.outcome);
   }
@@ -241,6 +264,22 @@ export class Store {
     }
     return index;
   }
+}
+
+/** `powerState.code` of the cluster and of each of its node pools. */
+export function setPowerState(body: ArmObject, code: 'Running' | 'Stopped'): void {
+  const properties = propertiesOf(body);
+  properties['powerState'] = { code };
+  if (Array.isArray(properties['agentPoolProfiles'])) {
+    for (const pool of properties['agentPoolProfiles'] as ArmObject[]) pool['powerState'] = { code };
+  }
+}
+
+/** A cluster's `powerState.code` ('Running' when it reports none). */
+export function powerStateOf(body: ArmObject): string {
+  const power = propertiesOf(body)['powerState'];
+  const code = typeof power === 'object' && power !== null ? (power as ArmObject)['code'] : undefined;
+  return typeof code === 'string' ? code : 'Running';
 }
 
 function markProvisioned(target: ClusterRecord | ExtensionRecord, state: 'Succeeded' | 'Failed'): void {
