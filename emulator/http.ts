@@ -2,6 +2,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { ArmError, badRequest, preconditionFailed } from './arm-errors.js';
 import type { AcceptedChange } from './events.js';
+import type { ExtensionTypeCatalog } from './extension-types.js';
 import type { ArmObject, Store } from './store.js';
 import type { CallerIdentity } from './tokens.js';
 
@@ -11,6 +12,8 @@ export interface Environment {
   endpoint: string;
   pageSize: number;
   lroDurationMs: number;
+  /** The extension types the emulator knows (profiles, the spec's Marketplace example, test types). */
+  extensionTypes: ExtensionTypeCatalog;
 }
 
 export interface RequestContext {

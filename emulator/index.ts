@@ -6,7 +6,9 @@ import type { AddressInfo } from 'node:net';
 import { createCertificate, removeCertificateFile } from './cert.js';
 import { type EmulatorClock, createClock } from './clock.js';
 import { type EmulatorEvent, EventHub } from './events.js';
+import { ExtensionTypeCatalog } from './extension-types.js';
 import { type FaultRule, Faults } from './faults.js';
+import type { ExtensionTypeProfile } from '../src/core/extension-types/index.js';
 import { type FleetOptions, type GeneratedFleet, generateFleet } from './fleet.js';
 import type { Environment } from './http.js';
 import { EXTENSION_RESOURCE_TYPE, extensionId, formatClusterId, isSubscriptionId, parseClusterId, resourceIdKey } from '../src/core/resource-ids.js';
@@ -24,6 +26,8 @@ export { generateFleet, DEFAULT_DRIFT_MIX, DRIFT_LABELS, EXEMPT_TAG, FLUX_EXTENS
 export type { DriftMix, FleetExtension, FleetOptions, GeneratedCluster, GeneratedFleet, GeneratedSubscription } from './fleet.js';
 export type { EmulatorEvent, EmulatorEventType } from './events.js';
 export type { EmulatorClock } from './clock.js';
+export { SPEC_MARKETPLACE_EXAMPLE, SPEC_MARKETPLACE_PLAN } from './extension-types.js';
+export { MANAGED_BY_API_VERSION } from './extensions.js';
 export type { FaultKind, FaultRule } from './faults.js';
 export type { EmulatorIdentity, CallerIdentity } from './tokens.js';
 export { DEFAULT_IDENTITY, EMULATOR_TENANT_ID } from './tokens.js';
@@ -57,6 +61,11 @@ export interface EmulatorOptions {
   eventsMaxBatch?: number;
   /** Where the emulator's time comes from (default: the wall clock); `clock.advance()`/`set()` shift it. */
   now?: () => Date;
+  /**
+   * Extension types the emulator knows besides the core's profiles and the REST spec's Marketplace example (e.g. a
+   * test type with requiresPlan or supportedRegions); one with the same extensionType replaces the known one.
+   */
+  extensionTypes?: ExtensionTypeProfile[];
 }
 
 export interface RunningEmulator {
@@ -119,7 +128,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const counters = new RequestCounters();
   const events = new EventHub(options.eventsUrl, options.eventsMaxBatch ?? 1);
   const faults = new Faults(seededRandom(options.seed ?? options.fleet?.seed ?? 1), options.faultRate ?? 0);
-  const environment: Environment = { store, endpoint: '', pageSize: options.pageSize ?? 100, lroDurationMs };
+  const environment: Environment = { store, endpoint: '', pageSize: options.pageSize ?? 100, lroDurationMs, extensionTypes: new ExtensionTypeCatalog(options.extensionTypes) };
 
   const seedCluster = (input: object): ClusterRecord => {
     const body = structuredClone(input) as ArmObject;
@@ -177,8 +186,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       cluster,
       body: { ...body, id: extensionId(cluster.id, name), type: EXTENSION_RESOURCE_TYPE },
       json: undefined,
+      jsonBefore20250301: undefined,
       operation: undefined,
       protectedSettings,
+      // Seeded as installed: what it runs is what it says.
+      appliedSettings: { ...((properties['configurationSettings'] ?? {}) as Record<string, string>) },
     };
     const previous = cluster.extensions.get(name.toLowerCase());
     if (previous) store.removeExtension(previous);

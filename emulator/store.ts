@@ -67,6 +67,13 @@ export interface ExtensionRecord extends RecordBase {
   cluster: ClusterRecord;
   /** Held only so a PATCH without them keeps them; never serialised. */
   protectedSettings: Record<string, string>;
+  /**
+   * The configurationSettings the extension last installed with (its last successful write, or as seeded): what
+   * the cluster runs, which a failed write does not change even when ARM keeps the requested body.
+   */
+  appliedSettings: Record<string, string> | undefined;
+  /** Cached JSON for api-versions before 2025-03-01 (no managedBy, no managementDetails); cleared with `json`. */
+  jsonBefore20250301: string | undefined;
 }
 
 export interface SubscriptionRecord {
@@ -84,6 +91,7 @@ export function propertiesOf(body: ArmObject): ArmObject {
 
 export function changed(record: ClusterRecord | ExtensionRecord): void {
   record.json = undefined;
+  if (record.kind === 'extension') record.jsonBefore20250301 = undefined;
 }
 
 export function serialize(record: ClusterRecord | ExtensionRecord): string {
@@ -232,6 +240,10 @@ export class Store {
       target.body = structuredClone(operation.previousBody);
       if (eTag !== undefined) target.body['eTag'] = eTag;
       if (target.kind === 'extension' && operation.previousProtectedSettings) target.protectedSettings = operation.previousProtectedSettings;
+    }
+    if (operation.outcome === 'Succeeded' && operation.action === 'write' && target.kind === 'extension') {
+      const settings = propertiesOf(target.body)['configurationSettings'];
+      target.appliedSettings = typeof settings === 'object' && settings !== null ? { ...(settings as Record<string, string>) } : {};
     }
     if (operation.outcome === 'Failed' && operation.failureKeepsBody && target.kind === 'extension' && operation.error) {
       const properties = propertiesOf(target.body);
