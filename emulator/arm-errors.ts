@@ -2,19 +2,26 @@
 
 export type Headers = Record<string, string>;
 
+export interface ArmErrorDetail {
+  code: string;
+  target?: string;
+  message: string;
+}
+
 export class ArmError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
     readonly headers: Headers = {},
+    readonly details: ArmErrorDetail[] | undefined = undefined,
   ) {
     super(message);
     this.name = 'ArmError';
   }
 
-  toBody(): { error: { code: string; message: string } } {
-    return { error: { code: this.code, message: this.message } };
+  toBody(): { error: { code: string; message: string; details?: ArmErrorDetail[] } } {
+    return { error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) } };
   }
 }
 

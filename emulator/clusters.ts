@@ -9,6 +9,7 @@ import {
 import { OrderedIndex } from './paging.js';
 import { type ArmObject, type ClusterRecord, type Operation, type OperationAction, changed, powerStateOf, propertiesOf, serialize } from './store.js';
 import { EMULATOR_TENANT_ID } from './tokens.js';
+import { CONTAINER_SERVICE_NAMESPACE, requireRegistration } from './providers.js';
 
 export const OPERATION_STATUS_API_VERSION = '2016-03-30';
 const DEFAULT_KUBERNETES_VERSION = '1.32.5';
@@ -243,6 +244,7 @@ function accepted(record: ClusterRecord, action: 'write' | 'delete' | 'start' | 
 
 export function putCluster(environment: Environment, context: RequestContext, address: ClusterAddress): Reply {
   const subscriptionId = requireSubscription(environment, address.subscriptionId);
+  requireRegistration(environment, context, subscriptionId, CONTAINER_SERVICE_NAMESPACE);
   const key = resourceIdKey(formatClusterId({ ...address, subscriptionId }));
   const existing = environment.store.cluster(key, context.now);
   checkPreconditions(context, eTagOf(existing), existing !== undefined);

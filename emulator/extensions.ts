@@ -5,6 +5,7 @@ import { type ClusterAddress, busyState, findCluster, rejectIfStopped } from './
 import { type ExtensionTypeProfile, PROFILED_EXTENSION_TYPES, sameExtensionType } from '../src/core/extension-types/index.js';
 import { EXTENSION_RESOURCE_TYPE, extensionId } from '../src/core/resource-ids.js';
 import { changedImmutableSettings } from './extension-types.js';
+import { KUBERNETES_CONFIGURATION_NAMESPACE, requireRegistration } from './providers.js';
 import {
   type Environment, FAILED_OPERATION_ERROR, type Reply, type RequestContext,
   nextLinkFor, optionalObject, pageBody, requireObject, skipTokenOf, stringRecord,
@@ -247,6 +248,7 @@ function assertSameType(previous: ArmObject | undefined, incomingType: unknown, 
 }
 
 export function putExtension(environment: Environment, context: RequestContext, address: ClusterAddress, name: string): Reply {
+  requireRegistration(environment, context, address.subscriptionId, KUBERNETES_CONFIGURATION_NAMESPACE);
   const cluster = parentCluster(environment, context, address);
   const existing = environment.store.extension(cluster, name, context.now);
   rejectIfBusy(cluster, existing, `writing extension '${name}'`);
@@ -348,6 +350,7 @@ function replacedProtectedSettings(current: Record<string, string>, patch: unkno
 }
 
 export function patchExtension(environment: Environment, context: RequestContext, address: ClusterAddress, name: string): Reply {
+  requireRegistration(environment, context, address.subscriptionId, KUBERNETES_CONFIGURATION_NAMESPACE);
   const cluster = parentCluster(environment, context, address);
   const record = environment.store.extension(cluster, name, context.now);
   if (!record) throw resourceNotFound(EXTENSION_RESOURCE_TYPE, name, cluster.resourceGroup);

@@ -111,6 +111,8 @@ export interface FleetOptions {
 export interface GeneratedSubscription {
   subscriptionId: string;
   displayName: string;
+  /** Resource provider namespaces this subscription is not registered for (the emulator seeds them NotRegistered). */
+  unregisteredProviders: string[];
 }
 
 export interface GeneratedCluster {
@@ -176,7 +178,7 @@ export function generateFleet(options: FleetOptions): GeneratedFleet {
 
   const subscriptions: GeneratedSubscription[] = [];
   for (let index = 0; index < options.subscriptions; index += 1) {
-    subscriptions.push({ subscriptionId: seededGuid(subscriptionRandom), displayName: `${pick(subscriptionRandom, TEAMS)}-${index + 1}` });
+    subscriptions.push({ subscriptionId: seededGuid(subscriptionRandom), displayName: `${pick(subscriptionRandom, TEAMS)}-${index + 1}`, unregisteredProviders: [] });
   }
   const perSubscription = Math.ceil(options.clusters / options.subscriptions);
   const groupsPerSubscription = Math.min(8, Math.max(2, Math.ceil(perSubscription / 20)));

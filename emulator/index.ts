@@ -7,6 +7,7 @@ import { createCertificate, removeCertificateFile } from './cert.js';
 import { type EmulatorClock, createClock } from './clock.js';
 import { type EmulatorEvent, EventHub } from './events.js';
 import { ExtensionTypeCatalog } from './extension-types.js';
+import { ProviderRegistry, type RegistrationState } from './providers.js';
 import { type FaultRule, Faults } from './faults.js';
 import type { ExtensionTypeProfile } from '../src/core/extension-types/index.js';
 import { type FleetOptions, type GeneratedFleet, generateFleet } from './fleet.js';
@@ -28,6 +29,7 @@ export type { EmulatorEvent, EmulatorEventType } from './events.js';
 export type { EmulatorClock } from './clock.js';
 export { SPEC_MARKETPLACE_EXAMPLE, SPEC_MARKETPLACE_PLAN } from './extension-types.js';
 export { MANAGED_BY_API_VERSION } from './extensions.js';
+export { CONTAINER_SERVICE_NAMESPACE, KUBERNETES_CONFIGURATION_NAMESPACE, REGISTRATION_STATES, type RegistrationState } from './providers.js';
 export type { FaultKind, FaultRule } from './faults.js';
 export type { EmulatorIdentity, CallerIdentity } from './tokens.js';
 export { DEFAULT_IDENTITY, EMULATOR_TENANT_ID } from './tokens.js';
@@ -66,6 +68,13 @@ export interface EmulatorOptions {
    * test type with requiresPlan or supportedRegions); one with the same extensionType replaces the known one.
    */
   extensionTypes?: ExtensionTypeProfile[];
+  /**
+   * Resource providers a subscription starts unregistered for (every other one is Registered), on top of those the
+   * fleet's `unregisteredProvider` drift picked. Namespaces: Microsoft.ContainerService, Microsoft.KubernetesConfiguration.
+   */
+  unregisteredProviders?: { subscriptionId: string; namespace: string }[];
+  /** How long a provider stays Registering/Unregistering after register()/unregister() (default lroDurationMs). */
+  providerRegistrationMs?: number;
 }
 
 export interface RunningEmulator {
@@ -90,6 +99,8 @@ export interface RunningEmulator {
   putCluster(body: object): void;
   /** Seeds or overwrites an extension of an existing cluster (REST shape, `name` required; protected settings kept, never returned). */
   putExtension(clusterId: string, body: object): void;
+  /** Sets a subscription's registration state for a resource provider (no event, no throttling). */
+  setProviderRegistration(subscriptionId: string, namespace: string, state: RegistrationState): void;
   /** Ends every running operation now; returns how many there were. */
   finishOperations(): number;
   stop(): Promise<void>;
@@ -111,6 +122,7 @@ function validateOptions(options: EmulatorOptions): void {
   checkNumber(options.seed, 'seed', Number.isInteger, 'an integer');
   checkNumber(options.latencyMs, 'latencyMs', (v) => v >= 0 && Number.isFinite(v), 'a duration >= 0');
   checkNumber(options.eventsMaxBatch, 'eventsMaxBatch', (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1');
+  checkNumber(options.providerRegistrationMs, 'providerRegistrationMs', (v) => v >= 0 && Number.isFinite(v), 'a duration >= 0');
   if (options.eventsUrl !== undefined && !/^https?:\/\//.test(options.eventsUrl)) throw new Error(`emulator option eventsUrl must be an http(s) URL (got ${options.eventsUrl})`);
   for (const id of options.subscriptions ?? []) {
     if (!isSubscriptionId(id)) throw new Error(`emulator option subscriptions: '${id}' is not a GUID`);
@@ -128,7 +140,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const counters = new RequestCounters();
   const events = new EventHub(options.eventsUrl, options.eventsMaxBatch ?? 1);
   const faults = new Faults(seededRandom(options.seed ?? options.fleet?.seed ?? 1), options.faultRate ?? 0);
-  const environment: Environment = { store, endpoint: '', pageSize: options.pageSize ?? 100, lroDurationMs, extensionTypes: new ExtensionTypeCatalog(options.extensionTypes) };
+  const providers = new ProviderRegistry(options.providerRegistrationMs ?? lroDurationMs);
+  const environment: Environment = {
+    store,
+    endpoint: '',
+    pageSize: options.pageSize ?? 100,
+    lroDurationMs,
+    extensionTypes: new ExtensionTypeCatalog(options.extensionTypes),
+    providers,
+  };
 
   const seedCluster = (input: object): ClusterRecord => {
     const body = structuredClone(input) as ArmObject;
@@ -200,6 +220,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 
   for (const subscription of fleet?.subscriptions ?? []) store.addSubscription(subscription.subscriptionId, subscription.displayName);
   for (const id of options.subscriptions ?? []) store.addSubscription(id);
+  for (const subscription of fleet?.subscriptions ?? []) {
+    for (const namespace of subscription.unregisteredProviders) providers.set(subscription.subscriptionId, namespace, 'NotRegistered');
+  }
+  for (const { subscriptionId, namespace } of options.unregisteredProviders ?? []) {
+    store.addSubscription(subscriptionId);
+    providers.set(subscriptionId, namespace, 'NotRegistered');
+  }
   for (const cluster of fleet?.clusters ?? []) {
     seedCluster(cluster.body);
     for (const extension of cluster.extensions) seedExtension(cluster.id, extension);
@@ -238,12 +265,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     token: createToken(DEFAULT_IDENTITY),
     tokenFor: createToken,
     clock,
-    state: new EmulatorState(store, counters, events.counts),
+    state: new EmulatorState(store, counters, events.counts, providers),
     fleet,
     onEvent: (listener) => events.subscribe(listener),
     setFaults: (rules) => faults.set(rules),
     putCluster: (body) => void seedCluster(body),
     putExtension: seedExtension,
+    setProviderRegistration: (subscriptionId, namespace, state) => {
+      store.addSubscription(subscriptionId);
+      providers.set(subscriptionId, namespace, state);
+    },
     finishOperations: () => store.finishAll(),
     stop: () => {
       stopped ??= new Promise<void>((resolve) => {

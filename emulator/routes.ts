@@ -4,6 +4,7 @@ import { type ClusterAddress, deleteCluster, getCluster, listClusters, patchClus
 import { deleteExtension, getExtension, listExtensions, patchExtension, putExtension } from './extensions.js';
 import { type Environment, type Reply, type RequestContext, notFoundRoute } from './http.js';
 import { getOperationResult, getOperationStatus } from './operations.js';
+import { changeRegistration, getProvider, listProviders } from './providers.js';
 import { getSubscription, listSubscriptions } from './subscriptions.js';
 
 type Handler = (environment: Environment, context: RequestContext, params: string[]) => Reply;
@@ -33,6 +34,10 @@ const cluster = (params: string[]): ClusterAddress => ({ subscriptionId: params[
 const ROUTES: Route[] = [
   route('/subscriptions', { GET: (env, ctx) => listSubscriptions(env, ctx) }),
   route(SUBSCRIPTION, { GET: (env, ctx, [id = '']) => getSubscription(env, ctx, id) }),
+  route(`${SUBSCRIPTION}/providers`, { GET: (env, ctx, [id = '']) => listProviders(env, ctx, id) }),
+  route(`${SUBSCRIPTION}/providers/([^/]+)`, { GET: (env, ctx, [id = '', namespace = '']) => getProvider(env, ctx, id, namespace) }),
+  route(`${SUBSCRIPTION}/providers/([^/]+)/register`, { POST: (env, ctx, [id = '', namespace = '']) => changeRegistration(env, ctx, id, namespace, 'register') }),
+  route(`${SUBSCRIPTION}/providers/([^/]+)/unregister`, { POST: (env, ctx, [id = '', namespace = '']) => changeRegistration(env, ctx, id, namespace, 'unregister') }),
   route(`${SUBSCRIPTION}/${CONTAINER_SERVICE}/managedClusters`, { GET: (env, ctx, [id = '']) => listClusters(env, ctx, id) }),
   route(`${SUBSCRIPTION}/resourceGroups/([^/]+)/${CONTAINER_SERVICE}/managedClusters`, {
     GET: (env, ctx, [id = '', group = '']) => listClusters(env, ctx, id, group),
