@@ -268,6 +268,7 @@ export function putCluster(environment: Environment, context: RequestContext, ad
     operation: undefined,
     extensions: new Map(),
     extensionOrder: new OrderedIndex(),
+    maintenanceConfigurations: new Map(),
   };
   const previousBody = existing?.body;
   record.body = body;

@@ -8,6 +8,7 @@ import { type EmulatorClock, createClock } from './clock.js';
 import { type EmulatorEvent, EventHub } from './events.js';
 import { ExtensionTypeCatalog } from './extension-types.js';
 import { ProviderRegistry, type RegistrationState } from './providers.js';
+import { seedMaintenanceConfiguration } from './maintenance.js';
 import { type FaultRule, Faults } from './faults.js';
 import type { ExtensionTypeProfile } from '../src/core/extension-types/index.js';
 import { type FleetOptions, type GeneratedFleet, generateFleet } from './fleet.js';
@@ -99,6 +100,8 @@ export interface RunningEmulator {
   putCluster(body: object): void;
   /** Seeds or overwrites an extension of an existing cluster (REST shape, `name` required; protected settings kept, never returned). */
   putExtension(clusterId: string, body: object): void;
+  /** Seeds or overwrites a planned maintenance configuration of an existing cluster (REST shape, `name` required; checked like a PUT). */
+  putMaintenanceConfiguration(clusterId: string, body: object): void;
   /** Sets a subscription's registration state for a resource provider (no event, no throttling). */
   setProviderRegistration(subscriptionId: string, namespace: string, state: RegistrationState): void;
   /** Ends every running operation now; returns how many there were. */
@@ -169,6 +172,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       operation: undefined,
       extensions: previous?.extensions ?? new Map<string, ExtensionRecord>(),
       extensionOrder: previous?.extensionOrder ?? new OrderedIndex(),
+      maintenanceConfigurations: previous?.maintenanceConfigurations ?? new Map<string, ArmObject>(),
     };
     body['id'] = record.id;
     body['eTag'] ??= randomUUID();
@@ -271,6 +275,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     setFaults: (rules) => faults.set(rules),
     putCluster: (body) => void seedCluster(body),
     putExtension: seedExtension,
+    putMaintenanceConfiguration: (clusterIdValue, body) => {
+      const cluster = store.clusters.get(resourceIdKey(clusterIdValue));
+      if (!cluster) throw new Error(`putMaintenanceConfiguration: no cluster '${clusterIdValue}'; seed it with putCluster first`);
+      seedMaintenanceConfiguration(cluster, structuredClone(body) as ArmObject);
+    },
     setProviderRegistration: (subscriptionId, namespace, state) => {
       store.addSubscription(subscriptionId);
       providers.set(subscriptionId, namespace, state);

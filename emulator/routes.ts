@@ -3,6 +3,7 @@ import { ArmError } from './arm-errors.js';
 import { type ClusterAddress, deleteCluster, getCluster, listClusters, patchClusterTags, powerAction, putCluster } from './clusters.js';
 import { deleteExtension, getExtension, listExtensions, patchExtension, putExtension } from './extensions.js';
 import { type Environment, type Reply, type RequestContext, notFoundRoute } from './http.js';
+import { deleteMaintenanceConfiguration, getMaintenanceConfiguration, listMaintenanceConfigurations, putMaintenanceConfiguration } from './maintenance.js';
 import { getOperationResult, getOperationStatus } from './operations.js';
 import { changeRegistration, getProvider, listProviders } from './providers.js';
 import { getSubscription, listSubscriptions } from './subscriptions.js';
@@ -50,6 +51,12 @@ const ROUTES: Route[] = [
   }),
   route(`${CLUSTER}/start`, { POST: (env, ctx, params) => powerAction(env, ctx, cluster(params), 'start') }),
   route(`${CLUSTER}/stop`, { POST: (env, ctx, params) => powerAction(env, ctx, cluster(params), 'stop') }),
+  route(`${CLUSTER}/maintenanceConfigurations`, { GET: (env, ctx, params) => listMaintenanceConfigurations(env, ctx, cluster(params)) }),
+  route(`${CLUSTER}/maintenanceConfigurations/([^/]+)`, {
+    GET: (env, ctx, params) => getMaintenanceConfiguration(env, ctx, cluster(params), params[3] ?? ''),
+    PUT: (env, ctx, params) => putMaintenanceConfiguration(env, ctx, cluster(params), params[3] ?? ''),
+    DELETE: (env, ctx, params) => deleteMaintenanceConfiguration(env, ctx, cluster(params), params[3] ?? ''),
+  }),
   route(EXTENSIONS, { GET: (env, ctx, params) => listExtensions(env, ctx, cluster(params)) }),
   route(`${EXTENSIONS}/([^/]+)`, {
     GET: (env, ctx, params) => getExtension(env, ctx, cluster(params), params[3] ?? ''),
@@ -80,7 +87,8 @@ export function matchRoute(method: string, path: string): MatchedRoute {
       handler,
       params,
       subscriptionId: scoped ? (params[0] ?? '').toLowerCase() : '',
-      startsOperation: method !== 'GET',
+      // Only these writes start a long-running operation (an lro-failed fault can apply to them).
+      startsOperation: method !== 'GET' && !/\/(maintenanceConfigurations\/[^/]+|providers\/[^/]+\/(register|unregister))$/i.test(path),
     };
   }
   throw notFoundRoute(method, path);

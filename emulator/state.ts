@@ -54,6 +54,12 @@ export class EmulatorState {
     return record ? (JSON.parse(serialize(record)) as ArmObject) : undefined;
   }
 
+  /** A cluster's planned maintenance configurations as the list returns them (copies); [] for an unknown cluster. */
+  maintenanceConfigurations(clusterId: string): ArmObject[] {
+    const cluster = this.store.cluster(resourceIdKey(clusterId));
+    return cluster ? [...cluster.maintenanceConfigurations.values()].map((body) => structuredClone(body)) : [];
+  }
+
   /** Names (never values) of the protected settings an extension holds; undefined when it does not exist. */
   protectedSettingNames(clusterId: string, extensionName: string): string[] | undefined {
     const cluster = this.store.cluster(resourceIdKey(clusterId));

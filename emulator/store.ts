@@ -60,6 +60,8 @@ export interface ClusterRecord extends RecordBase {
   resourceGroup: string;
   extensions: Map<string, ExtensionRecord>;
   extensionOrder: OrderedIndex;
+  /** Planned maintenance configurations by lower-cased name, in creation order (REST shape). */
+  maintenanceConfigurations: Map<string, ArmObject>;
 }
 
 export interface ExtensionRecord extends RecordBase {
