@@ -24,7 +24,7 @@ import { Throttle } from './throttle.js';
 import { DEFAULT_IDENTITY, type EmulatorIdentity, createToken } from './tokens.js';
 
 export { ARM_THROTTLE_LIMITS, type RequestKind } from './throttle.js';
-export { generateFleet, DEFAULT_DRIFT_MIX, DRIFT_LABELS, EXEMPT_TAG, FLUX_EXTENSION, SUPPORTED_REGIONS, UNSUPPORTED_REGIONS, CURRENT_KUBERNETES_VERSIONS, OLD_KUBERNETES_VERSIONS } from './fleet.js';
+export { generateFleet, ACS_V2_EXTENSION, DEFAULT_DRIFT_MIX, DRIFT_LABELS, EXEMPT_TAG, FLUX_EXTENSION, SUPPORTED_REGIONS, UNSUPPORTED_REGIONS, CURRENT_KUBERNETES_VERSIONS, OLD_KUBERNETES_VERSIONS } from './fleet.js';
 export type { DriftMix, FleetExtension, FleetOptions, GeneratedCluster, GeneratedFleet, GeneratedSubscription } from './fleet.js';
 export type { EmulatorEvent, EmulatorEventType } from './events.js';
 export type { EmulatorClock } from './clock.js';
@@ -232,8 +232,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     providers.set(subscriptionId, namespace, 'NotRegistered');
   }
   for (const cluster of fleet?.clusters ?? []) {
-    seedCluster(cluster.body);
+    const record = seedCluster(cluster.body);
     for (const extension of cluster.extensions) seedExtension(cluster.id, extension);
+    for (const configuration of cluster.maintenanceConfigurations) seedMaintenanceConfiguration(record, configuration);
   }
 
   const certificate = await createCertificate();
