@@ -19,11 +19,13 @@ function keysOf(value: unknown, prefix = ''): string[] {
 describe('cluster power state and failed clusters', () => {
   let emulator: RunningEmulator;
   const events: EmulatorEvent[] = [];
+  // While set, the emulator's time stands still (so an operation cannot finish before a test has looked at it).
+  let pinned: Date | undefined;
   const clusters = () => containerService(emulator, SUBSCRIPTION);
   const extensions = () => extensionsClient(emulator, SUBSCRIPTION);
 
   beforeAll(async () => {
-    emulator = await startEmulator({ lroDurationMs: 30, throttleFactor: 0 });
+    emulator = await startEmulator({ lroDurationMs: 30, throttleFactor: 0, now: () => pinned ?? new Date() });
     for (const name of ['aks-stop', 'aks-stopped', 'aks-failed']) {
       emulator.putCluster({
         id: idOf(name),
@@ -46,10 +48,13 @@ describe('cluster power state and failed clusters', () => {
     const recorder = recordResponses();
     const client = containerService(emulator, SUBSCRIPTION, { policies: [recorder.policy] });
 
-    // Act: start the stop and look at the cluster while it runs
+    // Act: start the stop and look at the cluster while it runs (time stands still meanwhile)
+    pinned = new Date();
     const poller = await client.managedClusters.beginStop(GROUP, 'aks-stop', POLL);
     await poller.poll();
     const during = await clusters().managedClusters.get(GROUP, 'aks-stop');
+    pinned = undefined;
+    emulator.clock.advance(1_000);
     await poller.pollUntilDone();
     const after = await clusters().managedClusters.get(GROUP, 'aks-stop');
 
