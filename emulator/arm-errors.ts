@@ -2,19 +2,26 @@
 
 export type Headers = Record<string, string>;
 
+export interface ArmErrorDetail {
+  code: string;
+  target?: string;
+  message: string;
+}
+
 export class ArmError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
     readonly headers: Headers = {},
+    readonly details: ArmErrorDetail[] | undefined = undefined,
   ) {
     super(message);
     this.name = 'ArmError';
   }
 
-  toBody(): { error: { code: string; message: string } } {
-    return { error: { code: this.code, message: this.message } };
+  toBody(): { error: { code: string; message: string; details?: ArmErrorDetail[] } } {
+    return { error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) } };
   }
 }
 
@@ -45,4 +52,17 @@ export function operationInProgress(what: string, state: string): ArmError {
 
 export function preconditionFailed(message: string): ArmError {
   return new ArmError(412, 'PreconditionFailed', message);
+}
+
+/**
+ * A request the cluster's power state forbids: a write to a stopped cluster, starting a running one, stopping a stopped
+ * one. The code and the "Provisioning State(...) and Power State(...)" form follow the AKS support article on
+ * OperationNotAllowed; the HTTP status is not public (409 as for a pending operation, which community reports show).
+ */
+export function powerStateConflict(name: string, provisioningState: string, powerState: string, verb: string, advice: string): ArmError {
+  return new ArmError(
+    409,
+    'OperationNotAllowed',
+    `Operation is not allowed: managed cluster '${name}' is in Provisioning State(${provisioningState}) and Power State(${powerState}), ${verb} cannot be performed. ${advice}`,
+  );
 }

@@ -1,14 +1,15 @@
 // Managed clusters: GET, list, PUT (LRO), PATCH tags (LRO), DELETE (LRO), and the AKS rules on identity.
 import { randomUUID } from 'node:crypto';
-import { badRequest, operationInProgress, resourceNotFound, subscriptionNotFound } from './arm-errors.js';
+import { badRequest, operationInProgress, powerStateConflict, resourceNotFound, subscriptionNotFound } from './arm-errors.js';
 import { CLUSTER_RESOURCE_TYPE, type ClusterRef, formatClusterId, resourceIdKey } from '../src/core/resource-ids.js';
 import {
   type Environment, FAILED_OPERATION_ERROR, type Reply, type RequestContext,
   checkPreconditions, nextLinkFor, optionalObject, pageBody, requireObject, skipTokenOf,
 } from './http.js';
 import { OrderedIndex } from './paging.js';
-import { type ArmObject, type ClusterRecord, type Operation, changed, propertiesOf, serialize } from './store.js';
+import { type ArmObject, type ClusterRecord, type Operation, type OperationAction, changed, powerStateOf, propertiesOf, serialize } from './store.js';
 import { EMULATOR_TENANT_ID } from './tokens.js';
+import { CONTAINER_SERVICE_NAMESPACE, requireRegistration } from './providers.js';
 
 export const OPERATION_STATUS_API_VERSION = '2016-03-30';
 const DEFAULT_KUBERNETES_VERSION = '1.32.5';
@@ -29,9 +30,26 @@ export function findCluster(environment: Environment, address: ClusterAddress, n
   return record;
 }
 
+const BUSY_STATES: Record<OperationAction, string> = { write: 'Updating', delete: 'Deleting', start: 'Starting', stop: 'Stopping' };
+
 export function busyState(operation: Operation | undefined): string | undefined {
   if (!operation || operation.status !== 'InProgress') return undefined;
-  return operation.action === 'delete' ? 'Deleting' : 'Updating';
+  return BUSY_STATES[operation.action];
+}
+
+function provisioningStateOf(record: ClusterRecord): string {
+  const state = propertiesOf(record.body)['provisioningState'];
+  return typeof state === 'string' ? state : 'Succeeded';
+}
+
+/**
+ * AKS docs (start-stop-cluster): on a stopped cluster only start and delete can be performed. Writes to the cluster
+ * and to its extensions are refused; the exact answer is not public (see powerStateConflict).
+ */
+export function rejectIfStopped(record: ClusterRecord, what: string): void {
+  const power = powerStateOf(record.body);
+  if (power.toLowerCase() !== 'stopped') return;
+  throw powerStateConflict(record.name, provisioningStateOf(record), power, what, 'Only start and delete can be performed on a stopped cluster: start it first.');
 }
 
 function eTagOf(record: ClusterRecord | undefined): string | undefined {
@@ -219,16 +237,19 @@ function startWrite(environment: Environment, context: RequestContext, record: C
   });
 }
 
-function accepted(record: ClusterRecord, action: 'write' | 'delete'): Reply['change'] {
-  return { action, resourceId: record.id, subscriptionId: record.subscriptionId, resourceType: CLUSTER_RESOURCE_TYPE };
+function accepted(record: ClusterRecord, action: 'write' | 'delete' | 'start' | 'stop'): Reply['change'] {
+  const base = { resourceId: record.id, subscriptionId: record.subscriptionId, resourceType: CLUSTER_RESOURCE_TYPE };
+  return action === 'start' || action === 'stop' ? { ...base, action: 'action', actionName: action } : { ...base, action };
 }
 
 export function putCluster(environment: Environment, context: RequestContext, address: ClusterAddress): Reply {
   const subscriptionId = requireSubscription(environment, address.subscriptionId);
+  requireRegistration(environment, context, subscriptionId, CONTAINER_SERVICE_NAMESPACE);
   const key = resourceIdKey(formatClusterId({ ...address, subscriptionId }));
   const existing = environment.store.cluster(key, context.now);
   checkPreconditions(context, eTagOf(existing), existing !== undefined);
   rejectIfBusy(existing);
+  if (existing) rejectIfStopped(existing, 'updating');
   const incoming = requireObject(context.body, `managed cluster '${address.name}'`);
   const canonical = existing
     ? { subscriptionId, resourceGroup: existing.resourceGroup, name: existing.name }
@@ -247,6 +268,7 @@ export function putCluster(environment: Environment, context: RequestContext, ad
     operation: undefined,
     extensions: new Map(),
     extensionOrder: new OrderedIndex(),
+    maintenanceConfigurations: new Map(),
   };
   const previousBody = existing?.body;
   record.body = body;
@@ -266,6 +288,7 @@ export function patchClusterTags(environment: Environment, context: RequestConte
   const record = findCluster(environment, address, context.now);
   checkPreconditions(context, eTagOf(record), true);
   rejectIfBusy(record);
+  rejectIfStopped(record, 'updating');
   const incoming = requireObject(context.body, `tags of managed cluster '${address.name}'`);
   const tags = optionalObject(incoming['tags'], 'tags') ?? {};
   const previousBody = record.body;
@@ -297,4 +320,39 @@ export function deleteCluster(environment: Environment, context: RequestContext,
     now: context.now,
   });
   return { status: 202, headers: asyncHeaders(environment, operation), change: accepted(record, 'delete') };
+}
+
+/**
+ * POST .../start and .../stop (ManagedClusters_Start/_Stop): long-running, answered like a delete (202 with
+ * Azure-AsyncOperation and Location). provisioningState reads Starting/Stopping meanwhile, and powerState flips when the
+ * operation succeeds (AKS docs, start-stop-cluster). Starting a running cluster or stopping a stopped one is
+ * OperationNotAllowed (AKS support article on OperationNotAllowed).
+ */
+export function powerAction(environment: Environment, context: RequestContext, address: ClusterAddress, action: 'start' | 'stop'): Reply {
+  const record = findCluster(environment, address, context.now);
+  rejectIfBusy(record);
+  const power = powerStateOf(record.body);
+  const already = action === 'start' ? 'running' : 'stopped';
+  if (power.toLowerCase() === already) {
+    throw powerStateConflict(
+      record.name, provisioningStateOf(record), power, action === 'start' ? 'starting' : 'stopping',
+      action === 'start' ? 'The cluster is already running.' : 'The cluster is not running, so it cannot be stopped.',
+    );
+  }
+  const previousBody = structuredClone(record.body);
+  setProvisioning(record.body, action === 'start' ? 'Starting' : 'Stopping');
+  changed(record);
+  const paths = clusterOperationPaths(record.subscriptionId, String(record.body['location']));
+  const operation = environment.store.startOperation({
+    target: record,
+    action,
+    statusPath: paths.status,
+    resultPath: paths.result,
+    apiVersion: OPERATION_STATUS_API_VERSION,
+    durationMs: environment.lroDurationMs,
+    previousBody,
+    ...(context.failOperation ? { failure: FAILED_OPERATION_ERROR } : {}),
+    now: context.now,
+  });
+  return { status: 202, headers: asyncHeaders(environment, operation), change: accepted(record, action) };
 }

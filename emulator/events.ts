@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CallerIdentity } from './tokens.js';
 
-export type EmulatorEventType = 'Microsoft.Resources.ResourceWriteSuccess' | 'Microsoft.Resources.ResourceDeleteSuccess';
+export type EmulatorEventType = 'Microsoft.Resources.ResourceWriteSuccess' | 'Microsoft.Resources.ResourceDeleteSuccess' | 'Microsoft.Resources.ResourceActionSuccess';
 
 export interface EmulatorEvent {
   id: string;
@@ -28,7 +28,10 @@ export interface EmulatorEvent {
 }
 
 export interface AcceptedChange {
-  action: 'write' | 'delete';
+  /** A write (PUT/PATCH), a delete, or a POST action such as a cluster's start or stop. */
+  action: 'write' | 'delete' | 'action';
+  /** For `action`: its name, e.g. `start` (operationName `.../managedClusters/start/action`). */
+  actionName?: string;
   /** Canonical resource id. */
   resourceId: string;
   subscriptionId: string;
@@ -45,6 +48,11 @@ export interface RequestFacts {
   url: string;
 }
 
+const EVENT_TYPES: Record<AcceptedChange['action'], EmulatorEventType> = {
+  write: 'Microsoft.Resources.ResourceWriteSuccess',
+  delete: 'Microsoft.Resources.ResourceDeleteSuccess',
+  action: 'Microsoft.Resources.ResourceActionSuccess',
+};
 const OBJECT_ID_CLAIM = 'http://schemas.microsoft.com/identity/claims/objectidentifier';
 const CONTRIBUTOR_ROLE_ID = 'b24988ac618042a0ab8820f7382dd24c';
 
@@ -55,13 +63,13 @@ function eventGridId(resourceId: string): string {
 
 export function buildEvent(change: AcceptedChange, request: RequestFacts, now = new Date()): EmulatorEvent {
   const resourceUri = eventGridId(change.resourceId);
-  const operationName = `${change.resourceType}/${change.action}`;
+  const operationName = change.action === 'action' ? `${change.resourceType}/${change.actionName ?? ''}/action` : `${change.resourceType}/${change.action}`;
   const { caller } = request;
   const issuedAt = Math.floor(now.getTime() / 1000);
   return {
     id: randomUUID(),
     subject: resourceUri,
-    eventType: change.action === 'write' ? 'Microsoft.Resources.ResourceWriteSuccess' : 'Microsoft.Resources.ResourceDeleteSuccess',
+    eventType: EVENT_TYPES[change.action],
     eventTime: now.toISOString(),
     topic: `/subscriptions/${change.subscriptionId}`,
     dataVersion: '2',

@@ -1,9 +1,12 @@
 // A deterministic fleet: N clusters over M subscriptions, each given a seeded mix of the drifts the
 // baseline looks for. The same options and seed give the same fleet, byte for byte.
 import { clusterTemplate } from './cluster-template.js';
+import { azureContainerStorageV2 } from '../src/core/extension-types/azure-container-storage-v2.js';
 import { flux } from '../src/core/extension-types/flux.js';
 import { CLUSTER_RESOURCE_TYPE, EXTENSION_RESOURCE_TYPE, extensionId, formatClusterId } from '../src/core/resource-ids.js';
 import { defaultReleaseNamespace } from './extensions.js';
+import { MAINTENANCE_CONFIGURATION_TYPE } from './maintenance.js';
+import { KUBERNETES_CONFIGURATION_NAMESPACE } from './providers.js';
 import { type Random, pick, randomHex, randomInt, seededGuid, seededRandom } from './random.js';
 import type { ArmObject } from './store.js';
 import { EMULATOR_TENANT_ID } from './tokens.js';
@@ -34,6 +37,19 @@ export interface DriftMix {
   oldKubernetes: number;
   /** Tagged `aks-baseline-guard: exempt`. */
   exempt: number;
+  // The kinds below default to 0 and draw from their own random streams, so turning them on changes nothing else.
+  /** `powerState.code: Stopped` (cluster and node pools): writes get 409 until it is started. */
+  stopped: number;
+  /** `provisioningState: Failed` (not with `updating`): a PUT reconciles it. */
+  failed: number;
+  /** One installed baseline extension is managed by AKS (managedBy, managementDetails) and on a release train the baseline does not want. */
+  aksManagedExtension: number;
+  /** Per subscription: not registered for Microsoft.KubernetesConfiguration (each of its clusters is labelled). */
+  unregisteredProvider: number;
+  /** Planned maintenance configurations: a weekly aksManagedAutoUpgradeSchedule, sometimes a `default` too. */
+  withMaintenanceWindow: number;
+  /** Azure Container Storage v2 installed as `acstor` in kube-system, as `az aks update --enable-azure-container-storage` does. */
+  acsV2: number;
 }
 
 export const DEFAULT_DRIFT_MIX: DriftMix = {
@@ -49,6 +65,12 @@ export const DEFAULT_DRIFT_MIX: DriftMix = {
   unsupportedRegion: 0.02,
   oldKubernetes: 0.05,
   exempt: 0.02,
+  stopped: 0,
+  failed: 0,
+  aksManagedExtension: 0,
+  unregisteredProvider: 0,
+  withMaintenanceWindow: 0,
+  acsV2: 0,
 };
 
 /** The drift labels a generated cluster lists; extension drifts carry the extension name (`missing-extension:flux`). */
@@ -65,6 +87,12 @@ export const DRIFT_LABELS = {
   unsupportedRegion: 'unsupported-region',
   oldKubernetes: 'old-kubernetes',
   exempt: 'exempt',
+  stopped: 'stopped',
+  failed: 'failed',
+  aksManagedExtension: 'aks-managed-extension',
+  unregisteredProvider: 'unregistered-provider',
+  withMaintenanceWindow: 'with-maintenance-window',
+  acsV2: 'acs-v2',
 } as const satisfies Record<keyof DriftMix, string>;
 
 export const EXEMPT_TAG = { name: 'aks-baseline-guard', value: 'exempt' } as const;
@@ -99,6 +127,16 @@ export const FLUX_EXTENSION: FleetExtension = {
   pinnedVersion: '1.8.3',
 };
 
+/** What the `acsV2` kind installs: the CLI's v2 defaults (Azure CLI acs module `_consts.py`, `acstor_ops.py`). */
+export const ACS_V2_EXTENSION: FleetExtension = {
+  name: azureContainerStorageV2.defaultExtensionName ?? 'acstor',
+  extensionType: azureContainerStorageV2.extensionType,
+  releaseTrain: 'stable',
+  currentVersion: '2.0.1',
+  pinnedVersion: '2.0.1',
+  releaseNamespace: azureContainerStorageV2.defaultReleaseNamespace,
+};
+
 export interface FleetOptions {
   clusters: number;
   subscriptions: number;
@@ -111,6 +149,8 @@ export interface FleetOptions {
 export interface GeneratedSubscription {
   subscriptionId: string;
   displayName: string;
+  /** Resource provider namespaces this subscription is not registered for (the emulator seeds them NotRegistered). */
+  unregisteredProviders: string[];
 }
 
 export interface GeneratedCluster {
@@ -125,6 +165,8 @@ export interface GeneratedCluster {
   body: ArmObject;
   /** Its extensions in REST shape. */
   extensions: ArmObject[];
+  /** Its planned maintenance configurations in REST shape (the `withMaintenanceWindow` kind). */
+  maintenanceConfigurations: ArmObject[];
 }
 
 export interface GeneratedFleet {
@@ -172,11 +214,18 @@ export function generateFleet(options: FleetOptions): GeneratedFleet {
   // Separate streams: the subscription ids do not change when the cluster count does.
   const subscriptionRandom = seededRandom(options.seed ^ 0x51b5c41);
   const random = seededRandom(options.seed);
+  // The newer kinds draw from streams of their own (and not at all at probability 0): fleets made before them stay
+  // byte for byte the same.
+  const laterSubscriptionRandom = seededRandom(options.seed ^ 0x2c9e7a1);
+  const laterRandom = seededRandom(options.seed ^ 0x6b3d05f);
   const template = JSON.stringify(clusterTemplate());
 
   const subscriptions: GeneratedSubscription[] = [];
   for (let index = 0; index < options.subscriptions; index += 1) {
-    subscriptions.push({ subscriptionId: seededGuid(subscriptionRandom), displayName: `${pick(subscriptionRandom, TEAMS)}-${index + 1}` });
+    subscriptions.push({ subscriptionId: seededGuid(subscriptionRandom), displayName: `${pick(subscriptionRandom, TEAMS)}-${index + 1}`, unregisteredProviders: [] });
+  }
+  for (const subscription of subscriptions) {
+    if (mix.unregisteredProvider > 0 && laterSubscriptionRandom() < mix.unregisteredProvider) subscription.unregisteredProviders.push(KUBERNETES_CONFIGURATION_NAMESPACE);
   }
   const perSubscription = Math.ceil(options.clusters / options.subscriptions);
   const groupsPerSubscription = Math.min(8, Math.max(2, Math.ceil(perSubscription / 20)));
@@ -191,23 +240,30 @@ export function generateFleet(options: FleetOptions): GeneratedFleet {
   for (let index = 0; index < options.clusters; index += 1) {
     const group = pick(random, groups[index % subscriptions.length] ?? []);
     group.clusterCount += 1;
-    const cluster = generateCluster(random, mix, baseline, template, group.subscription.subscriptionId, group.name, group.clusterCount);
+    const cluster = generateCluster({ random, later: laterRandom }, mix, baseline, template, group.subscription, group.name, group.clusterCount);
     for (const label of cluster.drift) driftCounts[label] = (driftCounts[label] ?? 0) + 1;
     clusters.push(cluster);
   }
   return { subscriptions, clusters, driftCounts };
 }
 
+const LATER_KINDS = new Set<keyof DriftMix>(['stopped', 'failed', 'aksManagedExtension', 'unregisteredProvider', 'withMaintenanceWindow', 'acsV2']);
+
 function generateCluster(
-  random: Random,
+  streams: { random: Random; later: Random },
   mix: DriftMix,
   baseline: FleetExtension[],
   template: string,
-  subscriptionId: string,
+  subscription: GeneratedSubscription,
   resourceGroup: string,
   ordinal: number,
 ): GeneratedCluster {
-  const has = (kind: keyof DriftMix): boolean => random() < mix[kind];
+  const { random, later } = streams;
+  const subscriptionId = subscription.subscriptionId;
+  const has = (kind: keyof DriftMix): boolean => {
+    if (!LATER_KINDS.has(kind)) return random() < mix[kind];
+    return mix[kind] > 0 && later() < mix[kind];
+  };
   const drift: string[] = [];
   const note = (kind: keyof DriftMix, extension?: string): void => {
     drift.push(extension ? `${DRIFT_LABELS[kind]}:${extension}` : DRIFT_LABELS[kind]);
@@ -281,7 +337,8 @@ function generateCluster(
   properties['securityProfile'] = { ...(properties['securityProfile'] ?? {}), workloadIdentity: { enabled: workloadIdentity } };
   if (oldKubernetes) note('oldKubernetes');
   if (unsupportedRegion) note('unsupportedRegion');
-  if (has('updating')) {
+  const updating = has('updating');
+  if (updating) {
     note('updating');
     properties['provisioningState'] = 'Updating';
     for (const pool of (properties['agentPoolProfiles'] as ArmObject[] | undefined) ?? []) pool['provisioningState'] = 'Updating';
@@ -306,7 +363,83 @@ function generateCluster(
   const extensions = installed.map((extension) =>
     extensionBody(random, id, extension, { failed: extension === failed, wrongTrain: extension === wrongTrain, pinned: extension === pinned }),
   );
-  return { id, subscriptionId, resourceGroup, name, location, drift, body, extensions };
+
+  // The newer kinds, each on the `later` stream.
+  if (has('stopped')) {
+    note('stopped');
+    properties['powerState'] = { code: 'Stopped' };
+    for (const pool of (properties['agentPoolProfiles'] as ArmObject[] | undefined) ?? []) pool['powerState'] = { code: 'Stopped' };
+  }
+  if (has('failed') && !updating) {
+    note('failed');
+    properties['provisioningState'] = 'Failed';
+    for (const pool of (properties['agentPoolProfiles'] as ArmObject[] | undefined) ?? []) pool['provisioningState'] = 'Failed';
+  }
+  if (has('aksManagedExtension') && extensions.length > 0) {
+    const index = Math.floor(later() * extensions.length);
+    const managed = extensions[index];
+    const source = installed[index];
+    if (managed && source) {
+      note('aksManagedExtension', source.name);
+      makeAksManaged(managed, id, source.releaseTrain);
+    }
+  }
+  if (subscription.unregisteredProviders.length > 0) note('unregisteredProvider');
+  const maintenanceConfigurations: ArmObject[] = [];
+  if (has('withMaintenanceWindow')) {
+    note('withMaintenanceWindow');
+    maintenanceConfigurations.push(...maintenanceWindows(later, id));
+  }
+  if (has('acsV2')) {
+    note('acsV2');
+    extensions.push(extensionBody(later, id, ACS_V2_EXTENSION, { failed: false, wrongTrain: false, pinned: false }));
+  }
+  return { id, subscriptionId, resourceGroup, name, location, drift, body, extensions, maintenanceConfigurations };
+}
+
+/**
+ * Managed by AKS, laid out like the REST spec example GetExtensionWithManagedBy (2025-03-01; see the derived fixture):
+ * managedBy is the cluster, and only Microsoft.ContainerService may write. Its release train is one the baseline does
+ * not want, so the engine sees drift it must not fix.
+ */
+function makeAksManaged(extension: ArmObject, clusterId: string, baselineTrain: string): void {
+  const properties = extension['properties'] as ArmObject;
+  extension['managedBy'] = clusterId;
+  properties['releaseTrain'] = baselineTrain.toLowerCase() === 'preview' ? 'Stable' : 'Preview';
+  properties['managementDetails'] = {
+    category: 'managed',
+    accessDetails: [
+      { entity: 'Microsoft.ContainerService', allowedActions: ['Read', 'Write'], description: 'Only Microsoft.ContainerService may write (PUT or PATCH) this extension instance.' },
+      { entity: 'Users', allowedActions: ['Read'], description: 'Users may only read this extension instance, through the Extensions resource provider.' },
+    ],
+  };
+}
+
+const WEEK_DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'] as const;
+
+/** A weekly auto-upgrade window (4 to 8 hours, UTC) and, every other time, a legacy `default` window on the same day. */
+function maintenanceWindows(random: Random, clusterId: string): ArmObject[] {
+  const day = pick(random, WEEK_DAYS);
+  const hour = randomInt(random, 0, 23);
+  const durationHours = randomInt(random, 4, 8);
+  const body = (name: string, properties: ArmObject): ArmObject => ({ id: `${clusterId}/maintenanceConfigurations/${name}`, name, type: MAINTENANCE_CONFIGURATION_TYPE, properties });
+  const configurations = [
+    body('aksManagedAutoUpgradeSchedule', {
+      maintenanceWindow: {
+        schedule: { weekly: { intervalWeeks: 1, dayOfWeek: day } },
+        durationHours,
+        utcOffset: '+00:00',
+        startDate: '2025-01-01',
+        startTime: `${String(hour).padStart(2, '0')}:00`,
+        notAllowedDates: [],
+      },
+    }),
+  ];
+  if (random() < 0.5) {
+    const slots = Array.from({ length: Math.min(durationHours, 24 - hour) }, (_, offset) => hour + offset);
+    configurations.push(body('default', { timeInWeek: [{ day, hourSlots: slots }], notAllowedTime: [] }));
+  }
+  return configurations;
 }
 
 function extensionBody(

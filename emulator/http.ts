@@ -2,6 +2,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { ArmError, badRequest, preconditionFailed } from './arm-errors.js';
 import type { AcceptedChange } from './events.js';
+import type { ExtensionTypeCatalog } from './extension-types.js';
+import type { ProviderRegistry } from './providers.js';
 import type { ArmObject, Store } from './store.js';
 import type { CallerIdentity } from './tokens.js';
 
@@ -11,6 +13,10 @@ export interface Environment {
   endpoint: string;
   pageSize: number;
   lroDurationMs: number;
+  /** The extension types the emulator knows (profiles, the spec's Marketplace example, test types). */
+  extensionTypes: ExtensionTypeCatalog;
+  /** Resource provider registration per subscription. */
+  providers: ProviderRegistry;
 }
 
 export interface RequestContext {

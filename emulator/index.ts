@@ -4,8 +4,13 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createCertificate, removeCertificateFile } from './cert.js';
+import { type EmulatorClock, createClock } from './clock.js';
 import { type EmulatorEvent, EventHub } from './events.js';
+import { ExtensionTypeCatalog } from './extension-types.js';
+import { ProviderRegistry, type RegistrationState } from './providers.js';
+import { seedMaintenanceConfiguration } from './maintenance.js';
 import { type FaultRule, Faults } from './faults.js';
+import type { ExtensionTypeProfile } from '../src/core/extension-types/index.js';
 import { type FleetOptions, type GeneratedFleet, generateFleet } from './fleet.js';
 import type { Environment } from './http.js';
 import { EXTENSION_RESOURCE_TYPE, extensionId, formatClusterId, isSubscriptionId, parseClusterId, resourceIdKey } from '../src/core/resource-ids.js';
@@ -19,9 +24,13 @@ import { Throttle } from './throttle.js';
 import { DEFAULT_IDENTITY, type EmulatorIdentity, createToken } from './tokens.js';
 
 export { ARM_THROTTLE_LIMITS, type RequestKind } from './throttle.js';
-export { generateFleet, DEFAULT_DRIFT_MIX, DRIFT_LABELS, EXEMPT_TAG, FLUX_EXTENSION, SUPPORTED_REGIONS, UNSUPPORTED_REGIONS, CURRENT_KUBERNETES_VERSIONS, OLD_KUBERNETES_VERSIONS } from './fleet.js';
+export { generateFleet, ACS_V2_EXTENSION, DEFAULT_DRIFT_MIX, DRIFT_LABELS, EXEMPT_TAG, FLUX_EXTENSION, SUPPORTED_REGIONS, UNSUPPORTED_REGIONS, CURRENT_KUBERNETES_VERSIONS, OLD_KUBERNETES_VERSIONS } from './fleet.js';
 export type { DriftMix, FleetExtension, FleetOptions, GeneratedCluster, GeneratedFleet, GeneratedSubscription } from './fleet.js';
 export type { EmulatorEvent, EmulatorEventType } from './events.js';
+export type { EmulatorClock } from './clock.js';
+export { SPEC_MARKETPLACE_EXAMPLE, SPEC_MARKETPLACE_PLAN } from './extension-types.js';
+export { MANAGED_BY_API_VERSION } from './extensions.js';
+export { CONTAINER_SERVICE_NAMESPACE, KUBERNETES_CONFIGURATION_NAMESPACE, REGISTRATION_STATES, type RegistrationState } from './providers.js';
 export type { FaultKind, FaultRule } from './faults.js';
 export type { EmulatorIdentity, CallerIdentity } from './tokens.js';
 export { DEFAULT_IDENTITY, EMULATOR_TENANT_ID } from './tokens.js';
@@ -53,6 +62,20 @@ export interface EmulatorOptions {
   eventsUrl?: string;
   /** Events per POST to eventsUrl (default 1, Event Grid's default). */
   eventsMaxBatch?: number;
+  /** Where the emulator's time comes from (default: the wall clock); `clock.advance()`/`set()` shift it. */
+  now?: () => Date;
+  /**
+   * Extension types the emulator knows besides the core's profiles and the REST spec's Marketplace example (e.g. a
+   * test type with requiresPlan or supportedRegions); one with the same extensionType replaces the known one.
+   */
+  extensionTypes?: ExtensionTypeProfile[];
+  /**
+   * Resource providers a subscription starts unregistered for (every other one is Registered), on top of those the
+   * fleet's `unregisteredProvider` drift picked. Namespaces: Microsoft.ContainerService, Microsoft.KubernetesConfiguration.
+   */
+  unregisteredProviders?: { subscriptionId: string; namespace: string }[];
+  /** How long a provider stays Registering/Unregistering after register()/unregister() (default lroDurationMs). */
+  providerRegistrationMs?: number;
 }
 
 export interface RunningEmulator {
@@ -65,6 +88,8 @@ export interface RunningEmulator {
   /** A bearer token for DEFAULT_IDENTITY. */
   token: string;
   tokenFor(identity: EmulatorIdentity): string;
+  /** The emulator's time: advance() or set() it to finish operations or open maintenance windows in no real time. */
+  clock: EmulatorClock;
   state: EmulatorState;
   /** The fleet that was seeded, when `fleet` was given. */
   fleet: GeneratedFleet | undefined;
@@ -75,6 +100,10 @@ export interface RunningEmulator {
   putCluster(body: object): void;
   /** Seeds or overwrites an extension of an existing cluster (REST shape, `name` required; protected settings kept, never returned). */
   putExtension(clusterId: string, body: object): void;
+  /** Seeds or overwrites a planned maintenance configuration of an existing cluster (REST shape, `name` required; checked like a PUT). */
+  putMaintenanceConfiguration(clusterId: string, body: object): void;
+  /** Sets a subscription's registration state for a resource provider (no event, no throttling). */
+  setProviderRegistration(subscriptionId: string, namespace: string, state: RegistrationState): void;
   /** Ends every running operation now; returns how many there were. */
   finishOperations(): number;
   stop(): Promise<void>;
@@ -96,6 +125,7 @@ function validateOptions(options: EmulatorOptions): void {
   checkNumber(options.seed, 'seed', Number.isInteger, 'an integer');
   checkNumber(options.latencyMs, 'latencyMs', (v) => v >= 0 && Number.isFinite(v), 'a duration >= 0');
   checkNumber(options.eventsMaxBatch, 'eventsMaxBatch', (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1');
+  checkNumber(options.providerRegistrationMs, 'providerRegistrationMs', (v) => v >= 0 && Number.isFinite(v), 'a duration >= 0');
   if (options.eventsUrl !== undefined && !/^https?:\/\//.test(options.eventsUrl)) throw new Error(`emulator option eventsUrl must be an http(s) URL (got ${options.eventsUrl})`);
   for (const id of options.subscriptions ?? []) {
     if (!isSubscriptionId(id)) throw new Error(`emulator option subscriptions: '${id}' is not a GUID`);
@@ -107,11 +137,21 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const fleet = options.fleet ? generateFleet(options.fleet) : undefined;
   const lroDurationMs = options.lroDurationMs ?? 200;
   const busyDurationMs = options.busyDurationMs ?? lroDurationMs * 10;
-  const store = new Store();
+  if (options.now !== undefined && typeof options.now !== 'function') throw new Error('emulator option now must be a function returning a Date');
+  const clock = createClock(options.now);
+  const store = new Store(() => clock.nowMs());
   const counters = new RequestCounters();
   const events = new EventHub(options.eventsUrl, options.eventsMaxBatch ?? 1);
   const faults = new Faults(seededRandom(options.seed ?? options.fleet?.seed ?? 1), options.faultRate ?? 0);
-  const environment: Environment = { store, endpoint: '', pageSize: options.pageSize ?? 100, lroDurationMs };
+  const providers = new ProviderRegistry(options.providerRegistrationMs ?? lroDurationMs);
+  const environment: Environment = {
+    store,
+    endpoint: '',
+    pageSize: options.pageSize ?? 100,
+    lroDurationMs,
+    extensionTypes: new ExtensionTypeCatalog(options.extensionTypes),
+    providers,
+  };
 
   const seedCluster = (input: object): ClusterRecord => {
     const body = structuredClone(input) as ArmObject;
@@ -132,6 +172,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       operation: undefined,
       extensions: previous?.extensions ?? new Map<string, ExtensionRecord>(),
       extensionOrder: previous?.extensionOrder ?? new OrderedIndex(),
+      maintenanceConfigurations: previous?.maintenanceConfigurations ?? new Map<string, ArmObject>(),
     };
     body['id'] = record.id;
     body['eTag'] ??= randomUUID();
@@ -169,8 +210,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       cluster,
       body: { ...body, id: extensionId(cluster.id, name), type: EXTENSION_RESOURCE_TYPE },
       json: undefined,
+      jsonBefore20250301: undefined,
       operation: undefined,
       protectedSettings,
+      // Seeded as installed: what it runs is what it says.
+      appliedSettings: { ...((properties['configurationSettings'] ?? {}) as Record<string, string>) },
     };
     const previous = cluster.extensions.get(name.toLowerCase());
     if (previous) store.removeExtension(previous);
@@ -180,9 +224,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 
   for (const subscription of fleet?.subscriptions ?? []) store.addSubscription(subscription.subscriptionId, subscription.displayName);
   for (const id of options.subscriptions ?? []) store.addSubscription(id);
+  for (const subscription of fleet?.subscriptions ?? []) {
+    for (const namespace of subscription.unregisteredProviders) providers.set(subscription.subscriptionId, namespace, 'NotRegistered');
+  }
+  for (const { subscriptionId, namespace } of options.unregisteredProviders ?? []) {
+    store.addSubscription(subscriptionId);
+    providers.set(subscriptionId, namespace, 'NotRegistered');
+  }
   for (const cluster of fleet?.clusters ?? []) {
-    seedCluster(cluster.body);
+    const record = seedCluster(cluster.body);
     for (const extension of cluster.extensions) seedExtension(cluster.id, extension);
+    for (const configuration of cluster.maintenanceConfigurations) seedMaintenanceConfiguration(record, configuration);
   }
 
   const certificate = await createCertificate();
@@ -217,12 +269,22 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     caFile: certificate.caFile,
     token: createToken(DEFAULT_IDENTITY),
     tokenFor: createToken,
-    state: new EmulatorState(store, counters, events.counts),
+    clock,
+    state: new EmulatorState(store, counters, events.counts, providers),
     fleet,
     onEvent: (listener) => events.subscribe(listener),
     setFaults: (rules) => faults.set(rules),
     putCluster: (body) => void seedCluster(body),
     putExtension: seedExtension,
+    putMaintenanceConfiguration: (clusterIdValue, body) => {
+      const cluster = store.clusters.get(resourceIdKey(clusterIdValue));
+      if (!cluster) throw new Error(`putMaintenanceConfiguration: no cluster '${clusterIdValue}'; seed it with putCluster first`);
+      seedMaintenanceConfiguration(cluster, structuredClone(body) as ArmObject);
+    },
+    setProviderRegistration: (subscriptionId, namespace, state) => {
+      store.addSubscription(subscriptionId);
+      providers.set(subscriptionId, namespace, state);
+    },
     finishOperations: () => store.finishAll(),
     stop: () => {
       stopped ??= new Promise<void>((resolve) => {

@@ -1,9 +1,11 @@
 // The emulated ARM surface: which method and path reach which handler. Paths match case-insensitively.
 import { ArmError } from './arm-errors.js';
-import { type ClusterAddress, deleteCluster, getCluster, listClusters, patchClusterTags, putCluster } from './clusters.js';
+import { type ClusterAddress, deleteCluster, getCluster, listClusters, patchClusterTags, powerAction, putCluster } from './clusters.js';
 import { deleteExtension, getExtension, listExtensions, patchExtension, putExtension } from './extensions.js';
 import { type Environment, type Reply, type RequestContext, notFoundRoute } from './http.js';
+import { deleteMaintenanceConfiguration, getMaintenanceConfiguration, listMaintenanceConfigurations, putMaintenanceConfiguration } from './maintenance.js';
 import { getOperationResult, getOperationStatus } from './operations.js';
+import { changeRegistration, getProvider, listProviders } from './providers.js';
 import { getSubscription, listSubscriptions } from './subscriptions.js';
 
 type Handler = (environment: Environment, context: RequestContext, params: string[]) => Reply;
@@ -33,6 +35,10 @@ const cluster = (params: string[]): ClusterAddress => ({ subscriptionId: params[
 const ROUTES: Route[] = [
   route('/subscriptions', { GET: (env, ctx) => listSubscriptions(env, ctx) }),
   route(SUBSCRIPTION, { GET: (env, ctx, [id = '']) => getSubscription(env, ctx, id) }),
+  route(`${SUBSCRIPTION}/providers`, { GET: (env, ctx, [id = '']) => listProviders(env, ctx, id) }),
+  route(`${SUBSCRIPTION}/providers/([^/]+)`, { GET: (env, ctx, [id = '', namespace = '']) => getProvider(env, ctx, id, namespace) }),
+  route(`${SUBSCRIPTION}/providers/([^/]+)/register`, { POST: (env, ctx, [id = '', namespace = '']) => changeRegistration(env, ctx, id, namespace, 'register') }),
+  route(`${SUBSCRIPTION}/providers/([^/]+)/unregister`, { POST: (env, ctx, [id = '', namespace = '']) => changeRegistration(env, ctx, id, namespace, 'unregister') }),
   route(`${SUBSCRIPTION}/${CONTAINER_SERVICE}/managedClusters`, { GET: (env, ctx, [id = '']) => listClusters(env, ctx, id) }),
   route(`${SUBSCRIPTION}/resourceGroups/([^/]+)/${CONTAINER_SERVICE}/managedClusters`, {
     GET: (env, ctx, [id = '', group = '']) => listClusters(env, ctx, id, group),
@@ -42,6 +48,14 @@ const ROUTES: Route[] = [
     PUT: (env, ctx, params) => putCluster(env, ctx, cluster(params)),
     PATCH: (env, ctx, params) => patchClusterTags(env, ctx, cluster(params)),
     DELETE: (env, ctx, params) => deleteCluster(env, ctx, cluster(params)),
+  }),
+  route(`${CLUSTER}/start`, { POST: (env, ctx, params) => powerAction(env, ctx, cluster(params), 'start') }),
+  route(`${CLUSTER}/stop`, { POST: (env, ctx, params) => powerAction(env, ctx, cluster(params), 'stop') }),
+  route(`${CLUSTER}/maintenanceConfigurations`, { GET: (env, ctx, params) => listMaintenanceConfigurations(env, ctx, cluster(params)) }),
+  route(`${CLUSTER}/maintenanceConfigurations/([^/]+)`, {
+    GET: (env, ctx, params) => getMaintenanceConfiguration(env, ctx, cluster(params), params[3] ?? ''),
+    PUT: (env, ctx, params) => putMaintenanceConfiguration(env, ctx, cluster(params), params[3] ?? ''),
+    DELETE: (env, ctx, params) => deleteMaintenanceConfiguration(env, ctx, cluster(params), params[3] ?? ''),
   }),
   route(EXTENSIONS, { GET: (env, ctx, params) => listExtensions(env, ctx, cluster(params)) }),
   route(`${EXTENSIONS}/([^/]+)`, {
@@ -73,7 +87,8 @@ export function matchRoute(method: string, path: string): MatchedRoute {
       handler,
       params,
       subscriptionId: scoped ? (params[0] ?? '').toLowerCase() : '',
-      startsOperation: method !== 'GET',
+      // Only these writes start a long-running operation (an lro-failed fault can apply to them).
+      startsOperation: method !== 'GET' && !/\/(maintenanceConfigurations\/[^/]+|providers\/[^/]+\/(register|unregister))$/i.test(path),
     };
   }
   throw notFoundRoute(method, path);

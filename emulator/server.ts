@@ -177,7 +177,7 @@ export class ArmServer {
         headers: request.headers,
         body,
         caller,
-        now: Date.now(),
+        now: environment.store.now(),
         failOperation: fault?.kind === 'lro-failed',
       };
       const reply: Reply = route.handler(environment, context, route.params);
@@ -191,7 +191,7 @@ export class ArmServer {
             clientIpAddress: request.socket.remoteAddress ?? '127.0.0.1',
             method,
             url: `${environment.endpoint}${request.url ?? ''}`,
-          }),
+          }, new Date(context.now)),
         );
       }
       send(response, reply.status, reply.body, { ...headers, ...reply.headers });

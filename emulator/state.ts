@@ -1,6 +1,7 @@
 // What tests, the demo and benchmarks may look at. Reads settle due operations first, so they see what a GET would.
 import type { EventDeliveryCounts } from './events.js';
 import { resourceIdKey } from '../src/core/resource-ids.js';
+import type { ProviderRegistry, RegistrationState } from './providers.js';
 import type { RequestCounters, RequestCounts } from './server.js';
 import { type ArmObject, type Store, serialize } from './store.js';
 
@@ -9,7 +10,13 @@ export class EmulatorState {
     private readonly store: Store,
     private readonly counters: RequestCounters,
     private readonly eventCounts: EventDeliveryCounts,
+    private readonly providers: ProviderRegistry,
   ) {}
+
+  /** A subscription's registration state for a resource provider, as GET .../providers/{namespace} shows it. */
+  providerRegistration(subscriptionId: string, namespace: string): RegistrationState {
+    return this.providers.state(subscriptionId, namespace, this.store.now());
+  }
 
   /** Subscription ids (lower case) in creation order. */
   subscriptions(): string[] {
@@ -45,6 +52,12 @@ export class EmulatorState {
     const cluster = this.store.cluster(resourceIdKey(clusterId));
     const record = cluster ? this.store.extension(cluster, name) : undefined;
     return record ? (JSON.parse(serialize(record)) as ArmObject) : undefined;
+  }
+
+  /** A cluster's planned maintenance configurations as the list returns them (copies); [] for an unknown cluster. */
+  maintenanceConfigurations(clusterId: string): ArmObject[] {
+    const cluster = this.store.cluster(resourceIdKey(clusterId));
+    return cluster ? [...cluster.maintenanceConfigurations.values()].map((body) => structuredClone(body)) : [];
   }
 
   /** Names (never values) of the protected settings an extension holds; undefined when it does not exist. */

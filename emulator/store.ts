@@ -14,6 +14,9 @@ export interface ArmErrorBody {
 
 export type OperationStatus = 'InProgress' | 'Succeeded' | 'Failed';
 
+/** A write (PUT/PATCH), a delete, or a cluster's start/stop action (POST). */
+export type OperationAction = 'write' | 'delete' | 'start' | 'stop';
+
 export interface Operation {
   id: string;
   /** ARM path of the Azure-AsyncOperation status resource (no host, no query). */
@@ -21,7 +24,7 @@ export interface Operation {
   /** ARM path of the Location (operation result) resource, for deletes. */
   resultPath: string | undefined;
   apiVersion: string;
-  action: 'write' | 'delete';
+  action: OperationAction;
   startTime: string;
   endsAt: number;
   status: OperationStatus;
@@ -31,6 +34,13 @@ export interface Operation {
   target: ClusterRecord | ExtensionRecord;
   /** The resource before the write: a failed write puts it back (keeping the new eTag). */
   previousBody: ArmObject | undefined;
+  /** An extension's protected settings before the write, put back with previousBody. */
+  previousProtectedSettings: Record<string, string> | undefined;
+  /**
+   * A failure that leaves the written body in place (ARM stored the request; applying it failed): the resource shows
+   * Failed with the error, instead of the previous body.
+   */
+  failureKeepsBody: boolean;
 }
 
 interface RecordBase {
@@ -50,6 +60,8 @@ export interface ClusterRecord extends RecordBase {
   resourceGroup: string;
   extensions: Map<string, ExtensionRecord>;
   extensionOrder: OrderedIndex;
+  /** Planned maintenance configurations by lower-cased name, in creation order (REST shape). */
+  maintenanceConfigurations: Map<string, ArmObject>;
 }
 
 export interface ExtensionRecord extends RecordBase {
@@ -57,6 +69,13 @@ export interface ExtensionRecord extends RecordBase {
   cluster: ClusterRecord;
   /** Held only so a PATCH without them keeps them; never serialised. */
   protectedSettings: Record<string, string>;
+  /**
+   * The configurationSettings the extension last installed with (its last successful write, or as seeded): what
+   * the cluster runs, which a failed write does not change even when ARM keeps the requested body.
+   */
+  appliedSettings: Record<string, string> | undefined;
+  /** Cached JSON for api-versions before 2025-03-01 (no managedBy, no managementDetails); cleared with `json`. */
+  jsonBefore20250301: string | undefined;
 }
 
 export interface SubscriptionRecord {
@@ -74,6 +93,7 @@ export function propertiesOf(body: ArmObject): ArmObject {
 
 export function changed(record: ClusterRecord | ExtensionRecord): void {
   record.json = undefined;
+  if (record.kind === 'extension') record.jsonBefore20250301 = undefined;
 }
 
 export function serialize(record: ClusterRecord | ExtensionRecord): string {
@@ -82,6 +102,9 @@ export function serialize(record: ClusterRecord | ExtensionRecord): string {
 }
 
 export class Store {
+  /** The emulator's time (epoch ms): every default `now` below reads it. */
+  constructor(readonly now: () => number = Date.now) {}
+
   readonly subscriptions = new Map<string, SubscriptionRecord>();
   readonly clusters = new Map<string, ClusterRecord>();
   readonly operations = new Map<string, Operation>();
@@ -103,13 +126,13 @@ export class Store {
   }
 
   /** The cluster with its pending operation settled; undefined when absent (or just deleted). */
-  cluster(key: string, now = Date.now()): ClusterRecord | undefined {
+  cluster(key: string, now = this.now()): ClusterRecord | undefined {
     const record = this.clusters.get(key);
     if (record?.operation) this.settle(record.operation, now);
     return this.clusters.get(key);
   }
 
-  extension(cluster: ClusterRecord, name: string, now = Date.now()): ExtensionRecord | undefined {
+  extension(cluster: ClusterRecord, name: string, now = this.now()): ExtensionRecord | undefined {
     const key = name.toLowerCase();
     const record = cluster.extensions.get(key);
     if (record?.operation) this.settle(record.operation, now);
@@ -156,16 +179,18 @@ export class Store {
 
   startOperation(input: {
     target: ClusterRecord | ExtensionRecord;
-    action: 'write' | 'delete';
+    action: OperationAction;
     statusPath: (operationId: string) => string;
     resultPath?: (operationId: string) => string;
     apiVersion: string;
     durationMs: number;
     previousBody: ArmObject | undefined;
+    previousProtectedSettings?: Record<string, string>;
     failure?: ArmErrorBody;
+    failureKeepsBody?: boolean;
     now?: number;
   }): Operation {
-    const now = input.now ?? Date.now();
+    const now = input.now ?? this.now();
     const id = randomUUID();
     const operation: Operation = {
       id,
@@ -181,6 +206,8 @@ export class Store {
       error: input.failure,
       target: input.target,
       previousBody: input.previousBody,
+      previousProtectedSettings: input.previousProtectedSettings,
+      failureKeepsBody: input.failureKeepsBody ?? false,
     };
     input.target.operation = operation;
     this.operations.set(id, operation);
@@ -188,14 +215,14 @@ export class Store {
     return operation;
   }
 
-  operation(id: string, now = Date.now()): Operation | undefined {
+  operation(id: string, now = this.now()): Operation | undefined {
     const operation = this.operations.get(id.toLowerCase());
     if (operation) this.settle(operation, now);
     return operation;
   }
 
   /** Completes the operation if its time has come. */
-  settle(operation: Operation, now = Date.now()): void {
+  settle(operation: Operation, now = this.now()): void {
     if (operation.status !== 'InProgress' || now < operation.endsAt) return;
     operation.status = operation.outcome;
     operation.endTime = new Date(Math.max(now, operation.endsAt)).toISOString();
@@ -207,10 +234,23 @@ export class Store {
       else this.removeExtension(target);
       return;
     }
-    if (operation.outcome === 'Failed' && operation.action === 'write' && operation.previousBody) {
+    if (operation.outcome === 'Succeeded' && target.kind === 'cluster' && (operation.action === 'start' || operation.action === 'stop')) {
+      setPowerState(target.body, operation.action === 'start' ? 'Running' : 'Stopped');
+    }
+    if (operation.outcome === 'Failed' && operation.action !== 'delete' && operation.previousBody && !operation.failureKeepsBody) {
       const eTag = target.body['eTag'];
       target.body = structuredClone(operation.previousBody);
       if (eTag !== undefined) target.body['eTag'] = eTag;
+      if (target.kind === 'extension' && operation.previousProtectedSettings) target.protectedSettings = operation.previousProtectedSettings;
+    }
+    if (operation.outcome === 'Succeeded' && operation.action === 'write' && target.kind === 'extension') {
+      const settings = propertiesOf(target.body)['configurationSettings'];
+      target.appliedSettings = typeof settings === 'object' && settings !== null ? { ...(settings as Record<string, string>) } : {};
+    }
+    if (operation.outcome === 'Failed' && operation.failureKeepsBody && target.kind === 'extension' && operation.error) {
+      const properties = propertiesOf(target.body);
+      properties['errorInfo'] = { code: operation.error.code, message: operation.error.message };
+      properties['statuses'] = [{ code: operation.error.code, displayStatus: 'Failed', level: 'Error', message: operation.error.message, time: operation.endTime }];
     }
     markProvisioned(target, operation.outcome);
   }
@@ -219,8 +259,9 @@ export class Store {
   finishAll(): number {
     const running = [...this.pending];
     for (const operation of running) {
-      operation.endsAt = Math.min(operation.endsAt, Date.now());
-      this.settle(operation);
+      const now = this.now();
+      operation.endsAt = Math.min(operation.endsAt, now);
+      this.settle(operation, now);
     }
     return running.length;
   }
@@ -237,6 +278,22 @@ export class Store {
     }
     return index;
   }
+}
+
+/** `powerState.code` of the cluster and of each of its node pools. */
+export function setPowerState(body: ArmObject, code: 'Running' | 'Stopped'): void {
+  const properties = propertiesOf(body);
+  properties['powerState'] = { code };
+  if (Array.isArray(properties['agentPoolProfiles'])) {
+    for (const pool of properties['agentPoolProfiles'] as ArmObject[]) pool['powerState'] = { code };
+  }
+}
+
+/** A cluster's `powerState.code` ('Running' when it reports none). */
+export function powerStateOf(body: ArmObject): string {
+  const power = propertiesOf(body)['powerState'];
+  const code = typeof power === 'object' && power !== null ? (power as ArmObject)['code'] : undefined;
+  return typeof code === 'string' ? code : 'Running';
 }
 
 function markProvisioned(target: ClusterRecord | ExtensionRecord, state: 'Succeeded' | 'Failed'): void {

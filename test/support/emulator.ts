@@ -2,6 +2,7 @@
 import { request } from 'node:https';
 import { ContainerServiceClient } from '@azure/arm-containerservice';
 import { SourceControlConfigurationClient } from '@azure/arm-kubernetesconfiguration';
+import { ResourceManagementClient } from '@azure/arm-resources';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import type { RunningEmulator } from '../../emulator/index.js';
 
@@ -107,4 +108,9 @@ export function errorOf(error: unknown): { statusCode?: number; code?: string; m
   if (typeof error !== 'object' || error === null) return { message: String(error) };
   const { statusCode, code, message } = error as { statusCode?: number; code?: string; message?: string };
   return { statusCode, code, message: message ?? '' };
+}
+
+/** @azure/arm-resources' client (providers: registration state), pointed at the emulator. */
+export function resourcesClient(emulator: RunningEmulator, subscriptionId: string, options: ClientOptions = {}): ResourceManagementClient {
+  return new ResourceManagementClient(credentialFor(options.token ?? emulator.token), subscriptionId, clientOptions(emulator, options));
 }

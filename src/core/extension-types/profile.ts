@@ -1,6 +1,6 @@
 // What the engine knows about one cataloged extension type. One module per type exports one profile; index.ts lists
 // them. Issue 15 grows a profile (required and computed settings, prerequisites, regions): add the field here, typed,
-// and fill it in each type's module.
+// and fill it in each type's module. Every fact in a profile names its source in a comment beside it.
 
 /** Where an extension can be installed: cluster-wide (a release namespace) or into one namespace. */
 export const EXTENSION_SCOPE_KINDS = ['cluster', 'namespace'] as const;
@@ -18,4 +18,23 @@ export interface ExtensionTypeProfile {
   scopes: readonly [ExtensionScopeKind, ...ExtensionScopeKind[]];
   /** The product's documentation. */
   docs: string;
+  /** The extension (resource) name the Azure CLI gives an install of this type; undefined where none is published. */
+  defaultExtensionName?: string;
+  /**
+   * ARM location names (lower case, no spaces) where the type is offered on AKS, as published; undefined where no list
+   * is published (then every region). `supportedRegionsAsOf` is the date of the page the list was read from.
+   */
+  supportedRegions?: readonly string[];
+  supportedRegionsAsOf?: string;
+  /**
+   * Settings that cannot change once the extension exists (a change needs delete + create). A trailing `.*` matches
+   * every key under that prefix (`global.ha.*` matches `global.ha.enabled`); otherwise the key must match exactly.
+   */
+  immutableSettings?: readonly string[];
+  /** Extension types this one replaces: a requirement for one of them is met by an install of this type. */
+  supersedes?: readonly string[];
+  /** `configurationSettings` keys (the real keys, not CLI aliases) that a create must carry. */
+  requiredSettings?: readonly string[];
+  /** A Marketplace offer: a create must carry `plan: { name, product, publisher }`. */
+  requiresPlan?: boolean;
 }

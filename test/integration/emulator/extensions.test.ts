@@ -36,7 +36,7 @@ describe('cluster extensions over the real SDK', () => {
     });
   });
 
-  test('creates, patches and deletes an extension; protected settings go in, never come out, and survive a PATCH', async () => {
+  test('creates, patches and deletes an extension; protected settings go in, never come out, and survive a PATCH without them', async () => {
     const seen = events.length;
 
     // Act and assess: create, with a protected setting
@@ -44,7 +44,12 @@ describe('cluster extensions over the real SDK', () => {
       cluster.resourceGroup, CLUSTER_RP, CLUSTER_TYPE, cluster.name, 'backup',
       {
         extensionType: 'microsoft.dataprotection.kubernetes',
-        configurationSettings: { 'configuration.backupStorageLocation.bucket': 'backups' },
+        configurationSettings: {
+          'configuration.backupStorageLocation.bucket': 'backups',
+          'configuration.backupStorageLocation.config.storageAccount': 'stbackups',
+          'configuration.backupStorageLocation.config.resourceGroup': 'rg-backups',
+          'configuration.backupStorageLocation.config.subscriptionId': '00000000-0000-4000-8000-000000000001',
+        },
         configurationProtectedSettings: { 'credentials.storageAccountKey': 'not-for-reading' },
       },
       POLL,

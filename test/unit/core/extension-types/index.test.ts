@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, test } from '@jest/globals';
-import { defaultScopeFor, EXTENSION_SCOPE_KINDS, EXTENSION_TYPES, extensionTypeFor, sameExtensionType, type ExtensionTypeProfile } from '../../../../src/core/extension-types/index.js';
+import { defaultScopeFor, EXTENSION_SCOPE_KINDS, EXTENSION_TYPES, PROFILED_EXTENSION_TYPES, extensionTypeFor, sameExtensionType, type ExtensionTypeProfile } from '../../../../src/core/extension-types/index.js';
 import { repoPath } from '../../../support/paths.js';
 
 const FOLDER = repoPath('src', 'core', 'extension-types');
@@ -15,16 +15,18 @@ describe('EXTENSION_TYPES', () => {
       exported.push(...Object.values(module));
     }
 
-    expect(new Set(EXTENSION_TYPES)).toStrictEqual(new Set(exported));
-    expect(EXTENSION_TYPES).toHaveLength(modules.length);
+    expect(new Set(PROFILED_EXTENSION_TYPES)).toStrictEqual(new Set(exported));
+    expect(PROFILED_EXTENSION_TYPES).toHaveLength(modules.length);
+    // The catalog is a subset; only Azure Container Storage v2 waits outside it (issue 14 point 7).
+    expect(PROFILED_EXTENSION_TYPES.filter((profile) => !EXTENSION_TYPES.includes(profile)).map((profile) => profile.key)).toStrictEqual(['azure-container-storage-v2']);
   });
 
   test('has one profile per key and per extension type (in any casing)', () => {
-    expect(new Set(EXTENSION_TYPES.map((profile) => profile.key)).size).toBe(EXTENSION_TYPES.length);
-    expect(new Set(EXTENSION_TYPES.map((profile) => profile.extensionType.toLowerCase())).size).toBe(EXTENSION_TYPES.length);
+    expect(new Set(PROFILED_EXTENSION_TYPES.map((profile) => profile.key)).size).toBe(PROFILED_EXTENSION_TYPES.length);
+    expect(new Set(PROFILED_EXTENSION_TYPES.map((profile) => profile.extensionType.toLowerCase())).size).toBe(PROFILED_EXTENSION_TYPES.length);
   });
 
-  test.each(EXTENSION_TYPES.map((profile) => [profile.key, profile] as const))('%s declares a namespace, scopes and docs ARM and a person can use', (_key, profile) => {
+  test.each(PROFILED_EXTENSION_TYPES.map((profile) => [profile.key, profile] as const))('%s declares a namespace, scopes and docs ARM and a person can use', (_key, profile) => {
     expect(profile.key).toMatch(KUBERNETES_NAME);
     expect(profile.defaultReleaseNamespace).toMatch(KUBERNETES_NAME);
     expect(profile.scopes.length).toBeGreaterThan(0);
@@ -42,6 +44,7 @@ describe('extensionTypeFor / sameExtensionType', () => {
     ['Microsoft.AzureML.Kubernetes', 'azureml'],
     ['Microsoft.Flux', 'flux'],
     ['microsoft.azurecontainerstorage', 'azure-container-storage'],
+    ['Microsoft.AzureContainerStorageV2', undefined],
     ['Microsoft.DataProtection.Kubernetes', 'azure-backup'],
     ['contoso.widget', undefined],
     ['', undefined],
@@ -67,5 +70,60 @@ describe('defaultScopeFor', () => {
   ];
   test.each(cases)('%s -> %j', (extensionType, scope) => {
     expect(defaultScopeFor(extensionType)).toStrictEqual(scope);
+  });
+});
+
+describe('profile data (issues 14 and 15)', () => {
+  const ARM_LOCATION = /^[a-z][a-z0-9]*$/;
+  const SETTING_PATTERN = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*(\.\*)?$/;
+  const profiles = PROFILED_EXTENSION_TYPES.map((profile) => [profile.key, profile] as const);
+  const profileOf = (extensionType: string) => PROFILED_EXTENSION_TYPES.find((profile) => sameExtensionType(profile.extensionType, extensionType));
+
+  test.each(profiles)('%s: optional fields are well formed', (_key, profile) => {
+    const regions = profile.supportedRegions ?? [];
+    const names = profile.defaultExtensionName === undefined ? [] : [profile.defaultExtensionName];
+
+    expect(names.filter((name) => !KUBERNETES_NAME.test(name))).toStrictEqual([]);
+    expect(regions.filter((region) => !ARM_LOCATION.test(region))).toStrictEqual([]);
+    expect(new Set(regions).size).toBe(regions.length);
+    // A published list carries the date it was read; no list, no date.
+    expect(profile.supportedRegionsAsOf === undefined).toBe(profile.supportedRegions === undefined);
+    expect(profile.supportedRegionsAsOf ?? '2000-01-01').toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(profile.supportedRegions?.length ?? 1).toBeGreaterThan(0);
+    expect((profile.immutableSettings ?? []).filter((pattern) => !SETTING_PATTERN.test(pattern))).toStrictEqual([]);
+    expect((profile.requiredSettings ?? []).filter((key) => !/^[A-Za-z0-9_.-]+$/.test(key))).toStrictEqual([]);
+    expect((profile.supersedes ?? []).filter((superseded) => profileOf(superseded) === undefined || sameExtensionType(superseded, profile.extensionType))).toStrictEqual([]);
+  });
+
+  test('Dapr: global.ha.* and dapr_placement.* cannot change after creation; 34 AKS regions as of 2026-02-05', () => {
+    const dapr = extensionTypeFor('microsoft.dapr');
+
+    expect(dapr?.immutableSettings).toStrictEqual(['global.ha.*', 'dapr_placement.*']);
+    expect(dapr?.supportedRegions).toHaveLength(34);
+    expect(dapr?.supportedRegions).toContain('westeurope');
+    expect(dapr?.supportedRegions).not.toContain('eastus2euap');
+    expect(dapr?.defaultExtensionName).toBe('dapr');
+  });
+
+  test('Azure Container Storage v2 (acstor in kube-system) supersedes v1', () => {
+    const v2 = profileOf('microsoft.azurecontainerstoragev2');
+
+    expect(v2).toMatchObject({ defaultExtensionName: 'acstor', defaultReleaseNamespace: 'kube-system', supersedes: ['microsoft.azurecontainerstorage'] });
+    expect(extensionTypeFor('microsoft.azurecontainerstorage')?.supersedes).toBeUndefined();
+  });
+
+  test('Backup requires its four storage location settings on create', () => {
+    expect(extensionTypeFor('microsoft.dataprotection.kubernetes')?.requiredSettings).toStrictEqual([
+      'configuration.backupStorageLocation.bucket',
+      'configuration.backupStorageLocation.config.storageAccount',
+      'configuration.backupStorageLocation.config.resourceGroup',
+      'configuration.backupStorageLocation.config.subscriptionId',
+    ]);
+  });
+
+  test('no cataloged type is a Marketplace offer; Flux and Azure ML publish no region list', () => {
+    expect(PROFILED_EXTENSION_TYPES.filter((profile) => profile.requiresPlan)).toStrictEqual([]);
+    expect(extensionTypeFor('microsoft.flux')?.supportedRegions).toBeUndefined();
+    expect(extensionTypeFor('Microsoft.AzureML.Kubernetes')?.supportedRegions).toBeUndefined();
   });
 });
