@@ -2,7 +2,8 @@
 // fleet out over the queue, workers evaluate and fix, the service's own write events come back as confirmations;
 // then someone else drifts a few clusters, the Event Grid path notices within seconds, and a person approves what
 // only a person may. The driver plays the host (queue trigger, Event Grid delivery); the demo only watches.
-import { ArmError, isTryLater } from '../src/azure/arm/index.js';
+import { failureKindOf, isRetryable } from '../src/azure/errors.js';
+import { RetryLaterError } from '../src/services/worker.js';
 import type { Baseline } from '../src/core/index.js';
 import type { ClusterState } from '../src/ports.js';
 import { remediatePath } from './approvals.js';
@@ -59,10 +60,9 @@ function seconds(ms: number): string {
 
 /** Errors the queue is meant to retry: throttling, transient ARM or Storage failures, a busy cluster. */
 export function isExpectedRetry(error: Error): boolean {
-  if (error.name === 'RetryLaterError') return true;
-  if (error instanceof ArmError) return isTryLater(error.failure);
-  if (error.name === 'StorageError') return (error as Error & { kind?: string }).kind === 'transient';
-  return false;
+  if (error instanceof RetryLaterError) return true;
+  const kind = failureKindOf(error);
+  return kind !== undefined && isRetryable(kind);
 }
 
 function describeMessage(message: ProcessedMessage): string {

@@ -1,7 +1,8 @@
 // The HTTP routes' logic, apart from @azure/functions so it reads as plain request -> result: authorize,
 // validate every input strictly (400 naming the field), check scope (403), do the work, and map failures to
 // RFC 9457 problems. ARM and Storage error texts never reach a caller: they get a code and our own words.
-import { ArmError, type ArmFailure, type ArmFailureKind } from '../azure/arm/index.js';
+import { ArmError, failureKindOf, isRetryable, type ArmFailure, type ArmFailureKind } from '../azure/errors.js';
+import { InvalidInputError } from '../core/errors.js';
 import { authorize, PERMISSIONS, type Permission } from '../http/auth.js';
 import { json, problem, type HttpResult } from '../http/problem.js';
 import { approves, CLUSTER_STATUSES, formatClusterId, isSubscriptionId, type ClusterStatus, type PlanStep, type RuleResult } from '../core/index.js';
@@ -127,7 +128,7 @@ const FAILURE_TEXT: Record<ArmFailureKind, string> = {
  * that pass say so: the worker tries the change again.
  */
 export function describeFailure(failure: Pick<ArmFailure, 'kind' | 'code'>, context: 'read' | 'write' = 'write'): string {
-  const passes = failure.kind === 'busy' || failure.kind === 'throttled' || failure.kind === 'transient' || failure.kind === 'precondition';
+  const passes = isRetryable(failure.kind) || failure.kind === 'precondition';
   const next = passes ? (context === 'write' ? '; the change is tried again later' : '; retry later') : '';
   return `${FAILURE_TEXT[failure.kind]}${next} (${failure.code})`;
 }
@@ -169,15 +170,16 @@ function failureResult(error: unknown, request: ApiRequest, what: string): HttpR
     const { failure } = error;
     request.log.warn(`${what}: ${failure.message}`);
     if (failure.kind === 'not-found') return problem(404, `${what}: the cluster does not exist (or the app's identity cannot see it)`);
-    if (failure.kind === 'throttled' || failure.kind === 'transient' || failure.kind === 'busy') return problem(503, `${what}: ${describeFailure(failure, 'read')}`, { retryAfterSeconds: 30 });
+    if (isRetryable(failure.kind)) return problem(503, `${what}: ${describeFailure(failure, 'read')}`, { retryAfterSeconds: 30 });
     return problem(502, `${what}: ${describeFailure(failure, 'read')}`);
   }
-  if (error instanceof Error && error.name === 'InvalidInputError') {
+  if (error instanceof InvalidInputError) {
     request.log.error(`${what}: ${error.message}`);
     return problem(502, `${what}: ARM returned a cluster the engine cannot read`);
   }
-  if (error instanceof Error && error.name === 'StorageError' && (error as Error & { kind?: string }).kind === 'transient') {
-    request.log.error(`${what}: ${error.message}`);
+  const kind = failureKindOf(error);
+  if (kind !== undefined && isRetryable(kind)) {
+    request.log.error(`${what}: ${(error as Error).message}`);
     return problem(503, `${what}: the compliance store is unavailable; retry later`, { retryAfterSeconds: 10 });
   }
   request.log.error(`${what}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

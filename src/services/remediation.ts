@@ -12,6 +12,7 @@ import {
   type ArmFailure,
   type OperationHandle,
 } from '../azure/arm/index.js';
+import { InvalidInputError } from '../core/errors.js';
 import { approves, evaluateSnapshot, sameResourceId, type Baseline, type ClusterSnapshot, type Evaluation, type PlanStep } from '../core/index.js';
 
 export const STEP_OUTCOMES = [
@@ -206,7 +207,7 @@ async function readSnapshot(arm: ArmClients, clusterId: string, abortSignal: Abo
   } catch (error) {
     if (error instanceof ArmError) throw error;
     // A body the core cannot parse is not an ARM failure: let InvalidInputError through as it is.
-    if (error instanceof Error && error.name === 'InvalidInputError') throw error;
+    if (error instanceof InvalidInputError) throw error;
     throw new ArmError(classifyArmError(error, clusterId));
   }
 }

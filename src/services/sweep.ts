@@ -8,7 +8,8 @@
 // subscription would spend one budget at a time and make a sweep take about as many times longer as there are
 // subscriptions (see docs/performance.md).
 import { randomUUID } from 'node:crypto';
-import { ArmError, classifyArmError, listClusters, listSubscriptions, type ListedCluster } from '../azure/arm/index.js';
+import { classifyArmError, listClusters, listSubscriptions, type ListedCluster } from '../azure/arm/index.js';
+import { StorageError } from '../azure/errors.js';
 import { CLUSTER_STATUSES } from '../core/index.js';
 import { type EvaluationWorkItem, type SweepError, type SweepRecord, type SweepTrigger } from '../ports.js';
 import { outOfScopeReason, type AppServices, type Log } from './container.js';
@@ -33,8 +34,7 @@ export function newSweepId(trigger: SweepTrigger, now: Date): string {
 }
 
 function messageOf(error: unknown, scope: string): string {
-  if (error instanceof ArmError) return error.failure.message;
-  if (error instanceof Error && error.name === 'StorageError') return error.message;
+  if (error instanceof StorageError) return error.message;
   return classifyArmError(error, scope).message;
 }
 

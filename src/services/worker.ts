@@ -12,6 +12,7 @@ import {
   type OperationHandle,
 } from '../azure/arm/index.js';
 import { parseWorkItem } from '../azure/storage/index.js';
+import { InvalidInputError } from '../core/errors.js';
 import {
   approves,
   evaluateSnapshot,
@@ -95,7 +96,7 @@ async function readSnapshot(services: AppServices, clusterId: string): Promise<C
   try {
     return await readClusterSnapshot(services.arm(), clusterId);
   } catch (error) {
-    if (error instanceof Error && error.name === 'InvalidInputError') throw error;
+    if (error instanceof InvalidInputError) throw error;
     const failure = error instanceof ArmError ? error.failure : classifyArmError(error, clusterId);
     if (failure.kind === 'not-found') return undefined;
     throw new ArmError(failure);

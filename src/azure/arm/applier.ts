@@ -17,7 +17,7 @@ import {
 } from '../../core/index.js';
 import type { ArmClients } from './clients.js';
 import { applyMergePatch, changedLeaves, clusterPatchToModel, extensionBodyToModel, extensionPatchFromRest } from './convert.js';
-import { busyFailure, classifyArmError, isTryLater, type ArmFailure } from './errors.js';
+import { busyFailure, classifyArmError, isRetryable, refusedFailure, type ArmFailure } from '../errors.js';
 import { readClusterForWrite, readExtensions } from './reader.js';
 
 export type ApplyOutcome =
@@ -142,7 +142,7 @@ async function startClusterWrite(clients: ArmClients, step: PlanStep, options: A
     return finished(
       {
         status: 'failed',
-        failure: { kind: 'permanent', code: 'MissingETag', message: `${clusterId}: MissingETag: the cluster has no eTag, and a cluster is never written without If-Match` },
+        failure: refusedFailure('MissingETag', clusterId, 'the cluster has no eTag, and a cluster is never written without If-Match'),
       },
       current,
     );
@@ -279,22 +279,16 @@ function resolveProtectedSettings(
   for (const [name, ref] of Object.entries(step.protectedSettingRefs ?? {})) {
     if ('keyVaultSecretUri' in ref) {
       return {
-        failure: {
-          kind: 'permanent',
-          code: 'ProtectedSettingUnsupported',
-          message: `${resourceId}: ProtectedSettingUnsupported: protected setting "${name}" refers to a Key Vault secret; only { appSetting } references are supported. Put the value in an app setting and reference it by name.`,
-        },
+        failure: refusedFailure(
+          'ProtectedSettingUnsupported',
+          resourceId,
+          `protected setting "${name}" refers to a Key Vault secret; only { appSetting } references are supported. Put the value in an app setting and reference it by name.`,
+        ),
       };
     }
     const value = env[ref.appSetting];
     if (value === undefined || value === '') {
-      return {
-        failure: {
-          kind: 'permanent',
-          code: 'ProtectedSettingMissing',
-          message: `${resourceId}: ProtectedSettingMissing: protected setting "${name}" comes from app setting ${ref.appSetting}, which is not set`,
-        },
-      };
+      return { failure: refusedFailure('ProtectedSettingMissing', resourceId, `protected setting "${name}" comes from app setting ${ref.appSetting}, which is not set`) };
     }
     settings[name] = value;
   }
@@ -316,7 +310,8 @@ function decided(step: PlanStep, target: OperationTarget, resourceId: string, st
 }
 
 function outcomeOf(failure: ArmFailure): ApplyOutcome {
-  if (isTryLater(failure) || failure.kind === 'precondition') return { status: 'try-later', failure };
+  // A 412 after the one re-plan is "not now" too: the next evaluation reads and plans afresh.
+  if (isRetryable(failure.kind) || failure.kind === 'precondition') return { status: 'try-later', failure };
   return { status: 'failed', failure };
 }
 

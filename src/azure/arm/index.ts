@@ -10,7 +10,7 @@ export {
   type ArmRequestKind,
   type ArmRequestStats,
 } from './pacing.js';
-export { ARM_FAILURE_KINDS, ArmError, busyFailure, classifyArmError, isTryLater, type ArmFailure, type ArmFailureKind } from './errors.js';
+export { ArmError, busyFailure, classifyArmError, type ArmFailure, type ArmFailureKind } from '../errors.js';
 export {
   listClusters,
   listSubscriptions,

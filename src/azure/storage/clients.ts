@@ -8,7 +8,7 @@ import { DefaultAzureCredential } from '@azure/identity';
 import type { TokenCredential } from '@azure/core-auth';
 import type { AppConfig } from '../../config.js';
 import { QUEUE_NAMES, TABLE_NAMES } from '../../names.js';
-import { toStorageError } from './errors.js';
+import { toStorageError } from '../errors.js';
 
 export type TableRole = keyof typeof TABLE_NAMES;
 
