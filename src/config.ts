@@ -21,7 +21,10 @@ export const APP_SETTINGS = {
   targetSubscriptionIds: 'TARGET_SUBSCRIPTION_IDS',
   /** Path of the baseline document, relative to the app root. */
   baselinePath: 'BASELINE_PATH',
-  /** NCRONTAB schedule of the fleet sweep (six fields). */
+  /**
+   * NCRONTAB schedule of the fleet sweep (six fields). Read by the Functions host, not by our code: the timer
+   * binding names it as `%SWEEP_SCHEDULE%` (src/functions/sweep.ts), so it is declared here and never parsed.
+   */
   sweepSchedule: 'SWEEP_SCHEDULE',
   /** Seconds during which further events for one cluster coalesce into one pending evaluation. */
   coalesceWindowSeconds: 'COALESCE_WINDOW_SECONDS',
@@ -65,7 +68,6 @@ export interface AppConfig {
   arm: { endpoint: string; caFile?: string; token?: string };
   targetSubscriptionIds: string[];
   baselinePath: string;
-  sweepSchedule: string;
   coalesceWindowSeconds: number;
   maxRemediationAttempts: number;
   entraAuthRequired: boolean;
@@ -155,7 +157,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
     arm: { endpoint: endpoint.replace(/\/+$/, ''), ...(caFile ? { caFile } : {}), ...(token ? { token } : {}) },
     targetSubscriptionIds: subscriptions,
     baselinePath: text(env, APP_SETTINGS.baselinePath) ?? 'baselines/default.json',
-    sweepSchedule: text(env, APP_SETTINGS.sweepSchedule) ?? '0 */30 * * * *',
     coalesceWindowSeconds: positiveInt(env, APP_SETTINGS.coalesceWindowSeconds, 10, 3600),
     maxRemediationAttempts: positiveInt(env, APP_SETTINGS.maxRemediationAttempts, 5, 50),
     entraAuthRequired: entra === 'true',

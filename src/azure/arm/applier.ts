@@ -3,7 +3,6 @@
 // model as read, and carry If-Match with the eTag just read. On a 412 the cluster is re-read and re-planned
 // once; a concurrent change is never overwritten. Extension writes never send protected settings they were
 // not given (PATCH leaves them out entirely, so the service keeps them).
-import { restorePoller } from '@azure/arm-containerservice';
 import type { Extension, PatchExtension } from '@azure/arm-kubernetesconfiguration';
 import {
   isBusy,
@@ -44,8 +43,6 @@ export interface OperationHandle {
   step: PlanStep;
   /** ARM's x-ms-correlation-request-id of the write, for support cases and the remediation log. */
   correlationId?: string;
-  /** The poller state, to store and resume later with `resumeOperation` (undefined when nothing was started). */
-  serialize(): Promise<string | undefined>;
   /** Polls the operation to its end. Never throws for ARM failures: they come back classified. */
   wait(options?: { abortSignal?: AbortSignal }): Promise<ApplyOutcome>;
 }
@@ -60,14 +57,6 @@ export interface ApplyStepOptions {
   abortSignal?: AbortSignal;
 }
 
-/** Serialised form of a started operation, enough to resume waiting in another process. */
-export interface StoredOperation {
-  target: OperationTarget;
-  action: RemediationAction;
-  resourceId: string;
-  state: string;
-}
-
 const CLUSTER_RP = 'Microsoft.ContainerService';
 const CLUSTER_RESOURCE_NAME = 'managedClusters';
 
@@ -75,34 +64,6 @@ const CLUSTER_RESOURCE_NAME = 'managedClusters';
 export async function applyPlanStep(clients: ArmClients, step: PlanStep, options: ApplyStepOptions): Promise<OperationHandle> {
   if (sameResourceId(step.change.path, options.plannedFrom.id)) return startClusterWrite(clients, step, options, 1);
   return startExtensionWrite(clients, step, options);
-}
-
-/** Picks up a stored operation (see OperationHandle.serialize) and returns a handle to wait on it. */
-export function resumeOperation(clients: ArmClients, stored: StoredOperation): Pick<OperationHandle, 'wait'> {
-  return {
-    wait: async (waitOptions) => {
-      try {
-        if (stored.target === 'cluster') {
-          const { subscriptionId } = parseClusterId(stored.resourceId);
-          const client = clients.containerService(subscriptionId);
-          const poller = restorePoller(client, stored.state, client.managedClusters.createOrUpdate, pollOptions(clients));
-          await poller.pollUntilDone({ abortSignal: waitOptions?.abortSignal });
-        } else {
-          const ref = parseExtensionId(stored.resourceId);
-          const extensions = clients.kubernetesConfiguration(ref.subscriptionId).extensions;
-          const resume = { resumeFrom: stored.state, ...pollOptions(clients) };
-          const poller =
-            stored.action === 'update-extension'
-              ? await extensions.beginUpdate(ref.resourceGroup, CLUSTER_RP, CLUSTER_RESOURCE_NAME, ref.name, ref.extensionName, {}, resume)
-              : await extensions.beginCreate(ref.resourceGroup, CLUSTER_RP, CLUSTER_RESOURCE_NAME, ref.name, ref.extensionName, {}, resume);
-          await poller.pollUntilDone({ abortSignal: waitOptions?.abortSignal });
-        }
-        return { status: 'succeeded' };
-      } catch (error) {
-        return outcomeOf(classifyArmError(error, stored.resourceId));
-      }
-    },
-  };
 }
 
 async function startClusterWrite(clients: ArmClients, step: PlanStep, options: ApplyStepOptions, replansLeft: number): Promise<OperationHandle> {
@@ -181,7 +142,6 @@ async function startClusterWrite(clients: ArmClients, step: PlanStep, options: A
     started: true,
     step: current,
     ...(correlationId ? { correlationId } : {}),
-    serialize: () => poller.serialize(),
     wait: async (waitOptions) => {
       try {
         await poller.pollUntilDone({ abortSignal: waitOptions?.abortSignal });
@@ -254,7 +214,6 @@ async function startExtensionWrite(clients: ArmClients, step: PlanStep, options:
     started: true,
     step,
     ...(correlationId ? { correlationId } : {}),
-    serialize: async () => started.toString(),
     wait: async (waitOptions) => {
       try {
         await started.pollUntilDone({ abortSignal: waitOptions?.abortSignal });
@@ -304,7 +263,6 @@ function decided(step: PlanStep, target: OperationTarget, resourceId: string, st
     startedAt,
     started: false,
     step,
-    serialize: async () => undefined,
     wait: async () => outcome,
   };
 }

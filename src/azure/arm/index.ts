@@ -24,11 +24,9 @@ export {
 } from './reader.js';
 export {
   applyPlanStep,
-  resumeOperation,
   type ApplyOutcome,
   type ApplyStepOptions,
   type OperationHandle,
   type OperationTarget,
-  type StoredOperation,
 } from './applier.js';
 export { readMaintenanceConfigs, type ClusterMaintenanceConfigs } from './maintenance.js';

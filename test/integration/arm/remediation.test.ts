@@ -170,8 +170,6 @@ describe('evaluateAndRemediate (core + SDK clients + emulator)', () => {
     // The skipped write was not made.
     expect(emulator.state.extension(id, 'flux')).toBeUndefined();
     expect(handles.map((handle) => handle.started)).toStrictEqual(handles.map(() => true));
-    // The operation state was available to store.
-    expect((await handles[0]?.serialize())?.length).toBeGreaterThan(0);
     expect(result.steps).toHaveLength(4);
   });
 });
