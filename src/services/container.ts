@@ -13,12 +13,12 @@ import {
   EvaluationQueue,
   type StorageClients,
 } from '../azure/storage/index.js';
-import { createTelemetry, type Telemetry } from '../azure/telemetry.js';
+import { createTelemetry } from '../azure/telemetry.js';
 import { loadConfig, type AppConfig } from '../config.js';
 import { isInScope, parseResourceId, type Baseline, type PlanStep } from '../core/index.js';
 import { DEFAULT_BASELINE_PATH, loadBaselineFile } from '../baseline-file.js';
 import { InvalidInputError } from '../core/errors.js';
-import type { ComplianceStore, WorkQueue } from '../ports.js';
+import type { ComplianceStore, Telemetry, WorkQueue } from '../ports.js';
 import type { OperationHandle } from '../azure/arm/index.js';
 
 /** Timings of the worker and the sweep. The defaults suit Azure; tests shrink them. */

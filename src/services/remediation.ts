@@ -98,7 +98,6 @@ export async function evaluateAndRemediate(input: EvaluateAndRemediateInput): Pr
   const snapshot = input.snapshot ?? (await readSnapshot(input.arm, input.clusterId, input.abortSignal));
   const evaluation = evaluateSnapshot(snapshot, baseline, { now });
   await input.hooks?.afterEvaluate?.(evaluation, snapshot);
-  const replan = (fresh: ClusterSnapshot): PlanStep[] => evaluateSnapshot(fresh, baseline, { now }).plan;
 
   const reports = new Map<string, StepReport>();
   const record = async (report: StepReport): Promise<void> => {
@@ -149,7 +148,8 @@ export async function evaluateAndRemediate(input: EvaluateAndRemediateInput): Pr
       // Cluster steps are chained by dependsOn, so at most one cluster write is in flight per cluster.
       const handle = await applyPlanStep(input.arm, step, {
         plannedFrom: snapshot,
-        replan,
+        baseline,
+        now,
         ...(input.env ? { env: input.env } : {}),
         ...(input.abortSignal ? { abortSignal: input.abortSignal } : {}),
       });

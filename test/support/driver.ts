@@ -12,7 +12,7 @@ import { startAzurite, type Azurite } from '../../dev/azurite.js';
 import { generateFleet, startEmulator, type EmulatorEvent, type EmulatorOptions, type FleetOptions, type RunningEmulator } from '../../emulator/index.js';
 import { createArmClients, type ArmClients } from '../../src/azure/arm/index.js';
 import { createStorageClients, type StorageClients } from '../../src/azure/storage/index.js';
-import { RecordingTelemetry } from '../../src/azure/telemetry.js';
+import { RecordingTelemetry } from './telemetry.js';
 import { loadConfig } from '../../src/config.js';
 import type { Baseline } from '../../src/core/index.js';
 import { evaluateCluster } from '../../src/functions/evaluateCluster.js';

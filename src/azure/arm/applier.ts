@@ -1,60 +1,50 @@
-// Applies one plan step through the SDKs and hands back a handle on the long-running operation; the caller
-// decides whether to wait for it. Cluster writes re-read the cluster, write only the step's change into the
-// model as read, and carry If-Match with the eTag just read. On a 412 the cluster is re-read and re-planned
-// once; a concurrent change is never overwritten. Extension writes never send protected settings they were
-// not given (PATCH leaves them out entirely, so the service keeps them).
+// The StepWriter port on the ARM SDKs: applies one plan step and hands back a handle on the long-running
+// operation; the caller decides whether to wait for it. Cluster writes re-read the cluster, write only the step's
+// change into the model as read, and carry If-Match with the eTag just read. When the cluster changed since the
+// step was planned (or on a 412), the step is planned again from a fresh read with the core's own evaluateSnapshot,
+// once; a concurrent change is never overwritten. Extension writes never send protected settings they were not
+// given (PATCH leaves them out entirely, so the service keeps them).
 import type { Extension, PatchExtension } from '@azure/arm-kubernetesconfiguration';
 import {
+  evaluateSnapshot,
   isBusy,
   parseClusterId,
   parseExtensionId,
   sameResourceId,
   withExtensions,
+  type Baseline,
   type ClusterSnapshot,
   type PlanStep,
-  type RemediationAction,
 } from '../../core/index.js';
+import type { ApplyOutcome, OperationHandle, OperationTarget, StepWriteContext, StepWriter } from '../../ports.js';
 import type { ArmClients } from './clients.js';
 import { applyMergePatch, changedLeaves, clusterPatchToModel, extensionBodyToModel, extensionPatchFromRest } from './convert.js';
 import { busyFailure, classifyArmError, isRetryable, refusedFailure, type ArmFailure } from '../errors.js';
 import { readClusterForWrite, readExtensions } from './reader.js';
 
-export type ApplyOutcome =
-  | { status: 'succeeded' }
-  /** Nothing was written: a fresh read shows the step is no longer needed (someone fixed it, or it became exempt). */
-  | { status: 'not-needed'; reason: string }
-  /** Not now: the resource is busy, throttled beyond the SDK's retries, unreachable, or changed again under us. */
-  | { status: 'try-later'; failure: ArmFailure }
-  | { status: 'failed'; failure: ArmFailure };
-
-export type OperationTarget = 'cluster' | 'extension';
-
-export interface OperationHandle {
-  stepId: string;
-  action: RemediationAction;
-  target: OperationTarget;
-  /** The resource written (the cluster id, or the extension id). */
-  resourceId: string;
-  /** ISO time the write was attempted. */
-  startedAt: string;
-  /** True when ARM accepted a write; false when the outcome was decided without one (then `wait()` returns it at once). */
-  started: boolean;
-  /** The step as sent: after a re-plan it is the fresh plan's version of the step. */
-  step: PlanStep;
-  /** ARM's x-ms-correlation-request-id of the write, for support cases and the remediation log. */
-  correlationId?: string;
-  /** Polls the operation to its end. Never throws for ARM failures: they come back classified. */
-  wait(options?: { abortSignal?: AbortSignal }): Promise<ApplyOutcome>;
-}
+export type { ApplyOutcome, OperationHandle, OperationTarget } from '../../ports.js';
 
 export interface ApplyStepOptions {
   /** The snapshot the step was planned from. */
   plannedFrom: ClusterSnapshot;
-  /** Re-evaluates a fresh snapshot and returns its plan. Called when the cluster changed since planning. */
-  replan(snapshot: ClusterSnapshot): readonly PlanStep[];
+  /** What the step was planned with: a cluster that changed since is evaluated again with these (core evaluateSnapshot). */
+  baseline: Baseline;
+  now: Date;
   /** Where `{ appSetting }` protected setting references are looked up. Defaults to process.env. */
   env?: Record<string, string | undefined>;
   abortSignal?: AbortSignal;
+}
+
+/** The StepWriter port: ARM clients made on first use, protected settings resolved from `env`. */
+export class ArmStepWriter implements StepWriter {
+  constructor(
+    private readonly clients: () => ArmClients,
+    private readonly env: Record<string, string | undefined> = process.env,
+  ) {}
+
+  startStep(step: PlanStep, context: StepWriteContext): Promise<OperationHandle> {
+    return applyPlanStep(this.clients(), step, { ...context, env: this.env });
+  }
 }
 
 const CLUSTER_RP = 'Microsoft.ContainerService';
@@ -89,7 +79,7 @@ async function startClusterWrite(clients: ArmClients, step: PlanStep, options: A
     } catch (error) {
       return finished(outcomeOf(classifyArmError(error, clusterId)));
     }
-    const replanned = options.replan(snapshot).find((candidate) => candidate.id === step.id);
+    const replanned = evaluateSnapshot(snapshot, options.baseline, { now: options.now }).plan.find((candidate) => candidate.id === step.id);
     if (!replanned) return finished({ status: 'not-needed', reason: 'the cluster changed since it was planned and no longer needs this step' });
     current = replanned;
     basis = snapshot;

@@ -1,4 +1,5 @@
-// ARM access on the official SDKs: clients, reading, applying plan steps, error classification, pacing.
+// ARM access on the official SDKs: clients, pacing, reading (the ClusterReader port) and applying plan steps (the
+// StepWriter port). Failures are classified in ../errors.ts.
 export { createArmCredential, FixedTokenCredential } from './credentials.js';
 export { armCredentialScope, createArmClients, loadArmTlsSettings, type ArmClients, type ArmClientsOptions } from './clients.js';
 export {
@@ -12,6 +13,7 @@ export {
 } from './pacing.js';
 export { ArmError, busyFailure, classifyArmError, type ArmFailure, type ArmFailureKind } from '../errors.js';
 export {
+  ArmClusterReader,
   listClusters,
   listSubscriptions,
   readClusterForWrite,
@@ -23,6 +25,7 @@ export {
   type ReadOptions,
 } from './reader.js';
 export {
+  ArmStepWriter,
   applyPlanStep,
   type ApplyOutcome,
   type ApplyStepOptions,

@@ -45,7 +45,7 @@ function stepFor(snapshot: ClusterSnapshot, baseline: Baseline, action: PlanStep
 }
 
 async function apply(clients: ArmClients, step: PlanStep, snapshot: ClusterSnapshot, baseline: Baseline, env: Record<string, string> = {}) {
-  return applyPlanStep(clients, step, { plannedFrom: snapshot, replan: (fresh) => planOf(fresh, baseline), env });
+  return applyPlanStep(clients, step, { plannedFrom: snapshot, baseline, now: NOW, env });
 }
 
 /**
