@@ -1,5 +1,6 @@
-// Every app setting the code reads, read once here, validated and typed. infra/ and local.settings.sample.json
-// must carry exactly the names in APP_SETTINGS (a test checks for drift in both directions).
+// Every app setting the code reads, read once here, validated and typed, and the worker's tuning (timings that are
+// not settings: defaults here, overridden only by tests, the demo and the benchmarks). infra/ and
+// local.settings.sample.json must carry exactly the names in APP_SETTINGS (a test checks for drift both ways).
 import { isSubscriptionId } from './core/resource-ids.js';
 
 export const APP_SETTINGS = {
@@ -75,6 +76,59 @@ export interface AppConfig {
   /** Where compliance events are published; absent when publishing is off. */
   eventsTopicEndpoint?: string;
   exemptionExpiryNoticeDays: number;
+}
+
+/** MAX_REMEDIATION_ATTEMPTS when unset; also what `scan --record` uses. */
+export const DEFAULT_MAX_REMEDIATION_ATTEMPTS = 5;
+
+/** Timings of the worker and the sweep. The defaults suit Azure; tests shrink them. */
+export interface WorkerTuning {
+  /** How long a worker holds a cluster's lease at most (it is released as soon as the evaluation ends). */
+  leaseTtlMs: number;
+  /** When another worker holds the lease: evaluate again after this many seconds. */
+  leaseBusyRetrySeconds: number;
+  /** After starting a write (or meeting a busy cluster): evaluate again after this many seconds to confirm it. */
+  continuationDelaySeconds: number;
+  /** A chain of continuations stops after this many; the next sweep picks the cluster up again. */
+  maxContinuations: number;
+  /** Wait after the first remediation attempt of a rule; doubles with each further attempt. */
+  backoffBaseSeconds: number;
+  /** Cap on that wait. */
+  maxBackoffSeconds: number;
+  /**
+   * An intent row younger than this, on a resource that is no longer busy, still counts as in flight: ARM may
+   * not show the write yet. Older ones are closed as not confirmed, and the step may be tried again.
+   */
+  openRemediationGraceMs: number;
+  /** Clusters per enqueueMany call during a sweep. */
+  sweepBatchSize: number;
+}
+
+export const DEFAULT_TUNING: WorkerTuning = {
+  // Longer than host.json functionTimeout (10 min): a lease never expires under a holder the host has not stopped yet.
+  leaseTtlMs: 11 * 60_000,
+  leaseBusyRetrySeconds: 15,
+  continuationDelaySeconds: 25,
+  maxContinuations: 60,
+  backoffBaseSeconds: 60,
+  maxBackoffSeconds: 6 * 60 * 60,
+  openRemediationGraceMs: 2 * 60_000,
+  sweepBatchSize: 32,
+};
+
+function positive(value: number, name: string): void {
+  if (!(Number.isFinite(value) && value > 0)) throw new RangeError(`tuning.${name} must be a number above 0, got ${String(value)}`);
+}
+
+/** The defaults with `overrides` on top, checked. */
+export function resolveTuning(overrides: Partial<WorkerTuning> = {}): WorkerTuning {
+  const tuning = { ...DEFAULT_TUNING, ...overrides };
+  for (const [name, value] of Object.entries(tuning)) positive(value, name);
+  for (const name of ['leaseTtlMs', 'leaseBusyRetrySeconds', 'continuationDelaySeconds', 'maxContinuations', 'sweepBatchSize'] as const) {
+    if (!Number.isInteger(tuning[name])) throw new RangeError(`tuning.${name} must be a whole number, got ${tuning[name]}`);
+  }
+  if (tuning.maxBackoffSeconds < tuning.backoffBaseSeconds) throw new RangeError('tuning.maxBackoffSeconds must be at least tuning.backoffBaseSeconds');
+  return tuning;
 }
 
 export class ConfigError extends Error {
@@ -158,7 +212,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     targetSubscriptionIds: subscriptions,
     baselinePath: text(env, APP_SETTINGS.baselinePath) ?? 'baselines/default.json',
     coalesceWindowSeconds: positiveInt(env, APP_SETTINGS.coalesceWindowSeconds, 10, 3600),
-    maxRemediationAttempts: positiveInt(env, APP_SETTINGS.maxRemediationAttempts, 5, 50),
+    maxRemediationAttempts: positiveInt(env, APP_SETTINGS.maxRemediationAttempts, DEFAULT_MAX_REMEDIATION_ATTEMPTS, 50),
     entraAuthRequired: entra === 'true',
     ...(aiConnection ? { appInsights: aiAuth ? { connectionString: aiConnection, authenticationString: aiAuth } : { connectionString: aiConnection } } : {}),
     ...(eventsTopicEndpoint ? { eventsTopicEndpoint } : {}),

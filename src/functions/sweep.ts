@@ -2,8 +2,8 @@
 // once with isPastDue set, not once per missed tick: one catch-up run.
 import { app, type InvocationContext, type Timer, type TimerFunctionOptions } from '@azure/functions';
 import { FUNCTION_NAMES } from '../names.js';
-import { getServices } from '../services/container.js';
-import { runSweep, type SweepResult } from '../services/sweep.js';
+import { getServices } from '../container.js';
+import { runSweep, type SweepResult } from '../pipeline/sweep.js';
 
 export async function sweep(timer: Timer, context: InvocationContext): Promise<SweepResult> {
   if (timer.isPastDue) context.warn('the sweep is running late (past due); running one catch-up sweep now');

@@ -6,8 +6,9 @@ import { Option, type Command } from 'commander';
 import { decideResourceEvent, splitEvents, type ResourceEventDecision, type SelfIdentity } from '../../azure/resourceEvents.js';
 import { APP_SETTINGS, ConfigError, loadConfig } from '../../config.js';
 import { toError } from '../../core/errors.js';
-import { createServices, type Log } from '../../services/container.js';
-import { takeResourceEvent, type IntakeOutcome } from '../../services/intake.js';
+import { createServices } from '../../container.js';
+import { takeResourceEvent, type IntakeOutcome } from '../../pipeline/intake.js';
+import type { Log } from '../../ports.js';
 import { CliInputError, EXIT_CODES } from '../exit.js';
 import { readJson } from '../input.js';
 

@@ -1,19 +1,22 @@
 // `aks-baseline-guard scan`: evaluate every cluster the credential can see (or those of the subscriptions
 // given) against a baseline, fix what may be fixed with --apply, optionally record everything in Table Storage.
-// The work is in src/services/scan.ts; this file turns flags into options and the report into output.
+// The work is in src/pipeline/scan.ts (the fleet walker and the evaluation pipeline the app uses, with the scan's
+// policy); this file turns flags into options and the report into output. `scan` runs from a terminal with the
+// person's credential and waits for its operations; the app's `sweep` fans the same walk out to its queue.
 import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import cliProgress from 'cli-progress';
 import Table from 'cli-table3';
 import { Option, type Command } from 'commander';
-import { createArmClients, type ArmClients } from '../../azure/arm/index.js';
+import { ArmClusterReader, ArmStepWriter, createArmClients, type ArmClients } from '../../azure/arm/index.js';
 import { createStorageClients, createTableComplianceStore, ensureTables } from '../../azure/storage/index.js';
+import { noTelemetry } from '../../azure/telemetry.js';
 import { APP_SETTINGS, DEV_ONLY_SETTINGS, type AppConfig } from '../../config.js';
 import { DEFAULT_BASELINE_PATH, loadBaselineFile } from '../../baseline-file.js';
-import { clusterIdOf, InvalidInputError, isPassingStatus, isSubscriptionId, type Baseline, type PlanStep } from '../../core/index.js';
-import type { Cause, ComplianceStore, RemediationRef } from '../../ports.js';
-import type { StepReport } from '../../services/remediation.js';
-import { scanFleet, type ScanRecorder, type ScanReport, type ScanSummary } from '../../services/scan.js';
+import { InvalidInputError, isPassingStatus, isSubscriptionId, type Baseline } from '../../core/index.js';
+import type { EvaluationRecords, StepReport } from '../../pipeline/evaluation.js';
+import { scanPolicy } from '../../pipeline/policies.js';
+import { scanFleet, type ScanReport, type ScanSummary } from '../../pipeline/scan.js';
 import { CliInputError, EXIT_CODES, PROGRAM_NAME } from '../exit.js';
 import { failureReport } from '../failure.js';
 import { sourceName } from '../input.js';
@@ -99,53 +102,6 @@ async function loadBaseline(file: string | undefined): Promise<Baseline> {
     if (error instanceof InvalidInputError) throw new CliInputError(sourceName(path), error.problems);
     throw error;
   }
-}
-
-/** Records evaluations, transitions and every write in the compliance store. Rows are written whole, one at a time. */
-function storeRecorder(store: ComplianceStore, cause: Cause): ScanRecorder {
-  const intents = new Map<string, { ref: RemediationRef; accepted: boolean }>();
-  const keyOf = (step: PlanStep): string => `${clusterIdOf(step.change.path).toLowerCase()}|${step.id}`;
-  return {
-    recordEvaluation: async (evaluation, snapshot) => {
-      await store.recordEvaluation(snapshot.id, evaluation, cause, { now: new Date(), location: snapshot.location });
-    },
-    hooks: {
-      beforeWrite: async (step) => {
-        const ref = await store.startRemediation({
-          clusterId: clusterIdOf(step.change.path),
-          stepId: step.id,
-          ruleId: step.ruleId,
-          action: step.action,
-          attempt: 1,
-          cause,
-          request: { method: step.change.method, path: step.change.path },
-        });
-        intents.set(keyOf(step), { ref, accepted: false });
-      },
-      afterWrite: async (step, handle) => {
-        const intent = intents.get(keyOf(step));
-        if (!intent || !handle.started) return;
-        intent.ref = await store.completeRemediation(intent.ref, {
-          outcome: 'Accepted',
-          armOperation: { ...(handle.correlationId ? { correlationId: handle.correlationId } : {}), status: 'InProgress' },
-        });
-        intent.accepted = true;
-      },
-      afterStep: async (report) => {
-        const key = keyOf(report.step);
-        const intent = intents.get(key);
-        if (!intent) return;
-        intents.delete(key);
-        const error = report.error ? { code: report.error.code, message: report.error.message } : undefined;
-        if (report.outcome === 'applied') await store.completeRemediation(intent.ref, { outcome: 'Succeeded' });
-        else if (report.outcome === 'failed') await store.completeRemediation(intent.ref, { outcome: 'Failed', ...(error ? { error } : {}) });
-        // An accepted write we stopped waiting for is still in flight: its row stays Accepted.
-        else if (!intent.accepted) {
-          await store.completeRemediation(intent.ref, { outcome: 'Skipped', error: error ?? { code: 'NotWritten', message: report.reason ?? report.outcome } });
-        }
-      },
-    },
-  };
 }
 
 function progressBar(enabled: boolean): { update(done: number, total: number, round: number): void; stop(): void } {
@@ -317,11 +273,13 @@ async function run(flags: ScanFlags, env: Env = process.env): Promise<void> {
   }
 
   const scanId = `scan-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`;
-  let recorder: ScanRecorder | undefined;
+  // With --record: the app's store, through the same intent protocol as the app's worker.
+  let records: EvaluationRecords | undefined;
   if (storage) {
     const storageClients = createStorageClients(storage);
     await ensureTables(storageClients);
-    recorder = storeRecorder(createTableComplianceStore(storageClients), { kind: 'cli', id: scanId, caller: safeUserName() });
+    const store = createTableComplianceStore(storageClients);
+    records = { state: store, remediations: store, attempts: store };
   }
 
   // First Ctrl-C: start nothing new and cancel ARM calls, but let store writes in flight finish. Second: leave now.
@@ -341,21 +299,24 @@ async function run(flags: ScanFlags, env: Env = process.env): Promise<void> {
   try {
     report = await scanFleet(
       {
-        arm: clients,
-        baseline,
+        deps: {
+          reader: new ArmClusterReader(() => clients),
+          writer: new ArmStepWriter(() => clients, env),
+          telemetry: noTelemetry,
+          baseline,
+          ...(records ? { records } : {}),
+        },
+        policy: scanPolicy({ apply: flags.apply, wait: flags.wait, record: records !== undefined, approvals: flags.approve }),
+        cause: { kind: 'cli', id: scanId, caller: safeUserName() },
+        armRequests: () => clients.stats,
         subscriptions: flags.subscription,
         ...(flags.resourceGroup ? { resourceGroup: flags.resourceGroup } : {}),
-        apply: flags.apply,
-        wait: flags.wait,
-        approvals: flags.approve,
         concurrency,
         busyRetries: flags.apply && flags.wait ? busyRetries : 0,
         busyRetryDelayMs: busyDelayMs,
         now: () => new Date(),
-        ...(recorder ? { recorder } : {}),
         stopSignal: stop.signal,
         armAbortSignal: armAbort.signal,
-        env,
         onProgress: (progress) => bar.update(progress.finished, progress.discovered, progress.round),
       },
       scanId,

@@ -1,6 +1,6 @@
 // continuationOf: the work item a worker enqueues to evaluate a cluster again once a started write has had time.
 import { describe, expect, test } from '@jest/globals';
-import { continuationOf } from '../../../src/services/worker.js';
+import { continuationOf } from '../../../src/pipeline/worker.js';
 import type { EvaluationWorkItem } from '../../../src/ports.js';
 import { CLUSTER_ID } from '../../support/builders.js';
 
