@@ -133,11 +133,24 @@ export function resolveTuning(overrides: Partial<WorkerTuning> = {}): WorkerTuni
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+
+  /** `setting` (or the flag standing in for it) and what is wrong with it, for callers that name them their own way. */
+  constructor(
+    message: string,
+    readonly setting?: string,
+    readonly problem?: string,
+  ) {
+    super(message);
+  }
+}
+
+function settingError(setting: string, problem: string): ConfigError {
+  return new ConfigError(`${setting}: ${problem}`, setting, problem);
 }
 
 type Env = Record<string, string | undefined>;
 
-const DEFAULT_ARM_ENDPOINT = 'https://management.azure.com';
+export const DEFAULT_ARM_ENDPOINT = 'https://management.azure.com';
 
 function text(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();
@@ -218,4 +231,43 @@ export function loadConfig(env: Env = process.env): AppConfig {
     ...(eventsTopicEndpoint ? { eventsTopicEndpoint } : {}),
     exemptionExpiryNoticeDays: positiveInt(env, APP_SETTINGS.exemptionExpiryNoticeDays, 14, 365),
   };
+}
+
+// ---- The command-line tools (`scan`, `events`): the same settings, read here too, with flags in front.
+
+/** ARM for a command-line run: the flags first (`--arm-endpoint`, `--ca`), then ARM_ENDPOINT / ARM_CA_FILE / ARM_TOKEN, then public Azure. */
+export function commandLineArmSettings(env: Env, flags: { armEndpoint?: string; ca?: string } = {}): { arm: AppConfig['arm']; managedIdentityClientId?: string } {
+  const endpoint = (flags.armEndpoint ?? env[APP_SETTINGS.armEndpoint]?.trim() ?? '') || DEFAULT_ARM_ENDPOINT;
+  const source = flags.armEndpoint !== undefined ? '--arm-endpoint' : APP_SETTINGS.armEndpoint;
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw settingError(source, `"${endpoint}" is not a URL`);
+  }
+  if (url.protocol !== 'https:') throw settingError(source, `must be an https:// URL, got "${endpoint}"`);
+  const caFile = flags.ca ?? text(env, DEV_ONLY_SETTINGS.armCaFile);
+  const token = text(env, DEV_ONLY_SETTINGS.armToken);
+  const clientId = text(env, APP_SETTINGS.azureClientId);
+  return {
+    arm: { endpoint: endpoint.replace(/\/+$/, ''), ...(caFile ? { caFile } : {}), ...(token ? { token } : {}) },
+    ...(clientId ? { managedIdentityClientId: clientId } : {}),
+  };
+}
+
+/** The app's own storage settings (AzureWebJobsStorage, or its identity-based form); undefined when neither is set. */
+export function commandLineStorageSettings(env: Env): AppConfig['storage'] | undefined {
+  const connectionString = text(env, APP_SETTINGS.storageConnectionString);
+  if (connectionString) return { connectionString };
+  const accountName = text(env, APP_SETTINGS.storageAccountName);
+  if (!accountName) return undefined;
+  const clientId = text(env, APP_SETTINGS.storageClientId);
+  return clientId ? { accountName, clientId } : { accountName };
+}
+
+/** The app's own identity (AZURE_CLIENT_ID, SELF_PRINCIPAL_ID): writes it made only confirm. */
+export function selfIdentitySettings(env: Env): { appId?: string; objectId?: string } {
+  const appId = text(env, APP_SETTINGS.azureClientId);
+  const objectId = text(env, APP_SETTINGS.selfPrincipalId);
+  return { ...(appId ? { appId } : {}), ...(objectId ? { objectId } : {}) };
 }

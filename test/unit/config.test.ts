@@ -1,5 +1,14 @@
 import { describe, expect, test } from '@jest/globals';
-import { ConfigError, DEFAULT_TUNING, loadConfig, resolveTuning, type WorkerTuning } from '../../src/config.js';
+import {
+  commandLineArmSettings,
+  commandLineStorageSettings,
+  ConfigError,
+  DEFAULT_TUNING,
+  loadConfig,
+  resolveTuning,
+  selfIdentitySettings,
+  type WorkerTuning,
+} from '../../src/config.js';
 
 const local = { AzureWebJobsStorage: 'UseDevelopmentStorage=true' };
 
@@ -113,5 +122,36 @@ describe('resolveTuning', () => {
 
   test('accepts a backoff cap equal to the base', () => {
     expect(resolveTuning({ backoffBaseSeconds: 30, maxBackoffSeconds: 30 })).toMatchObject({ backoffBaseSeconds: 30, maxBackoffSeconds: 30 });
+  });
+});
+
+describe('the command-line settings', () => {
+  test('reads ARM from the flags first, then ARM_ENDPOINT, ARM_CA_FILE and ARM_TOKEN, then public Azure', () => {
+    const env = { ARM_ENDPOINT: 'https://127.0.0.1:8443/', ARM_CA_FILE: '/tmp/ca.pem', ARM_TOKEN: 'token', AZURE_CLIENT_ID: 'client' };
+
+    expect(commandLineArmSettings(env)).toStrictEqual({ arm: { endpoint: 'https://127.0.0.1:8443', caFile: '/tmp/ca.pem', token: 'token' }, managedIdentityClientId: 'client' });
+    expect(commandLineArmSettings(env, { armEndpoint: 'https://arm.example', ca: '/etc/ca.pem' }).arm).toStrictEqual({ endpoint: 'https://arm.example', caFile: '/etc/ca.pem', token: 'token' });
+    expect(commandLineArmSettings({})).toStrictEqual({ arm: { endpoint: 'https://management.azure.com' } });
+  });
+
+  test('names the flag or the setting an ARM endpoint came from when it is wrong', () => {
+    const fromFlag = (() => {
+      try {
+        return commandLineArmSettings({}, { armEndpoint: 'http://127.0.0.1:1' });
+      } catch (error) {
+        return error;
+      }
+    })();
+
+    expect(fromFlag).toBeInstanceOf(ConfigError);
+    expect(fromFlag).toMatchObject({ setting: '--arm-endpoint', problem: 'must be an https:// URL, got "http://127.0.0.1:1"' });
+    expect(() => commandLineArmSettings({ ARM_ENDPOINT: 'not a url' })).toThrow('ARM_ENDPOINT: "not a url" is not a URL');
+  });
+
+  test("reads the app's storage and identity, and says when there is no storage", () => {
+    expect(commandLineStorageSettings({ AzureWebJobsStorage: ' UseDevelopmentStorage=true ' })).toStrictEqual({ connectionString: 'UseDevelopmentStorage=true' });
+    expect(commandLineStorageSettings({ AzureWebJobsStorage__accountName: 'acct', AzureWebJobsStorage__clientId: 'id' })).toStrictEqual({ accountName: 'acct', clientId: 'id' });
+    expect(commandLineStorageSettings({ AzureWebJobsStorage: '' })).toBeUndefined();
+    expect(selfIdentitySettings({ AZURE_CLIENT_ID: 'app', SELF_PRINCIPAL_ID: '' })).toStrictEqual({ appId: 'app' });
   });
 });

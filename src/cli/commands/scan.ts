@@ -11,7 +11,7 @@ import { Option, type Command } from 'commander';
 import { ArmClusterReader, ArmStepWriter, createArmClients, type ArmClients } from '../../azure/arm/index.js';
 import { createStorageClients, createTableComplianceStore, ensureTables } from '../../azure/storage/index.js';
 import { noTelemetry } from '../../azure/telemetry.js';
-import { APP_SETTINGS, DEV_ONLY_SETTINGS, type AppConfig } from '../../config.js';
+import { APP_SETTINGS, commandLineArmSettings, commandLineStorageSettings, ConfigError, DEFAULT_ARM_ENDPOINT, DEV_ONLY_SETTINGS, type AppConfig } from '../../config.js';
 import { DEFAULT_BASELINE_PATH, loadBaselineFile } from '../../baseline-file.js';
 import { InvalidInputError, isPassingStatus, isSubscriptionId, type Baseline } from '../../core/index.js';
 import type { EvaluationRecords, StepReport } from '../../pipeline/evaluation.js';
@@ -24,7 +24,6 @@ import { sourceName } from '../input.js';
 /** Ctrl-C: the conventional 128 + SIGINT. */
 export const EXIT_INTERRUPTED = 130;
 
-const DEFAULT_ARM_ENDPOINT = 'https://management.azure.com';
 /** Rows of the "needs attention" table before it points at --format json. */
 const ATTENTION_ROWS = 40;
 
@@ -64,31 +63,20 @@ function seconds(flag: string, raw: string, max: number): number {
   return value;
 }
 
-/** The ARM settings: flags first, then ARM_ENDPOINT / ARM_CA_FILE / ARM_TOKEN, then public Azure. */
-export function armSettings(flags: Pick<ScanFlags, 'armEndpoint' | 'ca'>, env: Env): AppConfig['arm'] {
-  const endpoint = (flags.armEndpoint ?? env[APP_SETTINGS.armEndpoint]?.trim() ?? '') || DEFAULT_ARM_ENDPOINT;
-  const source = flags.armEndpoint !== undefined ? '--arm-endpoint' : APP_SETTINGS.armEndpoint;
-  let url: URL;
+/** The ARM settings: flags first, then ARM_ENDPOINT / ARM_CA_FILE / ARM_TOKEN, then public Azure (read in src/config.ts). */
+export function armSettings(flags: Pick<ScanFlags, 'armEndpoint' | 'ca'>, env: Env): ReturnType<typeof commandLineArmSettings> {
   try {
-    url = new URL(endpoint);
-  } catch {
-    throw new CliInputError(source, [`"${endpoint}" is not a URL`]);
+    return commandLineArmSettings(env, flags);
+  } catch (error) {
+    if (error instanceof ConfigError && error.problem !== undefined) throw new CliInputError(error.setting, [error.problem]);
+    throw error;
   }
-  if (url.protocol !== 'https:') throw new CliInputError(source, [`must be an https:// URL, got "${endpoint}"`]);
-  const caFile = flags.ca ?? (env[DEV_ONLY_SETTINGS.armCaFile]?.trim() || undefined);
-  const token = env[DEV_ONLY_SETTINGS.armToken]?.trim() || undefined;
-  return { endpoint: endpoint.replace(/\/+$/, ''), ...(caFile ? { caFile } : {}), ...(token ? { token } : {}) };
 }
 
 /** Where --record writes: the app's own storage settings (AzureWebJobsStorage, or its identity-based form). */
 export function storageSettings(env: Env): AppConfig['storage'] {
-  const connectionString = env[APP_SETTINGS.storageConnectionString]?.trim();
-  if (connectionString) return { connectionString };
-  const accountName = env[APP_SETTINGS.storageAccountName]?.trim();
-  if (accountName) {
-    const clientId = env[APP_SETTINGS.storageClientId]?.trim();
-    return clientId ? { accountName, clientId } : { accountName };
-  }
+  const storage = commandLineStorageSettings(env);
+  if (storage) return storage;
   throw new CliInputError('--record', [
     `needs Table Storage: set ${APP_SETTINGS.storageConnectionString} (a connection string) or ${APP_SETTINGS.storageAccountName} (an account name, used with az login / managed identity)`,
   ]);
@@ -258,14 +246,14 @@ async function run(flags: ScanFlags, env: Env = process.env): Promise<void> {
   const pollIntervalInMs = flags.pollInterval === undefined ? undefined : seconds('--poll-interval', flags.pollInterval, 600) * 1000;
   for (const id of flags.subscription) if (!isSubscriptionId(id)) throw new CliInputError('--subscription', [`"${id}" is not a subscription id (a GUID)`]);
   if (!flags.apply && !flags.wait) throw new CliInputError('--no-wait', ['only means something with --apply']);
-  const arm = armSettings(flags, env);
+  const { arm, managedIdentityClientId } = armSettings(flags, env);
   const storage = flags.record ? storageSettings(env) : undefined;
   const baseline = await loadBaseline(flags.baseline);
 
   let clients: ArmClients;
   try {
     clients = createArmClients(arm, {
-      ...(env[APP_SETTINGS.azureClientId] ? { managedIdentityClientId: env[APP_SETTINGS.azureClientId] } : {}),
+      ...(managedIdentityClientId ? { managedIdentityClientId } : {}),
       ...(pollIntervalInMs !== undefined ? { pollIntervalInMs } : {}),
     });
   } catch (error) {
