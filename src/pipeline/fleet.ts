@@ -83,6 +83,7 @@ export async function* walkFleet(reader: Pick<ClusterReader, 'listSubscriptions'
           continue;
         }
         yield next.value;
+        if (stopped()) return;
       }
     }
   } finally {
