@@ -1,5 +1,7 @@
 // The scheduled fleet sweep (NCRONTAB from the SWEEP_SCHEDULE app setting). After downtime the host calls it
-// once with isPastDue set, not once per missed tick: one catch-up run.
+// once with isPastDue set, not once per missed tick: one catch-up run. A sweep lists the fleet and fans it out to the
+// evaluation queue (src/pipeline/sweep.ts); the CLI's `scan` walks the fleet the same way but evaluates each cluster
+// itself, from a terminal.
 import { app, type InvocationContext, type Timer, type TimerFunctionOptions } from '@azure/functions';
 import { FUNCTION_NAMES } from '../names.js';
 import { getServices } from '../container.js';
