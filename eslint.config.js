@@ -41,6 +41,33 @@ export default tseslint.config(
     },
   },
   {
+    // The pipeline and the HTTP edge reach Azure only through the ports (src/ports.ts) and src/azure's modules.
+    files: ['src/pipeline/**/*.ts', 'src/http/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@azure/*'], message: 'Azure SDKs live in src/azure: go through a port (src/ports.ts) or src/azure/errors.ts.' },
+            { group: ['**/test/**'], message: 'Nothing outside test/ imports from test/.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Test doubles and crash hooks stay under test/: nothing that ships or runs the app (src, dev, the demo, the
+    // benchmarks) imports them. (src/core, src/pipeline and src/http have their own import rules above.)
+    files: ['src/**/*.ts', 'dev/**/*.ts', 'demo/**/*.ts', 'bench/**/*.ts'],
+    ignores: ['src/core/**', 'src/pipeline/**', 'src/http/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/test/**', '../test', '../../test'], message: 'Nothing outside test/ imports from test/: move what is shared to dev/ or src/.' }] },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts'],
     plugins: { jest },
     settings: { jest: { version: 30 } },

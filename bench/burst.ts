@@ -4,11 +4,11 @@
 import { generateFleet, type EmulatorEvent, type FleetOptions } from '../emulator/index.js';
 import { onResourceEvent } from '../src/functions/onResourceEvent.js';
 import { FUNCTION_NAMES } from '../src/names.js';
-import type { IntakeResult } from '../src/services/intake.js';
+import type { IntakeResult } from '../src/pipeline/intake.js';
 import { invocationContext, startBenchStack } from './support/app.js';
 import { cpuSince, cpuSnapshot } from './support/processes.js';
 import { shuffle, writeByAnotherParty } from './support/events.js';
-import { waitUntil } from './support/queue-host.js';
+import { waitUntil } from './support/report.js';
 import { printJson, printTable, round } from './support/report.js';
 
 export interface BurstBenchOptions {

@@ -5,12 +5,12 @@
 import { generateFleet } from '../emulator/index.js';
 import { onResourceEvent } from '../src/functions/onResourceEvent.js';
 import { FUNCTION_NAMES } from '../src/names.js';
-import type { WorkerOutcome } from '../src/services/worker.js';
+import type { WorkerOutcome } from '../src/pipeline/worker.js';
 import { HostRequestCounter } from './support/arm-wire.js';
 import { invocationContext, startBenchStack } from './support/app.js';
 import { cpuSince, cpuSnapshot } from './support/processes.js';
 import { writeByAnotherParty } from './support/events.js';
-import { waitUntil } from './support/queue-host.js';
+import { waitUntil } from './support/report.js';
 import { percentile, printJson, printTable, round, sleep, type Row } from './support/report.js';
 
 export interface LatencyBenchOptions {

@@ -6,13 +6,16 @@ import type { Timer } from '@azure/functions';
 import { ARM_THROTTLE_LIMITS } from '../emulator/index.js';
 import { sweep } from '../src/functions/sweep.js';
 import { FUNCTION_NAMES } from '../src/names.js';
-import type { SweepResult } from '../src/services/sweep.js';
-import type { WorkerOutcome } from '../src/services/worker.js';
+import type { SweepResult } from '../src/pipeline/sweep.js';
+import type { WorkerOutcome } from '../src/pipeline/worker.js';
 import { BUCKETS, throttleLowerBound, type Bucket, type BucketLimits } from './support/arm-wire.js';
 import { invocationContext, startBenchStack } from './support/app.js';
 import { cpuSince, cpuSnapshot } from './support/processes.js';
-import { HOST_JSON_QUEUES, waitUntil, type HandledMessage } from './support/queue-host.js';
-import { printJson, printTable, round, RssSampler, type Row } from './support/report.js';
+import { readHostJsonQueues, type HandledMessage } from '../dev/queue-host.js';
+import { printJson, printTable, round, RssSampler, waitUntil, type Row } from './support/report.js';
+
+/** host.json's queue settings, which the queue host plays. */
+const HOST_JSON_QUEUES = readHostJsonQueues();
 
 export interface SweepBenchOptions {
   clusters: number;
@@ -63,7 +66,7 @@ export async function runSweepBench(options: SweepBenchOptions): Promise<Record<
   });
   try {
     const { emulator, counter } = stack;
-    const { telemetry, services } = stack.app;
+    const { telemetry } = stack.app;
     const evaluated = new Set<string>();
     const handlerMs: number[] = [];
     let failedInvocations = 0;
@@ -120,7 +123,7 @@ export async function runSweepBench(options: SweepBenchOptions): Promise<Record<
     const collect = (globalThis as { gc?: () => void }).gc;
     collect?.();
     const liveHeapMb = collect ? round(process.memoryUsage().heapUsed / 1048576, 1) : null;
-    const pacer = services.arm().stats;
+    const pacer = stack.app.armStats;
 
     const { lowerBoundMs, boundBy } = throttleLowerBound(bySubscription, limits);
     const ratio = lowerBoundMs > 0 ? wallMs / lowerBoundMs : Number.POSITIVE_INFINITY;

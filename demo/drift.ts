@@ -1,6 +1,6 @@
 // The "drift happens" round: someone else (OTHER_IDENTITY, with their own ARM token) changes clusters the
 // service had made compliant, through the same SDKs a person's script would use. The emulator raises the Event
-// Grid events, the driver hands them to onResourceEvent, and the demo only watches the compliance store to see
+// Grid events, the local app hands them to onResourceEvent, and the demo only watches the compliance store to see
 // when the service recorded each drift and when it was fixed.
 import type { ManagedCluster } from '@azure/arm-containerservice';
 import { seededRandom } from '../emulator/random.js';
@@ -18,7 +18,7 @@ import {
 } from '../src/core/index.js';
 import type { ClusterState, Transition } from '../src/ports.js';
 import { routeOf } from './approvals.js';
-import { OTHER_IDENTITY, type Driver } from './harness.js';
+import { OTHER_IDENTITY, type DemoApp } from './app.js';
 
 export const DRIFT_KINDS = ['extension-deleted', 'pod-identity-enabled', 'workload-identity-disabled'] as const;
 export type DriftKind = (typeof DRIFT_KINDS)[number];
@@ -68,7 +68,7 @@ function fullyCompliant(state: ClusterState): boolean {
  * Picks distinct clusters that are Compliant on every rule (so the change is the only drift) for each kind the
  * baseline checks, in a seeded order. Kinds the baseline does not check are left out.
  */
-export function pickDriftTargets(driver: Driver, baseline: Baseline, states: readonly ClusterState[], seed: number, perKind: number): DriftTarget[] {
+export function pickDriftTargets(app: DemoApp, baseline: Baseline, states: readonly ClusterState[], seed: number, perKind: number): DriftTarget[] {
   const random = seededRandom(seed ^ 0x0d1f7);
   const candidates = states.filter(fullyCompliant).sort((a, b) => (a.clusterId < b.clusterId ? -1 : 1));
   for (let i = candidates.length - 1; i > 0; i -= 1) {
@@ -89,7 +89,7 @@ export function pickDriftTargets(driver: Driver, baseline: Baseline, states: rea
   const extension = baseline.requiredExtensions[0];
   if (extension) {
     take(perKind, (state) => {
-      const installed = driver.emulator.state.extensions(state.clusterId).find((body) => {
+      const installed = app.emulator.state.extensions(state.clusterId).find((body) => {
         const type = (body['properties'] as Record<string, unknown> | undefined)?.['extensionType'];
         return typeof type === 'string' && sameExtensionType(type, extension.extensionType);
       });
@@ -117,9 +117,9 @@ export function pickDriftTargets(driver: Driver, baseline: Baseline, states: rea
 }
 
 /** Makes the change as OTHER_IDENTITY and waits until ARM has finished it. */
-export async function makeDrift(driver: Driver, target: DriftTarget): Promise<void> {
+export async function makeDrift(app: DemoApp, target: DriftTarget): Promise<void> {
   const { subscriptionId, resourceGroup, clusterName } = routeOf(target.clusterId);
-  const arm = driver.clientsAs(OTHER_IDENTITY);
+  const arm = app.clientsAs(OTHER_IDENTITY);
   if (target.kind === 'extension-deleted') {
     await arm.kubernetesConfiguration(subscriptionId).extensions.beginDeleteAndWait(resourceGroup, CLUSTER_RP, 'managedClusters', clusterName, target.extensionName ?? '', { updateIntervalInMs: 50 });
     return;
@@ -139,9 +139,9 @@ export async function makeDrift(driver: Driver, target: DriftTarget): Promise<vo
  * function that stops listening.
  * Only events caused by OTHER_IDENTITY count: the service's own fixes raise events too.
  */
-export function recordDriftEvents(driver: Driver, reactions: readonly DriftReaction[], onRecorded: (reaction: DriftReaction) => void): () => void {
+export function recordDriftEvents(app: DemoApp, reactions: readonly DriftReaction[], onRecorded: (reaction: DriftReaction) => void): () => void {
   const byCluster = new Map(reactions.map((reaction) => [resourceIdKey(reaction.target.clusterId), reaction]));
-  return driver.emulator.onEvent((event: EmulatorEvent) => {
+  return app.emulator.onEvent((event: EmulatorEvent) => {
     if (event.data.claims[OBJECT_ID_CLAIM]?.toLowerCase() !== OTHER_IDENTITY.objectId.toLowerCase()) return;
     let clusterId: string;
     try {
@@ -160,10 +160,10 @@ export function recordDriftEvents(driver: Driver, reactions: readonly DriftReact
 const NOT_FIXED = new Set(['NonCompliant', 'RemediationFailed']);
 
 /** Reads, from the rule's recorded history, when the drift was recorded and when it was fixed. Returns what changed. */
-export async function readReactionTimes(driver: Driver, reaction: DriftReaction): Promise<{ recorded: boolean; fixed: boolean }> {
+export async function readReactionTimes(app: DemoApp, reaction: DriftReaction): Promise<{ recorded: boolean; fixed: boolean }> {
   const before = { recorded: reaction.recordedAt !== undefined, fixed: reaction.fixedAt !== undefined };
   if (reaction.changedAt === undefined || before.fixed) return { recorded: false, fixed: false };
-  const history: Transition[] = await driver.services.store.listHistory(reaction.target.clusterId, { limit: 100 });
+  const history: Transition[] = await app.services.store.listHistory(reaction.target.clusterId, { limit: 100 });
   const ruleId = reaction.target.ruleId.toLowerCase();
   const since = reaction.changedAt;
   const ofRule = history

@@ -6,7 +6,7 @@ import azureFunctions from '@azure/functions';
 import { remediateCluster } from '../src/functions/remediateCluster.js';
 import { FUNCTION_NAMES } from '../src/names.js';
 import { approvalBody, remediatePath, routeOf } from './approvals.js';
-import type { Driver } from './harness.js';
+import type { DemoApp } from './app.js';
 
 export interface ApprovalResponse {
   status: number;
@@ -15,7 +15,7 @@ export interface ApprovalResponse {
 }
 
 /** Calls the real remediateCluster handler with `{ "approve": [...] }`, as the Functions host would deliver it. */
-export async function approveThroughHttp(driver: Driver, clusterId: string, stepIds: readonly string[]): Promise<ApprovalResponse> {
+export async function approveThroughHttp(app: DemoApp, clusterId: string, stepIds: readonly string[]): Promise<ApprovalResponse> {
   const route = routeOf(clusterId);
   const request = new azureFunctions.HttpRequest({
     method: 'POST',
@@ -24,6 +24,6 @@ export async function approveThroughHttp(driver: Driver, clusterId: string, step
     headers: { 'content-type': 'application/json' },
     body: { string: approvalBody(stepIds) },
   });
-  const response = await remediateCluster(request, driver.context(FUNCTION_NAMES.remediateCluster));
+  const response = await remediateCluster(request, app.context(FUNCTION_NAMES.remediateCluster));
   return { status: response.status ?? 200, body: response.jsonBody };
 }

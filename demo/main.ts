@@ -9,7 +9,7 @@ import { checkReportInBrowser, chromiumExecutablePath } from './browserCheck.js'
 import { DEFAULT_BASELINE_PATH } from '../src/baseline-file.js';
 import { failureReport, wantsStackTraces } from '../src/cli/failure.js';
 import { prepareBaseline, type DemoBaseline } from './baseline.js';
-import type { Driver } from './harness.js';
+import type { DemoApp } from './app.js';
 import { DemoHelpShown, DemoUsageError, parseDemoArgs, type DemoOptions } from './options.js';
 import { createProgress } from './progress.js';
 import { renderReport } from './report/render.js';
@@ -57,13 +57,13 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const progress = createProgress({ live: options.progress, startedAt });
   const log = createProgress({ live: false, startedAt });
-  let driver: Driver | undefined;
+  let app: DemoApp | undefined;
   let stopping: Promise<void> | undefined;
   // Everything the demo started (Azurite, the emulator, its timers) stops here, exactly once.
   const stopAll = (): Promise<void> =>
     (stopping ??= (async () => {
       progress.stop();
-      await driver?.stop();
+      await app?.stop();
     })());
 
   let interrupted = false;
@@ -86,7 +86,7 @@ async function main(argv: readonly string[]): Promise<number> {
     // Loaded only now: the handlers it brings in announce the Functions test mode on import, which a bad flag or
     // --help should not print.
     const { runPipeline } = await import('./pipeline.js');
-    const run = await runPipeline(options, baseline, { progress, startedAt, onStarted: (started) => (driver = started) });
+    const run = await runPipeline(options, baseline, { progress, startedAt, onStarted: (started) => (app = started) });
     const finishedAt = Date.now();
     await stopAll();
     log.log('Azurite and the ARM emulator stopped');

@@ -1,7 +1,7 @@
 // Watches the running pipeline for the progress display, and waits for it to settle. Everything it reads is
 // what the app itself reports (telemetry), the emulator's operation count and the queue's length: it never
-// drives the pipeline, the driver does.
-import type { Driver } from './harness.js';
+// drives the pipeline: the local app's queue host does.
+import type { DemoApp } from './app.js';
 import type { Progress, ProgressCounts } from './progress.js';
 
 const TICK_MS = 250;
@@ -16,7 +16,7 @@ export class Monitor {
   private sampling = false;
 
   constructor(
-    private readonly driver: Driver,
+    private readonly app: DemoApp,
     private readonly progress: Progress,
   ) {}
 
@@ -40,7 +40,7 @@ export class Monitor {
       evaluated: this.evaluatedInPhase.size,
       total: this.total,
       stepsApplied: this.stepsApplied,
-      lrosInFlight: runningOperations(this.driver),
+      lrosInFlight: runningOperations(this.app),
       queued: this.queued,
     };
   }
@@ -49,7 +49,7 @@ export class Monitor {
     this.progress.update(this.counts());
     if (this.sampling) return;
     this.sampling = true;
-    this.driver.storage.evaluationQueue
+    this.app.storage.evaluationQueue
       .getProperties()
       .then((properties) => {
         this.queued = properties.approximateMessagesCount ?? 0;
@@ -63,7 +63,7 @@ export class Monitor {
 
   /** Reads the telemetry recorded since the last scan (it only ever grows). */
   private scan(): void {
-    const events = this.driver.telemetry.events;
+    const events = this.app.telemetry.events;
     for (; this.scannedEvents < events.length; this.scannedEvents += 1) {
       const event = events[this.scannedEvents];
       if (event?.name === 'ClusterEvaluated') this.evaluatedInPhase.add((event.properties['clusterId'] ?? '').toLowerCase());
@@ -77,8 +77,8 @@ export class Monitor {
  * nobody reads again (say, an "Updating" cluster that was already Compliant) would count as running forever:
  * read every cluster and extension first, which completes those whose time has come.
  */
-export function runningOperations(driver: Driver): number {
-  const { state } = driver.emulator;
+export function runningOperations(app: DemoApp): number {
+  const { state } = app.emulator;
   if (state.runningOperations === 0) return 0;
   for (const clusterId of state.clusterIds()) {
     state.cluster(clusterId);
@@ -97,19 +97,19 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * Runs the queue until the fleet is quiet: no message left (visible or delayed), no event being handled, and no
  * ARM operation still running. Throws SettleTimeoutError, saying what was still going on, after `timeoutMs`.
  */
-export async function settle(driver: Driver, timeoutMs: number): Promise<void> {
+export async function settle(app: DemoApp, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const left = deadline - Date.now();
     try {
-      await driver.drain({ timeoutMs: Math.max(1, left), pollIntervalMs: 100 });
+      await app.drain({ timeoutMs: Math.max(1, left), pollIntervalMs: 100 });
     } catch (error) {
       if (error instanceof Error && error.message.startsWith('drain:')) {
-        throw new SettleTimeoutError(`the pipeline did not settle within ${Math.round(timeoutMs / 1000)} s (${error.message.replace(/^drain:\s*/, '')}; ${runningOperations(driver)} ARM operations running)`);
+        throw new SettleTimeoutError(`the pipeline did not settle within ${Math.round(timeoutMs / 1000)} s (${error.message.replace(/^drain:\s*/, '')}; ${runningOperations(app)} ARM operations running)`);
       }
       throw error;
     }
-    const running = runningOperations(driver);
+    const running = runningOperations(app);
     if (running === 0) return;
     if (Date.now() > deadline) throw new SettleTimeoutError(`the pipeline did not settle within ${Math.round(timeoutMs / 1000)} s (${running} ARM operations still running)`);
     await sleep(150);

@@ -11,7 +11,7 @@ import {
   type PlanStep,
 } from '../src/core/index.js';
 import type { ClusterState, RemediationRecord, Transition } from '../src/ports.js';
-import type { Driver } from './harness.js';
+import type { DemoApp } from './app.js';
 import { REPORT_STATUSES, type ReportStatus } from './report/types.js';
 
 export interface ClusterOutcome {
@@ -113,24 +113,24 @@ function firstStatuses(history: readonly Transition[]): { overall?: ReportStatus
 }
 
 /** Evaluates the cluster as ARM holds it now; undefined when it no longer exists. */
-export function evaluateFromArm(driver: Driver, clusterId: string, baseline: Baseline, now: Date): Evaluation | undefined {
-  const body = driver.emulator.state.cluster(clusterId);
+export function evaluateFromArm(app: DemoApp, clusterId: string, baseline: Baseline, now: Date): Evaluation | undefined {
+  const body = app.emulator.state.cluster(clusterId);
   if (!body) return undefined;
-  const snapshot = withExtensions(parseCluster(body), parseExtensions(driver.emulator.state.extensions(clusterId)));
+  const snapshot = withExtensions(parseCluster(body), parseExtensions(app.emulator.state.extensions(clusterId)));
   return evaluateSnapshot(snapshot, baseline, { now });
 }
 
 /** Reads every cluster's record, history and remediations, and checks them against ARM. */
-export async function collectOutcomes(driver: Driver, baseline: Baseline, now: Date): Promise<FleetOutcome> {
+export async function collectOutcomes(app: DemoApp, baseline: Baseline, now: Date): Promise<FleetOutcome> {
   const problems: string[] = [];
-  const generated = driver.emulator.fleet?.clusters ?? [];
+  const generated = app.emulator.fleet?.clusters ?? [];
   const clusters = await mapLimit(generated, READ_CONCURRENCY, async (cluster): Promise<ClusterOutcome | undefined> => {
     const [state, history, remediations] = await Promise.all([
-      driver.services.store.getState(cluster.id),
-      driver.services.store.listHistory(cluster.id, { limit: 1000 }),
-      driver.services.store.listRemediations(cluster.id, { limit: 1000 }),
+      app.services.store.getState(cluster.id),
+      app.services.store.listHistory(cluster.id, { limit: 1000 }),
+      app.services.store.listRemediations(cluster.id, { limit: 1000 }),
     ]);
-    const finalEvaluation = evaluateFromArm(driver, cluster.id, baseline, now);
+    const finalEvaluation = evaluateFromArm(app, cluster.id, baseline, now);
     if (!finalEvaluation) {
       problems.push(`${cluster.id}: the cluster is gone from ARM`);
       return undefined;

@@ -1,15 +1,17 @@
 // The demo's story, phase by phase, through the same handlers the Functions host runs: a timer sweep fans the
 // fleet out over the queue, workers evaluate and fix, the service's own write events come back as confirmations;
 // then someone else drifts a few clusters, the Event Grid path notices within seconds, and a person approves what
-// only a person may. The driver plays the host (queue trigger, Event Grid delivery); the demo only watches.
-import { ArmError, isTryLater } from '../src/azure/arm/index.js';
+// only a person may. The local app (dev/local-app.ts) plays the host (queue trigger, Event Grid delivery); the demo
+// only watches.
+import { failureKindOf, isRetryable } from '../src/azure/errors.js';
+import { RetryLaterError } from '../src/pipeline/worker.js';
 import type { Baseline } from '../src/core/index.js';
 import type { ClusterState } from '../src/ports.js';
 import { remediatePath } from './approvals.js';
 import type { DemoBaseline } from './baseline.js';
 import { approveThroughHttp } from './httpApproval.js';
 import { driftsPerKind, makeDrift, pickDriftTargets, readReactionTimes, recordDriftEvents, type DriftReaction } from './drift.js';
-import { APP_IDENTITY, Driver, OTHER_IDENTITY, type ProcessedMessage } from './harness.js';
+import { APP_IDENTITY, OTHER_IDENTITY, startDemoApp, type DemoApp, type ProcessedMessage } from './app.js';
 import { Monitor, settle, SettleTimeoutError } from './monitor.js';
 import type { DemoOptions } from './options.js';
 import { collectOutcomes, evaluateFromArm, type FleetOutcome } from './outcomes.js';
@@ -19,12 +21,18 @@ import type { PhaseRecord } from './reportData.js';
 /** Emulator timings: long enough to watch an operation run, short enough for a demo. */
 export const DEMO_EMULATOR = { lroDurationMs: 600, busyDurationMs: 4_000, throttleFactor: 1 } as const;
 
+/**
+ * The worker's timings in seconds where Azure's defaults are minutes (src/config.ts DEFAULT_TUNING): a demo shows a
+ * write confirmed and a back-off retried, not a 25 s wait. The queue trigger keeps host.json's settings.
+ */
+export const DEMO_TUNING = { leaseBusyRetrySeconds: 1, continuationDelaySeconds: 1, backoffBaseSeconds: 1, maxBackoffSeconds: 4, openRemediationGraceMs: 1500 } as const;
+
 export interface PipelineContext {
   progress: Progress;
   /** Epoch ms when the demo started. */
   startedAt: number;
-  /** Called as soon as the driver runs, so an interrupt can stop it. */
-  onStarted(driver: Driver): void;
+  /** Called as soon as the app runs, so an interrupt can stop it. */
+  onStarted(app: DemoApp): void;
 }
 
 export interface RequestTally {
@@ -59,10 +67,9 @@ function seconds(ms: number): string {
 
 /** Errors the queue is meant to retry: throttling, transient ARM or Storage failures, a busy cluster. */
 export function isExpectedRetry(error: Error): boolean {
-  if (error.name === 'RetryLaterError') return true;
-  if (error instanceof ArmError) return isTryLater(error.failure);
-  if (error.name === 'StorageError') return (error as Error & { kind?: string }).kind === 'transient';
-  return false;
+  if (error instanceof RetryLaterError) return true;
+  const kind = failureKindOf(error);
+  return kind !== undefined && isRetryable(kind);
 }
 
 function describeMessage(message: ProcessedMessage): string {
@@ -84,9 +91,9 @@ export async function runPipeline(options: DemoOptions, demoBaseline: DemoBaseli
     phases.push({ name, startedAt: phaseStart, endedAt: Date.now() });
     phaseStart = Date.now();
   };
-  const settleOrNote = async (driver: Driver, phase: string): Promise<void> => {
+  const settleOrNote = async (app: DemoApp, phase: string): Promise<void> => {
     try {
-      await settle(driver, settleTimeoutMs(options.clusters));
+      await settle(app, settleTimeoutMs(options.clusters));
     } catch (error) {
       if (!(error instanceof SettleTimeoutError)) throw error;
       problems.push(`${phase}: ${error.message}`);
@@ -97,41 +104,42 @@ export async function runPipeline(options: DemoOptions, demoBaseline: DemoBaseli
   // 1. Start: Azurite on free loopback ports, the HTTPS ARM emulator seeded with the fleet, the app's services.
   progress.phase('Start');
   progress.log(`starting Azurite and the ARM emulator with ${options.clusters} clusters in ${options.subscriptions} subscriptions (seed ${options.seed}, fault rate ${options.faultRate})`);
-  const driver = await Driver.start({
+  const app = await startDemoApp({
     fleet: { clusters: options.clusters, subscriptions: options.subscriptions, seed: options.seed },
     emulator: { ...DEMO_EMULATOR, faultRate: options.faultRate, seed: options.seed },
     baseline,
+    tuning: DEMO_TUNING,
   });
-  context.onStarted(driver);
-  const drift = driver.emulator.fleet?.driftCounts ?? {};
-  progress.log(`ARM emulator at ${driver.emulator.endpoint}, Azurite at ${new URL(driver.azurite.queueEndpoint).host}; baseline ${demoBaseline.file}`);
+  context.onStarted(app);
+  const drift = app.emulator.fleet?.driftCounts ?? {};
+  progress.log(`ARM emulator at ${app.emulator.endpoint}, Azurite at ${new URL(app.azurite.queueEndpoint).host}; baseline ${demoBaseline.file}`);
   progress.log(`generated drift: ${Object.entries(drift).sort(([a], [b]) => (a < b ? -1 : 1)).map(([label, count]) => `${label} ${count}`).join(', ') || 'none'}`);
   endPhase('Start');
 
-  const monitor = new Monitor(driver, progress);
+  const monitor = new Monitor(app, progress);
   try {
     // 2. Sweep: the timer handler lists the fleet through ARM and enqueues one evaluation per cluster.
     monitor.phase('Sweep', options.clusters);
-    const sweep = await driver.sweep({ isPastDue: false });
+    const sweep = await app.sweep({ isPastDue: false });
     progress.log(`sweep ${sweep.sweepId}: ${sweep.clustersEnqueued} clusters enqueued from ${sweep.subscriptions.length} subscriptions${sweep.errors.length > 0 ? `, ${sweep.errors.length} errors` : ''}`);
     for (const error of sweep.errors) problems.push(`sweep: ${error.scope}: ${error.message}`);
-    await settleOrNote(driver, 'Sweep');
-    const counts = await driver.services.store.countByStatus();
+    await settleOrNote(app, 'Sweep');
+    const counts = await app.services.store.countByStatus();
     progress.log(`fleet settled: ${counts.Compliant} Compliant, ${counts.NonCompliant} NonCompliant, ${counts.Exempt} Exempt, ${counts.Unknown} Unknown, ${counts.RemediationFailed} RemediationFailed; ${monitor.counts().stepsApplied} steps applied`);
     endPhase('Sweep');
 
     // 3. Drift happens: someone else changes compliant clusters; only Event Grid tells the service.
-    const states = await listAllStates(driver);
-    const targets = pickDriftTargets(driver, baseline, states, options.seed, driftsPerKind(options.clusters));
+    const states = await listAllStates(app);
+    const targets = pickDriftTargets(app, baseline, states, options.seed, driftsPerKind(options.clusters));
     const reactions: DriftReaction[] = targets.map((target) => ({ target }));
     monitor.phase('Drift happens', targets.length);
-    const stopRecording = recordDriftEvents(driver, reactions, (reaction) =>
+    const stopRecording = recordDriftEvents(app, reactions, (reaction) =>
       progress.log(`someone else (${OTHER_IDENTITY.objectId.slice(0, 8)}…): ${reaction.target.clusterName}: ${reaction.target.description} (Event Grid event ${reaction.eventId?.slice(0, 8) ?? '?'}…)`),
     );
     await Promise.all(
       reactions.map(async (reaction) => {
         try {
-          await makeDrift(driver, reaction.target);
+          await makeDrift(app, reaction.target);
         } catch (error) {
           reaction.error = error instanceof Error ? error.message : String(error);
           problems.push(`drift on ${reaction.target.clusterName} (${reaction.target.description}) could not be made: ${reaction.error}`);
@@ -139,7 +147,7 @@ export async function runPipeline(options: DemoOptions, demoBaseline: DemoBaseli
       }),
     );
     stopRecording();
-    await watchWhile(driver, reactions, progress, () => settleOrNote(driver, 'Drift happens'));
+    await watchWhile(app, reactions, progress, () => settleOrNote(app, 'Drift happens'));
     for (const reaction of reactions.filter((candidate) => candidate.error === undefined)) {
       const { target } = reaction;
       if (reaction.eventId === undefined) problems.push(`${target.clusterName}: the change (${target.description}) raised no Event Grid event`);
@@ -153,20 +161,20 @@ export async function runPipeline(options: DemoOptions, demoBaseline: DemoBaseli
     monitor.phase('Approve', waiting.length);
     for (const reaction of waiting) {
       const { target } = reaction;
-      const evaluation = evaluateFromArm(driver, target.clusterId, baseline, new Date());
+      const evaluation = evaluateFromArm(app, target.clusterId, baseline, new Date());
       const stepIds = evaluation?.plan.filter((step) => step.ruleId === target.ruleId && step.mode === 'approval').map((step) => step.id) ?? [];
       if (stepIds.length === 0) {
         problems.push(`${target.clusterName}: no approval step is planned for ${target.ruleId}`);
         continue;
       }
       reaction.approvedAt = Date.now();
-      const response = await approveThroughHttp(driver, target.clusterId, stepIds);
+      const response = await approveThroughHttp(app, target.clusterId, stepIds);
       const started = stepSummary(response.body);
       progress.log(`a person approves ${stepIds.join(', ')} on ${target.clusterName}: POST ${remediatePath(target.clusterId)} {"approve":${JSON.stringify(stepIds)}} -> ${response.status}${started ? ` (${started})` : ''}`);
       if (response.status !== 200) problems.push(`${target.clusterName}: approving ${stepIds.join(', ')} answered ${response.status}: ${JSON.stringify(response.body)}`);
     }
     if (waiting.length > 0) {
-      await watchWhile(driver, waiting, progress, () => settleOrNote(driver, 'Approve'));
+      await watchWhile(app, waiting, progress, () => settleOrNote(app, 'Approve'));
       for (const reaction of waiting) {
         if (reaction.fixedAt === undefined) problems.push(`${reaction.target.clusterName}: ${reaction.target.ruleId} was approved but not fixed`);
       }
@@ -177,26 +185,26 @@ export async function runPipeline(options: DemoOptions, demoBaseline: DemoBaseli
 
     // 5. Verify: what the service recorded against what ARM holds, for every cluster.
     monitor.phase('Verify', options.clusters);
-    const outcome = await collectOutcomes(driver, baseline, new Date());
+    const outcome = await collectOutcomes(app, baseline, new Date());
     problems.push(...outcome.problems);
-    problems.push(...handlerProblems(driver));
+    problems.push(...handlerProblems(app));
     progress.log(`verified ${outcome.clusters.length} clusters against ARM: ${outcome.problems.length === 0 ? 'the store and ARM agree, and nothing the baseline fixes automatically is left' : `${outcome.problems.length} problems`}`);
     endPhase('Verify');
 
-    const requests = driver.emulator.state.requests;
-    const app = driver.emulator.state.requestsByCaller.get(APP_IDENTITY.objectId);
-    const others = driver.emulator.state.requestsByCaller.get(OTHER_IDENTITY.objectId);
+    const requests = app.emulator.state.requests;
+    const appRequests = app.emulator.state.requestsByCaller.get(APP_IDENTITY.objectId);
+    const others = app.emulator.state.requestsByCaller.get(OTHER_IDENTITY.objectId);
     const intake: Record<string, number> = {};
-    for (const result of driver.intakeResults) intake[result.outcome] = (intake[result.outcome] ?? 0) + 1;
+    for (const result of app.intakeResults) intake[result.outcome] = (intake[result.outcome] ?? 0) + 1;
     return {
       phases,
       outcome,
       reactions,
       problems,
-      requests: { total: copy(requests), app: copy(app), others: copy(others) },
-      evaluations: driver.telemetry.events.filter((event) => event.name === 'ClusterEvaluated').length,
-      messages: { processed: driver.processed.length, retried: driver.processed.filter((message) => message.error !== undefined).length, poisoned: driver.poisoned.length },
-      events: { emitted: driver.emulator.state.events.emitted, outcomes: intake },
+      requests: { total: copy(requests), app: copy(appRequests), others: copy(others) },
+      evaluations: app.telemetry.events.filter((event) => event.name === 'ClusterEvaluated').length,
+      messages: { processed: app.processed.length, retried: app.processed.filter((message) => message.error !== undefined).length, poisoned: app.poisoned.length },
+      events: { emitted: app.emulator.state.events.emitted, outcomes: intake },
       sweep: { id: sweep.sweepId, enqueued: sweep.clustersEnqueued },
     };
   } finally {
@@ -204,11 +212,11 @@ export async function runPipeline(options: DemoOptions, demoBaseline: DemoBaseli
   }
 }
 
-async function listAllStates(driver: Driver): Promise<ClusterState[]> {
+async function listAllStates(app: DemoApp): Promise<ClusterState[]> {
   const states: ClusterState[] = [];
   let continuationToken: string | undefined;
   do {
-    const page = await driver.services.store.listStates({ pageSize: 1000, ...(continuationToken ? { continuationToken } : {}) });
+    const page = await app.services.store.listStates({ pageSize: 1000, ...(continuationToken ? { continuationToken } : {}) });
     states.push(...page.items);
     continuationToken = page.continuationToken;
   } while (continuationToken);
@@ -216,12 +224,12 @@ async function listAllStates(driver: Driver): Promise<ClusterState[]> {
 }
 
 /** Runs `work` (a settle) while logging each drift as the store shows it recorded and fixed. */
-async function watchWhile(driver: Driver, reactions: readonly DriftReaction[], progress: Progress, work: () => Promise<void>): Promise<void> {
+async function watchWhile(app: DemoApp, reactions: readonly DriftReaction[], progress: Progress, work: () => Promise<void>): Promise<void> {
   let done = false;
   const report = async (): Promise<void> => {
     for (const reaction of reactions) {
       if (reaction.changedAt === undefined || reaction.error !== undefined) continue;
-      const seen = await readReactionTimes(driver, reaction);
+      const seen = await readReactionTimes(app, reaction);
       const { target, changedAt } = reaction;
       if (seen.recorded && reaction.recordedAt !== undefined) {
         const next = target.mode === 'approval' ? 'approval mode: waiting for a person' : target.mode === 'audit' ? 'audit mode: recorded only' : 'fixing it automatically';
@@ -255,15 +263,15 @@ function stepSummary(body: unknown): string {
 }
 
 /** Handler failures the host would not simply retry, poison messages, and events that could not be delivered. */
-function handlerProblems(driver: Driver): string[] {
+function handlerProblems(app: DemoApp): string[] {
   const problems: string[] = [];
-  for (const message of driver.processed) {
+  for (const message of app.processed) {
     if (message.error && !message.poisoned && !isExpectedRetry(message.error)) {
       problems.push(`evaluateCluster failed on ${describeMessage(message)} (delivery ${message.dequeueCount}): ${message.error.name}: ${message.error.message}`);
     }
   }
-  for (const message of driver.poisoned) problems.push(`poison message: ${describeMessage(message)} failed ${message.dequeueCount} deliveries (last: ${message.error?.message ?? 'unknown'})`);
-  for (const line of driver.logs) {
+  for (const message of app.poisoned) problems.push(`poison message: ${describeMessage(message)} failed ${message.dequeueCount} deliveries (last: ${message.error?.message ?? 'unknown'})`);
+  for (const line of app.logs) {
     if (line.level === 'error' && line.message.startsWith('delivery failed')) problems.push(`onResourceEvent: ${line.message}`);
   }
   return problems;

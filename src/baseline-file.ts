@@ -1,5 +1,5 @@
-// Reading a baseline file, at the edge: the CLI, the app's container and the demo load baselines through this.
-// Parsing and validation stay in core/baseline.ts, which is pure.
+// Reading a baseline file, at the edge: the CLI, the app's container (BASELINE_PATH) and the demo load baselines
+// through this. Parsing and validation stay in core/baseline.ts, which is pure.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,4 +26,20 @@ export async function loadBaselineFile(filePath: string): Promise<Baseline> {
     throw new InvalidInputError(code === 'ENOENT' ? 'cannot read: no such file' : `cannot read: ${code ?? String(error)}`);
   }
   return parseBaseline(text, filePath);
+}
+
+/** BASELINE_PATH resolved: an absolute path as it is, a relative one from the package root (the app root once deployed). */
+export function resolveBaselinePath(baselinePath: string): string {
+  return path.isAbsolute(baselinePath) ? baselinePath : path.resolve(packageRoot(), baselinePath);
+}
+
+/** Loads the baseline BASELINE_PATH names; a missing or invalid file fails with the setting name and every problem. */
+export async function loadConfiguredBaseline(config: { baselinePath: string }): Promise<Baseline> {
+  const file = resolveBaselinePath(config.baselinePath);
+  try {
+    return await loadBaselineFile(file);
+  } catch (error) {
+    if (error instanceof InvalidInputError) throw new InvalidInputError(error.problems.map((problem) => `BASELINE_PATH (${file}): ${problem}`));
+    throw error;
+  }
 }

@@ -1,5 +1,6 @@
-// Every app setting the code reads, read once here, validated and typed. infra/ and local.settings.sample.json
-// must carry exactly the names in APP_SETTINGS (a test checks for drift in both directions).
+// Every app setting the code reads, read once here, validated and typed, and the worker's tuning (timings that are
+// not settings: defaults here, overridden only by tests, the demo and the benchmarks). infra/ and
+// local.settings.sample.json must carry exactly the names in APP_SETTINGS (a test checks for drift both ways).
 import { isSubscriptionId } from './core/resource-ids.js';
 
 export const APP_SETTINGS = {
@@ -21,7 +22,10 @@ export const APP_SETTINGS = {
   targetSubscriptionIds: 'TARGET_SUBSCRIPTION_IDS',
   /** Path of the baseline document, relative to the app root. */
   baselinePath: 'BASELINE_PATH',
-  /** NCRONTAB schedule of the fleet sweep (six fields). */
+  /**
+   * NCRONTAB schedule of the fleet sweep (six fields). Read by the Functions host, not by our code: the timer
+   * binding names it as `%SWEEP_SCHEDULE%` (src/functions/sweep.ts), so it is declared here and never parsed.
+   */
   sweepSchedule: 'SWEEP_SCHEDULE',
   /** Seconds during which further events for one cluster coalesce into one pending evaluation. */
   coalesceWindowSeconds: 'COALESCE_WINDOW_SECONDS',
@@ -65,7 +69,6 @@ export interface AppConfig {
   arm: { endpoint: string; caFile?: string; token?: string };
   targetSubscriptionIds: string[];
   baselinePath: string;
-  sweepSchedule: string;
   coalesceWindowSeconds: number;
   maxRemediationAttempts: number;
   entraAuthRequired: boolean;
@@ -75,13 +78,79 @@ export interface AppConfig {
   exemptionExpiryNoticeDays: number;
 }
 
+/** MAX_REMEDIATION_ATTEMPTS when unset; also what `scan --record` uses. */
+export const DEFAULT_MAX_REMEDIATION_ATTEMPTS = 5;
+
+/** Timings of the worker and the sweep. The defaults suit Azure; tests shrink them. */
+export interface WorkerTuning {
+  /** How long a worker holds a cluster's lease at most (it is released as soon as the evaluation ends). */
+  leaseTtlMs: number;
+  /** When another worker holds the lease: evaluate again after this many seconds. */
+  leaseBusyRetrySeconds: number;
+  /** After starting a write (or meeting a busy cluster): evaluate again after this many seconds to confirm it. */
+  continuationDelaySeconds: number;
+  /** A chain of continuations stops after this many; the next sweep picks the cluster up again. */
+  maxContinuations: number;
+  /** Wait after the first remediation attempt of a rule; doubles with each further attempt. */
+  backoffBaseSeconds: number;
+  /** Cap on that wait. */
+  maxBackoffSeconds: number;
+  /**
+   * An intent row younger than this, on a resource that is no longer busy, still counts as in flight: ARM may
+   * not show the write yet. Older ones are closed as not confirmed, and the step may be tried again.
+   */
+  openRemediationGraceMs: number;
+  /** Clusters per enqueueMany call during a sweep. */
+  sweepBatchSize: number;
+}
+
+export const DEFAULT_TUNING: WorkerTuning = {
+  // Longer than host.json functionTimeout (10 min): a lease never expires under a holder the host has not stopped yet.
+  leaseTtlMs: 11 * 60_000,
+  leaseBusyRetrySeconds: 15,
+  continuationDelaySeconds: 25,
+  maxContinuations: 60,
+  backoffBaseSeconds: 60,
+  maxBackoffSeconds: 6 * 60 * 60,
+  openRemediationGraceMs: 2 * 60_000,
+  sweepBatchSize: 32,
+};
+
+function positive(value: number, name: string): void {
+  if (!(Number.isFinite(value) && value > 0)) throw new RangeError(`tuning.${name} must be a number above 0, got ${String(value)}`);
+}
+
+/** The defaults with `overrides` on top, checked. */
+export function resolveTuning(overrides: Partial<WorkerTuning> = {}): WorkerTuning {
+  const tuning = { ...DEFAULT_TUNING, ...overrides };
+  for (const [name, value] of Object.entries(tuning)) positive(value, name);
+  for (const name of ['leaseTtlMs', 'leaseBusyRetrySeconds', 'continuationDelaySeconds', 'maxContinuations', 'sweepBatchSize'] as const) {
+    if (!Number.isInteger(tuning[name])) throw new RangeError(`tuning.${name} must be a whole number, got ${tuning[name]}`);
+  }
+  if (tuning.maxBackoffSeconds < tuning.backoffBaseSeconds) throw new RangeError('tuning.maxBackoffSeconds must be at least tuning.backoffBaseSeconds');
+  return tuning;
+}
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
+
+  /** `setting` (or the flag standing in for it) and what is wrong with it, for callers that name them their own way. */
+  constructor(
+    message: string,
+    readonly setting?: string,
+    readonly problem?: string,
+  ) {
+    super(message);
+  }
+}
+
+function settingError(setting: string, problem: string): ConfigError {
+  return new ConfigError(`${setting}: ${problem}`, setting, problem);
 }
 
 type Env = Record<string, string | undefined>;
 
-const DEFAULT_ARM_ENDPOINT = 'https://management.azure.com';
+export const DEFAULT_ARM_ENDPOINT = 'https://management.azure.com';
 
 function text(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();
@@ -155,12 +224,50 @@ export function loadConfig(env: Env = process.env): AppConfig {
     arm: { endpoint: endpoint.replace(/\/+$/, ''), ...(caFile ? { caFile } : {}), ...(token ? { token } : {}) },
     targetSubscriptionIds: subscriptions,
     baselinePath: text(env, APP_SETTINGS.baselinePath) ?? 'baselines/default.json',
-    sweepSchedule: text(env, APP_SETTINGS.sweepSchedule) ?? '0 */30 * * * *',
     coalesceWindowSeconds: positiveInt(env, APP_SETTINGS.coalesceWindowSeconds, 10, 3600),
-    maxRemediationAttempts: positiveInt(env, APP_SETTINGS.maxRemediationAttempts, 5, 50),
+    maxRemediationAttempts: positiveInt(env, APP_SETTINGS.maxRemediationAttempts, DEFAULT_MAX_REMEDIATION_ATTEMPTS, 50),
     entraAuthRequired: entra === 'true',
     ...(aiConnection ? { appInsights: aiAuth ? { connectionString: aiConnection, authenticationString: aiAuth } : { connectionString: aiConnection } } : {}),
     ...(eventsTopicEndpoint ? { eventsTopicEndpoint } : {}),
     exemptionExpiryNoticeDays: positiveInt(env, APP_SETTINGS.exemptionExpiryNoticeDays, 14, 365),
   };
+}
+
+// ---- The command-line tools (`scan`, `events`): the same settings, read here too, with flags in front.
+
+/** ARM for a command-line run: the flags first (`--arm-endpoint`, `--ca`), then ARM_ENDPOINT / ARM_CA_FILE / ARM_TOKEN, then public Azure. */
+export function commandLineArmSettings(env: Env, flags: { armEndpoint?: string; ca?: string } = {}): { arm: AppConfig['arm']; managedIdentityClientId?: string } {
+  const endpoint = (flags.armEndpoint ?? env[APP_SETTINGS.armEndpoint]?.trim() ?? '') || DEFAULT_ARM_ENDPOINT;
+  const source = flags.armEndpoint !== undefined ? '--arm-endpoint' : APP_SETTINGS.armEndpoint;
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw settingError(source, `"${endpoint}" is not a URL`);
+  }
+  if (url.protocol !== 'https:') throw settingError(source, `must be an https:// URL, got "${endpoint}"`);
+  const caFile = flags.ca ?? text(env, DEV_ONLY_SETTINGS.armCaFile);
+  const token = text(env, DEV_ONLY_SETTINGS.armToken);
+  const clientId = text(env, APP_SETTINGS.azureClientId);
+  return {
+    arm: { endpoint: endpoint.replace(/\/+$/, ''), ...(caFile ? { caFile } : {}), ...(token ? { token } : {}) },
+    ...(clientId ? { managedIdentityClientId: clientId } : {}),
+  };
+}
+
+/** The app's own storage settings (AzureWebJobsStorage, or its identity-based form); undefined when neither is set. */
+export function commandLineStorageSettings(env: Env): AppConfig['storage'] | undefined {
+  const connectionString = text(env, APP_SETTINGS.storageConnectionString);
+  if (connectionString) return { connectionString };
+  const accountName = text(env, APP_SETTINGS.storageAccountName);
+  if (!accountName) return undefined;
+  const clientId = text(env, APP_SETTINGS.storageClientId);
+  return clientId ? { accountName, clientId } : { accountName };
+}
+
+/** The app's own identity (AZURE_CLIENT_ID, SELF_PRINCIPAL_ID): writes it made only confirm. */
+export function selfIdentitySettings(env: Env): { appId?: string; objectId?: string } {
+  const appId = text(env, APP_SETTINGS.azureClientId);
+  const objectId = text(env, APP_SETTINGS.selfPrincipalId);
+  return { ...(appId ? { appId } : {}), ...(objectId ? { objectId } : {}) };
 }

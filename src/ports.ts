@@ -1,9 +1,144 @@
-// What the services need from storage, as interfaces. The Table Storage implementation lives in
-// src/azure/storage; anything else (a fake in a unit test, another store) only has to satisfy these.
-// Times go in as Date and come back as ISO-8601 strings, so records can be returned over HTTP as they are.
+// The seams between the pipeline (src/pipeline) and the outside world: one small interface per need. The Azure
+// adapters (src/azure) implement each one once; the in-memory fakes in test/support/fakes implement them for unit
+// tests, and test/support/faults.ts wraps them to inject crashes. Nothing here does I/O.
+//
+//   ARM        ClusterReader (read a cluster, list subscriptions and clusters), StepWriter (start a plan step's write)
+//   Storage    ClusterStateStore, RemediationLog (intent rows), AttemptTracker, Coordination (event dedupe, pending
+//              marks, leases), SweepLog, WorkQueue
+//   Telemetry  Telemetry
+//
+// Failures: the ARM ports throw ArmError and the Storage ports StorageError (src/azure/errors.ts), whose kind is
+// what a caller branches on. Times go in as Date and come back as ISO-8601 strings, so records can be returned over
+// HTTP as they are.
 
-import type { ClusterStatus, ErrorInfo, RecordedRuleStatus, RuleOverride } from './core/statuses.js';
-import type { Evaluation } from './core/types.js';
+import type { ArmFailure } from './azure/errors.js';
+import type {
+  Baseline,
+  ClusterSnapshot,
+  ClusterStatus,
+  ErrorInfo,
+  Evaluation,
+  PlanStep,
+  RecordedRuleStatus,
+  RemediationAction,
+  RuleOverride,
+} from './core/index.js';
+
+// ---- ARM ---------------------------------------------------------------------------------------------------------
+
+export interface ReadOptions {
+  abortSignal?: AbortSignal;
+}
+
+/** A cluster as listed: enough to decide whether to read it. */
+export interface ListedCluster {
+  id: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+  location: string;
+  provisioningState?: string;
+}
+
+export interface ListedSubscription {
+  subscriptionId: string;
+  displayName?: string;
+  state?: string;
+}
+
+/**
+ * Reads clusters. Failures are thrown as ArmError (a cluster that does not exist is kind `not-found`), and an id or
+ * body the core cannot read as InvalidInputError. Listings stream, page by page.
+ */
+export interface ClusterReader {
+  readCluster(clusterId: string, options?: ReadOptions): Promise<ClusterSnapshot>;
+  listSubscriptions(options?: ReadOptions): AsyncIterable<ListedSubscription>;
+  listClusters(scope: { subscriptionId: string; resourceGroup?: string }, options?: ReadOptions): AsyncIterable<ListedCluster>;
+}
+
+export type ApplyOutcome =
+  | { status: 'succeeded' }
+  /** Nothing was written: a fresh read shows the step is no longer needed (someone fixed it, or it became exempt). */
+  | { status: 'not-needed'; reason: string }
+  /** Not now: the resource is busy, throttled beyond the SDK's retries, unreachable, or changed again under us. */
+  | { status: 'try-later'; failure: ArmFailure }
+  | { status: 'failed'; failure: ArmFailure };
+
+export type OperationTarget = 'cluster' | 'extension';
+
+/** A step's write as ARM took it (or the outcome decided without one). */
+export interface OperationHandle {
+  stepId: string;
+  action: RemediationAction;
+  target: OperationTarget;
+  /** The resource written (the cluster id, or the extension id). */
+  resourceId: string;
+  /** ISO time the write was attempted. */
+  startedAt: string;
+  /** True when ARM accepted a write; false when the outcome was decided without one (then `wait()` returns it at once). */
+  started: boolean;
+  /** The step as sent: after a re-plan it is the fresh plan's version of the step. */
+  step: PlanStep;
+  /** ARM's x-ms-correlation-request-id of the write, for support cases and the remediation log. */
+  correlationId?: string;
+  /** Polls the operation to its end. Never throws for ARM failures: they come back classified. */
+  wait(options?: { abortSignal?: AbortSignal }): Promise<ApplyOutcome>;
+}
+
+export interface StepWriteContext {
+  /** The snapshot the step was planned from. */
+  plannedFrom: ClusterSnapshot;
+  /** What the step was planned with: a cluster that changed since is planned again from a fresh read, with these. */
+  baseline: Baseline;
+  now: Date;
+  abortSignal?: AbortSignal;
+}
+
+/** Starts a plan step's ARM write and resolves once ARM accepted or refused it. ARM failures come back in the handle. */
+export interface StepWriter {
+  startStep(step: PlanStep, context: StepWriteContext): Promise<OperationHandle>;
+}
+
+/** ARM requests counted on the wire (the CLI's scan summary prints them). */
+export interface ArmRequestCounts {
+  requests: Record<'read' | 'write' | 'delete' | 'lro-poll', number>;
+  throttled: number;
+  serverErrors: number;
+  connectionErrors: number;
+  pacedRequests: number;
+  pacedMs: number;
+}
+
+// ---- Telemetry -----------------------------------------------------------------------------------------------------
+
+export type TelemetryEventName =
+  | 'ClusterEvaluated'
+  | 'RemediationStarted'
+  | 'RemediationSucceeded'
+  | 'RemediationFailed'
+  | 'EventIgnored'
+  | 'EventAccepted'
+  | 'SweepCompleted';
+
+export type TelemetryMetricName = 'EventToRecordLatencyMs' | 'NonCompliantClusters';
+
+export type TelemetryProperties = Record<string, string | number | boolean | undefined>;
+
+/** Application Insights in the app (src/azure/telemetry.ts); nothing, or a recorder, elsewhere. */
+export interface Telemetry {
+  event(name: TelemetryEventName, properties?: TelemetryProperties): void;
+  metric(name: TelemetryMetricName, value: number, properties?: TelemetryProperties): void;
+  flush(): Promise<void>;
+}
+
+/** Where the pipeline and the handlers write their logs: an InvocationContext satisfies it, and so does `console`. */
+export interface Log {
+  info(...args: unknown[]): void;
+  warn(...args: unknown[]): void;
+  error(...args: unknown[]): void;
+}
+
+// ---- Storage -------------------------------------------------------------------------------------------------------
 
 export const CAUSE_KINDS = ['event', 'sweep', 'http', 'cli', 'continuation'] as const;
 export type CauseKind = (typeof CAUSE_KINDS)[number];
@@ -246,9 +381,11 @@ export interface SweepLog {
   listSweeps(options?: { limit?: number }): Promise<SweepRecord[]>;
 }
 
-/** Everything the services keep in storage. */
-export interface ComplianceStore
-  extends ClusterStateStore, RemediationLog, AttemptTracker, EventDeduplicator, EvaluationCoalescer, LeaseManager, SweepLog {}
+/** Who may evaluate what, agreed through storage: event dedupe, pending-evaluation marks and per-cluster leases. */
+export interface Coordination extends EventDeduplicator, EvaluationCoalescer, LeaseManager {}
+
+/** Every storage port, as the Table Storage adapter implements them in one object (src/azure/storage). */
+export interface ComplianceStore extends ClusterStateStore, RemediationLog, AttemptTracker, Coordination, SweepLog {}
 
 /** A request to evaluate one cluster, as carried on the evaluation queue. */
 export interface EvaluationWorkItem {

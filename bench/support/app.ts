@@ -1,7 +1,8 @@
 // The Functions app wired for a benchmark, as the host would build it from app settings: Azurite as
-// AzureWebJobsStorage and the ARM emulator, in a process of its own, as ARM. Much like the test driver
-// (test/support/driver.ts), with two differences that matter for measuring: the emulator's CPU and memory are
-// not the app's, and TLS to it is set up as it is in Azure (see sharedTlsAgentPolicy).
+// AzureWebJobsStorage and the ARM emulator, in a process of its own, as ARM. Much like the local app the demo and
+// the tests run on (dev/local-app.ts), with two differences that matter for measuring: the emulator's CPU and memory
+// are not the app's, and TLS to it is set up as it is in Azure (see sharedTlsAgentPolicy). The queue trigger is the
+// same stand-in (dev/queue-host.ts), with host.json's settings.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
@@ -11,15 +12,18 @@ import azureFunctions, { type InvocationContext } from '@azure/functions';
 import { QueueClient } from '@azure/storage-queue';
 import { startAzurite, type Azurite } from '../../dev/azurite.js';
 import { DEFAULT_IDENTITY, type EmulatorOptions } from '../../emulator/index.js';
+import { createArmRequestStats, type ArmRequestStats } from '../../src/azure/arm/index.js';
 import { createStorageClients, type StorageClients } from '../../src/azure/storage/index.js';
-import { scrubProperties, type Telemetry, type TelemetryEventName, type TelemetryMetricName, type TelemetryProperties } from '../../src/azure/telemetry.js';
+import { scrubProperties } from '../../src/azure/telemetry.js';
+import type { Telemetry, TelemetryEventName, TelemetryMetricName, TelemetryProperties } from '../../src/ports.js';
 import { loadConfig } from '../../src/config.js';
 import { evaluateCluster } from '../../src/functions/evaluateCluster.js';
 import { FUNCTION_NAMES, QUEUE_NAMES } from '../../src/names.js';
-import { createServices, resetServices, useServices, type AppServices, type WorkerTuning } from '../../src/services/container.js';
+import type { WorkerTuning } from '../../src/config.js';
+import { createServices, resetServices, useServices, type AppServices } from '../../src/container.js';
 import { ArmWireCounter } from './arm-wire.js';
 import { startEmulatorProcess, type EmulatorProcess } from './processes.js';
-import { HOST_JSON_QUEUES, QueueHost, type HandledMessage } from './queue-host.js';
+import { QueueHost, type HandledMessage } from '../../dev/queue-host.js';
 
 /**
  * Counts telemetry instead of keeping it: a sweep emits tens of thousands of events, and holding them would
@@ -68,6 +72,8 @@ export interface BenchApp {
   services: AppServices;
   storage: StorageClients;
   telemetry: CountingTelemetry;
+  /** What the app's ARM clients sent and met (the pacer's counts). */
+  armStats: ArmRequestStats;
   stop(): Promise<void>;
 }
 
@@ -99,10 +105,12 @@ export async function startBenchApp(options: BenchAppOptions): Promise<BenchApp>
     const config = loadConfig(settings);
     const storage = createStorageClients(config.storage);
     const telemetry = new CountingTelemetry();
+    const armStats = createArmRequestStats();
     const services = await createServices(config, {
       env: settings,
       storageClients: storage,
       telemetry,
+      armOptions: { stats: armStats },
       armPolicies: options.productionTls === false ? [] : [sharedTlsAgentPolicy(options.arm.caFile)],
       ...(options.tuning ? { tuning: options.tuning } : {}),
     });
@@ -113,6 +121,7 @@ export async function startBenchApp(options: BenchAppOptions): Promise<BenchApp>
       services,
       storage,
       telemetry,
+      armStats,
       stop: async () => {
         resetServices();
         await azurite.stop();
@@ -161,8 +170,8 @@ export async function startBenchStack(options: {
       app: started,
       counter,
       queueHost: ({ instances, onHandled }) => {
+        // host.json's queue settings, as the Functions host reads them.
         const host = new QueueHost({
-          ...HOST_JSON_QUEUES,
           instances,
           queue: started.storage.evaluationQueue,
           poisonQueue,

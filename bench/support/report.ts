@@ -83,3 +83,13 @@ export class RssSampler {
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** Resolves when `done()` is true, checking every `everyMs`; throws after `timeoutMs` with `describe()`. */
+export async function waitUntil(done: () => boolean | Promise<boolean>, options: { timeoutMs: number; everyMs?: number; describe: () => string }): Promise<void> {
+  const deadline = Date.now() + options.timeoutMs;
+  for (;;) {
+    if (await done()) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${options.timeoutMs} ms: ${options.describe()}`);
+    await sleep(options.everyMs ?? 50);
+  }
+}

@@ -129,10 +129,3 @@ export async function decideResourceEvent(raw: unknown, self: SelfIdentity = {})
       : `accepted: ${kind.target} ${kind.operation}`,
   };
 }
-
-/** Decides every event of a delivery, in order; one bad event never hides the next. */
-export async function decideResourceEvents(payload: unknown, self: SelfIdentity = {}): Promise<ResourceEventDecision[]> {
-  const decisions: ResourceEventDecision[] = [];
-  for (const raw of splitEvents(payload)) decisions.push(await decideResourceEvent(raw, self));
-  return decisions;
-}

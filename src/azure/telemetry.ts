@@ -1,25 +1,8 @@
 // Application Insights telemetry (applicationinsights v3). Off, without errors, when no connection string is set.
 // The SDK is imported lazily: it pulls in OpenTelemetry, which would otherwise cost every cold start.
+// It implements the Telemetry port (src/ports.ts); test/support/telemetry.ts has a recorder for the tests.
 import type { AppConfig } from '../config.js';
-
-export type TelemetryEventName =
-  | 'ClusterEvaluated'
-  | 'RemediationStarted'
-  | 'RemediationSucceeded'
-  | 'RemediationFailed'
-  | 'EventIgnored'
-  | 'EventAccepted'
-  | 'SweepCompleted';
-
-export type TelemetryMetricName = 'EventToRecordLatencyMs' | 'NonCompliantClusters';
-
-export type TelemetryProperties = Record<string, string | number | boolean | undefined>;
-
-export interface Telemetry {
-  event(name: TelemetryEventName, properties?: TelemetryProperties): void;
-  metric(name: TelemetryMetricName, value: number, properties?: TelemetryProperties): void;
-  flush(): Promise<void>;
-}
+import type { Telemetry, TelemetryProperties } from '../ports.js';
 
 // Property names that could carry credentials or protected extension settings never leave the process.
 const SENSITIVE_KEY = /token|secret|password|credential|protected|authorization|sas|key$/i;
@@ -40,19 +23,6 @@ export const noTelemetry: Telemetry = {
   metric: () => undefined,
   flush: async () => undefined,
 };
-
-/** Telemetry that keeps what it was given, for tests and the demo. */
-export class RecordingTelemetry implements Telemetry {
-  readonly events: { name: TelemetryEventName; properties: Record<string, string> }[] = [];
-  readonly metrics: { name: TelemetryMetricName; value: number; properties: Record<string, string> }[] = [];
-  event(name: TelemetryEventName, properties?: TelemetryProperties): void {
-    this.events.push({ name, properties: scrubProperties(properties) });
-  }
-  metric(name: TelemetryMetricName, value: number, properties?: TelemetryProperties): void {
-    this.metrics.push({ name, value, properties: scrubProperties(properties) });
-  }
-  async flush(): Promise<void> {}
-}
 
 export async function createTelemetry(appInsights: AppConfig['appInsights'], managedIdentityClientId?: string): Promise<Telemetry> {
   if (!appInsights) return noTelemetry;

@@ -2,8 +2,8 @@
 // Thrown errors are retried by the host and end in the poison queue after maxDequeueCount (host.json).
 import { app, type InvocationContext, type StorageQueueFunctionOptions } from '@azure/functions';
 import { FUNCTION_NAMES, QUEUE_NAMES } from '../names.js';
-import { getServices } from '../services/container.js';
-import { processEvaluationMessage, type WorkerOutcome } from '../services/worker.js';
+import { getServices } from '../container.js';
+import { processEvaluationMessage, type WorkerOutcome } from '../pipeline/worker.js';
 
 export async function evaluateCluster(message: unknown, context: InvocationContext): Promise<WorkerOutcome> {
   try {

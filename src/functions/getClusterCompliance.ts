@@ -2,8 +2,8 @@
 // One cluster's recorded state, recent history and recent remediations.
 import { app, type HttpFunctionOptions, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { FUNCTION_NAMES } from '../names.js';
-import { apiRequestFrom, getClusterComplianceRoute } from '../services/compliance-api.js';
-import { getServices } from '../services/container.js';
+import { apiRequestFrom, getClusterComplianceRoute } from '../http/routes.js';
+import { getServices } from '../container.js';
 
 export async function getClusterCompliance(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   return getClusterComplianceRoute(await getServices(), await apiRequestFrom(request, context));

@@ -2,8 +2,8 @@
 // The fleet summary (counts by status) and one page of cluster states.
 import { app, type HttpFunctionOptions, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { FUNCTION_NAMES } from '../names.js';
-import { apiRequestFrom, getFleetComplianceRoute } from '../services/compliance-api.js';
-import { getServices } from '../services/container.js';
+import { apiRequestFrom, getFleetComplianceRoute } from '../http/routes.js';
+import { getServices } from '../container.js';
 
 export async function getFleetCompliance(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   return getFleetComplianceRoute(await getServices(), await apiRequestFrom(request, context));

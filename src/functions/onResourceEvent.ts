@@ -2,8 +2,8 @@
 // Decide, dedupe, coalesce and enqueue; the worker does the rest. A throw makes Event Grid redeliver.
 import { app, type EventGridFunctionOptions, type InvocationContext } from '@azure/functions';
 import { FUNCTION_NAMES } from '../names.js';
-import { getServices } from '../services/container.js';
-import { takeResourceEvent, type IntakeResult } from '../services/intake.js';
+import { getServices } from '../container.js';
+import { takeResourceEvent, type IntakeResult } from '../pipeline/intake.js';
 
 export async function onResourceEvent(event: unknown, context: InvocationContext): Promise<IntakeResult> {
   return takeResourceEvent(await getServices(), event, context);

@@ -2,8 +2,8 @@
 // Evaluates one cluster now and runs its automatic steps plus the approval steps the body approves (unless dryRun).
 import { app, type HttpFunctionOptions, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { FUNCTION_NAMES } from '../names.js';
-import { apiRequestFrom, remediateClusterRoute } from '../services/compliance-api.js';
-import { getServices } from '../services/container.js';
+import { apiRequestFrom, remediateClusterRoute } from '../http/routes.js';
+import { getServices } from '../container.js';
 
 export async function remediateCluster(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   return remediateClusterRoute(await getServices(), await apiRequestFrom(request, context));

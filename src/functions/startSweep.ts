@@ -2,8 +2,8 @@
 // Starts a fleet sweep now (the same sweep the timer runs).
 import { app, type HttpFunctionOptions, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { FUNCTION_NAMES } from '../names.js';
-import { apiRequestFrom, startSweepRoute } from '../services/compliance-api.js';
-import { getServices } from '../services/container.js';
+import { apiRequestFrom, startSweepRoute } from '../http/routes.js';
+import { getServices } from '../container.js';
 
 export async function startSweep(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   return startSweepRoute(await getServices(), await apiRequestFrom(request, context));

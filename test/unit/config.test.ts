@@ -1,5 +1,14 @@
 import { describe, expect, test } from '@jest/globals';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import {
+  commandLineArmSettings,
+  commandLineStorageSettings,
+  ConfigError,
+  DEFAULT_TUNING,
+  loadConfig,
+  resolveTuning,
+  selfIdentitySettings,
+  type WorkerTuning,
+} from '../../src/config.js';
 
 const local = { AzureWebJobsStorage: 'UseDevelopmentStorage=true' };
 
@@ -63,5 +72,86 @@ describe('loadConfig', () => {
   test.each(bad)('rejects %s with a message naming the setting', (_name, env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+});
+
+describe('resolveTuning', () => {
+  test('gives the defaults without overrides', () => {
+    expect(resolveTuning()).toStrictEqual(DEFAULT_TUNING);
+    expect(resolveTuning({})).toStrictEqual(DEFAULT_TUNING);
+  });
+
+  test('keeps the defaults a lease cannot outlive: longer than the 10-minute function timeout', () => {
+    expect(DEFAULT_TUNING.leaseTtlMs).toBeGreaterThan(10 * 60_000);
+    expect(DEFAULT_TUNING.maxBackoffSeconds).toBeGreaterThanOrEqual(DEFAULT_TUNING.backoffBaseSeconds);
+  });
+
+  test('applies overrides over the defaults, fractions allowed where whole numbers are not required', () => {
+    const tuning = resolveTuning({ leaseTtlMs: 2_000, continuationDelaySeconds: 1, backoffBaseSeconds: 0.5, maxBackoffSeconds: 2, openRemediationGraceMs: 0.25 });
+
+    expect(tuning).toStrictEqual({ ...DEFAULT_TUNING, leaseTtlMs: 2_000, continuationDelaySeconds: 1, backoffBaseSeconds: 0.5, maxBackoffSeconds: 2, openRemediationGraceMs: 0.25 });
+  });
+
+  test('does not change the defaults it starts from', () => {
+    const before = structuredClone(DEFAULT_TUNING);
+
+    resolveTuning({ sweepBatchSize: 3 });
+
+    expect(DEFAULT_TUNING).toStrictEqual(before);
+  });
+
+  const notPositive: [string, Partial<WorkerTuning>, string][] = [
+    ['zero', { leaseBusyRetrySeconds: 0 }, 'tuning.leaseBusyRetrySeconds must be a number above 0, got 0'],
+    ['a negative number', { backoffBaseSeconds: -1 }, 'tuning.backoffBaseSeconds must be a number above 0, got -1'],
+    ['NaN', { openRemediationGraceMs: Number.NaN }, 'tuning.openRemediationGraceMs must be a number above 0, got NaN'],
+    ['Infinity', { maxBackoffSeconds: Number.POSITIVE_INFINITY }, 'tuning.maxBackoffSeconds must be a number above 0, got Infinity'],
+  ];
+  test.each(notPositive)('refuses %s, naming the setting and the value', (_name, overrides, message) => {
+    expect(() => resolveTuning(overrides)).toThrow(RangeError);
+    expect(() => resolveTuning(overrides)).toThrow(message);
+  });
+
+  const wholeNumbers = ['leaseTtlMs', 'leaseBusyRetrySeconds', 'continuationDelaySeconds', 'maxContinuations', 'sweepBatchSize'] as const;
+  test.each(wholeNumbers)('refuses a fraction for %s, which counts or times in whole units', (name) => {
+    expect(() => resolveTuning({ [name]: 1.5 })).toThrow(new RangeError(`tuning.${name} must be a whole number, got 1.5`));
+  });
+
+  test('refuses a backoff cap below the base', () => {
+    expect(() => resolveTuning({ backoffBaseSeconds: 60, maxBackoffSeconds: 30 })).toThrow(new RangeError('tuning.maxBackoffSeconds must be at least tuning.backoffBaseSeconds'));
+  });
+
+  test('accepts a backoff cap equal to the base', () => {
+    expect(resolveTuning({ backoffBaseSeconds: 30, maxBackoffSeconds: 30 })).toMatchObject({ backoffBaseSeconds: 30, maxBackoffSeconds: 30 });
+  });
+});
+
+describe('the command-line settings', () => {
+  test('reads ARM from the flags first, then ARM_ENDPOINT, ARM_CA_FILE and ARM_TOKEN, then public Azure', () => {
+    const env = { ARM_ENDPOINT: 'https://127.0.0.1:8443/', ARM_CA_FILE: '/tmp/ca.pem', ARM_TOKEN: 'token', AZURE_CLIENT_ID: 'client' };
+
+    expect(commandLineArmSettings(env)).toStrictEqual({ arm: { endpoint: 'https://127.0.0.1:8443', caFile: '/tmp/ca.pem', token: 'token' }, managedIdentityClientId: 'client' });
+    expect(commandLineArmSettings(env, { armEndpoint: 'https://arm.example', ca: '/etc/ca.pem' }).arm).toStrictEqual({ endpoint: 'https://arm.example', caFile: '/etc/ca.pem', token: 'token' });
+    expect(commandLineArmSettings({})).toStrictEqual({ arm: { endpoint: 'https://management.azure.com' } });
+  });
+
+  test('names the flag or the setting an ARM endpoint came from when it is wrong', () => {
+    const fromFlag = (() => {
+      try {
+        return commandLineArmSettings({}, { armEndpoint: 'http://127.0.0.1:1' });
+      } catch (error) {
+        return error;
+      }
+    })();
+
+    expect(fromFlag).toBeInstanceOf(ConfigError);
+    expect(fromFlag).toMatchObject({ setting: '--arm-endpoint', problem: 'must be an https:// URL, got "http://127.0.0.1:1"' });
+    expect(() => commandLineArmSettings({ ARM_ENDPOINT: 'not a url' })).toThrow('ARM_ENDPOINT: "not a url" is not a URL');
+  });
+
+  test("reads the app's storage and identity, and says when there is no storage", () => {
+    expect(commandLineStorageSettings({ AzureWebJobsStorage: ' UseDevelopmentStorage=true ' })).toStrictEqual({ connectionString: 'UseDevelopmentStorage=true' });
+    expect(commandLineStorageSettings({ AzureWebJobsStorage__accountName: 'acct', AzureWebJobsStorage__clientId: 'id' })).toStrictEqual({ accountName: 'acct', clientId: 'id' });
+    expect(commandLineStorageSettings({ AzureWebJobsStorage: '' })).toBeUndefined();
+    expect(selfIdentitySettings({ AZURE_CLIENT_ID: 'app', SELF_PRINCIPAL_ID: '' })).toStrictEqual({ appId: 'app' });
   });
 });

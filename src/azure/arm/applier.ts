@@ -1,71 +1,50 @@
-// Applies one plan step through the SDKs and hands back a handle on the long-running operation; the caller
-// decides whether to wait for it. Cluster writes re-read the cluster, write only the step's change into the
-// model as read, and carry If-Match with the eTag just read. On a 412 the cluster is re-read and re-planned
-// once; a concurrent change is never overwritten. Extension writes never send protected settings they were
-// not given (PATCH leaves them out entirely, so the service keeps them).
-import { restorePoller } from '@azure/arm-containerservice';
+// The StepWriter port on the ARM SDKs: applies one plan step and hands back a handle on the long-running
+// operation; the caller decides whether to wait for it. Cluster writes re-read the cluster, write only the step's
+// change into the model as read, and carry If-Match with the eTag just read. When the cluster changed since the
+// step was planned (or on a 412), the step is planned again from a fresh read with the core's own evaluateSnapshot,
+// once; a concurrent change is never overwritten. Extension writes never send protected settings they were not
+// given (PATCH leaves them out entirely, so the service keeps them).
 import type { Extension, PatchExtension } from '@azure/arm-kubernetesconfiguration';
 import {
+  evaluateSnapshot,
   isBusy,
   parseClusterId,
   parseExtensionId,
   sameResourceId,
   withExtensions,
+  type Baseline,
   type ClusterSnapshot,
   type PlanStep,
-  type RemediationAction,
 } from '../../core/index.js';
+import type { ApplyOutcome, OperationHandle, OperationTarget, StepWriteContext, StepWriter } from '../../ports.js';
 import type { ArmClients } from './clients.js';
 import { applyMergePatch, changedLeaves, clusterPatchToModel, extensionBodyToModel, extensionPatchFromRest } from './convert.js';
-import { busyFailure, classifyArmError, isTryLater, type ArmFailure } from './errors.js';
+import { busyFailure, classifyArmError, isRetryable, refusedFailure, type ArmFailure } from '../errors.js';
 import { readClusterForWrite, readExtensions } from './reader.js';
 
-export type ApplyOutcome =
-  | { status: 'succeeded' }
-  /** Nothing was written: a fresh read shows the step is no longer needed (someone fixed it, or it became exempt). */
-  | { status: 'not-needed'; reason: string }
-  /** Not now: the resource is busy, throttled beyond the SDK's retries, unreachable, or changed again under us. */
-  | { status: 'try-later'; failure: ArmFailure }
-  | { status: 'failed'; failure: ArmFailure };
-
-export type OperationTarget = 'cluster' | 'extension';
-
-export interface OperationHandle {
-  stepId: string;
-  action: RemediationAction;
-  target: OperationTarget;
-  /** The resource written (the cluster id, or the extension id). */
-  resourceId: string;
-  /** ISO time the write was attempted. */
-  startedAt: string;
-  /** True when ARM accepted a write; false when the outcome was decided without one (then `wait()` returns it at once). */
-  started: boolean;
-  /** The step as sent: after a re-plan it is the fresh plan's version of the step. */
-  step: PlanStep;
-  /** ARM's x-ms-correlation-request-id of the write, for support cases and the remediation log. */
-  correlationId?: string;
-  /** The poller state, to store and resume later with `resumeOperation` (undefined when nothing was started). */
-  serialize(): Promise<string | undefined>;
-  /** Polls the operation to its end. Never throws for ARM failures: they come back classified. */
-  wait(options?: { abortSignal?: AbortSignal }): Promise<ApplyOutcome>;
-}
+export type { ApplyOutcome, OperationHandle, OperationTarget } from '../../ports.js';
 
 export interface ApplyStepOptions {
   /** The snapshot the step was planned from. */
   plannedFrom: ClusterSnapshot;
-  /** Re-evaluates a fresh snapshot and returns its plan. Called when the cluster changed since planning. */
-  replan(snapshot: ClusterSnapshot): readonly PlanStep[];
+  /** What the step was planned with: a cluster that changed since is evaluated again with these (core evaluateSnapshot). */
+  baseline: Baseline;
+  now: Date;
   /** Where `{ appSetting }` protected setting references are looked up. Defaults to process.env. */
   env?: Record<string, string | undefined>;
   abortSignal?: AbortSignal;
 }
 
-/** Serialised form of a started operation, enough to resume waiting in another process. */
-export interface StoredOperation {
-  target: OperationTarget;
-  action: RemediationAction;
-  resourceId: string;
-  state: string;
+/** The StepWriter port: ARM clients made on first use, protected settings resolved from `env`. */
+export class ArmStepWriter implements StepWriter {
+  constructor(
+    private readonly clients: () => ArmClients,
+    private readonly env: Record<string, string | undefined> = process.env,
+  ) {}
+
+  startStep(step: PlanStep, context: StepWriteContext): Promise<OperationHandle> {
+    return applyPlanStep(this.clients(), step, { ...context, env: this.env });
+  }
 }
 
 const CLUSTER_RP = 'Microsoft.ContainerService';
@@ -75,34 +54,6 @@ const CLUSTER_RESOURCE_NAME = 'managedClusters';
 export async function applyPlanStep(clients: ArmClients, step: PlanStep, options: ApplyStepOptions): Promise<OperationHandle> {
   if (sameResourceId(step.change.path, options.plannedFrom.id)) return startClusterWrite(clients, step, options, 1);
   return startExtensionWrite(clients, step, options);
-}
-
-/** Picks up a stored operation (see OperationHandle.serialize) and returns a handle to wait on it. */
-export function resumeOperation(clients: ArmClients, stored: StoredOperation): Pick<OperationHandle, 'wait'> {
-  return {
-    wait: async (waitOptions) => {
-      try {
-        if (stored.target === 'cluster') {
-          const { subscriptionId } = parseClusterId(stored.resourceId);
-          const client = clients.containerService(subscriptionId);
-          const poller = restorePoller(client, stored.state, client.managedClusters.createOrUpdate, pollOptions(clients));
-          await poller.pollUntilDone({ abortSignal: waitOptions?.abortSignal });
-        } else {
-          const ref = parseExtensionId(stored.resourceId);
-          const extensions = clients.kubernetesConfiguration(ref.subscriptionId).extensions;
-          const resume = { resumeFrom: stored.state, ...pollOptions(clients) };
-          const poller =
-            stored.action === 'update-extension'
-              ? await extensions.beginUpdate(ref.resourceGroup, CLUSTER_RP, CLUSTER_RESOURCE_NAME, ref.name, ref.extensionName, {}, resume)
-              : await extensions.beginCreate(ref.resourceGroup, CLUSTER_RP, CLUSTER_RESOURCE_NAME, ref.name, ref.extensionName, {}, resume);
-          await poller.pollUntilDone({ abortSignal: waitOptions?.abortSignal });
-        }
-        return { status: 'succeeded' };
-      } catch (error) {
-        return outcomeOf(classifyArmError(error, stored.resourceId));
-      }
-    },
-  };
 }
 
 async function startClusterWrite(clients: ArmClients, step: PlanStep, options: ApplyStepOptions, replansLeft: number): Promise<OperationHandle> {
@@ -128,7 +79,7 @@ async function startClusterWrite(clients: ArmClients, step: PlanStep, options: A
     } catch (error) {
       return finished(outcomeOf(classifyArmError(error, clusterId)));
     }
-    const replanned = options.replan(snapshot).find((candidate) => candidate.id === step.id);
+    const replanned = evaluateSnapshot(snapshot, options.baseline, { now: options.now }).plan.find((candidate) => candidate.id === step.id);
     if (!replanned) return finished({ status: 'not-needed', reason: 'the cluster changed since it was planned and no longer needs this step' });
     current = replanned;
     basis = snapshot;
@@ -142,7 +93,7 @@ async function startClusterWrite(clients: ArmClients, step: PlanStep, options: A
     return finished(
       {
         status: 'failed',
-        failure: { kind: 'permanent', code: 'MissingETag', message: `${clusterId}: MissingETag: the cluster has no eTag, and a cluster is never written without If-Match` },
+        failure: refusedFailure('MissingETag', clusterId, 'the cluster has no eTag, and a cluster is never written without If-Match'),
       },
       current,
     );
@@ -181,7 +132,6 @@ async function startClusterWrite(clients: ArmClients, step: PlanStep, options: A
     started: true,
     step: current,
     ...(correlationId ? { correlationId } : {}),
-    serialize: () => poller.serialize(),
     wait: async (waitOptions) => {
       try {
         await poller.pollUntilDone({ abortSignal: waitOptions?.abortSignal });
@@ -254,7 +204,6 @@ async function startExtensionWrite(clients: ArmClients, step: PlanStep, options:
     started: true,
     step,
     ...(correlationId ? { correlationId } : {}),
-    serialize: async () => started.toString(),
     wait: async (waitOptions) => {
       try {
         await started.pollUntilDone({ abortSignal: waitOptions?.abortSignal });
@@ -279,22 +228,16 @@ function resolveProtectedSettings(
   for (const [name, ref] of Object.entries(step.protectedSettingRefs ?? {})) {
     if ('keyVaultSecretUri' in ref) {
       return {
-        failure: {
-          kind: 'permanent',
-          code: 'ProtectedSettingUnsupported',
-          message: `${resourceId}: ProtectedSettingUnsupported: protected setting "${name}" refers to a Key Vault secret; only { appSetting } references are supported. Put the value in an app setting and reference it by name.`,
-        },
+        failure: refusedFailure(
+          'ProtectedSettingUnsupported',
+          resourceId,
+          `protected setting "${name}" refers to a Key Vault secret; only { appSetting } references are supported. Put the value in an app setting and reference it by name.`,
+        ),
       };
     }
     const value = env[ref.appSetting];
     if (value === undefined || value === '') {
-      return {
-        failure: {
-          kind: 'permanent',
-          code: 'ProtectedSettingMissing',
-          message: `${resourceId}: ProtectedSettingMissing: protected setting "${name}" comes from app setting ${ref.appSetting}, which is not set`,
-        },
-      };
+      return { failure: refusedFailure('ProtectedSettingMissing', resourceId, `protected setting "${name}" comes from app setting ${ref.appSetting}, which is not set`) };
     }
     settings[name] = value;
   }
@@ -310,13 +253,13 @@ function decided(step: PlanStep, target: OperationTarget, resourceId: string, st
     startedAt,
     started: false,
     step,
-    serialize: async () => undefined,
     wait: async () => outcome,
   };
 }
 
 function outcomeOf(failure: ArmFailure): ApplyOutcome {
-  if (isTryLater(failure) || failure.kind === 'precondition') return { status: 'try-later', failure };
+  // A 412 after the one re-plan is "not now" too: the next evaluation reads and plans afresh.
+  if (isRetryable(failure.kind) || failure.kind === 'precondition') return { status: 'try-later', failure };
   return { status: 'failed', failure };
 }
 

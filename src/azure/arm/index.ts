@@ -1,4 +1,5 @@
-// ARM access on the official SDKs: clients, reading, applying plan steps, error classification, pacing.
+// ARM access on the official SDKs: clients, pacing, reading (the ClusterReader port) and applying plan steps (the
+// StepWriter port). Failures are classified in ../errors.ts.
 export { createArmCredential, FixedTokenCredential } from './credentials.js';
 export { armCredentialScope, createArmClients, loadArmTlsSettings, type ArmClients, type ArmClientsOptions } from './clients.js';
 export {
@@ -10,8 +11,9 @@ export {
   type ArmRequestKind,
   type ArmRequestStats,
 } from './pacing.js';
-export { ARM_FAILURE_KINDS, ArmError, busyFailure, classifyArmError, isTryLater, type ArmFailure, type ArmFailureKind } from './errors.js';
+export { ArmError, busyFailure, classifyArmError, type ArmFailure, type ArmFailureKind } from '../errors.js';
 export {
+  ArmClusterReader,
   listClusters,
   listSubscriptions,
   readClusterForWrite,
@@ -23,12 +25,11 @@ export {
   type ReadOptions,
 } from './reader.js';
 export {
+  ArmStepWriter,
   applyPlanStep,
-  resumeOperation,
   type ApplyOutcome,
   type ApplyStepOptions,
   type OperationHandle,
   type OperationTarget,
-  type StoredOperation,
 } from './applier.js';
 export { readMaintenanceConfigs, type ClusterMaintenanceConfigs } from './maintenance.js';

@@ -8,7 +8,7 @@
 // The policy runs per retry (after the SDK's retry policy), so every attempt on the wire is paced and counted,
 // including the retries the SDK makes.
 import type { PipelinePolicy, PipelineRequest, PipelineResponse, SendRequest } from '@azure/core-rest-pipeline';
-import { isRestError } from '@azure/core-rest-pipeline';
+import { isConnectionFailure } from '../errors.js';
 
 export const ARM_REQUEST_KINDS = ['read', 'write', 'delete', 'lro-poll'] as const;
 export type ArmRequestKind = (typeof ARM_REQUEST_KINDS)[number];
@@ -119,7 +119,7 @@ export class ArmRequestPacer {
     try {
       response = await next(request);
     } catch (error) {
-      if (isRestError(error) && error.statusCode === undefined) this.stats.connectionErrors += 1;
+      if (isConnectionFailure(error)) this.stats.connectionErrors += 1;
       throw error;
     }
 

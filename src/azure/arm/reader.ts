@@ -1,29 +1,47 @@
 // Reading clusters through the SDKs: one cluster as a ClusterSnapshot (with all its extensions, every page),
 // and streamed listings of clusters and subscriptions. Lists are async iterables: a caller can start work on
-// the first cluster before the last page has arrived, and never holds a whole fleet in memory.
+// the first cluster before the last page has arrived, and never holds a whole fleet in memory. ArmClusterReader
+// is the ClusterReader port on top of them: it classifies every failure once (src/azure/errors.ts).
 import type { ManagedCluster } from '@azure/arm-containerservice';
 import type { Extension } from '@azure/arm-kubernetesconfiguration';
-import { parseCluster, parseClusterId, parseExtensions, withExtensions, type ClusterRef, type ClusterSnapshot } from '../../core/index.js';
+import { InvalidInputError, parseCluster, parseClusterId, parseExtensions, withExtensions, type ClusterRef, type ClusterSnapshot } from '../../core/index.js';
+import type { ClusterReader, ListedCluster, ListedSubscription, ReadOptions } from '../../ports.js';
+import { ArmError, classifyArmError } from '../errors.js';
 import type { ArmClients } from './clients.js';
 
-export interface ReadOptions {
-  abortSignal?: AbortSignal;
+export type { ListedCluster, ListedSubscription, ReadOptions } from '../../ports.js';
+
+/** The ClusterReader port: ARM clients made on first use (the event intake never needs them). */
+export class ArmClusterReader implements ClusterReader {
+  constructor(private readonly clients: () => ArmClients) {}
+
+  /** Throws ArmError (a missing cluster is kind not-found), or InvalidInputError for an id or body the core cannot read. */
+  async readCluster(clusterId: string, options: ReadOptions = {}): Promise<ClusterSnapshot> {
+    try {
+      return await readClusterSnapshot(this.clients(), clusterId, options);
+    } catch (error) {
+      if (error instanceof InvalidInputError) throw error;
+      throw new ArmError(classifyArmError(error, clusterId));
+    }
+  }
+
+  listSubscriptions(options: ReadOptions = {}): AsyncIterable<ListedSubscription> {
+    return classified(() => listSubscriptions(this.clients(), options), '/subscriptions');
+  }
+
+  listClusters(scope: { subscriptionId: string; resourceGroup?: string }, options: ReadOptions = {}): AsyncIterable<ListedCluster> {
+    const where = `/subscriptions/${scope.subscriptionId}${scope.resourceGroup ? `/resourceGroups/${scope.resourceGroup}` : ''}`;
+    return classified(() => listClusters(this.clients(), scope, options), where);
+  }
 }
 
-/** A cluster as listed: enough to decide whether to read it. */
-export interface ListedCluster {
-  id: string;
-  subscriptionId: string;
-  resourceGroup: string;
-  name: string;
-  location: string;
-  provisioningState?: string;
-}
-
-export interface ListedSubscription {
-  subscriptionId: string;
-  displayName?: string;
-  state?: string;
+/** A listing whose failures (including making the clients) come out as ArmError naming the scope. */
+async function* classified<T>(list: () => AsyncIterable<T>, scope: string): AsyncIterable<T> {
+  try {
+    yield* list();
+  } catch (error) {
+    throw new ArmError(classifyArmError(error, scope));
+  }
 }
 
 /** A cluster as read for a write: the snapshot (REST body as read) and the SDK model to send back. */
@@ -35,7 +53,7 @@ export interface ClusterForWrite {
 const CLUSTER_RP = 'Microsoft.ContainerService';
 const CLUSTER_RESOURCE_NAME = 'managedClusters';
 
-/** The cluster and every extension on it, as the core's snapshot. Throws the SDK's RestError (see classifyArmError). */
+/** The cluster and every extension on it, as the core's snapshot. Throws the SDK's RestError (ArmClusterReader classifies it). */
 export async function readClusterSnapshot(clients: ArmClients, clusterId: string, options: ReadOptions = {}): Promise<ClusterSnapshot> {
   const ref = parseClusterId(clusterId);
   // Both reads settle before we return or throw, so no request is left running behind a failure.

@@ -3,7 +3,7 @@
 
 import type { TableClient } from '@azure/data-tables';
 import type { AttemptTracker, Attempts, RecordAttemptOptions } from '../../ports.js';
-import { StorageError, isConflict } from './errors.js';
+import { StorageError, isConflict } from '../errors.js';
 import { ATTEMPT_ROW_PREFIX } from './cluster-state-store.js';
 import { clusterKey, tableKey } from './keys.js';
 import { assertDate, errorProperties, readError, storedError } from './mapping.js';

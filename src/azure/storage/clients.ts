@@ -3,12 +3,11 @@
 
 import { TableClient, type TableServiceClientOptions } from '@azure/data-tables';
 import { QueueClient, QueueServiceClient, type StoragePipelineOptions } from '@azure/storage-queue';
-import type { BlobServiceClient } from '@azure/storage-blob';
 import { DefaultAzureCredential } from '@azure/identity';
 import type { TokenCredential } from '@azure/core-auth';
 import type { AppConfig } from '../../config.js';
 import { QUEUE_NAMES, TABLE_NAMES } from '../../names.js';
-import { toStorageError } from './errors.js';
+import { toStorageError } from '../errors.js';
 
 export type TableRole = keyof typeof TABLE_NAMES;
 
@@ -65,16 +64,6 @@ export function createStorageClients(storage: AppConfig['storage'], options: Cre
     tables: Object.fromEntries(tableNames.map(([role, name]) => [role, new TableClient(tableEndpoint, name, credential, { retryOptions: TABLE_RETRY })])) as Record<TableRole, TableClient>,
     evaluationQueue: new QueueClient(`${queueEndpoint}/${QUEUE_NAMES.evaluations}`, credential, { retryOptions: QUEUE_RETRY }),
   };
-}
-
-/**
- * For the dead-letter container; same settings as the tables and queues. The blob SDK is imported here, on first
- * use: no function needs it, and a static import would add it to every cold start.
- */
-export async function createBlobServiceClient(storage: AppConfig['storage'], options: CreateStorageClientsOptions = {}): Promise<BlobServiceClient> {
-  const { BlobServiceClient } = await import('@azure/storage-blob');
-  if ('connectionString' in storage) return BlobServiceClient.fromConnectionString(storage.connectionString, { retryOptions: QUEUE_RETRY });
-  return new BlobServiceClient(`https://${storage.accountName}.blob.core.windows.net`, credentialFor(storage, options.credential), { retryOptions: QUEUE_RETRY });
 }
 
 /** Creates the tables that are missing. Idempotent: an existing table is fine. */

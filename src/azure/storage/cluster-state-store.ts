@@ -20,7 +20,7 @@ import {
   type StatusCounts,
   type Transition,
 } from '../../ports.js';
-import { StorageError, isConflict } from './errors.js';
+import { StorageError, isConflict } from '../errors.js';
 import { clusterKey, encodeKey, invertedCounter, invertedTime, prefixEnd } from './keys.js';
 import { assertCause, assertDate, causeProperties, limitOption, readCause } from './mapping.js';
 import { diffTransitions, joinJson, recordedResults, splitJson } from './state-model.js';

@@ -5,7 +5,7 @@
 
 import type { TableClient } from '@azure/data-tables';
 import type { EvaluationCoalescer, EventDeduplicator, Lease, LeaseManager } from '../../ports.js';
-import { isConflict, isMissingEntity } from './errors.js';
+import { isConflict, isMissingEntity } from '../errors.js';
 import { clusterKey, lookupKey } from './keys.js';
 import { assertDate } from './mapping.js';
 import { RowReader, createRow, deleteRow, readRow, updateRow } from './table-ops.js';

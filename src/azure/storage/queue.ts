@@ -3,7 +3,7 @@
 
 import type { QueueClient } from '@azure/storage-queue';
 import { CAUSE_KINDS, type Cause, type EnqueueManyResult, type EnqueueOptions, type EvaluationWorkItem, type WorkQueue } from '../../ports.js';
-import { toStorageError } from './errors.js';
+import { toStorageError } from '../errors.js';
 
 export type { EvaluationWorkItem } from '../../ports.js';
 

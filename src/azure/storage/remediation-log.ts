@@ -12,7 +12,7 @@ import {
   type RemediationRef,
   type StartRemediationInput,
 } from '../../ports.js';
-import { isConflict } from './errors.js';
+import { isConflict } from '../errors.js';
 import { clusterKey, invertedTime } from './keys.js';
 import { assertCause, assertDate, causeProperties, errorProperties, limitOption, readCause, readError } from './mapping.js';
 import { RowReader, createRow, queryRows, updateRow, type Row } from './table-ops.js';

@@ -2,7 +2,7 @@
 // "not found" on a read is undefined, and rows are read back through checked field accessors.
 
 import type { TableClient, TableEntity, TransactionAction } from '@azure/data-tables';
-import { isMissingEntity, toStorageError } from './errors.js';
+import { isMissingEntity, toStorageError } from '../errors.js';
 
 export type Properties = Record<string, string | number | boolean | Date | undefined>;
 export type Row = Record<string, unknown> & { partitionKey: string; rowKey: string; etag: string };

@@ -4,10 +4,11 @@
 import Table from 'cli-table3';
 import { Option, type Command } from 'commander';
 import { decideResourceEvent, splitEvents, type ResourceEventDecision, type SelfIdentity } from '../../azure/resourceEvents.js';
-import { APP_SETTINGS, ConfigError, loadConfig } from '../../config.js';
+import { APP_SETTINGS, ConfigError, loadConfig, selfIdentitySettings } from '../../config.js';
 import { toError } from '../../core/errors.js';
-import { createServices, type Log } from '../../services/container.js';
-import { takeResourceEvent, type IntakeOutcome } from '../../services/intake.js';
+import { createServices } from '../../container.js';
+import { takeResourceEvent, type IntakeOutcome } from '../../pipeline/intake.js';
+import type { Log } from '../../ports.js';
 import { CliInputError, EXIT_CODES } from '../exit.js';
 import { readJson } from '../input.js';
 
@@ -26,12 +27,6 @@ export interface ReplayedEvent extends InspectedEvent {
 }
 
 const NO_COLOUR = { head: [] as string[], border: [] as string[] };
-
-function selfFromEnv(env: Record<string, string | undefined>): SelfIdentity {
-  const appId = env[APP_SETTINGS.azureClientId]?.trim();
-  const objectId = env[APP_SETTINGS.selfPrincipalId]?.trim();
-  return { ...(appId ? { appId } : {}), ...(objectId ? { objectId } : {}) };
-}
 
 function inspected(decision: ResourceEventDecision): InspectedEvent {
   return { id: decision.id ?? null, type: decision.type ?? null, accepted: decision.accepted, clusterId: decision.clusterId ?? null, reason: decision.reason };
@@ -78,7 +73,7 @@ export async function inspectEvents(payload: unknown, self: SelfIdentity): Promi
 }
 
 async function inspect(file: string, flags: { format: Format }): Promise<void> {
-  const rows = await inspectEvents(await readJson(file), selfFromEnv(process.env));
+  const rows = await inspectEvents(await readJson(file), selfIdentitySettings(process.env));
   process.stdout.write(render(rows, flags.format, undefined));
 }
 

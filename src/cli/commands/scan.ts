@@ -1,19 +1,22 @@
 // `aks-baseline-guard scan`: evaluate every cluster the credential can see (or those of the subscriptions
 // given) against a baseline, fix what may be fixed with --apply, optionally record everything in Table Storage.
-// The work is in src/services/scan.ts; this file turns flags into options and the report into output.
+// The work is in src/pipeline/scan.ts (the fleet walker and the evaluation pipeline the app uses, with the scan's
+// policy); this file turns flags into options and the report into output. `scan` runs from a terminal with the
+// person's credential and waits for its operations; the app's `sweep` fans the same walk out to its queue.
 import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import cliProgress from 'cli-progress';
 import Table from 'cli-table3';
 import { Option, type Command } from 'commander';
-import { createArmClients, type ArmClients } from '../../azure/arm/index.js';
+import { ArmClusterReader, ArmStepWriter, createArmClients, type ArmClients } from '../../azure/arm/index.js';
 import { createStorageClients, createTableComplianceStore, ensureTables } from '../../azure/storage/index.js';
-import { APP_SETTINGS, DEV_ONLY_SETTINGS, type AppConfig } from '../../config.js';
+import { noTelemetry } from '../../azure/telemetry.js';
+import { APP_SETTINGS, commandLineArmSettings, commandLineStorageSettings, ConfigError, DEFAULT_ARM_ENDPOINT, DEV_ONLY_SETTINGS, type AppConfig } from '../../config.js';
 import { DEFAULT_BASELINE_PATH, loadBaselineFile } from '../../baseline-file.js';
-import { clusterIdOf, InvalidInputError, isPassingStatus, isSubscriptionId, type Baseline, type PlanStep } from '../../core/index.js';
-import type { Cause, ComplianceStore, RemediationRef } from '../../ports.js';
-import type { StepReport } from '../../services/remediation.js';
-import { scanFleet, type ScanRecorder, type ScanReport, type ScanSummary } from '../../services/scan.js';
+import { InvalidInputError, isPassingStatus, isSubscriptionId, type Baseline } from '../../core/index.js';
+import type { EvaluationRecords, StepReport } from '../../pipeline/evaluation.js';
+import { scanPolicy } from '../../pipeline/policies.js';
+import { scanFleet, type ScanReport, type ScanSummary } from '../../pipeline/scan.js';
 import { CliInputError, EXIT_CODES, PROGRAM_NAME } from '../exit.js';
 import { failureReport } from '../failure.js';
 import { sourceName } from '../input.js';
@@ -21,7 +24,6 @@ import { sourceName } from '../input.js';
 /** Ctrl-C: the conventional 128 + SIGINT. */
 export const EXIT_INTERRUPTED = 130;
 
-const DEFAULT_ARM_ENDPOINT = 'https://management.azure.com';
 /** Rows of the "needs attention" table before it points at --format json. */
 const ATTENTION_ROWS = 40;
 
@@ -61,31 +63,20 @@ function seconds(flag: string, raw: string, max: number): number {
   return value;
 }
 
-/** The ARM settings: flags first, then ARM_ENDPOINT / ARM_CA_FILE / ARM_TOKEN, then public Azure. */
-export function armSettings(flags: Pick<ScanFlags, 'armEndpoint' | 'ca'>, env: Env): AppConfig['arm'] {
-  const endpoint = (flags.armEndpoint ?? env[APP_SETTINGS.armEndpoint]?.trim() ?? '') || DEFAULT_ARM_ENDPOINT;
-  const source = flags.armEndpoint !== undefined ? '--arm-endpoint' : APP_SETTINGS.armEndpoint;
-  let url: URL;
+/** The ARM settings: flags first, then ARM_ENDPOINT / ARM_CA_FILE / ARM_TOKEN, then public Azure (read in src/config.ts). */
+export function armSettings(flags: Pick<ScanFlags, 'armEndpoint' | 'ca'>, env: Env): ReturnType<typeof commandLineArmSettings> {
   try {
-    url = new URL(endpoint);
-  } catch {
-    throw new CliInputError(source, [`"${endpoint}" is not a URL`]);
+    return commandLineArmSettings(env, flags);
+  } catch (error) {
+    if (error instanceof ConfigError && error.problem !== undefined) throw new CliInputError(error.setting, [error.problem]);
+    throw error;
   }
-  if (url.protocol !== 'https:') throw new CliInputError(source, [`must be an https:// URL, got "${endpoint}"`]);
-  const caFile = flags.ca ?? (env[DEV_ONLY_SETTINGS.armCaFile]?.trim() || undefined);
-  const token = env[DEV_ONLY_SETTINGS.armToken]?.trim() || undefined;
-  return { endpoint: endpoint.replace(/\/+$/, ''), ...(caFile ? { caFile } : {}), ...(token ? { token } : {}) };
 }
 
 /** Where --record writes: the app's own storage settings (AzureWebJobsStorage, or its identity-based form). */
 export function storageSettings(env: Env): AppConfig['storage'] {
-  const connectionString = env[APP_SETTINGS.storageConnectionString]?.trim();
-  if (connectionString) return { connectionString };
-  const accountName = env[APP_SETTINGS.storageAccountName]?.trim();
-  if (accountName) {
-    const clientId = env[APP_SETTINGS.storageClientId]?.trim();
-    return clientId ? { accountName, clientId } : { accountName };
-  }
+  const storage = commandLineStorageSettings(env);
+  if (storage) return storage;
   throw new CliInputError('--record', [
     `needs Table Storage: set ${APP_SETTINGS.storageConnectionString} (a connection string) or ${APP_SETTINGS.storageAccountName} (an account name, used with az login / managed identity)`,
   ]);
@@ -99,53 +90,6 @@ async function loadBaseline(file: string | undefined): Promise<Baseline> {
     if (error instanceof InvalidInputError) throw new CliInputError(sourceName(path), error.problems);
     throw error;
   }
-}
-
-/** Records evaluations, transitions and every write in the compliance store. Rows are written whole, one at a time. */
-function storeRecorder(store: ComplianceStore, cause: Cause): ScanRecorder {
-  const intents = new Map<string, { ref: RemediationRef; accepted: boolean }>();
-  const keyOf = (step: PlanStep): string => `${clusterIdOf(step.change.path).toLowerCase()}|${step.id}`;
-  return {
-    recordEvaluation: async (evaluation, snapshot) => {
-      await store.recordEvaluation(snapshot.id, evaluation, cause, { now: new Date(), location: snapshot.location });
-    },
-    hooks: {
-      beforeWrite: async (step) => {
-        const ref = await store.startRemediation({
-          clusterId: clusterIdOf(step.change.path),
-          stepId: step.id,
-          ruleId: step.ruleId,
-          action: step.action,
-          attempt: 1,
-          cause,
-          request: { method: step.change.method, path: step.change.path },
-        });
-        intents.set(keyOf(step), { ref, accepted: false });
-      },
-      afterWrite: async (step, handle) => {
-        const intent = intents.get(keyOf(step));
-        if (!intent || !handle.started) return;
-        intent.ref = await store.completeRemediation(intent.ref, {
-          outcome: 'Accepted',
-          armOperation: { ...(handle.correlationId ? { correlationId: handle.correlationId } : {}), status: 'InProgress' },
-        });
-        intent.accepted = true;
-      },
-      afterStep: async (report) => {
-        const key = keyOf(report.step);
-        const intent = intents.get(key);
-        if (!intent) return;
-        intents.delete(key);
-        const error = report.error ? { code: report.error.code, message: report.error.message } : undefined;
-        if (report.outcome === 'applied') await store.completeRemediation(intent.ref, { outcome: 'Succeeded' });
-        else if (report.outcome === 'failed') await store.completeRemediation(intent.ref, { outcome: 'Failed', ...(error ? { error } : {}) });
-        // An accepted write we stopped waiting for is still in flight: its row stays Accepted.
-        else if (!intent.accepted) {
-          await store.completeRemediation(intent.ref, { outcome: 'Skipped', error: error ?? { code: 'NotWritten', message: report.reason ?? report.outcome } });
-        }
-      },
-    },
-  };
 }
 
 function progressBar(enabled: boolean): { update(done: number, total: number, round: number): void; stop(): void } {
@@ -302,14 +246,14 @@ async function run(flags: ScanFlags, env: Env = process.env): Promise<void> {
   const pollIntervalInMs = flags.pollInterval === undefined ? undefined : seconds('--poll-interval', flags.pollInterval, 600) * 1000;
   for (const id of flags.subscription) if (!isSubscriptionId(id)) throw new CliInputError('--subscription', [`"${id}" is not a subscription id (a GUID)`]);
   if (!flags.apply && !flags.wait) throw new CliInputError('--no-wait', ['only means something with --apply']);
-  const arm = armSettings(flags, env);
+  const { arm, managedIdentityClientId } = armSettings(flags, env);
   const storage = flags.record ? storageSettings(env) : undefined;
   const baseline = await loadBaseline(flags.baseline);
 
   let clients: ArmClients;
   try {
     clients = createArmClients(arm, {
-      ...(env[APP_SETTINGS.azureClientId] ? { managedIdentityClientId: env[APP_SETTINGS.azureClientId] } : {}),
+      ...(managedIdentityClientId ? { managedIdentityClientId } : {}),
       ...(pollIntervalInMs !== undefined ? { pollIntervalInMs } : {}),
     });
   } catch (error) {
@@ -317,11 +261,13 @@ async function run(flags: ScanFlags, env: Env = process.env): Promise<void> {
   }
 
   const scanId = `scan-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`;
-  let recorder: ScanRecorder | undefined;
+  // With --record: the app's store, through the same intent protocol as the app's worker.
+  let records: EvaluationRecords | undefined;
   if (storage) {
     const storageClients = createStorageClients(storage);
     await ensureTables(storageClients);
-    recorder = storeRecorder(createTableComplianceStore(storageClients), { kind: 'cli', id: scanId, caller: safeUserName() });
+    const store = createTableComplianceStore(storageClients);
+    records = { state: store, remediations: store, attempts: store };
   }
 
   // First Ctrl-C: start nothing new and cancel ARM calls, but let store writes in flight finish. Second: leave now.
@@ -341,21 +287,24 @@ async function run(flags: ScanFlags, env: Env = process.env): Promise<void> {
   try {
     report = await scanFleet(
       {
-        arm: clients,
-        baseline,
+        deps: {
+          reader: new ArmClusterReader(() => clients),
+          writer: new ArmStepWriter(() => clients, env),
+          telemetry: noTelemetry,
+          baseline,
+          ...(records ? { records } : {}),
+        },
+        policy: scanPolicy({ apply: flags.apply, wait: flags.wait, record: records !== undefined, approvals: flags.approve }),
+        cause: { kind: 'cli', id: scanId, caller: safeUserName() },
+        armRequests: () => clients.stats,
         subscriptions: flags.subscription,
         ...(flags.resourceGroup ? { resourceGroup: flags.resourceGroup } : {}),
-        apply: flags.apply,
-        wait: flags.wait,
-        approvals: flags.approve,
         concurrency,
         busyRetries: flags.apply && flags.wait ? busyRetries : 0,
         busyRetryDelayMs: busyDelayMs,
         now: () => new Date(),
-        ...(recorder ? { recorder } : {}),
         stopSignal: stop.signal,
         armAbortSignal: armAbort.signal,
-        env,
         onProgress: (progress) => bar.update(progress.finished, progress.discovered, progress.round),
       },
       scanId,

@@ -1,7 +1,7 @@
 // Reading through the real SDK clients over HTTPS: snapshots with every extension page, streamed listings.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { startEmulator, type RunningEmulator } from '../../../emulator/index.js';
-import { classifyArmError, listClusters, listSubscriptions, readClusterSnapshot } from '../../../src/azure/arm/index.js';
+import { ArmClusterReader, ArmError, classifyArmError, listClusters, listSubscriptions, readClusterSnapshot } from '../../../src/azure/arm/index.js';
 import { clientsFor, clusterIdFor, seedCluster, SUBSCRIPTION } from '../../support/arm.js';
 import { EMULATOR_START_TIMEOUT_MS } from '../../support/emulator.js';
 import { rejectionOf } from '../../support/rejection.js';
@@ -102,5 +102,30 @@ describe('ARM reader (SDK clients against the emulator)', () => {
     // An ARM error code, not one made up from the status.
     expect(failure.code).not.toBe('');
     expect(failure.code).not.toBe('Http404');
+  });
+
+  test('as the ClusterReader port, throws every failure classified: a missing cluster, a subscription it cannot list', async () => {
+    // Prepare
+    const reader = new ArmClusterReader(() => clientsFor(emulator));
+    const missing = clusterIdFor('aks-not-there');
+    const unknownSubscription = '00000000-0000-4000-8000-00000000dead';
+
+    // Act
+    const readError = await rejectionOf(reader.readCluster(missing), 'a 404');
+    const listed: string[] = [];
+    const listError = await rejectionOf(
+      (async () => {
+        for await (const cluster of reader.listClusters({ subscriptionId: unknownSubscription })) listed.push(cluster.id);
+      })(),
+      'a failed listing',
+    );
+
+    // Assess
+    expect(readError).toBeInstanceOf(ArmError);
+    expect((readError as ArmError).failure).toMatchObject({ kind: 'not-found', statusCode: 404 });
+    expect((readError as ArmError).failure.message).toMatch(/aks-not-there/);
+    expect(listed).toStrictEqual([]);
+    expect(listError).toBeInstanceOf(ArmError);
+    expect((listError as ArmError).failure.message.startsWith(`/subscriptions/${unknownSubscription}:`)).toBe(true);
   });
 });

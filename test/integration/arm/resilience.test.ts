@@ -87,7 +87,7 @@ describe('ARM resilience (SDK pipeline against the emulator)', () => {
     const snapshot = await readClusterSnapshot(clients, id);
     const step = evaluateSnapshot(snapshot, baseline, { now: new Date() }).plan.find((candidate) => candidate.action === 'enable-workload-identity');
     if (!step) throw new Error('the plan has no enable-workload-identity step');
-    const handle = await applyPlanStep(clients, step, { plannedFrom: snapshot, replan: (fresh) => evaluateSnapshot(fresh, baseline, { now: new Date() }).plan });
+    const handle = await applyPlanStep(clients, step, { plannedFrom: snapshot, baseline, now: new Date() });
     const outcome = await handle.wait();
 
     // Assess: two 500s and a 503 were retried, and so was the reset connection

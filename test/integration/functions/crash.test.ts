@@ -122,10 +122,10 @@ describe('the worker when things fail', () => {
       const target = cluster(2);
       disableWorkloadIdentity(driver, target.id);
       let crashes = 0;
-      driver.faults.afterIntent = async (step) => {
+      driver.faults.afterIntent = async (stepId) => {
         if (crashes > 0) return;
         crashes += 1;
-        throw new Error(`simulated crash before the ARM write of ${step.id}`);
+        throw new Error(`simulated crash before the ARM write of ${stepId}`);
       };
 
       // Act
@@ -293,7 +293,7 @@ describe('the attempt limit', () => {
     'runs again when a person names the step on the remediate route, and never exposes the protected value',
     async () => {
       // Prepare: the setting now exists
-      driver.services.env['DAPR_API_TOKEN'] = SECRET;
+      driver.env['DAPR_API_TOKEN'] = SECRET;
       const { remediateCluster } = await import('../../../src/functions/remediateCluster.js');
       const { default: azureFunctions } = await import('@azure/functions');
       const [, , subscriptionId, , resourceGroup, , , , clusterName] = target.id.split('/');

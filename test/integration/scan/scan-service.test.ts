@@ -1,24 +1,30 @@
 // scanFleet in process: discovery, scope, busy clusters retried in a later round, and stopping early.
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { startEmulator, type RunningEmulator } from '../../../emulator/index.js';
-import { scanFleet, type ScanOptions } from '../../../src/services/scan.js';
+import { ArmClusterReader, ArmStepWriter } from '../../../src/azure/arm/index.js';
+import { noTelemetry } from '../../../src/azure/telemetry.js';
+import type { Baseline } from '../../../src/core/index.js';
+import { scanPolicy } from '../../../src/pipeline/policies.js';
+import { scanFleet, type ScanOptions } from '../../../src/pipeline/scan.js';
 import { autoBaseline, clientsFor, clusterIdFor, seedCluster, setPath, SUBSCRIPTION } from '../../support/arm.js';
 
 const OTHER_SUBSCRIPTION = '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a';
 
-function options(emulator: RunningEmulator, overrides: Partial<ScanOptions> = {}): ScanOptions {
+/** A scan as the CLI builds it: SDK clients on the emulator, no store, and `--apply` unless `apply` is false. */
+function options(emulator: RunningEmulator, overrides: Partial<Omit<ScanOptions, 'deps' | 'policy'>> & { baseline?: Baseline; apply?: boolean } = {}): ScanOptions {
+  const { baseline = autoBaseline(), apply = true, ...rest } = overrides;
+  const clients = clientsFor(emulator);
   return {
-    arm: clientsFor(emulator),
-    baseline: autoBaseline(),
+    deps: { reader: new ArmClusterReader(() => clients), writer: new ArmStepWriter(() => clients, {}), telemetry: noTelemetry, baseline },
+    policy: scanPolicy({ apply, wait: true, record: false, approvals: [] }),
+    cause: { kind: 'cli', id: 'scan-test', caller: 'tester' },
+    armRequests: () => clients.stats,
     subscriptions: [],
-    apply: true,
-    wait: true,
-    approvals: [],
     concurrency: 4,
     busyRetries: 2,
     busyRetryDelayMs: 50,
     now: () => new Date(),
-    ...overrides,
+    ...rest,
   };
 }
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { TableClient } from '@azure/data-tables';
 import { ensureQueues, ensureTables } from '../../../src/azure/storage/clients.js';
 import { createTableComplianceStore } from '../../../src/azure/storage/compliance-store.js';
-import { StorageError } from '../../../src/azure/storage/errors.js';
+import { StorageError } from '../../../src/azure/errors.js';
 import { clusterKey } from '../../../src/azure/storage/keys.js';
 import type { ClusterState, ComplianceStore, Transition } from '../../../src/ports.js';
 import { rejectionOf } from '../../support/rejection.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { StorageError } from '../../../src/azure/storage/errors.js';
+import { StorageError } from '../../../src/azure/errors.js';
 import type { ComplianceStore } from '../../../src/ports.js';
 import { rejectionOf } from '../../support/rejection.js';
 import { STORE_START_TIMEOUT_MS, at, cause, clusterId, startStoreHarness, type StoreHarness } from '../../support/store.js';

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { decideResourceEvent, decideResourceEvents, OBJECT_ID_CLAIM } from '../../../src/azure/resourceEvents.js';
+import { decideResourceEvent, OBJECT_ID_CLAIM, splitEvents } from '../../../src/azure/resourceEvents.js';
 import { readFixture, type FixturePath } from '../../support/fixtures.js';
 
 const CLUSTER_ID = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg1/providers/Microsoft.ContainerService/managedClusters/clustername1';
@@ -82,7 +82,8 @@ describe('malformed events', () => {
     ['an odd resource id', { ...valid(), data: { ...(valid().data as object), resourceUri: '/subscriptions/s/providers/Microsoft.Storage' } }, /^malformed: /],
   ];
   test.each(cases)('reports %s and keeps reading', async (_name, raw, reason) => {
-    const decisions = await decideResourceEvents([raw, valid()]);
+    // One delivery holding the bad event and a good one, decided one by one as the intake and `events` do.
+    const decisions = await Promise.all(splitEvents([raw, valid()]).map((event) => decideResourceEvent(event)));
 
     expect(decisions).toHaveLength(2);
     expect(decisions[0]?.accepted).toBe(false);

@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
-import { createTelemetry, noTelemetry, RecordingTelemetry, scrubProperties } from '../../../src/azure/telemetry.js';
+import { createTelemetry, noTelemetry, scrubProperties } from '../../../src/azure/telemetry.js';
+import { RecordingTelemetry } from '../../support/telemetry.js';
 
 describe('telemetry', () => {
   test('drops sensitive keys and masks bearer tokens in values', () => {

@@ -1,11 +1,16 @@
-// evaluateAndRemediate end to end: the real core, the real SDK clients, the emulator.
+// The evaluation pipeline end to end on the ARM adapters: the real core, the real SDK clients, the emulator.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { startEmulator, type RunningEmulator } from '../../../emulator/index.js';
-import type { OperationHandle } from '../../../src/azure/arm/index.js';
-import type { PlanStep } from '../../../src/core/index.js';
-import { evaluateAndRemediate, type StepReport } from '../../../src/services/remediation.js';
+import { ArmClusterReader, ArmStepWriter, type ArmClients } from '../../../src/azure/arm/index.js';
+import { noTelemetry } from '../../../src/azure/telemetry.js';
+import type { Baseline } from '../../../src/core/index.js';
+import { runEvaluation, type EvaluationRecords, type EvaluationRun, type StepReport } from '../../../src/pipeline/evaluation.js';
+import { scanPolicy } from '../../../src/pipeline/policies.js';
+import type { StepWriter } from '../../../src/ports.js';
 import { autoBaseline, clientsFor, seedCluster, setPath } from '../../support/arm.js';
 import { EMULATOR_START_TIMEOUT_MS } from '../../support/emulator.js';
+import { InMemoryStore } from '../../support/fakes/index.js';
+import { crashAfterIntent, crashAfterWrite } from '../../support/faults.js';
 
 const NOW = new Date('2026-01-15T12:00:00Z');
 
@@ -30,11 +35,37 @@ function seedDriftedCluster(emulator: RunningEmulator, name: string): string {
   );
 }
 
+interface Run {
+  approvals: string[];
+  apply: boolean;
+  wait: boolean;
+  baseline?: Baseline;
+  records?: EvaluationRecords;
+  writer?: StepWriter;
+}
+
+/** One run of the pipeline as the CLI scan runs it (no store unless `records` is given). */
+async function evaluate(clusterId: string, arm: ArmClients, options: Run): Promise<EvaluationRun> {
+  const result = await runEvaluation(
+    {
+      reader: new ArmClusterReader(() => arm),
+      writer: options.writer ?? new ArmStepWriter(() => arm, {}),
+      telemetry: noTelemetry,
+      baseline: options.baseline ?? baseline,
+      ...(options.records ? { records: options.records } : {}),
+    },
+    scanPolicy({ apply: options.apply, wait: options.wait, record: options.records !== undefined, approvals: options.approvals }),
+    { clusterId, cause: { kind: 'cli', id: 'scan-test', caller: 'tester' }, now: NOW, log: { info: () => undefined, warn: () => undefined, error: () => undefined } },
+  );
+  if (!result.found) throw new Error(`${clusterId} was not found`);
+  return result;
+}
+
 function outcomes(steps: StepReport[]): Record<string, string> {
   return Object.fromEntries(steps.map((report) => [report.step.action, report.outcome]));
 }
 
-describe('evaluateAndRemediate (core + SDK clients + emulator)', () => {
+describe('runEvaluation (core + ARM adapters + emulator)', () => {
   let emulator: RunningEmulator;
   beforeAll(async () => {
     emulator = await startEmulator({ lroDurationMs: 50 });
@@ -47,7 +78,7 @@ describe('evaluateAndRemediate (core + SDK clients + emulator)', () => {
     const id = seedDriftedCluster(emulator, 'aks-svc-dry');
     const arm = clientsFor(emulator);
 
-    const result = await evaluateAndRemediate({ clusterId: id, baseline, arm, approvals: ['managed-identity'], apply: false, wait: true, now: NOW });
+    const result = await evaluate(id, arm, { approvals: ['managed-identity'], apply: false, wait: true });
 
     expect(result.evaluation.status).toBe('NonCompliant');
     expect(outcomes(result.steps)).toStrictEqual({
@@ -64,7 +95,7 @@ describe('evaluateAndRemediate (core + SDK clients + emulator)', () => {
     const id = seedDriftedCluster(emulator, 'aks-svc-apply');
     const arm = clientsFor(emulator);
 
-    const result = await evaluateAndRemediate({ clusterId: id, baseline, arm, approvals: ['managed-identity'], apply: true, wait: true, now: NOW });
+    const result = await evaluate(id, arm, { approvals: ['managed-identity'], apply: true, wait: true });
 
     expect(outcomes(result.steps)).toStrictEqual({
       'enable-managed-identity': 'applied',
@@ -74,7 +105,7 @@ describe('evaluateAndRemediate (core + SDK clients + emulator)', () => {
     });
     // The cluster was evaluated again.
     expect(result.after).toBeDefined();
-    const after = Object.fromEntries((result.after?.results ?? []).map((r) => [r.ruleId, r.status]));
+    const after = Object.fromEntries((result.after?.evaluation.results ?? []).map((r) => [r.ruleId, r.status]));
     expect(after).toMatchObject({
       'managed-identity': 'Compliant',
       'workload-identity': 'Compliant',
@@ -89,7 +120,7 @@ describe('evaluateAndRemediate (core + SDK clients + emulator)', () => {
     const id = seedDriftedCluster(emulator, 'aks-svc-blocked');
     const arm = clientsFor(emulator);
 
-    const result = await evaluateAndRemediate({ clusterId: id, baseline, arm, approvals: ['no-pod-identity:disable-pod-identity'], apply: true, wait: true, now: NOW });
+    const result = await evaluate(id, arm, { approvals: ['no-pod-identity:disable-pod-identity'], apply: true, wait: true });
 
     const byAction = Object.fromEntries(result.steps.map((report) => [report.step.action, report]));
     expect(byAction['enable-managed-identity']).toMatchObject({ outcome: 'awaiting-approval', reason: expect.stringMatching(/approve/) });
@@ -101,7 +132,7 @@ describe('evaluateAndRemediate (core + SDK clients + emulator)', () => {
     const id = seedDriftedCluster(emulator, 'aks-svc-nowait');
     const arm = clientsFor(emulator);
 
-    const result = await evaluateAndRemediate({ clusterId: id, baseline, arm, approvals: ['managed-identity'], apply: true, wait: false, now: NOW });
+    const result = await evaluate(id, arm, { approvals: ['managed-identity'], apply: true, wait: false });
 
     const byAction = Object.fromEntries(result.steps.map((report) => [report.step.action, report]));
     expect(byAction['enable-managed-identity']?.outcome).toBe('started');
@@ -117,61 +148,54 @@ describe('evaluateAndRemediate (core + SDK clients + emulator)', () => {
     const arm = clientsFor(emulator);
     const auditOnly = autoBaseline({ rules: { managedIdentity: { mode: 'audit' } }, requiredExtensions: [] });
 
-    const result = await evaluateAndRemediate({ clusterId: id, baseline: auditOnly, arm, approvals: ['managed-identity'], apply: true, wait: true, now: NOW });
+    const result = await evaluate(id, arm, { approvals: ['managed-identity'], apply: true, wait: true, baseline: auditOnly });
 
     expect(outcomes(result.steps)).toStrictEqual({ 'enable-managed-identity': 'audit-only' });
     expect(arm.stats.requests.write).toBe(0);
   });
 
-  test('lets a caller wrap every write: record it, or skip one a previous run already made', async () => {
-    // Prepare: hooks that record every call and skip the extension install
-    const id = seedDriftedCluster(emulator, 'aks-svc-hooks');
+  test('keeps the intent protocol over real ARM: an intent row before each write, none while an earlier write may be in flight', async () => {
+    // Prepare: a store whose log has an open intent, seconds old, for the Flux install; every intent and write noted
+    const id = seedDriftedCluster(emulator, 'aks-svc-intents');
     const arm = clientsFor(emulator);
+    const store = new InMemoryStore();
+    await store.startRemediation({
+      clusterId: id,
+      stepId: 'required-extension/flux:install-extension',
+      ruleId: 'required-extension/flux',
+      action: 'install-extension',
+      attempt: 1,
+      cause: { kind: 'event', id: 'earlier' },
+      request: { method: 'PUT', path: `${id}/providers/Microsoft.KubernetesConfiguration/extensions/flux` },
+      now: new Date(NOW.getTime() - 10_000),
+    });
     const calls: string[] = [];
-    const handles: OperationHandle[] = [];
+    const log = crashAfterIntent(store, { afterIntent: async (stepId) => void calls.push(`intent ${stepId}`) });
+    const writer = crashAfterWrite(new ArmStepWriter(() => arm, {}), { afterWrite: async (step, handle) => void calls.push(`write ${step.id} ${handle.started ? 'accepted' : 'not sent'}`) });
 
     // Act
-    const result = await evaluateAndRemediate({
-      clusterId: id,
-      baseline,
-      arm,
-      approvals: ['managed-identity'],
-      apply: true,
-      wait: true,
-      now: NOW,
-      hooks: {
-        beforeWrite: async (step: PlanStep) => {
-          calls.push(`before ${step.action}`);
-          if (step.action === 'install-extension') return { skip: { outcome: 'try-later', reason: 'an earlier run started this write; waiting for it' } };
-          return undefined;
-        },
-        afterWrite: async (step, handle) => {
-          calls.push(`after ${step.action}`);
-          handles.push(handle);
-        },
-        afterStep: async (report) => {
-          calls.push(`report ${report.step.action} ${report.outcome}`);
-        },
-      },
-    });
+    const result = await evaluate(id, arm, { approvals: ['managed-identity'], apply: true, wait: true, records: { state: store, remediations: log, attempts: store }, writer });
 
     // Assess
     expect(calls).toStrictEqual([
-      'before enable-managed-identity',
-      'after enable-managed-identity',
-      'report enable-managed-identity applied',
-      'before enable-workload-identity',
-      'after enable-workload-identity',
-      'report enable-workload-identity applied',
-      'report disable-pod-identity awaiting-approval',
-      'before install-extension',
-      'report install-extension try-later',
+      'intent managed-identity:enable-managed-identity',
+      'write managed-identity:enable-managed-identity accepted',
+      'intent workload-identity:enable-workload-identity',
+      'write workload-identity:enable-workload-identity accepted',
     ]);
-    // The skipped write was not made.
+    expect(outcomes(result.steps)).toStrictEqual({
+      'enable-managed-identity': 'applied',
+      'enable-workload-identity': 'applied',
+      'disable-pod-identity': 'awaiting-approval',
+      'install-extension': 'started',
+    });
+    // The write that may be in flight was not made again.
     expect(emulator.state.extension(id, 'flux')).toBeUndefined();
-    expect(handles.map((handle) => handle.started)).toStrictEqual(handles.map(() => true));
-    // The operation state was available to store.
-    expect((await handles[0]?.serialize())?.length).toBeGreaterThan(0);
-    expect(result.steps).toHaveLength(4);
+    expect(store.rowsOf(id)).toStrictEqual([
+      ['required-extension/flux:install-extension', 'Started', 1],
+      ['managed-identity:enable-managed-identity', 'Succeeded', 1],
+      ['workload-identity:enable-workload-identity', 'Succeeded', 1],
+    ]);
+    expect((await store.getState(id))?.status).toBe('NonCompliant');
   });
 });

@@ -1,48 +1,41 @@
-// A fleet scan: find the clusters (every subscription the credential sees, or the ones given), evaluate each
-// against the baseline and, when asked, fix what may be fixed. Clusters are streamed from the listings into a
-// fixed number of workers, so a large fleet starts at once and never sits in memory as a whole. Clusters
-// that were busy ("try later") get further rounds after a pause. Everything the CLI prints comes from here.
-import {
-  ArmError,
-  classifyArmError,
-  listClusters,
-  listSubscriptions,
-  type ArmClients,
-  type ArmFailure,
-  type ArmRequestStats,
-  type ListedCluster,
-} from '../azure/arm/index.js';
-import { isInScope, type Baseline, type ClusterSnapshot, type Evaluation, type RuleStatus } from '../core/index.js';
-import { evaluateAndRemediate, STEP_OUTCOMES, type RemediationHooks, type RemediationResult, type StepOutcome, type StepReport } from './remediation.js';
-
-export interface ScanRecorder {
-  /** Called with every evaluation (before fixing, and again after waiting): record state and transitions. */
-  recordEvaluation(evaluation: Evaluation, snapshot: ClusterSnapshot): Promise<void>;
-  /** Hooks around each write (intent rows, outcomes). */
-  hooks?: Pick<RemediationHooks, 'beforeWrite' | 'afterWrite' | 'afterStep'>;
-}
+// The CLI's fleet scan (`aks-baseline-guard scan`): walk the fleet with the fleet walker (fleet.ts, the one the
+// sweep uses), run the evaluation pipeline on every cluster with the scan's policy (policies.ts) and report. A fixed
+// number of workers pull clusters from the walk, so a large fleet starts at once and never sits in memory as a
+// whole. Clusters that were busy ("try later") get further rounds after a pause. Everything the CLI prints comes
+// from here.
+//
+// "scan" is the CLI's word: it runs from a terminal with the credential of the person running it, evaluates and
+// fixes each cluster itself and waits for the operations it starts. The app's "sweep" (sweep.ts) walks the fleet
+// the same way but only fans out to the queue. With --record, a scan keeps the same records as the app, through the
+// same intent protocol (attempts, back-off, open intents). (Issue 17 adds the per-cluster lease here.)
+import { classifyArmError, isRetryable, type ArmFailure } from '../azure/errors.js';
+import { isInScope, type Evaluation, type RuleStatus } from '../core/index.js';
+import type { ArmRequestCounts, Cause, ClusterReader, ListedCluster, Log } from '../ports.js';
+import { runEvaluation, STEP_OUTCOMES, type EvaluationDeps, type EvaluationPolicy, type EvaluationResult, type StepOutcome, type StepReport } from './evaluation.js';
+import { newFleetTally, walkFleet } from './fleet.js';
 
 export interface ScanOptions {
-  arm: ArmClients;
-  baseline: Baseline;
+  /** The pipeline's ports (records only with --record) and the baseline. */
+  deps: EvaluationDeps & { reader: ClusterReader };
+  /** The scan's policy (policies.ts scanPolicy). */
+  policy: EvaluationPolicy;
+  /** Why the evaluations ran, as recorded: `{ kind: 'cli', id: <scan id>, caller }`. */
+  cause: Cause;
+  /** The ARM requests counted so far (the summary's last table). */
+  armRequests(): ArmRequestCounts;
   /** Subscription ids; empty = every subscription the credential can see. */
   subscriptions: readonly string[];
   resourceGroup?: string;
-  apply: boolean;
-  wait: boolean;
-  approvals: readonly string[];
   /** Clusters worked on at the same time. */
   concurrency: number;
   /** Further rounds for clusters that were busy, and the pause before each. */
   busyRetries: number;
   busyRetryDelayMs: number;
   now(): Date;
-  recorder?: ScanRecorder;
   /** Aborted: start no new cluster (clusters in flight finish their current call and stop). */
   stopSignal?: AbortSignal;
   /** Aborted: cancel ARM calls in flight too. */
   armAbortSignal?: AbortSignal;
-  env?: Record<string, string | undefined>;
   onProgress?(progress: ScanProgress): void;
 }
 
@@ -96,7 +89,7 @@ export interface ScanSummary {
   byStatus: Partial<Record<ClusterOutcomeStatus, number>>;
   findingsByRule: Record<string, RuleFindings>;
   steps: Record<StepOutcome, number>;
-  armRequests: Pick<ArmRequestStats, 'requests' | 'throttled' | 'serverErrors' | 'connectionErrors' | 'pacedRequests'> & { pacedMs: number };
+  armRequests: ArmRequestCounts;
   /** Listings or clusters that could not be read, with the classified reason. */
   errors: { scope: string; kind: string; code: string; message: string }[];
 }
@@ -113,46 +106,27 @@ export async function scanFleet(options: ScanOptions, scanId: string): Promise<S
   const results = new Map<string, ClusterScanResult>();
   const progress: ScanProgress = { discovered: 0, finished: 0, discoveryDone: false, round: 1 };
   const report = (): void => options.onProgress?.({ ...progress });
-  let subscriptionCount = 0;
-  let outOfScope = 0;
 
-  const armSignal = options.armAbortSignal ? { abortSignal: options.armAbortSignal } : {};
   const stopped = (): boolean => options.stopSignal?.aborted === true;
-
-  async function* subscriptions(): AsyncIterable<string> {
-    if (options.subscriptions.length > 0) {
-      yield* options.subscriptions;
-      return;
-    }
-    try {
-      for await (const subscription of listSubscriptions(options.arm, armSignal)) yield subscription.subscriptionId;
-    } catch (error) {
-      const failure = classifyArmError(error, '/subscriptions');
-      errors.push({ scope: '/subscriptions', kind: failure.kind, code: failure.code, message: failure.message });
-    }
-  }
+  const tally = newFleetTally();
 
   async function* discover(): AsyncIterable<ListedCluster> {
-    for await (const subscriptionId of subscriptions()) {
-      if (stopped()) break;
-      subscriptionCount += 1;
-      const scope = `/subscriptions/${subscriptionId}${options.resourceGroup ? `/resourceGroups/${options.resourceGroup}` : ''}`;
-      try {
-        for await (const cluster of listClusters(options.arm, { subscriptionId, ...(options.resourceGroup ? { resourceGroup: options.resourceGroup } : {}) }, armSignal)) {
-          if (!isInScope(options.baseline, cluster.id)) {
-            outOfScope += 1;
-            continue;
-          }
-          progress.discovered += 1;
-          report();
-          yield cluster;
-          if (stopped()) return;
-        }
-      } catch (error) {
-        // One subscription we cannot list (no access, not registered) does not stop the others.
-        const failure = classifyArmError(error, scope);
-        errors.push({ scope, kind: failure.kind, code: failure.code, message: failure.message });
-      }
+    const { baseline } = options.deps;
+    const clusters = walkFleet(
+      options.deps.reader,
+      {
+        ...(options.subscriptions.length > 0 ? { subscriptionIds: options.subscriptions } : {}),
+        ...(options.resourceGroup ? { resourceGroup: options.resourceGroup } : {}),
+        inScope: (clusterId) => isInScope(baseline, clusterId),
+        ...(options.stopSignal ? { stopSignal: options.stopSignal } : {}),
+        ...(options.armAbortSignal ? { read: { abortSignal: options.armAbortSignal } } : {}),
+      },
+      tally,
+    );
+    for await (const cluster of clusters) {
+      progress.discovered += 1;
+      report();
+      yield cluster;
     }
     progress.discoveryDone = true;
     report();
@@ -165,7 +139,7 @@ export async function scanFleet(options: ScanOptions, scanId: string): Promise<S
     const { result, firstResults } = await scanCluster(options, cluster, previous, round);
     results.set(key, result);
     if (firstResults && !initialResults.has(key)) initialResults.set(key, firstResults);
-    if (result.error && !isRetryable(result)) {
+    if (result.error && !worthAnotherRound(result)) {
       errors.push({ scope: cluster.id, kind: result.error.kind, code: result.error.code, message: result.error.message });
     }
     if (round === 1) {
@@ -178,7 +152,7 @@ export async function scanFleet(options: ScanOptions, scanId: string): Promise<S
 
   // Further rounds for the clusters that were busy, after a pause long enough for their operations to end.
   for (let round = 2; round <= options.busyRetries + 1 && !stopped(); round += 1) {
-    const busy = [...results.values()].filter(isRetryable);
+    const busy = [...results.values()].filter(worthAnotherRound);
     if (busy.length === 0) break;
     progress.round = round;
     report();
@@ -189,23 +163,25 @@ export async function scanFleet(options: ScanOptions, scanId: string): Promise<S
   }
   // Errors of clusters still failing after the last round.
   for (const result of results.values()) {
-    if (result.error && isRetryable(result) && !errors.some((e) => e.scope === result.clusterId)) {
+    if (result.error && worthAnotherRound(result) && !errors.some((e) => e.scope === result.clusterId)) {
       errors.push({ scope: result.clusterId, kind: result.error.kind, code: result.error.code, message: result.error.message });
     }
   }
 
   const clusters = [...results.values()].sort((a, b) => a.clusterId.localeCompare(b.clusterId));
-  const stats = options.arm.stats;
+  const stats = options.armRequests();
+  // Listings that failed come first, as they were met.
+  errors.unshift(...tally.errors.map(({ scope, failure }) => ({ scope, kind: failure.kind, code: failure.code, message: failure.message })));
   return {
     summary: {
       scanId,
       startedAt,
       elapsedMs: Date.now() - started,
-      apply: options.apply,
+      apply: options.policy.apply,
       interrupted: stopped(),
-      subscriptions: subscriptionCount,
+      subscriptions: tally.subscriptions.length,
       clusters: clusters.length,
-      outOfScope,
+      outOfScope: tally.outOfScope,
       byStatus: countBy(clusters.map((c) => c.status)),
       findingsByRule: findingsByRule(clusters, initialResults),
       steps: stepCounts(clusters),
@@ -223,6 +199,9 @@ export async function scanFleet(options: ScanOptions, scanId: string): Promise<S
   };
 }
 
+/** Only warnings and errors of the pipeline reach a terminal; the report says the rest. */
+const quiet: Log = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
 /** One cluster, one round. Never throws: an unreadable cluster comes back with its classified error. */
 async function scanCluster(
   options: ScanOptions,
@@ -238,39 +217,30 @@ async function scanCluster(
     ...(cluster.location ? { location: cluster.location } : {}),
     rounds: round,
   };
-  const recorder = options.recorder;
-  let outcome: RemediationResult;
+  const failed = (failure: ArmFailure): { result: ClusterScanResult } => ({
+    result: {
+      ...base,
+      status: previous?.status ?? 'Error',
+      ...(previous?.initialStatus ? { initialStatus: previous.initialStatus } : {}),
+      results: previous?.results ?? [],
+      steps: previous?.steps ?? [],
+      error: failure,
+    },
+  });
+  let outcome: EvaluationResult;
   try {
-    outcome = await evaluateAndRemediate({
+    outcome = await runEvaluation(options.deps, options.policy, {
       clusterId: cluster.id,
-      baseline: options.baseline,
-      arm: options.arm,
-      approvals: options.approvals,
-      apply: options.apply,
-      wait: options.wait,
+      cause: options.cause,
       now: options.now(),
-      hooks: {
-        ...recorder?.hooks,
-        ...(recorder ? { afterEvaluate: (evaluation, snapshot) => recorder.recordEvaluation(evaluation, snapshot) } : {}),
-      },
+      log: quiet,
       ...(options.armAbortSignal ? { abortSignal: options.armAbortSignal } : {}),
-      ...(options.env ? { env: options.env } : {}),
     });
-    if (recorder && outcome.after && outcome.afterSnapshot) await recorder.recordEvaluation(outcome.after, outcome.afterSnapshot);
   } catch (error) {
-    const failure = error instanceof ArmError ? error.failure : classifyArmError(error, cluster.id);
-    return {
-      result: {
-        ...base,
-        status: previous?.status ?? 'Error',
-        ...(previous?.initialStatus ? { initialStatus: previous.initialStatus } : {}),
-        results: previous?.results ?? [],
-        steps: previous?.steps ?? [],
-        error: failure,
-      },
-    };
+    return failed(classifyArmError(error, cluster.id));
   }
-  const final = outcome.after ?? outcome.evaluation;
+  if (!outcome.found) return failed(outcome.failure);
+  const final = outcome.after?.evaluation ?? outcome.evaluation;
   return {
     result: {
       ...base,
@@ -286,8 +256,8 @@ async function scanCluster(
 }
 
 /** Busy, throttled or unreachable: worth another round. */
-function isRetryable(result: ClusterScanResult): boolean {
-  if (result.error) return result.error.kind === 'busy' || result.error.kind === 'throttled' || result.error.kind === 'transient';
+function worthAnotherRound(result: ClusterScanResult): boolean {
+  if (result.error) return isRetryable(result.error.kind);
   return result.steps.some((step) => step.outcome === 'try-later');
 }
 

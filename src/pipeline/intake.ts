@@ -2,8 +2,9 @@
 // filters and enqueues (no ARM calls), so Event Grid gets its answer in milliseconds. The event is a hint:
 // the worker re-reads the cluster, so a replayed or late event is always safe.
 import { decideResourceEvent, type ResourceEventDecision } from '../azure/resourceEvents.js';
-import type { Cause } from '../ports.js';
-import { outOfScopeReason, type AppServices, type Log } from './container.js';
+import type { Cause, Log } from '../ports.js';
+import { outOfScopeReason } from './scope.js';
+import type { AppServices } from './services.js';
 
 export const INTAKE_OUTCOMES = [
   /** Not a cluster or extension write/delete, malformed, or out of scope. */

@@ -1,0 +1,149 @@
+// What the routes read from a request, and the strict parsing of it: the cluster id from the route, the remediate
+// body, the fleet query. Anything unknown, of the wrong type or out of range is a BadRequest naming the field (a
+// 400 problem). Nothing here depends on @azure/functions: a Functions HttpRequest is read through HttpRequestLike.
+import { CLUSTER_STATUSES, formatClusterId, isSubscriptionId, type ClusterStatus } from '../core/index.js';
+import type { Log } from '../ports.js';
+
+/** A request as the routes need it, independent of the Functions host. */
+export interface ApiRequest {
+  params: Record<string, string | undefined>;
+  query: URLSearchParams;
+  /** The raw body text; undefined or '' when there is none. */
+  bodyText?: string;
+  /** The x-ms-client-principal header App Service authentication adds. */
+  principalHeader?: string | null;
+  /** Used as the cause id of what the request does (the invocation id). */
+  requestId: string;
+  log: Log;
+}
+
+/** What the routes read from a Functions HttpRequest (structural, so the routes need no @azure/functions). */
+export interface HttpRequestLike {
+  params: Record<string, string>;
+  query: URLSearchParams;
+  headers: { get(name: string): string | null };
+  text(): Promise<string>;
+}
+
+export async function apiRequestFrom(request: HttpRequestLike, invocation: { invocationId: string } & Log): Promise<ApiRequest> {
+  return {
+    params: request.params,
+    query: request.query,
+    bodyText: await request.text(),
+    principalHeader: request.headers.get('x-ms-client-principal'),
+    requestId: invocation.invocationId,
+    log: invocation,
+  };
+}
+
+/** The request is not valid: each problem names the field (`body.approve[0]: ...`). */
+export class BadRequest extends Error {
+  override name = 'BadRequest';
+  constructor(readonly problems: string[]) {
+    super(problems.join('; '));
+  }
+}
+
+// ARM's naming rules: resource groups 1-90 letters, digits, _ - . ( ), not ending in a period; managed clusters
+// 1-63 letters, digits, _ and -, starting and ending with a letter or digit.
+const RESOURCE_GROUP = /^[-\w.()\p{L}\p{Nd}]{1,90}$/u;
+const CLUSTER_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?$/;
+/** The host's own query parameter: the function key. */
+const HOST_QUERY = new Set(['code']);
+const MAX_APPROVALS = 50;
+const MAX_APPROVAL_LENGTH = 200;
+
+/** The cluster id from the route, or the problems with its parts. */
+export function clusterIdFromRoute(params: ApiRequest['params']): string {
+  const problems: string[] = [];
+  const { subscriptionId = '', resourceGroup = '', clusterName = '' } = params;
+  if (!isSubscriptionId(subscriptionId)) problems.push(`subscriptionId: "${subscriptionId}" is not a subscription id (a GUID)`);
+  if (!RESOURCE_GROUP.test(resourceGroup) || resourceGroup.endsWith('.')) {
+    problems.push(`resourceGroup: "${resourceGroup}" is not a resource group name (1-90 letters, digits, _ - . ( ), not ending in a period)`);
+  }
+  if (!CLUSTER_NAME.test(clusterName)) {
+    problems.push(`clusterName: "${clusterName}" is not a managed cluster name (1-63 letters, digits, _ and -, starting and ending with a letter or digit)`);
+  }
+  if (problems.length > 0) throw new BadRequest(problems);
+  return formatClusterId({ subscriptionId, resourceGroup, name: clusterName });
+}
+
+export function rejectUnknownQuery(query: URLSearchParams, known: readonly string[]): void {
+  const unknown = [...new Set(query.keys())].filter((key) => !known.includes(key) && !HOST_QUERY.has(key));
+  if (unknown.length > 0) throw new BadRequest(unknown.map((key) => `query parameter "${key}" is not supported (supported: ${known.join(', ') || 'none'})`));
+}
+
+export function parseJsonObject(bodyText: string | undefined): Record<string, unknown> {
+  if (bodyText === undefined || bodyText.trim() === '') return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(bodyText);
+  } catch (error) {
+    throw new BadRequest([`body: not valid JSON (${error instanceof Error ? error.message : String(error)})`]);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new BadRequest(['body: must be a JSON object']);
+  return value as Record<string, unknown>;
+}
+
+export interface RemediateBody {
+  dryRun: boolean;
+  approve: string[];
+}
+
+/** `{ "dryRun"?: boolean, "approve"?: string[] }`, nothing else. */
+export function parseRemediateBody(bodyText: string | undefined): RemediateBody {
+  const raw = parseJsonObject(bodyText);
+  const problems: string[] = [];
+  for (const key of Object.keys(raw)) if (key !== 'dryRun' && key !== 'approve') problems.push(`body.${key}: unknown field (allowed: dryRun, approve)`);
+  const { dryRun = false, approve = [] } = raw;
+  if (typeof dryRun !== 'boolean') problems.push(`body.dryRun: must be true or false, got ${JSON.stringify(dryRun)}`);
+  if (!Array.isArray(approve)) problems.push(`body.approve: must be a list of plan step ids or rule ids, got ${JSON.stringify(approve)}`);
+  else {
+    if (approve.length > MAX_APPROVALS) problems.push(`body.approve: at most ${MAX_APPROVALS} entries, got ${approve.length}`);
+    approve.forEach((entry, index) => {
+      if (typeof entry !== 'string' || entry.trim() === '' || entry.length > MAX_APPROVAL_LENGTH) {
+        problems.push(`body.approve[${index}]: must be a step id or rule id (a non-empty string of at most ${MAX_APPROVAL_LENGTH} characters)`);
+      }
+    });
+  }
+  if (problems.length > 0) throw new BadRequest(problems);
+  return { dryRun: dryRun as boolean, approve: (approve as string[]).map((entry) => entry.trim()) };
+}
+
+export interface FleetQuery {
+  status?: ClusterStatus;
+  subscriptionId?: string;
+  continuationToken?: string;
+  pageSize?: number;
+}
+
+/** `?status=&subscription=&continuationToken=&pageSize=`, each at most once. */
+export function parseFleetQuery(query: URLSearchParams): FleetQuery {
+  rejectUnknownQuery(query, ['status', 'subscription', 'continuationToken', 'pageSize']);
+  const problems: string[] = [];
+  const out: FleetQuery = {};
+  for (const key of ['status', 'subscription', 'continuationToken', 'pageSize']) {
+    if (query.getAll(key).length > 1) problems.push(`query parameter "${key}" is given more than once`);
+  }
+  const status = query.get('status');
+  if (status !== null && status !== '') {
+    const match = CLUSTER_STATUSES.find((candidate) => candidate.toLowerCase() === status.toLowerCase());
+    if (match) out.status = match;
+    else problems.push(`status: "${status}" is not one of ${CLUSTER_STATUSES.join(', ')}`);
+  }
+  const subscription = query.get('subscription');
+  if (subscription !== null && subscription !== '') {
+    if (isSubscriptionId(subscription)) out.subscriptionId = subscription.toLowerCase();
+    else problems.push(`subscription: "${subscription}" is not a subscription id (a GUID)`);
+  }
+  const token = query.get('continuationToken');
+  if (token !== null && token !== '') out.continuationToken = token;
+  const pageSize = query.get('pageSize');
+  if (pageSize !== null && pageSize !== '') {
+    const value = Number(pageSize);
+    if (Number.isInteger(value) && value >= 1 && value <= 1000) out.pageSize = value;
+    else problems.push(`pageSize: must be a whole number from 1 to 1000, got "${pageSize}"`);
+  }
+  if (problems.length > 0) throw new BadRequest(problems);
+  return out;
+}

@@ -1,0 +1,613 @@
+// The evaluation pipeline: what happens to one cluster, as one explicit sequence of named stages.
+//
+//   1. read      the cluster and its extensions, fresh from ARM (a cluster ARM no longer has ends the run here)
+//   2. evaluate  against the baseline, once: the results and the plan
+//   3. gate      per step, in dependency waves: what the baseline allows (audit, approval), what the run allows
+//                (a dry run), what earlier steps left (blocked) and, when recording, the intent protocol: the
+//                attempt limit, the back-off, a busy resource, a write that may still be in flight
+//   4. intent    an intent row (Started) before the write, numbered by attempt
+//   5. write     the step's ARM write through the StepWriter; when the policy waits, each wave's operations are
+//                waited for before the next wave is gated
+//   6. record    each write's outcome (Accepted, Succeeded, Failed or Skipped; attempts), open rows the evaluation
+//                shows fixed, the state and its transitions, telemetry
+//   and, when the policy waits and something was applied: read, evaluate and record once more.
+//
+// No stage calls back into its caller: the queue worker (worker.ts), the HTTP remediate route (src/http/routes.ts)
+// and the CLI scan (scan.ts) call runEvaluation with a different EvaluationPolicy (policies.ts) and act on the
+// result it returns (a follow-up evaluation, a retry, a report).
+//
+// Why a crash never causes a second write: each write is preceded by its intent row and followed by its
+// completion (Accepted). A redelivered message finds the open intent and does not write again while the write may
+// still be in flight; the fresh read decides. Cluster writes also carry If-Match with the eTag read.
+import { ArmError, isRetryable, type ArmFailure } from '../azure/errors.js';
+import {
+  approves,
+  evaluateSnapshot,
+  isBusy,
+  isPassingStatus,
+  parseExtensionId,
+  recordedStatus,
+  sameResourceId,
+  type Baseline,
+  type ClusterSnapshot,
+  type ClusterStatus,
+  type ErrorInfo,
+  type Evaluation,
+  type PlanStep,
+  type RuleOverride,
+} from '../core/index.js';
+import type {
+  ApplyOutcome,
+  AttemptTracker,
+  Attempts,
+  Cause,
+  ClusterReader,
+  ClusterStateStore,
+  Log,
+  OperationHandle,
+  RemediationLog,
+  RemediationRecord,
+  RemediationRef,
+  StepWriter,
+  Telemetry,
+  Transition,
+} from '../ports.js';
+
+export const STEP_OUTCOMES = [
+  /** The write finished successfully (the policy waited for it). */
+  'applied',
+  /** ARM accepted the write; the run did not wait for it to finish. */
+  'started',
+  /** A fresh read showed the step was no longer needed; nothing was written. */
+  'not-needed',
+  'failed',
+  'awaiting-approval',
+  'audit-only',
+  /** A step it depends on did not finish (not approved, failed, try-later, or started without waiting). */
+  'blocked',
+  /** The cluster or extension is busy, or ARM could not be reached: the same step can run later, unchanged. */
+  'try-later',
+  'skipped-dry-run',
+] as const;
+export type StepOutcome = (typeof STEP_OUTCOMES)[number];
+
+export interface StepReport {
+  step: PlanStep;
+  outcome: StepOutcome;
+  /** Why, in one sentence, for every outcome other than applied. */
+  reason?: string;
+  error?: ArmFailure;
+  /** The ARM write, when one was sent. */
+  operation?: { resourceId: string; startedAt: string; correlationId?: string };
+}
+
+/** Where a run records what it did. */
+export interface EvaluationRecords {
+  state: Pick<ClusterStateStore, 'recordEvaluation' | 'markDeleted'>;
+  remediations: RemediationLog;
+  attempts: AttemptTracker;
+}
+
+export interface EvaluationDeps {
+  reader: Pick<ClusterReader, 'readCluster'>;
+  writer: StepWriter;
+  telemetry: Telemetry;
+  baseline: Baseline;
+  /** Absent where there is no store at all (the CLI scan without --record). */
+  records?: EvaluationRecords;
+}
+
+/** The intent protocol's numbers: how often a rule may be tried, how long to back off, when to look again. */
+export interface IntentRules {
+  /** Attempts per (cluster, rule) before the rule is recorded RemediationFailed. */
+  maxAttempts: number;
+  /** Wait after the first attempt; doubles with each further attempt, up to maxBackoffSeconds. */
+  backoffBaseSeconds: number;
+  maxBackoffSeconds: number;
+  /** An intent row younger than this, on a resource no longer busy, still counts as in flight. */
+  openIntentGraceMs: number;
+  /** After starting a write (or meeting a busy resource): evaluate again after this long to confirm it. */
+  followUpDelaySeconds: number;
+}
+
+/** What a caller asks of a run. Built in policies.ts: the queue worker, the HTTP route and the CLI scan each have one. */
+export interface EvaluationPolicy {
+  /** False: a dry run; nothing is written to ARM. */
+  apply: boolean;
+  /** Record the evaluation, and (when applying) run the intent protocol. Needs `records`. */
+  record: boolean;
+  /** Wait for each wave's operations before the next wave, then read and evaluate again. False: start and return. */
+  waitForOperations: boolean;
+  /** Step ids or rule ids a person approved: they let `approval` steps run. */
+  approvals: readonly string[];
+  /** A person named these steps: their rules' attempt limit and back-off are cleared before gating. */
+  retryApprovedNow: boolean;
+  intents: IntentRules;
+}
+
+export interface EvaluationRequest {
+  /** Any spelling; ARM's spelling (from the read) is what gets recorded. */
+  clusterId: string;
+  cause: Cause;
+  now: Date;
+  log: Log;
+  /** Cancels ARM calls in flight (the CLI's Ctrl-C). */
+  abortSignal?: AbortSignal;
+}
+
+/** Evaluate again later: to confirm writes, wait out a busy resource, or retry after a back-off. */
+export interface FollowUp {
+  delaySeconds: number;
+  reason: string;
+}
+
+export interface EvaluationRun {
+  found: true;
+  clusterId: string;
+  snapshot: ClusterSnapshot;
+  evaluation: Evaluation;
+  steps: StepReport[];
+  /** The status as recorded (RemediationFailed outranks the evaluated one). */
+  status: ClusterStatus;
+  ruleOverrides: RuleOverride[];
+  transitions: Transition[];
+  /** When the policy waited and something was applied: the cluster read and evaluated again. */
+  after?: { snapshot: ClusterSnapshot; evaluation: Evaluation };
+  followUp?: FollowUp;
+  /** A throttled or transient ARM failure of a write: a queue retry should take it from here. */
+  retryLater?: ArmFailure;
+}
+
+/** ARM no longer has the cluster (when recording, it is now recorded Deleted). */
+export interface ClusterGone {
+  found: false;
+  clusterId: string;
+  failure: ArmFailure;
+  transitions: Transition[];
+}
+
+export type EvaluationResult = EvaluationRun | ClusterGone;
+
+const OPEN_ROWS_TO_CHECK = 20;
+/** Outcomes after which a dependent step may run (in a dry run, "would have run" counts as run). */
+const FINISHED: ReadonlySet<StepOutcome> = new Set(['applied', 'not-needed', 'skipped-dry-run']);
+
+/** What one run keeps between its stages. */
+interface RunState {
+  readonly deps: EvaluationDeps;
+  readonly policy: EvaluationPolicy;
+  readonly request: EvaluationRequest;
+  readonly clusterId: string;
+  readonly snapshot: ClusterSnapshot;
+  readonly evaluation: Evaluation;
+  /** The intent protocol's store; undefined when the run does not record or does not apply. */
+  readonly protocol: EvaluationRecords | undefined;
+  readonly attempts: Map<string, Attempts>;
+  readonly intents: Map<string, RemediationRef>;
+  readonly overrides: Map<string, RuleOverride>;
+  readonly reports: Map<string, StepReport>;
+  followUp: FollowUp | undefined;
+  retryLater: ArmFailure | undefined;
+}
+
+/**
+ * Runs the stages for one cluster. Throws ArmError when the cluster cannot be read (other than not found),
+ * InvalidInputError when ARM's answer cannot be parsed, and StorageError when the store fails. Step failures never
+ * throw: they are in the step reports.
+ */
+export async function runEvaluation(deps: EvaluationDeps, policy: EvaluationPolicy, request: EvaluationRequest): Promise<EvaluationResult> {
+  const records = policy.record ? requireRecords(deps) : undefined;
+
+  // 1. read
+  const snapshot = await readStage(deps, request);
+  if ('failure' in snapshot) {
+    const transitions = records ? await records.state.markDeleted(request.clusterId, request.cause, request.now) : [];
+    request.log.info(`${request.clusterId}: not found in ARM${records ? '; recorded as Deleted' : ''}`);
+    return { found: false, clusterId: request.clusterId, failure: snapshot.failure, transitions };
+  }
+
+  // 2. evaluate, once
+  const evaluation = evaluateSnapshot(snapshot, deps.baseline, { now: request.now });
+  const run: RunState = {
+    deps,
+    policy,
+    request,
+    clusterId: snapshot.id,
+    snapshot,
+    evaluation,
+    protocol: records && policy.apply ? records : undefined,
+    attempts: new Map(),
+    intents: new Map(),
+    overrides: new Map(),
+    reports: new Map(),
+    followUp: undefined,
+    retryLater: undefined,
+  };
+
+  // 3-6 per step, wave by wave: gate, intent, write, record the write
+  await loadAttempts(run);
+  for (let wave = nextWave(run); wave.length > 0; wave = nextWave(run)) {
+    const sent: { step: PlanStep; handle: OperationHandle }[] = [];
+    for (const step of wave) {
+      const gated = await gateStage(run, step);
+      if (gated) {
+        run.reports.set(step.id, { step, ...gated });
+        continue;
+      }
+      const intent = await intentStage(run, step);
+      const handle = await writeStage(run, step);
+      const report = await recordWriteStage(run, step, intent, handle);
+      if (report) run.reports.set(step.id, report);
+      else sent.push({ step, handle });
+    }
+    await waitStage(run, sent);
+  }
+  giveUpOnExhaustedRules(run);
+
+  // 6. record
+  const ruleOverrides = [...run.overrides.values()];
+  const status = recordedStatus(evaluation, ruleOverrides);
+  const steps = evaluation.plan.map((step) => run.reports.get(step.id)).filter((report): report is StepReport => report !== undefined);
+  const result: EvaluationRun = { found: true, clusterId: run.clusterId, snapshot, evaluation, steps, status, ruleOverrides, transitions: [] };
+  if (records && policy.apply) {
+    result.transitions = await recordStage(run, records, evaluation, snapshot, ruleOverrides, new Set([...run.intents.values()].map((ref) => ref.rowKey)));
+    busyFollowUp(run);
+    deps.telemetry.event('ClusterEvaluated', {
+      clusterId: run.clusterId,
+      status,
+      causeKind: request.cause.kind,
+      causeId: request.cause.id,
+      correlationId: request.cause.correlationId,
+      steps: steps.length,
+      started: steps.filter((report) => report.outcome === 'started').length,
+      transitions: result.transitions.length,
+    });
+  } else if (records) {
+    // Recording without applying (the CLI's `scan --record` dry run): the evaluation only.
+    result.transitions = await records.state.recordEvaluation(run.clusterId, evaluation, request.cause, { now: request.now, location: snapshot.location });
+  }
+
+  // ... and once more after waiting, when something was applied
+  if (policy.waitForOperations && steps.some((report) => report.outcome === 'applied')) {
+    const again = await readStage(deps, { ...request, clusterId: run.clusterId });
+    if ('failure' in again) throw new ArmError(again.failure);
+    const evaluatedAgain = evaluateSnapshot(again, deps.baseline, { now: request.now });
+    result.after = { snapshot: again, evaluation: evaluatedAgain };
+    if (records) {
+      const stillFailing = ruleOverrides.filter((override) => evaluatedAgain.results.some((r) => r.ruleId === override.ruleId && !isPassingStatus(r.status)));
+      result.transitions.push(...(await recordStage(run, records, evaluatedAgain, again, stillFailing, new Set())));
+    }
+  }
+
+  if (run.retryLater) result.retryLater = run.retryLater;
+  else if (run.followUp) result.followUp = run.followUp;
+  return result;
+}
+
+function requireRecords(deps: EvaluationDeps): EvaluationRecords {
+  if (!deps.records) throw new Error('the evaluation policy records, but no store was given');
+  return deps.records;
+}
+
+/** Stage 1. The snapshot, or the failure that says ARM no longer has the cluster. Other failures are thrown. */
+async function readStage(deps: EvaluationDeps, request: EvaluationRequest): Promise<ClusterSnapshot | { failure: ArmFailure }> {
+  try {
+    return await deps.reader.readCluster(request.clusterId, request.abortSignal ? { abortSignal: request.abortSignal } : {});
+  } catch (error) {
+    if (error instanceof ArmError && error.failure.kind === 'not-found') return { failure: error.failure };
+    throw error;
+  }
+}
+
+function mayRun(policy: EvaluationPolicy, step: PlanStep): boolean {
+  return step.mode === 'auto' || (step.mode === 'approval' && approves(policy.approvals, step));
+}
+
+/** Part of the gate: the attempts of every rule the run may write for, cleared first for the rules a person named. */
+async function loadAttempts(run: RunState): Promise<void> {
+  const { protocol, evaluation, policy, clusterId } = run;
+  if (!protocol) return;
+  const rules = [...new Set(evaluation.plan.filter((step) => mayRun(policy, step)).map((step) => step.ruleId))];
+  await Promise.all(rules.map(async (ruleId) => run.attempts.set(ruleId, await protocol.attempts.getAttempts(clusterId, ruleId))));
+  if (!policy.retryApprovedNow) return;
+  // A person naming a step asks for it to run now: that clears its attempt limit and back-off.
+  const named = evaluation.plan.filter((step) => approves(policy.approvals, step));
+  for (const ruleId of new Set(named.map((step) => step.ruleId))) {
+    if ((run.attempts.get(ruleId)?.count ?? 0) === 0) continue;
+    await protocol.attempts.resetAttempts(clusterId, ruleId);
+    run.attempts.set(ruleId, { count: 0 });
+    run.request.log.info(`${clusterId}: attempts of ${ruleId} reset: ${run.request.cause.caller ?? 'a caller'} asked for it to run now`);
+  }
+}
+
+function isClusterStep(step: PlanStep, snapshot: ClusterSnapshot): boolean {
+  return sameResourceId(step.change.path, snapshot.id);
+}
+
+/**
+ * The steps whose dependencies all have a report. ARM refuses an extension write while the cluster itself is being
+ * written, so extension steps also come after the plan's cluster steps (without depending on their success).
+ */
+function nextWave(run: RunState): PlanStep[] {
+  const pending = run.evaluation.plan.filter((step) => !run.reports.has(step.id));
+  if (pending.length === 0) return [];
+  const inPlan = new Set(pending.map((step) => step.id));
+  const clusterStepIds = run.evaluation.plan.filter((step) => isClusterStep(step, run.snapshot)).map((step) => step.id);
+  const waitsFor = (step: PlanStep): string[] => (isClusterStep(step, run.snapshot) ? step.dependsOn : [...new Set([...step.dependsOn, ...clusterStepIds])]);
+  const ready = pending.filter((step) => waitsFor(step).every((dependency) => !inPlan.has(dependency)));
+  if (ready.length === 0) throw new Error(`plan for ${run.clusterId} has a dependency cycle among ${pending.map((step) => step.id).join(', ')}`);
+  return ready;
+}
+
+type Gated = Omit<StepReport, 'step'>;
+
+/** Stage 3. Why this step is not written now, or undefined when it may be. */
+async function gateStage(run: RunState, step: PlanStep): Promise<Gated | undefined> {
+  const { policy, reports, snapshot } = run;
+  // What the baseline says comes first (it is what a person can act on), then what the run allows.
+  if (step.mode === 'audit') return { outcome: 'audit-only', reason: `rule ${step.ruleId} is in audit mode: reported, never fixed` };
+  if (step.mode === 'approval' && !approves(policy.approvals, step)) {
+    return { outcome: 'awaiting-approval', reason: `rule ${step.ruleId} needs approval: approve step ${step.id} or rule ${step.ruleId}` };
+  }
+  const unfinished = step.dependsOn.map((dependency) => reports.get(dependency)).find((report) => report !== undefined && !FINISHED.has(report.outcome));
+  if (unfinished) return { outcome: 'blocked', reason: `depends on ${unfinished.step.id}, which is ${unfinished.outcome}` };
+  if (!isClusterStep(step, snapshot)) {
+    const clusterBusy = [...reports.values()].find((report) => report.outcome === 'started' && isClusterStep(report.step, snapshot));
+    if (clusterBusy) return { outcome: 'blocked', reason: `the cluster update ${clusterBusy.step.id} is still running; extension writes wait for it` };
+  }
+  if (!policy.apply) return { outcome: 'skipped-dry-run', reason: 'dry run: nothing is written without --apply' };
+  return run.protocol ? intentGate(run, run.protocol, step) : undefined;
+}
+
+/** The intent protocol's part of the gate: attempt limit, back-off, busy resource, a write possibly in flight. */
+async function intentGate(run: RunState, protocol: EvaluationRecords, step: PlanStep): Promise<Gated | undefined> {
+  const { clusterId, request, policy } = run;
+  const { maxAttempts, openIntentGraceMs, followUpDelaySeconds } = policy.intents;
+  const now = request.now.getTime();
+  const tried = run.attempts.get(step.ruleId) ?? { count: 0 };
+  if (tried.count >= maxAttempts) {
+    const lastError = tried.lastError ?? exhausted(clusterId, step, tried);
+    giveUp(run, step, lastError);
+    return { outcome: 'failed', reason: `gave up after ${tried.count} attempts (MAX_REMEDIATION_ATTEMPTS=${maxAttempts}); last error ${lastError.code}` };
+  }
+  const next = tried.nextAttemptAfter ? Date.parse(tried.nextAttemptAfter) : Number.NaN;
+  if (next > now) {
+    followUpIn(run, (next - now) / 1000, `back-off of ${step.ruleId}`);
+    return { outcome: 'try-later', reason: `backing off after attempt ${tried.count}: the next attempt is due at ${tried.nextAttemptAfter}` };
+  }
+  const open = await protocol.remediations.findOpenRemediation(clusterId, step.id);
+  const busy = targetBusy(step, run.snapshot);
+  if (!open && busy) {
+    // Not an attempt and no intent row: ARM would refuse the write (409) while the resource is mid-operation.
+    followUpIn(run, followUpDelaySeconds, `${step.id} is waiting for a busy resource`);
+    return { outcome: 'try-later', reason: 'the cluster or extension is mid-operation (its provisioningState says an operation is running); trying again later' };
+  }
+  if (open) {
+    const age = now - Date.parse(open.startedAt);
+    if (busy || age < openIntentGraceMs) {
+      followUpIn(run, followUpDelaySeconds, `confirm ${step.id}`);
+      return { outcome: 'started', reason: `a write for this step (intent ${open.status} at ${open.startedAt}) may still be in flight; not writing again` };
+    }
+    await completeOpenRow(run, protocol, open, 'Failed', { code: 'NotConfirmed', message: `${clusterId}: the write of ${step.id} started at ${open.startedAt} did not fix ${step.ruleId}` });
+  }
+  return undefined;
+}
+
+/** Stage 4. The intent row, written before the ARM call (only when the run keeps the protocol). */
+async function intentStage(run: RunState, step: PlanStep): Promise<RemediationRef | undefined> {
+  if (!run.protocol) return undefined;
+  const tried = run.attempts.get(step.ruleId) ?? { count: 0 };
+  const ref = await run.protocol.remediations.startRemediation({
+    clusterId: run.clusterId,
+    stepId: step.id,
+    ruleId: step.ruleId,
+    action: step.action,
+    attempt: tried.count + 1,
+    cause: run.request.cause,
+    request: { method: step.change.method, path: step.change.path },
+    now: run.request.now,
+  });
+  run.intents.set(step.id, ref);
+  return ref;
+}
+
+/** Stage 5. The ARM write. Cluster steps are chained by dependsOn, so at most one cluster write is in flight. */
+async function writeStage(run: RunState, step: PlanStep): Promise<OperationHandle> {
+  return run.deps.writer.startStep(step, {
+    plannedFrom: run.snapshot,
+    baseline: run.deps.baseline,
+    now: run.request.now,
+    ...(run.request.abortSignal ? { abortSignal: run.request.abortSignal } : {}),
+  });
+}
+
+/**
+ * Stage 6 for one write, as soon as ARM answered: the intent row's completion and the attempt. Returns the step's
+ * report, or undefined when the policy waits for the operation (waitStage reports it).
+ */
+async function recordWriteStage(run: RunState, step: PlanStep, intent: RemediationRef | undefined, handle: OperationHandle): Promise<StepReport | undefined> {
+  const { protocol, policy } = run;
+  if (handle.started) {
+    if (protocol && intent) {
+      await recordAttempt(run, protocol, step);
+      run.intents.set(step.id, await protocol.remediations.completeRemediation(intent, { outcome: 'Accepted', armOperation: { ...(handle.correlationId ? { correlationId: handle.correlationId } : {}), status: 'InProgress' } }));
+      run.deps.telemetry.event('RemediationStarted', { ...stepProperties(run, step), armCorrelationId: handle.correlationId, eventId: run.request.cause.kind === 'event' ? run.request.cause.id : undefined });
+      run.request.log.info(`${run.clusterId}: started ${step.id} (ARM correlation ${handle.correlationId ?? 'unknown'})`);
+      followUpIn(run, policy.intents.followUpDelaySeconds, `confirm ${step.id}`);
+    }
+    if (policy.waitForOperations) return undefined;
+    return { step, outcome: 'started', reason: 'ARM accepted the change; not waiting for it to finish', operation: operationOf(handle) };
+  }
+  // Decided without a write: wait() answers at once.
+  const outcome = await handle.wait();
+  if (protocol && intent) await recordUnsent(run, protocol, step, intent, outcome);
+  return { step, ...reportOf(outcome) };
+}
+
+/** What a write that ARM never took (or that was not needed) leaves in the log and the attempts. */
+async function recordUnsent(run: RunState, protocol: EvaluationRecords, step: PlanStep, intent: RemediationRef, outcome: ApplyOutcome): Promise<void> {
+  const { clusterId, request, policy } = run;
+  switch (outcome.status) {
+    case 'succeeded':
+      await protocol.remediations.completeRemediation(intent, { outcome: 'Succeeded' });
+      return;
+    case 'not-needed':
+      await protocol.remediations.completeRemediation(intent, { outcome: 'Skipped', error: { code: 'NotNeeded', message: outcome.reason } });
+      return;
+    case 'try-later': {
+      // Not an attempt: the same step can run later, unchanged.
+      await protocol.remediations.completeRemediation(intent, { outcome: 'Skipped', error: errorInfo(outcome.failure) });
+      if (outcome.failure.kind !== 'busy' && isRetryable(outcome.failure.kind)) run.retryLater ??= outcome.failure;
+      else followUpIn(run, policy.intents.followUpDelaySeconds, `${step.id} is waiting for a busy resource`);
+      request.log.warn(`${clusterId}: ${step.id} not written now (${outcome.failure.kind}): ${outcome.failure.message}`);
+      return;
+    }
+    case 'failed': {
+      const recorded = await recordAttempt(run, protocol, step, errorInfo(outcome.failure));
+      await protocol.remediations.completeRemediation(intent, { outcome: 'Failed', error: errorInfo(outcome.failure) });
+      const final = recorded.count >= policy.intents.maxAttempts;
+      if (final) giveUp(run, step, errorInfo(outcome.failure));
+      else if (recorded.nextAttemptAfter) followUpIn(run, (Date.parse(recorded.nextAttemptAfter) - request.now.getTime()) / 1000, `retry ${step.id} after its back-off`);
+      run.deps.telemetry.event('RemediationFailed', { ...stepProperties(run, step), errorCode: outcome.failure.code, attempt: recorded.count, final });
+      request.log.error(`${clusterId}: ${step.id} failed (attempt ${recorded.count} of ${policy.intents.maxAttempts}): ${outcome.failure.message}`);
+      return;
+    }
+  }
+}
+
+/** Stage 5 and 6 for a policy that waits: the wave's operations to their end, and their intent rows completed. */
+async function waitStage(run: RunState, sent: readonly { step: PlanStep; handle: OperationHandle }[]): Promise<void> {
+  if (sent.length === 0) return;
+  const { request, protocol } = run;
+  const outcomes = await Promise.all(sent.map(({ handle }) => handle.wait(request.abortSignal ? { abortSignal: request.abortSignal } : {})));
+  for (const [index, { step, handle }] of sent.entries()) {
+    const outcome = outcomes[index] as ApplyOutcome;
+    run.reports.set(step.id, { step, ...reportOf(outcome), operation: operationOf(handle) });
+    const intent = run.intents.get(step.id);
+    if (!protocol || !intent) continue;
+    // An accepted write the run stopped waiting for (try-later) is still in flight: its row stays Accepted.
+    if (outcome.status === 'succeeded') await protocol.remediations.completeRemediation(intent, { outcome: 'Succeeded' });
+    else if (outcome.status === 'failed') await protocol.remediations.completeRemediation(intent, { outcome: 'Failed', error: errorInfo(outcome.failure) });
+  }
+}
+
+/** A rule at its attempt limit is RemediationFailed even when its step did not get as far as trying. */
+function giveUpOnExhaustedRules(run: RunState): void {
+  for (const step of run.evaluation.plan) {
+    const tried = run.attempts.get(step.ruleId);
+    if (mayRun(run.policy, step) && tried && tried.count >= run.policy.intents.maxAttempts && !run.overrides.has(step.ruleId)) {
+      giveUp(run, step, tried.lastError ?? exhausted(run.clusterId, step, tried));
+    }
+  }
+}
+
+/**
+ * Stage 6 for the cluster: open rows whose rule is now fixed are confirmed, then the state and its transitions are
+ * written, and a rule that is fixed starts with a clean slate of attempts the next time it drifts.
+ */
+async function recordStage(
+  run: RunState,
+  records: EvaluationRecords,
+  evaluation: Evaluation,
+  snapshot: ClusterSnapshot,
+  ruleOverrides: RuleOverride[],
+  startedNow: ReadonlySet<string>,
+): Promise<Transition[]> {
+  const { clusterId, request } = run;
+  await confirmFixedRemediations(run, records, evaluation, startedNow);
+  const transitions = await records.state.recordEvaluation(clusterId, evaluation, request.cause, { now: request.now, ruleOverrides, location: snapshot.location });
+  const fixed = transitions.filter((t) => t.ruleId !== undefined && t.to !== null && isPassingStatus(t.to) && t.from !== null && !isPassingStatus(t.from));
+  await Promise.all(fixed.map((t) => records.attempts.resetAttempts(clusterId, t.ruleId as string)));
+  return transitions;
+}
+
+/** Open intent rows whose rule is now fixed: the write they started has done its job. */
+async function confirmFixedRemediations(run: RunState, records: EvaluationRecords, evaluation: Evaluation, startedNow: ReadonlySet<string>): Promise<void> {
+  const statusOf = new Map(evaluation.results.map((result) => [result.ruleId, result.status as string]));
+  const rows = await records.remediations.listRemediations(run.clusterId, { limit: OPEN_ROWS_TO_CHECK });
+  for (const row of rows) {
+    if ((row.status !== 'Started' && row.status !== 'Accepted') || startedNow.has(row.ref.rowKey)) continue;
+    if (!isPassingStatus(statusOf.get(row.ruleId) ?? '')) continue;
+    if (await completeOpenRow(run, records, row, 'Succeeded')) {
+      run.deps.telemetry.event('RemediationSucceeded', { clusterId: run.clusterId, stepId: row.stepId, ruleId: row.ruleId, armCorrelationId: row.armOperation?.correlationId, confirmedBy: 'evaluation' });
+    }
+  }
+}
+
+/** Completes an open row; false when someone else completed it first. */
+async function completeOpenRow(run: RunState, records: EvaluationRecords, row: RemediationRecord, outcome: 'Succeeded' | 'Failed', error?: ErrorInfo): Promise<boolean> {
+  try {
+    await records.remediations.completeRemediation(row.ref, {
+      outcome,
+      now: run.request.now,
+      ...(row.armOperation ? { armOperation: { ...row.armOperation, status: outcome } } : {}),
+      ...(error ? { error } : {}),
+    });
+    return true;
+  } catch (thrown) {
+    run.request.log.warn(`${row.clusterId}: remediation ${row.stepId} was completed concurrently (${String(thrown)})`);
+    return false;
+  }
+}
+
+/** A cluster or extension mid-operation and still not compliant: look again once it has settled. */
+function busyFollowUp(run: RunState): void {
+  const { snapshot, evaluation } = run;
+  if (run.followUp || evaluation.status === 'Compliant') return;
+  if (isBusy(snapshot.provisioningState) || snapshot.extensions.some((extension) => isBusy(extension.provisioningState))) {
+    followUpIn(run, run.policy.intents.followUpDelaySeconds, 'the cluster or an extension is mid-operation');
+  }
+}
+
+async function recordAttempt(run: RunState, protocol: EvaluationRecords, step: PlanStep, error?: ErrorInfo): Promise<Attempts> {
+  const { backoffBaseSeconds, maxBackoffSeconds } = run.policy.intents;
+  const recorded = await protocol.attempts.recordAttempt(run.clusterId, step.ruleId, { now: run.request.now, backoffBaseSeconds, maxBackoffSeconds, ...(error ? { error } : {}) });
+  run.attempts.set(step.ruleId, recorded);
+  return recorded;
+}
+
+/** Whether the resource a step writes (or its cluster) is mid-operation in this snapshot. */
+function targetBusy(step: PlanStep, snapshot: ClusterSnapshot): boolean {
+  if (isBusy(snapshot.provisioningState)) return true;
+  if (isClusterStep(step, snapshot)) return false;
+  const { extensionName } = parseExtensionId(step.change.path);
+  return isBusy(snapshot.extensions.find((extension) => extension.name.toLowerCase() === extensionName.toLowerCase())?.provisioningState);
+}
+
+function followUpIn(run: RunState, delaySeconds: number, reason: string): void {
+  const seconds = Math.max(1, Math.ceil(delaySeconds));
+  if (!run.followUp || seconds < run.followUp.delaySeconds) run.followUp = { delaySeconds: seconds, reason };
+}
+
+function giveUp(run: RunState, step: PlanStep, lastError: ErrorInfo): void {
+  run.overrides.set(step.ruleId, { ruleId: step.ruleId, status: 'RemediationFailed', lastError });
+}
+
+function exhausted(clusterId: string, step: PlanStep, tried: Attempts): ErrorInfo {
+  return { code: 'AttemptLimitReached', message: `${clusterId}: ${tried.count} attempts did not fix ${step.ruleId}` };
+}
+
+function stepProperties(run: RunState, step: PlanStep) {
+  return { clusterId: run.clusterId, stepId: step.id, ruleId: step.ruleId, action: step.action, causeKind: run.request.cause.kind, causeId: run.request.cause.id };
+}
+
+function errorInfo(failure: ArmFailure): ErrorInfo {
+  return { code: failure.code, message: failure.message };
+}
+
+function reportOf(outcome: ApplyOutcome): Omit<StepReport, 'step' | 'operation'> {
+  switch (outcome.status) {
+    case 'succeeded':
+      return { outcome: 'applied' };
+    case 'not-needed':
+      return { outcome: 'not-needed', reason: outcome.reason };
+    case 'try-later':
+      return { outcome: 'try-later', reason: outcome.failure.message, error: outcome.failure };
+    case 'failed':
+      return { outcome: 'failed', reason: outcome.failure.message, error: outcome.failure };
+  }
+}
+
+function operationOf(handle: OperationHandle): StepReport['operation'] {
+  return { resourceId: handle.resourceId, startedAt: handle.startedAt, ...(handle.correlationId ? { correlationId: handle.correlationId } : {}) };
+}

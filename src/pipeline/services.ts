@@ -1,0 +1,31 @@
+// What the Functions handlers run on: the ports, the baseline, the settings and a clock. src/container.ts builds one
+// set per process from the app settings; tests, the demo and the benchmarks build theirs the same way (dev/) or
+// from fakes (test/support/fakes), and hand it in with useServices.
+import type { SelfIdentity } from '../azure/resourceEvents.js';
+import type { AppConfig, WorkerTuning } from '../config.js';
+import type { Baseline } from '../core/index.js';
+import type { ClusterReader, ComplianceStore, StepWriter, Telemetry, WorkQueue } from '../ports.js';
+import type { EvaluationDeps } from './evaluation.js';
+
+export interface AppServices {
+  config: AppConfig;
+  tuning: WorkerTuning;
+  baseline: Baseline;
+  /** ARM reads; the clients behind it are made on first use (the event intake never needs them). */
+  reader: ClusterReader;
+  /** ARM writes of plan steps. */
+  writer: StepWriter;
+  /** Every storage port, in one adapter: state, remediation log, attempts, coordination, sweeps. */
+  store: ComplianceStore;
+  queue: WorkQueue;
+  telemetry: Telemetry;
+  /** The app's own identity: writes it makes come back as events that only confirm. */
+  self: SelfIdentity;
+  clock(): Date;
+}
+
+/** The pipeline's ports, taken from the services: the store is the record keeper. */
+export function evaluationDeps(services: AppServices): EvaluationDeps {
+  const { reader, writer, telemetry, baseline, store } = services;
+  return { reader, writer, telemetry, baseline, records: { state: store, remediations: store, attempts: store } };
+}

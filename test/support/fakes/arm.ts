@@ -1,0 +1,118 @@
+// ARM in memory: a ClusterReader and a StepWriter over a map of cluster snapshots, for unit tests of the pipeline
+// that need no emulator. A write ARM accepts is in place at once (the operation "finishes" when it is waited for, or
+// is read back already done); `answer` decides, per step, what ARM says instead.
+import { ArmError, type ArmFailure } from '../../../src/azure/errors.js';
+import { deepMerge, parseCluster, parseClusterId, parseExtensionId, parseExtensions, sameResourceId, type ClusterSnapshot, type ExtensionSnapshot, type PlanStep } from '../../../src/core/index.js';
+import type {
+  ApplyOutcome,
+  ClusterReader,
+  ListedCluster,
+  ListedSubscription,
+  OperationHandle,
+  StepWriteContext,
+  StepWriter,
+} from '../../../src/ports.js';
+
+/** What ARM does with a write: takes it (`accept`), or ends it at once with this outcome. */
+export type FakeAnswer = 'accept' | ApplyOutcome;
+
+export interface FakeWrite {
+  stepId: string;
+  resourceId: string;
+  method: string;
+}
+
+export class FakeArm implements ClusterReader, StepWriter {
+  private readonly clusters = new Map<string, ClusterSnapshot>();
+  /** Subscriptions whose listing fails, with the failure. */
+  readonly failingSubscriptions = new Map<string, ArmFailure>();
+  /** Every write that reached ARM (accepted ones), in order. */
+  readonly writes: FakeWrite[] = [];
+  /** Cluster reads, per cluster key. */
+  readonly reads = new Map<string, number>();
+  /** Decides each write; default: ARM accepts it. */
+  answer: (step: PlanStep) => FakeAnswer = () => 'accept';
+
+  constructor(snapshots: readonly ClusterSnapshot[] = []) {
+    for (const snapshot of snapshots) this.put(snapshot);
+  }
+
+  put(snapshot: ClusterSnapshot): void {
+    this.clusters.set(snapshot.id.toLowerCase(), snapshot);
+  }
+
+  remove(clusterId: string): void {
+    this.clusters.delete(clusterId.toLowerCase());
+  }
+
+  get(clusterId: string): ClusterSnapshot | undefined {
+    return this.clusters.get(clusterId.toLowerCase());
+  }
+
+  async readCluster(clusterId: string): Promise<ClusterSnapshot> {
+    const key = clusterId.toLowerCase();
+    this.reads.set(key, (this.reads.get(key) ?? 0) + 1);
+    const snapshot = this.clusters.get(key);
+    if (!snapshot) throw new ArmError({ kind: 'not-found', code: 'ResourceNotFound', message: `${clusterId}: ResourceNotFound (HTTP 404): not found`, statusCode: 404 });
+    return structuredClone(snapshot);
+  }
+
+  async *listSubscriptions(): AsyncIterable<ListedSubscription> {
+    const ids = new Set([...this.clusters.values()].map((snapshot) => parseClusterId(snapshot.id).subscriptionId.toLowerCase()));
+    for (const id of [...ids, ...this.failingSubscriptions.keys()]) yield { subscriptionId: id };
+  }
+
+  async *listClusters(scope: { subscriptionId: string; resourceGroup?: string }): AsyncIterable<ListedCluster> {
+    const failure = this.failingSubscriptions.get(scope.subscriptionId.toLowerCase());
+    if (failure) throw new ArmError(failure);
+    for (const snapshot of this.clusters.values()) {
+      const ref = parseClusterId(snapshot.id);
+      if (ref.subscriptionId.toLowerCase() !== scope.subscriptionId.toLowerCase()) continue;
+      if (scope.resourceGroup && ref.resourceGroup.toLowerCase() !== scope.resourceGroup.toLowerCase()) continue;
+      yield { id: snapshot.id, subscriptionId: ref.subscriptionId, resourceGroup: ref.resourceGroup, name: ref.name, location: snapshot.location ?? '' };
+    }
+  }
+
+  async startStep(step: PlanStep, context: StepWriteContext): Promise<OperationHandle> {
+    const answer = this.answer(step);
+    const handle = (started: boolean, outcome: ApplyOutcome): OperationHandle => ({
+      stepId: step.id,
+      action: step.action,
+      target: sameResourceId(step.change.path, context.plannedFrom.id) ? 'cluster' : 'extension',
+      resourceId: step.change.path,
+      startedAt: context.now.toISOString(),
+      started,
+      step,
+      ...(started ? { correlationId: `corr-${this.writes.length}` } : {}),
+      wait: async () => outcome,
+    });
+    if (answer !== 'accept') return handle(false, answer);
+    this.writes.push({ stepId: step.id, resourceId: step.change.path, method: step.change.method });
+    const current = this.get(context.plannedFrom.id);
+    if (current) this.put(applyStep(current, step));
+    return handle(true, { status: 'succeeded' });
+  }
+}
+
+/** The snapshot ARM would hold once the step's write succeeded. */
+export function applyStep(snapshot: ClusterSnapshot, step: PlanStep): ClusterSnapshot {
+  const { method, path, body } = step.change;
+  if (sameResourceId(path, snapshot.id)) return { ...parseCluster(deepMerge(snapshot.body, step.clusterPatch ?? body)), extensions: snapshot.extensions };
+  const { extensionName } = parseExtensionId(path);
+  const properties = (body['properties'] ?? {}) as Record<string, unknown>;
+  const others = snapshot.extensions.filter((extension) => extension.name.toLowerCase() !== extensionName.toLowerCase());
+  const existing = snapshot.extensions.find((extension) => extension.name.toLowerCase() === extensionName.toLowerCase());
+  const [written] = parseExtensions([{ id: path, name: extensionName, properties: { ...(method === 'PATCH' && existing ? extensionProperties(existing) : {}), ...properties, provisioningState: 'Succeeded' } }]);
+  return { ...snapshot, extensions: [...others, written as ExtensionSnapshot] };
+}
+
+function extensionProperties(extension: ExtensionSnapshot): Record<string, unknown> {
+  return {
+    extensionType: extension.extensionType,
+    autoUpgradeMinorVersion: extension.autoUpgradeMinorVersion,
+    ...(extension.releaseTrain ? { releaseTrain: extension.releaseTrain } : {}),
+    ...(extension.version ? { version: extension.version } : {}),
+    configurationSettings: extension.configurationSettings,
+    ...(extension.scope ? { scope: extension.scope } : {}),
+  };
+}

@@ -1,0 +1,241 @@
+// The storage ports in memory: cluster state with its history, the remediation log, attempts, coordination and
+// sweeps, with the same decisions as the Table Storage adapter (recorded results and transitions come from the
+// same pure helpers, src/azure/storage/state-model.ts) and none of its I/O. For unit tests of the pipeline.
+import { recordedResults, diffTransitions } from '../../../src/azure/storage/state-model.js';
+import { CLUSTER_STATUSES, parseClusterId, recordedStatus, type Evaluation } from '../../../src/core/index.js';
+import type {
+  Attempts,
+  Cause,
+  ClusterState,
+  CompleteRemediationInput,
+  ComplianceStore,
+  FinishSweepInput,
+  Lease,
+  ListStatesOptions,
+  Page,
+  RecordAttemptOptions,
+  RecordEvaluationOptions,
+  RemediationRecord,
+  RemediationRef,
+  StartRemediationInput,
+  StatusCounts,
+  SweepRecord,
+  SweepTrigger,
+  Transition,
+} from '../../../src/ports.js';
+
+const key = (id: string): string => id.toLowerCase();
+
+export class InMemoryStore implements ComplianceStore {
+  readonly states = new Map<string, ClusterState>();
+  /** Newest last. */
+  readonly history = new Map<string, Transition[]>();
+  /** Newest last. */
+  readonly remediations = new Map<string, RemediationRecord[]>();
+  readonly attempts = new Map<string, Attempts>();
+  readonly events = new Set<string>();
+  readonly pending = new Map<string, number>();
+  readonly leases = new Map<string, Lease>();
+  readonly sweeps = new Map<string, SweepRecord>();
+  private etags = 0;
+
+  // ---- ClusterStateStore
+
+  async getState(clusterId: string): Promise<ClusterState | undefined> {
+    return structuredClone(this.states.get(key(clusterId)));
+  }
+
+  async listStates(options: ListStatesOptions = {}): Promise<Page<ClusterState>> {
+    const items = [...this.states.values()].filter(
+      (state) => (!options.status || state.status === options.status) && (!options.subscriptionId || state.subscriptionId.toLowerCase() === options.subscriptionId.toLowerCase()),
+    );
+    return { items: structuredClone(items) };
+  }
+
+  async countByStatus(options: { subscriptionId?: string } = {}): Promise<StatusCounts> {
+    const counts = Object.fromEntries(CLUSTER_STATUSES.map((status) => [status, 0])) as StatusCounts;
+    counts.total = 0;
+    for (const state of (await this.listStates(options)).items) {
+      counts[state.status] += 1;
+      counts.total += 1;
+    }
+    return counts;
+  }
+
+  async recordEvaluation(clusterId: string, evaluation: Evaluation, cause: Cause, options: RecordEvaluationOptions): Promise<Transition[]> {
+    const overrides = options.ruleOverrides ?? [];
+    const ref = parseClusterId(clusterId);
+    const current = this.states.get(key(clusterId));
+    const location = options.location ?? current?.location;
+    const state: ClusterState = {
+      clusterId,
+      subscriptionId: ref.subscriptionId,
+      resourceGroup: ref.resourceGroup,
+      clusterName: ref.name,
+      ...(location !== undefined ? { location } : {}),
+      status: recordedStatus(evaluation, overrides),
+      results: recordedResults(evaluation, overrides),
+      evaluatedAt: options.now.toISOString(),
+      lastCause: cause,
+      version: (current?.version ?? 0) + 1,
+    };
+    return this.write(clusterId, state, diffTransitions(clusterId, current, state, options.now, cause));
+  }
+
+  async markDeleted(clusterId: string, cause: Cause, now: Date): Promise<Transition[]> {
+    const current = this.states.get(key(clusterId));
+    if (!current || current.status === 'Deleted') return [];
+    const state: ClusterState = { ...current, status: 'Deleted', evaluatedAt: now.toISOString(), lastCause: cause, version: current.version + 1 };
+    return this.write(clusterId, state, diffTransitions(clusterId, { status: current.status, results: [] }, { status: 'Deleted', results: [] }, now, cause));
+  }
+
+  async listHistory(clusterId: string, options: { limit?: number } = {}): Promise<Transition[]> {
+    return [...(this.history.get(key(clusterId)) ?? [])].reverse().slice(0, options.limit ?? 50);
+  }
+
+  private write(clusterId: string, state: ClusterState, transitions: Transition[]): Transition[] {
+    this.states.set(key(clusterId), state);
+    this.history.set(key(clusterId), [...(this.history.get(key(clusterId)) ?? []), ...transitions]);
+    return transitions;
+  }
+
+  // ---- RemediationLog
+
+  async startRemediation(input: StartRemediationInput): Promise<RemediationRef> {
+    const rows = this.remediations.get(key(input.clusterId)) ?? [];
+    const ref: RemediationRef = { clusterId: input.clusterId, rowKey: `row-${rows.length}`, etag: this.etag() };
+    rows.push({
+      ref,
+      clusterId: input.clusterId,
+      stepId: input.stepId,
+      ruleId: input.ruleId,
+      action: input.action,
+      attempt: input.attempt,
+      status: 'Started',
+      cause: input.cause,
+      request: input.request,
+      startedAt: (input.now ?? new Date()).toISOString(),
+    });
+    this.remediations.set(key(input.clusterId), rows);
+    return ref;
+  }
+
+  async completeRemediation(ref: RemediationRef, input: CompleteRemediationInput): Promise<RemediationRef> {
+    const row = (this.remediations.get(key(ref.clusterId)) ?? []).find((candidate) => candidate.ref.rowKey === ref.rowKey);
+    if (!row || row.ref.etag !== ref.etag) throw new Error(`remediation ${ref.rowKey} of ${ref.clusterId} changed since it was read (412)`);
+    row.status = input.outcome;
+    row.ref = { ...row.ref, etag: this.etag() };
+    if (input.outcome !== 'Accepted') row.completedAt = (input.now ?? new Date()).toISOString();
+    if (input.armOperation) row.armOperation = input.armOperation;
+    if (input.error) row.error = input.error;
+    return row.ref;
+  }
+
+  async findOpenRemediation(clusterId: string, stepId: string): Promise<RemediationRecord | undefined> {
+    const latest = (this.remediations.get(key(clusterId)) ?? []).filter((row) => row.stepId === stepId).at(-1);
+    return latest && (latest.status === 'Started' || latest.status === 'Accepted') ? structuredClone(latest) : undefined;
+  }
+
+  async listRemediations(clusterId: string, options: { limit?: number } = {}): Promise<RemediationRecord[]> {
+    return structuredClone([...(this.remediations.get(key(clusterId)) ?? [])].reverse().slice(0, options.limit ?? 50));
+  }
+
+  /** Every row of a cluster, oldest first, as [stepId, status, attempt]. */
+  rowsOf(clusterId: string): [string, string, number][] {
+    return (this.remediations.get(key(clusterId)) ?? []).map((row) => [row.stepId, row.status, row.attempt]);
+  }
+
+  // ---- AttemptTracker
+
+  async getAttempts(clusterId: string, ruleId: string): Promise<Attempts> {
+    return structuredClone(this.attempts.get(`${key(clusterId)}|${ruleId}`) ?? { count: 0 });
+  }
+
+  async recordAttempt(clusterId: string, ruleId: string, options: RecordAttemptOptions): Promise<Attempts> {
+    const count = (await this.getAttempts(clusterId, ruleId)).count + 1;
+    const waitSeconds = Math.min(options.maxBackoffSeconds ?? 86_400, options.backoffBaseSeconds * 2 ** (count - 1));
+    const attempts: Attempts = {
+      count,
+      lastAttemptAt: options.now.toISOString(),
+      nextAttemptAfter: new Date(options.now.getTime() + waitSeconds * 1000).toISOString(),
+      ...(options.error ? { lastError: options.error } : {}),
+    };
+    this.attempts.set(`${key(clusterId)}|${ruleId}`, attempts);
+    return structuredClone(attempts);
+  }
+
+  async resetAttempts(clusterId: string, ruleId: string): Promise<void> {
+    this.attempts.delete(`${key(clusterId)}|${ruleId}`);
+  }
+
+  // ---- Coordination
+
+  async claimEvent(eventId: string): Promise<boolean> {
+    if (this.events.has(eventId)) return false;
+    this.events.add(eventId);
+    return true;
+  }
+
+  async releaseEventClaim(eventId: string): Promise<void> {
+    this.events.delete(eventId);
+  }
+
+  async claimPendingEvaluation(clusterId: string, windowSeconds: number, now: Date): Promise<boolean> {
+    const until = this.pending.get(key(clusterId));
+    if (until !== undefined && until > now.getTime()) return false;
+    this.pending.set(key(clusterId), now.getTime() + windowSeconds * 1000);
+    return true;
+  }
+
+  async clearPendingEvaluation(clusterId: string): Promise<void> {
+    this.pending.delete(key(clusterId));
+  }
+
+  async acquireLease(clusterId: string, owner: string, ttlMs: number, now: Date): Promise<Lease | undefined> {
+    const held = this.leases.get(key(clusterId));
+    if (held && held.owner !== owner && Date.parse(held.expiresAt) > now.getTime()) return undefined;
+    const lease: Lease = { clusterId, owner, expiresAt: new Date(now.getTime() + ttlMs).toISOString(), etag: this.etag() };
+    this.leases.set(key(clusterId), lease);
+    return { ...lease };
+  }
+
+  async releaseLease(lease: Lease): Promise<void> {
+    if (this.leases.get(key(lease.clusterId))?.etag === lease.etag) this.leases.delete(key(lease.clusterId));
+  }
+
+  // ---- SweepLog
+
+  async startSweep(input: { sweepId: string; trigger: SweepTrigger; now: Date }): Promise<SweepRecord> {
+    const record = this.sweeps.get(input.sweepId) ?? { sweepId: input.sweepId, trigger: input.trigger, status: 'Running' as const, startedAt: input.now.toISOString() };
+    this.sweeps.set(input.sweepId, record);
+    return { ...record };
+  }
+
+  async finishSweep(sweepId: string, input: FinishSweepInput): Promise<SweepRecord> {
+    const started = this.sweeps.get(sweepId);
+    if (!started) throw new RangeError(`finishSweep: no sweep "${sweepId}" was started`);
+    const record: SweepRecord = {
+      ...started,
+      status: input.errors.length > 0 ? 'CompletedWithErrors' : 'Completed',
+      finishedAt: input.now.toISOString(),
+      clustersEnqueued: input.clustersEnqueued,
+      subscriptions: [...input.subscriptions],
+      errors: [...input.errors],
+    };
+    this.sweeps.set(sweepId, record);
+    return { ...record };
+  }
+
+  async getSweep(sweepId: string): Promise<SweepRecord | undefined> {
+    return this.sweeps.get(sweepId);
+  }
+
+  async listSweeps(): Promise<SweepRecord[]> {
+    return [...this.sweeps.values()].reverse();
+  }
+
+  private etag(): string {
+    this.etags += 1;
+    return `W/"${this.etags}"`;
+  }
+}
