@@ -9,7 +9,8 @@ export type TelemetryEventName =
   | 'RemediationFailed'
   | 'EventIgnored'
   | 'EventAccepted'
-  | 'SweepCompleted';
+  | 'SweepCompleted'
+  | 'EventsPublishFailed';
 
 export type TelemetryMetricName = 'EventToRecordLatencyMs' | 'NonCompliantClusters';
 
