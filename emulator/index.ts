@@ -268,7 +268,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     ca: certificate.cert,
     caFile: certificate.caFile,
     token: createToken(DEFAULT_IDENTITY),
-    tokenFor: createToken,
+    tokenFor: (identity) => createToken(identity),
     clock,
     state: new EmulatorState(store, counters, events.counts, providers),
     fleet,

@@ -25,17 +25,20 @@ export const DEFAULT_IDENTITY: CallerIdentity = {
 
 const TOKEN_LIFETIME_SECONDS = 10 * 365 * 24 * 3600;
 
+/** The audience of an Entra ID token for ARM, the default for tokens made here. */
+export const ARM_AUDIENCE = 'https://management.azure.com/';
+
 function base64url(value: object): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
 
-/** An unsigned JWT (`alg: none`) carrying `appid`, `oid` and `tid`, like an Entra ID access token for ARM. */
-export function createToken(identity: EmulatorIdentity): string {
+/** An unsigned JWT (`alg: none`) carrying `appid`, `oid` and `tid`, like an Entra ID access token for ARM (or `audience`). */
+export function createToken(identity: EmulatorIdentity, audience: string = ARM_AUDIENCE): string {
   const issuedAt = Math.floor(Date.now() / 1000);
   const tenantId = identity.tenantId ?? EMULATOR_TENANT_ID;
   const header = { alg: 'none', typ: 'JWT' };
   const payload = {
-    aud: 'https://management.azure.com/',
+    aud: audience,
     iss: `https://sts.windows.net/${tenantId}/`,
     iat: issuedAt,
     nbf: issuedAt,
@@ -49,6 +52,18 @@ export function createToken(identity: EmulatorIdentity): string {
     ver: '1.0',
   };
   return `${base64url(header)}.${base64url(payload)}.`;
+}
+
+/** The `aud` claim of a JWT; undefined for a token that is not one. */
+export function audienceOf(token: string): string | undefined {
+  const payload = token.split('.')[1];
+  if (payload === undefined) return undefined;
+  try {
+    const { aud } = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { aud?: unknown };
+    return typeof aud === 'string' ? aud : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function readClaims(token: string): CallerIdentity | undefined {

@@ -63,6 +63,11 @@ export const TELEMETRY_EVENTS = {
   remediationSucceeded: 'RemediationSucceeded',
   remediationFailed: 'RemediationFailed',
   sweepCompleted: 'SweepCompleted',
+  /**
+   * Compliance events (docs/notifications.md) could not be published: one per failed request to the topic, or per
+   * group of events dropped without one. Properties: topic, code, statusCode, events, heldBack, dropped.
+   */
+  eventsPublishFailed: 'EventsPublishFailed',
 } as const;
 
 /**

@@ -12,6 +12,7 @@
 // HTTP as they are.
 
 import type { ArmFailure } from './azure/errors.js';
+import type { TELEMETRY_EVENTS, TELEMETRY_METRICS } from './names.js';
 import type {
   Baseline,
   ClusterSnapshot,
@@ -111,16 +112,9 @@ export interface ArmRequestCounts {
 
 // ---- Telemetry -----------------------------------------------------------------------------------------------------
 
-export type TelemetryEventName =
-  | 'ClusterEvaluated'
-  | 'RemediationStarted'
-  | 'RemediationSucceeded'
-  | 'RemediationFailed'
-  | 'EventIgnored'
-  | 'EventAccepted'
-  | 'SweepCompleted';
-
-export type TelemetryMetricName = 'EventToRecordLatencyMs' | 'NonCompliantClusters';
+/** The custom events and metrics the app emits: one list, in src/names.ts, that the workbook test also reads. */
+export type TelemetryEventName = (typeof TELEMETRY_EVENTS)[keyof typeof TELEMETRY_EVENTS];
+export type TelemetryMetricName = (typeof TELEMETRY_METRICS)[keyof typeof TELEMETRY_METRICS];
 
 export type TelemetryProperties = Record<string, string | number | boolean | undefined>;
 
