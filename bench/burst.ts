@@ -57,7 +57,7 @@ export async function runBurstBench(options: BurstBenchOptions): Promise<Record<
     const clusterIds = generateFleet(fleet).clusters.map((cluster) => cluster.id);
     const events = burstEvents(clusterIds, options);
     const distinctEvents = new Set(events.map((event) => event.id)).size;
-    const host = stack.queueHost({ instances: options.instances });
+    const host = stack.queueHost({ instances: options.instances, lane: 'events' });
     host.start();
 
     const cpuBefore = cpuSnapshot(stack.emulator.pid);
@@ -84,10 +84,10 @@ export async function runBurstBench(options: BurstBenchOptions): Promise<Record<
     await waitUntil(
       async () => {
         if (host.inFlight > 0) return false;
-        const { approximateMessagesCount = 0 } = await app.storage.evaluationQueue.getProperties();
+        const { approximateMessagesCount = 0 } = await app.storage.eventQueue.getProperties();
         return approximateMessagesCount === 0 && host.inFlight === 0;
       },
-      { timeoutMs: options.coalesceWindowSeconds * 1000 + 300_000, everyMs: 200, describe: () => 'the evaluation queue did not drain' },
+      { timeoutMs: options.coalesceWindowSeconds * 1000 + 300_000, everyMs: 200, describe: () => 'the events queue did not drain' },
     );
     const drainedMs = performance.now() - startedAt;
     const cpu = cpuSince(cpuBefore, cpuSnapshot(stack.emulator.pid));

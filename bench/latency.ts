@@ -60,6 +60,7 @@ export async function runLatencyBench(options: LatencyBenchOptions): Promise<Rec
 
     const host = stack.queueHost({
       instances: options.instances,
+      lane: 'events',
       onHandled: (message) => {
         const item = message.item as { clusterId?: string; cause?: { kind?: string } };
         const timing = item.clusterId ? byCluster.get(item.clusterId.toLowerCase()) : undefined;

@@ -55,6 +55,7 @@ export async function createServices(config: AppConfig, options: CreateServicesO
     writer: new ArmStepWriter(arm, options.env ?? process.env),
     store: createTableComplianceStore(storageClients),
     queue: new EvaluationQueue(storageClients.evaluationQueue),
+    eventQueue: new EvaluationQueue(storageClients.eventQueue),
     telemetry: options.telemetry ?? (await createTelemetry(config.appInsights, config.azureClientId)),
     self: {
       ...(config.azureClientId ? { appId: config.azureClientId } : {}),

@@ -6,14 +6,22 @@ export const FUNCTION_NAMES = {
   sweep: 'sweep',
   startSweep: 'startSweep',
   evaluateCluster: 'evaluateCluster',
+  evaluateChangedCluster: 'evaluateChangedCluster',
   remediateCluster: 'remediateCluster',
   getClusterCompliance: 'getClusterCompliance',
   getFleetCompliance: 'getFleetCompliance',
 } as const;
 
-/** Storage queues. The Functions host adds `<name>-poison` after maxDequeueCount. */
+/**
+ * Storage queues, one per lane. The Functions host adds `<name>-poison` after maxDequeueCount. Each queue has its own
+ * queue-triggered function, and on Flex Consumption each such function scales in its own group, so a sweep's backlog
+ * on `evaluations` never delays what waits on `events`.
+ */
 export const QUEUE_NAMES = {
+  /** The sweep's fan-out (one message per cluster) and its continuations: `evaluateCluster`. */
   evaluations: 'cluster-evaluations',
+  /** Evaluations someone is waiting for: a changed cluster (its event, the follow-up after a burst), their continuations and the remediate route's: `evaluateChangedCluster`. */
+  events: 'cluster-events',
 } as const;
 
 /** Table Storage tables (alphanumeric only, as the service requires). */

@@ -67,8 +67,9 @@ export async function remediateClusterRoute(services: AppServices, request: ApiR
     if (!run.found) return problem(404, `${clusterId} does not exist (or the app's identity cannot see it)`);
 
     const retry = run.followUp ?? (run.retryLater ? { delaySeconds: services.tuning.continuationDelaySeconds, reason: describeFailure(run.retryLater) } : undefined);
+    // A person is waiting for this one: its continuation goes on the events lane, never behind a sweep.
     const continued = retry && !body.dryRun
-      ? await scheduleContinuation(services, { clusterId: run.clusterId, cause, enqueuedAt: services.clock().toISOString(), approvals: body.approve }, retry, request.log)
+      ? await scheduleContinuation({ ...services, queue: services.eventQueue }, { clusterId: run.clusterId, cause, enqueuedAt: services.clock().toISOString(), approvals: body.approve }, retry, request.log)
       : false;
     const approvalSteps = run.evaluation.plan.filter((step) => step.mode === 'approval');
     const unusedApprovals = body.approve.filter((entry) => !approvalSteps.some((step) => approves([entry], step)));

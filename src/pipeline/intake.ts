@@ -74,7 +74,7 @@ export async function takeResourceEvent(services: AppServices, raw: unknown, log
     }
     try {
       // Delayed by the window, so the rest of a burst (an AKS update emits many writes) lands before we read.
-      await services.queue.enqueue({ clusterId, cause, enqueuedAt: decision.eventTime ?? now.toISOString() }, { visibilityDelaySeconds: window });
+      await services.eventQueue.enqueue({ clusterId, cause, enqueuedAt: decision.eventTime ?? now.toISOString() }, { visibilityDelaySeconds: window });
     } catch (error) {
       await services.store.clearPendingEvaluation(clusterId);
       throw error;

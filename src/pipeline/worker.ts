@@ -8,7 +8,7 @@ import type { Cause, EvaluationWorkItem, Log } from '../ports.js';
 import { runEvaluation, type EvaluationRun, type FollowUp, type StepReport } from './evaluation.js';
 import { intentRules, queuePolicy } from './policies.js';
 import { outOfScopeReason } from './scope.js';
-import { evaluationDeps, type AppServices } from './services.js';
+import { evaluationDeps, queueOf, type AppServices, type Lane } from './services.js';
 
 export type WorkerOutcome =
   | { kind: 'evaluated'; run: EvaluationRun; continued: boolean }
@@ -29,9 +29,10 @@ export class RetryLaterError extends Error {
  * moves it to the poison queue after maxDequeueCount), ArmError/RetryLaterError for transient ARM failures and
  * StorageError for store failures: all of those are retried by the queue.
  */
-export async function processEvaluationMessage(services: AppServices, message: unknown, invocation: { invocationId: string; log: Log }): Promise<WorkerOutcome> {
+export async function processEvaluationMessage(services: AppServices, message: unknown, invocation: { invocationId: string; log: Log; lane?: Lane }): Promise<WorkerOutcome> {
   const item = parseWorkItem(message);
   const { log } = invocation;
+  const queue = queueOf(services, invocation.lane ?? 'evaluations');
   const { store, tuning } = services;
   const outOfScope = outOfScopeReason(services, item.clusterId);
   if (outOfScope) {
@@ -44,7 +45,7 @@ export async function processEvaluationMessage(services: AppServices, message: u
   const lease = await store.acquireLease(item.clusterId, invocation.invocationId, tuning.leaseTtlMs, services.clock());
   if (!lease) {
     // Someone else is evaluating it; they may have read before the change that sent us. Look again shortly.
-    await services.queue.enqueue(item, { visibilityDelaySeconds: tuning.leaseBusyRetrySeconds });
+    await queue.enqueue(item, { visibilityDelaySeconds: tuning.leaseBusyRetrySeconds });
     log.info(`${item.clusterId}: another worker holds the lease; evaluating again in ${tuning.leaseBusyRetrySeconds} s`);
     return { kind: 'lease-busy', clusterId: item.clusterId };
   }
@@ -61,7 +62,7 @@ export async function processEvaluationMessage(services: AppServices, message: u
     services.telemetry.metric('EventToRecordLatencyMs', services.clock().getTime() - Date.parse(item.enqueuedAt), { clusterId: result.clusterId, eventId: item.cause.id });
   }
   if (result.retryLater) throw new RetryLaterError(result.retryLater);
-  const continued = result.followUp ? await scheduleContinuation(services, item, result.followUp, log) : false;
+  const continued = result.followUp ? await scheduleContinuation({ ...services, queue }, item, result.followUp, log) : false;
   log.info(`${result.clusterId}: ${result.status}; ${describeSteps(result.steps)}`);
   return { kind: 'evaluated', run: result, continued };
 }
@@ -78,7 +79,7 @@ export function continuationOf(item: EvaluationWorkItem, now: Date): EvaluationW
   };
 }
 
-/** Enqueues the continuation unless the chain is at its limit; returns whether it did. */
+/** Enqueues the continuation on `queue` (the lane it belongs to) unless the chain is at its limit; returns whether it did. */
 export async function scheduleContinuation(services: Pick<AppServices, 'queue' | 'tuning' | 'clock'>, item: EvaluationWorkItem, followUp: FollowUp, log: Log): Promise<boolean> {
   if ((item.attempt ?? 0) >= services.tuning.maxContinuations) {
     log.warn(`${item.clusterId}: ${services.tuning.maxContinuations} continuations in a row; leaving it to the next sweep or event (${followUp.reason})`);

@@ -239,7 +239,7 @@ describe('events replay', () => {
       ]);
       expect(rows[4]?.reason).toMatch(/not in TARGET_SUBSCRIPTION_IDS/);
       // Two work items, visible once the 1 s coalescing window has passed.
-      const queue = new QueueClient(connectionString(), QUEUE_NAMES.evaluations);
+      const queue = new QueueClient(connectionString(), QUEUE_NAMES.events);
       expect((await queue.getProperties()).approximateMessagesCount).toBe(2);
       await new Promise((resolve) => setTimeout(resolve, 1200));
       const received = await queue.receiveMessages({ numberOfMessages: 10 });

@@ -164,9 +164,8 @@ describe('onResourceEvent', () => {
       // Each ignored event is counted.
       const ignored = driver.telemetry.events.filter((event) => event.name === 'EventIgnored');
       expect(ignored.length - ignoredBefore).toBe(cases.length);
-      // Nothing was enqueued.
-      const { approximateMessagesCount } = await driver.storage.evaluationQueue.getProperties();
-      expect(approximateMessagesCount).toBe(0);
+      // Nothing was enqueued, on either lane.
+      expect(await driver.queueLength()).toBe(0);
     },
     TEST_TIMEOUT,
   );
@@ -199,16 +198,16 @@ describe('onResourceEvent', () => {
   test(
     'loses nothing when enqueueing fails: the claims are undone and a redelivery goes through',
     async () => {
-      // Prepare: the queue is gone
+      // Prepare: the events lane's queue is gone
       const target = cluster(1);
       const event = clusterWriteEvent(target.id, OTHER_IDENTITY);
-      await driver.storage.evaluationQueue.delete();
+      await driver.storage.eventQueue.delete();
 
       // Act: a delivery that cannot enqueue, then the same event again once the queue is back
       try {
         await expect(driver.deliver(structuredClone(event))).rejects.toThrow(/QueueNotFound|does not exist|404/i);
       } finally {
-        await driver.storage.evaluationQueue.createIfNotExists();
+        await driver.storage.eventQueue.createIfNotExists();
       }
       const redelivered = await driver.deliver(structuredClone(event));
       await driver.drain();
