@@ -19,7 +19,6 @@ var tableNames = [
   'ClusterHistory'
   'Remediations'
   'Sweeps'
-  'ProcessedEvents'
   'ClusterLeases'
 ]
 

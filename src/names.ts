@@ -30,7 +30,7 @@ export const TABLE_NAMES = {
   history: 'ClusterHistory',
   remediations: 'Remediations',
   sweeps: 'Sweeps',
-  events: 'ProcessedEvents',
+  /** Per cluster: the lease or pending mark, events already handled, and events that joined an evaluation. */
   leases: 'ClusterLeases',
 } as const;
 

@@ -310,18 +310,46 @@ export interface AttemptTracker {
   resetAttempts(clusterId: string, ruleId: string): Promise<void>;
 }
 
-export interface EventDeduplicator {
-  /** True the first time an event id is claimed, false for every later delivery. */
-  claimEvent(eventId: string, now: Date): Promise<boolean>;
-  /** Undoes a claim when handling failed before anything durable happened, so a redelivery is processed. */
-  releaseEventClaim(eventId: string): Promise<void>;
+/**
+ * A cluster's mark that an evaluation of it is queued and not started yet. The queue message carries its version, so
+ * the worker that takes the message turns the mark into its lease in one conditional write.
+ */
+export interface PendingMark {
+  clusterId: string;
+  etag: string;
 }
 
-export interface EvaluationCoalescer {
-  /** True when the caller should enqueue: no evaluation of this cluster is pending within the window. */
-  claimPendingEvaluation(clusterId: string, windowSeconds: number, now: Date): Promise<boolean>;
-  /** Called by the worker when it starts, so later changes trigger a fresh evaluation. */
-  clearPendingEvaluation(clusterId: string): Promise<void>;
+/** What happened to an event the intake claimed for a change (see EventDeduplicator.claimChange). */
+export type ChangeClaim =
+  /** Already handled: Event Grid delivered it again. */
+  | { outcome: 'duplicate' }
+  /** Nothing was pending or running for the cluster: it is marked pending now, and the caller enqueues its evaluation. */
+  | { outcome: 'first'; pending: PendingMark }
+  /**
+   * An evaluation of the cluster is pending or running: the event is noted against it, and when that evaluation ends
+   * it looks again if the event may postdate its read (LeaseManager.releaseLease).
+   */
+  | { outcome: 'joined' };
+
+export interface ClaimedEvent {
+  id: string;
+  /** When the change happened (the event's time, ISO 8601); the time it arrived when the event has none. */
+  time: string;
+}
+
+export interface EventDeduplicator {
+  /**
+   * A change someone made: claims the event id and either marks the cluster pending (nothing was) or notes the event
+   * against the evaluation that is. One write when nothing is pending, two otherwise.
+   */
+  claimChange(clusterId: string, event: ClaimedEvent, now: Date): Promise<ChangeClaim>;
+  /** Claims the id only, for events that start nothing (deletes, the app's own writes): true the first time. */
+  claimEvent(clusterId: string, eventId: string, now: Date): Promise<boolean>;
+  /**
+   * Undoes a claim when handling failed before anything durable happened (with the pending mark it made, when its
+   * message could not be enqueued), so a redelivery is processed.
+   */
+  releaseEventClaim(clusterId: string, eventId: string, pending?: PendingMark): Promise<void>;
 }
 
 export interface Lease {
@@ -331,11 +359,36 @@ export interface Lease {
   etag: string;
 }
 
+/** When the evaluation under a lease read the cluster, so that events after it are not lost (releaseLease). */
+export interface ReleaseOptions {
+  /** Taken just before the read started. */
+  readAt: Date;
+  /** Event times are the sender's clock: an event this close before readAt may still postdate the read. */
+  marginMs: number;
+  now: Date;
+}
+
+/** The lease was turned into a pending mark, because events arrived that the evaluation may not have seen. */
+export interface FollowUpMark extends PendingMark {
+  /** The newest such event. */
+  eventId?: string;
+  eventTime: string;
+}
+
 export interface LeaseManager {
-  /** The lease, or undefined when someone else holds an unexpired one. The same owner acquiring again renews it. */
-  acquireLease(clusterId: string, owner: string, ttlMs: number, now: Date): Promise<Lease | undefined>;
-  /** Releases it if still ours; a lease taken over after expiry is left alone. */
-  releaseLease(lease: Lease): Promise<void>;
+  /**
+   * The lease, or undefined when someone else holds an unexpired one. The same owner acquiring again renews it. With
+   * the pending mark its message carries, taking it over is one conditional write.
+   */
+  acquireLease(clusterId: string, owner: string, ttlMs: number, now: Date, pending?: Pick<PendingMark, 'etag'>): Promise<Lease | undefined>;
+  /**
+   * Releases the lease if still ours (a lease taken over after expiry is left alone). With `options`, when events
+   * arrived during the evaluation and the newest may postdate the read, the lease becomes a pending mark instead and
+   * is returned: the caller enqueues the follow-up evaluation (or abandons the mark).
+   */
+  releaseLease(lease: Lease, options?: ReleaseOptions): Promise<FollowUpMark | undefined>;
+  /** Drops a pending mark whose evaluation could not be enqueued (the next event starts one again). */
+  abandonPending(mark: PendingMark): Promise<void>;
 }
 
 export const SWEEP_TRIGGERS = ['timer', 'http', 'cli'] as const;
@@ -375,8 +428,11 @@ export interface SweepLog {
   listSweeps(options?: { limit?: number }): Promise<SweepRecord[]>;
 }
 
-/** Who may evaluate what, agreed through storage: event dedupe, pending-evaluation marks and per-cluster leases. */
-export interface Coordination extends EventDeduplicator, EvaluationCoalescer, LeaseManager {}
+/**
+ * Who may evaluate what, agreed through storage: event dedupe, pending marks and per-cluster leases, all in the
+ * cluster's partition so that the intake claims an event and marks its cluster in one write.
+ */
+export interface Coordination extends EventDeduplicator, LeaseManager {}
 
 /** Every storage port, as the Table Storage adapter implements them in one object (src/azure/storage). */
 export interface ComplianceStore extends ClusterStateStore, RemediationLog, AttemptTracker, Coordination, SweepLog {}
@@ -390,6 +446,8 @@ export interface EvaluationWorkItem {
   approvals?: string[];
   /** How many times this evaluation has been continued (long remediations re-enqueue themselves). */
   attempt?: number;
+  /** The version of the cluster's pending mark this message was enqueued under (PendingMark.etag). */
+  pendingEtag?: string;
 }
 
 export interface EnqueueOptions {
