@@ -186,8 +186,26 @@ export interface Transition {
   cause: Cause;
 }
 
+/**
+ * The state row as a run starts from it, read together with the cluster, so that recording needs no read of its own
+ * and the run knows whether it must look at the remediation log. Opaque to callers beyond these fields.
+ */
+export interface RecordedBasis {
+  clusterId: string;
+  state: ClusterState | undefined;
+  /**
+   * False only when the row says that no remediation row of the cluster is open (Started or Accepted): a run that
+   * starts no write then need not read the remediation log. True when it says some may be, or does not say.
+   */
+  remediationsOpen: boolean;
+}
+
 export interface RecordEvaluationOptions {
   now: Date;
+  /** What the run read (readBasis): the state is written under that version, without reading it again. */
+  basis?: RecordedBasis;
+  /** Whether remediation rows may still be open after this run; absent: the row keeps what it says. */
+  remediationsOpen?: boolean;
   /** Record these rules as RemediationFailed (after the attempt limit) instead of their evaluated status. */
   ruleOverrides?: RuleOverride[];
   /** The cluster's location, from the snapshot; kept from the previous record when absent. */
@@ -214,6 +232,13 @@ export interface ClusterStateStore {
   getState(clusterId: string): Promise<ClusterState | undefined>;
   listStates(options?: ListStatesOptions): Promise<Page<ClusterState>>;
   countByStatus(options?: { subscriptionId?: string }): Promise<StatusCounts>;
+  /** The state row to start a run from (see RecordedBasis). */
+  readBasis(clusterId: string): Promise<RecordedBasis>;
+  /**
+   * Notes on the state row that remediation rows may be open, before a run whose basis said none were writes its
+   * first intent row: a crash after that write must not leave the next run thinking the log is clean.
+   */
+  markRemediationsOpen(basis: RecordedBasis): Promise<void>;
   /** Writes the new state (optimistic concurrency, retried) and one history row per transition; returns the transitions. */
   recordEvaluation(clusterId: string, evaluation: Evaluation, cause: Cause, options: RecordEvaluationOptions): Promise<Transition[]>;
   /** Sets the status to Deleted, keeping the history. No-op (returns []) for a cluster never recorded. */

@@ -46,6 +46,7 @@ import type {
   Log,
   OperationHandle,
   RemediationLog,
+  RecordedBasis,
   RemediationRecord,
   RemediationRef,
   StepWriter,
@@ -83,7 +84,7 @@ export interface StepReport {
 
 /** Where a run records what it did. */
 export interface EvaluationRecords {
-  state: Pick<ClusterStateStore, 'recordEvaluation' | 'markDeleted'>;
+  state: Pick<ClusterStateStore, 'readBasis' | 'markRemediationsOpen' | 'recordEvaluation' | 'markDeleted'>;
   remediations: RemediationLog;
   attempts: AttemptTracker;
 }
@@ -182,6 +183,10 @@ interface RunState {
   readonly evaluation: Evaluation;
   /** The intent protocol's store; undefined when the run does not record or does not apply. */
   readonly protocol: EvaluationRecords | undefined;
+  /** The state row as the run found it, read beside the cluster; undefined when the run does not record. */
+  readonly basis: RecordedBasis | undefined;
+  /** Whether remediation rows may be open: what the basis said, until the run writes an intent of its own. */
+  remediationsOpen: boolean;
   readonly attempts: Map<string, Attempts>;
   readonly intents: Map<string, RemediationRef>;
   readonly overrides: Map<string, RuleOverride>;
@@ -198,8 +203,8 @@ interface RunState {
 export async function runEvaluation(deps: EvaluationDeps, policy: EvaluationPolicy, request: EvaluationRequest): Promise<EvaluationResult> {
   const records = policy.record ? requireRecords(deps) : undefined;
 
-  // 1. read
-  const snapshot = await readStage(deps, request);
+  // 1. read: the cluster, and beside it the state row the record will be written over
+  const [snapshot, basis] = await Promise.all([readStage(deps, request), records?.state.readBasis(request.clusterId)]);
   if ('failure' in snapshot) {
     const transitions = records ? await records.state.markDeleted(request.clusterId, request.cause, request.now) : [];
     request.log.info(`${request.clusterId}: not found in ARM${records ? '; recorded as Deleted' : ''}`);
@@ -216,6 +221,8 @@ export async function runEvaluation(deps: EvaluationDeps, policy: EvaluationPoli
     snapshot,
     evaluation,
     protocol: records && policy.apply ? records : undefined,
+    basis,
+    remediationsOpen: basis?.remediationsOpen ?? true,
     attempts: new Map(),
     intents: new Map(),
     overrides: new Map(),
@@ -250,7 +257,7 @@ export async function runEvaluation(deps: EvaluationDeps, policy: EvaluationPoli
   const steps = evaluation.plan.map((step) => run.reports.get(step.id)).filter((report): report is StepReport => report !== undefined);
   const result: EvaluationRun = { found: true, clusterId: run.clusterId, snapshot, evaluation, steps, status, ruleOverrides, transitions: [] };
   if (records && policy.apply) {
-    result.transitions = await recordStage(run, records, evaluation, snapshot, ruleOverrides, new Set([...run.intents.values()].map((ref) => ref.rowKey)));
+    result.transitions = await recordStage(run, records, evaluation, snapshot, ruleOverrides, new Set([...run.intents.values()].map((ref) => ref.rowKey)), run.basis);
     busyFollowUp(run);
     deps.telemetry.event('ClusterEvaluated', {
       clusterId: run.clusterId,
@@ -264,7 +271,7 @@ export async function runEvaluation(deps: EvaluationDeps, policy: EvaluationPoli
     });
   } else if (records) {
     // Recording without applying (the CLI's `scan --record` dry run): the evaluation only.
-    result.transitions = await records.state.recordEvaluation(run.clusterId, evaluation, request.cause, { now: request.now, location: snapshot.location });
+    result.transitions = await records.state.recordEvaluation(run.clusterId, evaluation, request.cause, { now: request.now, location: snapshot.location, ...(basis ? { basis } : {}) });
   }
 
   // ... and once more after waiting, when something was applied
@@ -396,6 +403,11 @@ async function intentGate(run: RunState, protocol: EvaluationRecords, step: Plan
 /** Stage 4. The intent row, written before the ARM call (only when the run keeps the protocol). */
 async function intentStage(run: RunState, step: PlanStep): Promise<RemediationRef | undefined> {
   if (!run.protocol) return undefined;
+  if (!run.remediationsOpen && run.basis) {
+    // The state row said the log was clean; from this write on it is not, whatever happens to this run.
+    await run.protocol.state.markRemediationsOpen(run.basis);
+    run.remediationsOpen = true;
+  }
   const tried = run.attempts.get(step.ruleId) ?? { count: 0 };
   const ref = await run.protocol.remediations.startRemediation({
     clusterId: run.clusterId,
@@ -512,26 +524,43 @@ async function recordStage(
   snapshot: ClusterSnapshot,
   ruleOverrides: RuleOverride[],
   startedNow: ReadonlySet<string>,
+  basis?: RecordedBasis,
 ): Promise<Transition[]> {
   const { clusterId, request } = run;
-  await confirmFixedRemediations(run, records, evaluation, startedNow);
-  const transitions = await records.state.recordEvaluation(clusterId, evaluation, request.cause, { now: request.now, ruleOverrides, location: snapshot.location });
+  const remediationsOpen = await confirmFixedRemediations(run, records, evaluation, startedNow);
+  const transitions = await records.state.recordEvaluation(clusterId, evaluation, request.cause, {
+    now: request.now,
+    ruleOverrides,
+    location: snapshot.location,
+    remediationsOpen,
+    ...(basis ? { basis } : {}),
+  });
   const fixed = transitions.filter((t) => t.ruleId !== undefined && t.to !== null && isPassingStatus(t.to) && t.from !== null && !isPassingStatus(t.from));
   await Promise.all(fixed.map((t) => records.attempts.resetAttempts(clusterId, t.ruleId as string)));
   return transitions;
 }
 
-/** Open intent rows whose rule is now fixed: the write they started has done its job. */
-async function confirmFixedRemediations(run: RunState, records: EvaluationRecords, evaluation: Evaluation, startedNow: ReadonlySet<string>): Promise<void> {
+/**
+ * Open intent rows whose rule is now fixed: the write they started has done its job. Returns whether rows are still
+ * open after it. The log is read only when rows may be open: the state row said so, or this run wrote an intent.
+ */
+async function confirmFixedRemediations(run: RunState, records: EvaluationRecords, evaluation: Evaluation, startedNow: ReadonlySet<string>): Promise<boolean> {
+  if (!run.remediationsOpen) return false;
   const statusOf = new Map(evaluation.results.map((result) => [result.ruleId, result.status as string]));
   const rows = await records.remediations.listRemediations(run.clusterId, { limit: OPEN_ROWS_TO_CHECK });
+  let stillOpen = false;
   for (const row of rows) {
-    if ((row.status !== 'Started' && row.status !== 'Accepted') || startedNow.has(row.ref.rowKey)) continue;
-    if (!isPassingStatus(statusOf.get(row.ruleId) ?? '')) continue;
+    if (row.status !== 'Started' && row.status !== 'Accepted') continue;
+    if (startedNow.has(row.ref.rowKey) || !isPassingStatus(statusOf.get(row.ruleId) ?? '')) {
+      stillOpen = true;
+      continue;
+    }
     if (await completeOpenRow(run, records, row, 'Succeeded')) {
       run.deps.telemetry.event('RemediationSucceeded', { clusterId: run.clusterId, stepId: row.stepId, ruleId: row.ruleId, armCorrelationId: row.armOperation?.correlationId, confirmedBy: 'evaluation' });
-    }
+    } else stillOpen = true;
   }
+  // Older rows than the ones read may still be open: say so, and the next run reads again.
+  return stillOpen || rows.length >= OPEN_ROWS_TO_CHECK;
 }
 
 /** Completes an open row; false when someone else completed it first. */

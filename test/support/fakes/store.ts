@@ -20,6 +20,7 @@ import type {
   ListStatesOptions,
   Page,
   RecordAttemptOptions,
+  RecordedBasis,
   RecordEvaluationOptions,
   RemediationRecord,
   RemediationRef,
@@ -57,6 +58,18 @@ export class InMemoryStore implements ComplianceStore {
   private etags = 0;
 
   // ---- ClusterStateStore
+
+  /** Per cluster: what the state row says about open remediation rows (absent: it does not say). */
+  readonly remediationsOpen = new Map<string, boolean>();
+
+  async readBasis(clusterId: string): Promise<RecordedBasis> {
+    const state = this.states.get(key(clusterId));
+    return { clusterId, state: structuredClone(state), remediationsOpen: this.remediationsOpen.get(key(clusterId)) !== false };
+  }
+
+  async markRemediationsOpen(basis: RecordedBasis): Promise<void> {
+    if (this.states.has(key(basis.clusterId))) this.remediationsOpen.set(key(basis.clusterId), true);
+  }
 
   async getState(clusterId: string): Promise<ClusterState | undefined> {
     return structuredClone(this.states.get(key(clusterId)));
@@ -96,6 +109,7 @@ export class InMemoryStore implements ComplianceStore {
       lastCause: cause,
       version: (current?.version ?? 0) + 1,
     };
+    if (options.remediationsOpen !== undefined) this.remediationsOpen.set(key(clusterId), options.remediationsOpen);
     return this.write(clusterId, state, diffTransitions(clusterId, current, state, options.now, cause));
   }
 

@@ -138,6 +138,75 @@ describe('runEvaluation', () => {
     expect(arm.writes).toHaveLength(1);
   });
 
+  describe('the remediation log is read only when a remediation may be open', () => {
+    /** Counts the run's reads of the remediation log. */
+    function countingLogReads(store: InMemoryStore): { count: number } {
+      const reads = { count: 0 };
+      const listRemediations = store.listRemediations.bind(store);
+      store.listRemediations = (...args) => {
+        reads.count += 1;
+        return listRemediations(...args);
+      };
+      return reads;
+    }
+
+    test('a cluster recorded clean, and clean again, is evaluated without reading the log', async () => {
+      // Prepare: a first evaluation recorded it (the first one reads the log: the state row does not say yet)
+      const { store, deps } = world([{}, [FLUX_OK]]);
+      await run(deps);
+      const reads = countingLogReads(store);
+
+      // Act
+      const result = await run(deps, QUEUE, 60);
+
+      // Assess
+      expect(result.status).toBe('Compliant');
+      expect(reads.count).toBe(0);
+    });
+
+    test('after a write, the log is read until the write is confirmed, and then no more', async () => {
+      // Prepare: clean, then someone turns workload identity off
+      const { arm, store, deps } = world([{}, [FLUX_OK]]);
+      await run(deps);
+      arm.put(snapshotOf({ workloadIdentity: false }, [FLUX_OK]));
+      const reads = countingLogReads(store);
+
+      // Act: the write, its confirmation, and one more evaluation
+      await run(deps, QUEUE, 10);
+      const confirmed = await run(deps, QUEUE, 40);
+      const readsUntilConfirmed = reads.count;
+      await run(deps, QUEUE, 70);
+
+      // Assess
+      expect(confirmed.status).toBe('Compliant');
+      expect(store.rowsOf(CLUSTER_ID)).toStrictEqual([[ENABLE_WI, 'Succeeded', 1]]);
+      expect(readsUntilConfirmed).toBe(2);
+      expect(reads.count).toBe(2);
+    });
+
+    test('a crash right after the intent row leaves the state row saying a remediation may be open', async () => {
+      // Prepare: recorded clean; then the drift, and a run that dies right after its intent row
+      const { arm, store, deps } = world([{}, [FLUX_OK]]);
+      await run(deps);
+      arm.put(snapshotOf({ workloadIdentity: false }, [FLUX_OK]));
+      const crashing = crashAfterIntent(store, {
+        afterIntent: async () => {
+          throw new Error('simulated crash');
+        },
+      });
+      await expect(runEvaluation({ ...deps, records: { state: store, remediations: crashing, attempts: store } }, QUEUE, request(10))).rejects.toThrow('simulated crash');
+      // Someone else fixes it before the redelivery.
+      arm.put(snapshotOf({}, [FLUX_OK]));
+
+      // Act
+      await run(deps, QUEUE, 200);
+
+      // Assess: the redelivery read the log and closed the intent the crash left open
+      expect(store.rowsOf(CLUSTER_ID)).toStrictEqual([[ENABLE_WI, 'Succeeded', 1]]);
+      expect((await store.readBasis(CLUSTER_ID)).remediationsOpen).toBe(false);
+    });
+  });
+
   test('never writes twice after a crash between the intent row and the ARM write', async () => {
     // Prepare: the first run dies right after its intent row
     const { arm, store, deps } = world([{ workloadIdentity: false }, [FLUX_OK]]);
