@@ -110,7 +110,13 @@ export async function runReactionBench(options: ReactionBenchOptions): Promise<R
       onHandled: (message) => {
         const item = message.item as { cause?: { kind?: string; id?: string } };
         const timing = item.cause?.kind === 'event' && item.cause.id ? byEvent.get(item.cause.id) : undefined;
-        if (timing && timing.received === undefined && (message.outcome as WorkerOutcome | undefined)?.kind === 'evaluated') timing.received = message.receivedAt;
+        const kind = (message.outcome as WorkerOutcome | undefined)?.kind;
+        if (timing && timing.received === undefined && kind === 'evaluated') timing.received = message.receivedAt;
+        // Seen by a read the sweep made after the change: recorded then; when the worker found that is an upper bound.
+        if (timing && timing.received === undefined && kind === 'covered') {
+          timing.received = message.receivedAt;
+          timing.recorded = message.finishedAt;
+        }
       },
     });
     const swept = new Set<string>();

@@ -137,6 +137,8 @@ export interface EvaluationRequest {
   log: Log;
   /** Cancels ARM calls in flight (the CLI's Ctrl-C). */
   abortSignal?: AbortSignal;
+  /** The state row as the caller already read it (readBasis), when it had to look before the run: not read again. */
+  basis?: RecordedBasis;
 }
 
 /** Evaluate again later: to confirm writes, wait out a busy resource, or retry after a back-off. */
@@ -207,7 +209,7 @@ export async function runEvaluation(deps: EvaluationDeps, policy: EvaluationPoli
   const records = policy.record ? requireRecords(deps) : undefined;
 
   // 1. read: the cluster, and beside it the state row the record will be written over
-  const [snapshot, basis] = await Promise.all([readStage(deps, request), records?.state.readBasis(request.clusterId)]);
+  const [snapshot, basis] = await Promise.all([readStage(deps, request), records ? (request.basis ?? records.state.readBasis(request.clusterId)) : undefined]);
   if ('failure' in snapshot) {
     const transitions = records ? await records.state.markDeleted(request.clusterId, request.cause, request.now) : [];
     request.log.info(`${request.clusterId}: not found in ARM${records ? '; recorded as Deleted' : ''}`);

@@ -6,7 +6,7 @@
 // a throw so that the queue retries a throttled write.
 import { parseWorkItem } from '../azure/storage/queue.js';
 import type { ArmFailure } from '../azure/errors.js';
-import type { Cause, EvaluationWorkItem, Lease, Log } from '../ports.js';
+import type { Cause, EvaluationWorkItem, Lease, Log, RecordedBasis } from '../ports.js';
 import { runEvaluation, type EvaluationRun, type FollowUp, type StepReport } from './evaluation.js';
 import { intentRules, queuePolicy } from './policies.js';
 import { outOfScopeReason } from './scope.js';
@@ -17,6 +17,8 @@ export type WorkerOutcome =
   | { kind: 'evaluated'; run: EvaluationRun; continued: boolean; followedUp: boolean }
   | { kind: 'deleted'; clusterId: string }
   | { kind: 'lease-busy'; clusterId: string }
+  /** An event whose change a read made since (recorded in the state row) already saw: nothing read again. */
+  | { kind: 'covered'; clusterId: string; readAt: string }
   | { kind: 'out-of-scope'; clusterId: string; reason: string };
 
 /** Thrown when a write met a throttled or transient ARM failure: the queue retries the message. */
@@ -58,8 +60,18 @@ export async function processEvaluationMessage(services: AppServices, message: u
   const readAt = services.clock();
   let result;
   try {
+    // An event that is not fresh (a storm delivered over minutes, a redelivery) may predate a read the cluster has had
+    // since: the state row says when its evaluation read ARM. Then that read saw the change, and reading again is
+    // waste. A fresh event keeps the state read beside the ARM read instead of before it.
+    const basis = isOldEvent(item, readAt, tuning.eventTimeMarginMs) ? await store.readBasis(item.clusterId) : undefined;
+    const coveredBy = basis ? readCovering(basis, item, tuning.eventTimeMarginMs) : undefined;
+    if (coveredBy) {
+      await endLease(services, lease, coveredBy, log);
+      log.info(`${item.clusterId}: the change of ${item.cause.id} (at ${item.enqueuedAt}) was seen by the read at ${coveredBy.toISOString()}; not read again`);
+      return { kind: 'covered', clusterId: item.clusterId, readAt: coveredBy.toISOString() };
+    }
     const policy = queuePolicy(item, intentRules(services.config.maxRemediationAttempts, tuning));
-    result = await runEvaluation(evaluationDeps(services), policy, { clusterId: item.clusterId, cause: item.cause, now: readAt, log });
+    result = await runEvaluation(evaluationDeps(services), policy, { clusterId: item.clusterId, cause: item.cause, now: readAt, log, ...(basis ? { basis } : {}) });
   } catch (error) {
     // The queue delivers this message again, and that run reads again: whatever joined meanwhile is covered.
     await endLease(services, lease, undefined, log).catch((release: unknown) => log.error(`${item.clusterId}: could not release the lease: ${String(release)}`));
@@ -77,6 +89,20 @@ export async function processEvaluationMessage(services: AppServices, message: u
   const continued = result.followUp ? await scheduleContinuation({ ...services, queue }, item, result.followUp, log) : false;
   log.info(`${result.clusterId}: ${result.status}; ${describeSteps(result.steps)}`);
   return { kind: 'evaluated', run: result, continued, followedUp };
+}
+
+/** An event's change, when the event is older than a fresh one by more than the clock margin (twice over). */
+function isOldEvent(item: EvaluationWorkItem, now: Date, marginMs: number): boolean {
+  if (item.cause.kind !== 'event') return false;
+  const changedAt = Date.parse(item.enqueuedAt);
+  return Number.isFinite(changedAt) && now.getTime() - changedAt > 2 * marginMs;
+}
+
+/** The time of the recorded read that saw the item's change (it began at least the clock margin after it), if any. */
+function readCovering(basis: RecordedBasis, item: EvaluationWorkItem, marginMs: number): Date | undefined {
+  const readAt = basis.state ? Date.parse(basis.state.evaluatedAt) : Number.NaN;
+  if (!basis.state || basis.state.status === 'Deleted' || !Number.isFinite(readAt)) return undefined;
+  return readAt - marginMs >= Date.parse(item.enqueuedAt) ? new Date(readAt) : undefined;
 }
 
 /**

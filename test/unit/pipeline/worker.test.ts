@@ -217,6 +217,48 @@ describe('processEvaluationMessage', () => {
     });
   });
 
+  describe('the leading edge of a storm delivered slowly: a change a later read already saw', () => {
+    /** An event-lane message under a fresh pending mark, for a change made at `changedAt`. */
+    async function deliver(services: ReturnType<typeof fakeServices>, id: string, changedAt: string) {
+      const claim = await services.store.claimChange(CLUSTER_ID, { id, time: changedAt }, services.clock());
+      if (claim.outcome !== 'first') throw new Error(`${id} was ${claim.outcome}`);
+      const item: EvaluationWorkItem = { clusterId: CLUSTER_ID, cause: { kind: 'event', id }, enqueuedAt: changedAt, pendingEtag: claim.pending.etag };
+      return processEvaluationMessage(services, item, { invocationId: `invocation-${id}`, log: quiet, lane: 'events' });
+    }
+
+    test('is not read again when the recorded read began after the change, and the lease is released', async () => {
+      // Prepare: a storm's first event is evaluated at 12:00:00 (a read of the cluster, recorded)
+      const services = fakeServices({ baseline: BASELINE, clusters: [snapshotOf({}, [FLUX_OK])] });
+      expect(await deliver(services, 'event-1', '2026-01-15T11:59:50.000Z')).toMatchObject({ kind: 'evaluated' });
+
+      // Act: a minute later another event of the same storm arrives, its change made before that read
+      services.advance(60_000);
+      const outcome = await deliver(services, 'event-2', '2026-01-15T11:59:55.000Z');
+
+      // Assess: covered by the 12:00:00 read, one ARM read in all, nothing enqueued, no lease left
+      expect(outcome).toStrictEqual({ kind: 'covered', clusterId: CLUSTER_ID, readAt: '2026-01-15T12:00:00.000Z' });
+      expect(services.arm.reads.get(CLUSTER_ID.toLowerCase())).toBe(1);
+      expect(services.eventQueue.take()).toStrictEqual([]);
+      expect(services.store.leases.size).toBe(0);
+    });
+
+    test('is read again when its change may postdate the recorded read (within the clock margin, or after it)', async () => {
+      // Prepare
+      const services = fakeServices({ baseline: BASELINE, clusters: [snapshotOf({}, [FLUX_OK])] });
+      await deliver(services, 'event-1', '2026-01-15T11:59:50.000Z');
+      services.advance(60_000);
+
+      // Act: a change 0.5 s before the read (inside the 1 s margin), read at 12:01:00; then one after that read
+      const close = await deliver(services, 'event-2', '2026-01-15T11:59:59.500Z');
+      services.advance(60_000);
+      const later = await deliver(services, 'event-3', '2026-01-15T12:01:30.000Z');
+
+      // Assess
+      expect([close.kind, later.kind]).toStrictEqual(['evaluated', 'evaluated']);
+      expect(services.arm.reads.get(CLUSTER_ID.toLowerCase())).toBe(3);
+    });
+  });
+
   test('puts the message back when another worker holds the lease, and does not evaluate', async () => {
     const services = fakeServices({ baseline: BASELINE, clusters: [snapshotOf({ workloadIdentity: false }, [FLUX_OK])] });
     await services.store.acquireLease(CLUSTER_ID, 'someone-else', 60_000, services.clock());
