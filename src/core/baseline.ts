@@ -4,8 +4,9 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parseDocument } from 'yaml';
 import { isObject } from './cluster-body.js';
-import { clusterIdOf, normalizeLocation, parseResourceId, sameResourceId } from './resource-ids.js';
+import { clusterIdOf, nameProblem, normalizeLocation, parseResourceId, sameResourceId } from './resource-ids.js';
 import { baselineSchemaFor } from './baseline-schema.js';
+import { ISO_DATE_OR_DATE_TIME, parseIsoDateTime } from './dates.js';
 import { InvalidInputError } from './errors.js';
 import { DEFAULT_REGISTRY, type Registry } from './registry.js';
 import type { ExtensionScope, MarketplacePlan, Mode, ProtectedSettingRef } from './types.js';
@@ -134,11 +135,6 @@ export function exemptionExpiry(exemption: Pick<Exemption, 'expires'>): Date {
   return new Date(exemption.expires);
 }
 
-function isRealDate(text: string): boolean {
-  const datePart = text.slice(0, 10);
-  const parsed = new Date(`${datePart}T00:00:00Z`);
-  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === datePart && !Number.isNaN(Date.parse(text));
-}
 
 /** A required extension as written: settings may be numbers or booleans, and the optional maps may be left out. */
 type RawExtension = Omit<RequiredExtension, 'configurationSettings' | 'protectedSettings'> & {
@@ -214,17 +210,25 @@ function semanticProblems(document: unknown, registry: Registry): string[] {
       problems.push(`${at}.ruleId: "${ruleId}" is not a rule of this baseline; expected "*" or one of ${ruleIds.join(', ') || '(no rules)'}`);
     }
     const expires = text(exemption.expires);
-    if (expires && /^\d{4}-\d{2}-\d{2}/.test(expires) && !isRealDate(expires)) problems.push(`${at}.expires: "${expires}" is not a real date`);
+    if (expires && ISO_DATE_OR_DATE_TIME.test(expires) && !parseIsoDateTime(expires)) problems.push(`${at}.expires: "${expires}" is not a real date`);
   });
   list(record(root.scope).resourceGroups).forEach((group, i) => {
-    if (typeof group !== 'string' || !group.startsWith('/')) return;
-    try {
-      const parts = parseResourceId(group);
-      if (parts.resources.length > 0 || !parts.resourceGroup) throw new Error('not a resource group id');
-    } catch {
-      problems.push(`scope.resourceGroups[${i}]: must be a resource group name or /subscriptions/<id>/resourceGroups/<name>`);
+    if (typeof group !== 'string') return;
+    let name = group;
+    if (group.startsWith('/')) {
+      try {
+        const parts = parseResourceId(group);
+        if (parts.resources.length > 0 || !parts.resourceGroup) throw new Error('not a resource group id');
+        name = parts.resourceGroup;
+      } catch {
+        problems.push(`scope.resourceGroups[${i}]: must be a resource group name or /subscriptions/<id>/resourceGroups/<name>`);
+        return;
+      }
     }
+    const problem = nameProblem('resourceGroup', name);
+    if (problem) problems.push(`scope.resourceGroups[${i}]: ${problem}`);
   });
+
   return problems;
 }
 

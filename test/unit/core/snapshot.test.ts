@@ -472,7 +472,7 @@ describe('objects of the wrong type are bad input, never read as absent (issue 1
   });
 
   test.each(notObjects)('a flattened podIdentityProfile = %s (az aks show) is rejected too', (_name, value) => {
-    const flattened = { ...clusterBody(), ...(clusterBody().properties as Json), podIdentityProfile: value };
+    const flattened: Json = { ...clusterBody(), ...(clusterBody().properties as Json), podIdentityProfile: value };
     delete flattened.properties;
 
     expect(problemsOf(() => parseCluster(flattened))).toStrictEqual([`properties.podIdentityProfile: must be an object, got ${got(value)}`]);
