@@ -7,6 +7,7 @@ import { isObject } from './cluster-body.js';
 import { clusterIdOf, nameProblem, normalizeLocation, parseResourceId, sameResourceId } from './resource-ids.js';
 import { baselineSchemaFor } from './baseline-schema.js';
 import { ISO_DATE_OR_DATE_TIME, parseIsoDateTime } from './dates.js';
+import { INPUT_LIMITS, jsonTextProblem, valueDepthProblem, yamlTextProblem } from './limits.js';
 import { InvalidInputError } from './errors.js';
 import { DEFAULT_REGISTRY, type Registry } from './registry.js';
 import type { ExtensionScope, MarketplacePlan, Mode, ProtectedSettingRef } from './types.js';
@@ -268,6 +269,8 @@ function normalize(raw: RawBaseline): Baseline {
  * InvalidInputError with one `path: message` per problem.
  */
 export function validateBaseline(document: unknown, registry: Registry = DEFAULT_REGISTRY): Baseline {
+  const tooDeep = valueDepthProblem(document);
+  if (tooDeep) throw new InvalidInputError(tooDeep);
   const validate = schemaValidator(registry);
   const problems = validate(document) ? [] : schemaProblems(validate.errors ?? []);
   problems.push(...semanticProblems(document, registry));
@@ -283,13 +286,24 @@ export function parseBaseline(text: string, sourceName: string, registry: Regist
   const trimmed = text.replace(/^\uFEFF/, '').trim();
   if (trimmed === '') throw new InvalidInputError('is empty: expected a baseline document');
   const yaml = /\.ya?ml$/i.test(sourceName) || (!/\.json$/i.test(sourceName) && !trimmed.startsWith('{'));
+  // Size and nesting before parsing (core/limits.ts): a parser would fail on them with a stack overflow.
+  const limit = yaml ? yamlTextProblem(trimmed) : jsonTextProblem(trimmed);
+  if (limit) throw new InvalidInputError(limit);
   let document: unknown;
   if (yaml) {
     const parsed = parseDocument(trimmed, { uniqueKeys: true });
     if (parsed.errors.length > 0) {
       throw new InvalidInputError(parsed.errors.map((e) => `is not valid YAML: ${e.message.split('\n')[0] ?? e.code}`));
     }
-    document = parsed.toJS() as unknown;
+    try {
+      document = parsed.toJS({ maxAliasCount: INPUT_LIMITS.maxYamlAliases }) as unknown;
+    } catch (error) {
+      // The yaml package's answer to a "billion laughs" document: a ReferenceError about the alias count.
+      if (error instanceof ReferenceError && /alias/i.test(error.message)) {
+        throw new InvalidInputError(`is not a usable YAML document: its aliases expand more than ${INPUT_LIMITS.maxYamlAliases} times (the most that is read)`);
+      }
+      throw error;
+    }
   } else {
     try {
       document = JSON.parse(trimmed) as unknown;

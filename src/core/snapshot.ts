@@ -3,6 +3,7 @@
 import { CLUSTER_RESOURCE_TYPE, clusterIdOf, extensionId, normalizeLocation, parseResourceId, sameResourceId } from './resource-ids.js';
 import { isObject, toRestClusterBody, type JsonObject } from './cluster-body.js';
 import { InvalidInputError } from './errors.js';
+import { valueDepthProblem } from './limits.js';
 import { POWER_STATES, type ClusterSnapshot, type ExtensionManagementDetails, type ExtensionScope, type ExtensionSnapshot, type MarketplacePlan } from './types.js';
 
 /** Keys that only a managed cluster has; an object with none of them is some other document. */
@@ -119,6 +120,8 @@ class Reader {
  * Throws InvalidInputError listing every problem.
  */
 export function parseCluster(input: unknown): ClusterSnapshot {
+  const tooDeep = valueDepthProblem(input);
+  if (tooDeep) throw new InvalidInputError(tooDeep);
   if (!isObject(input) || !CLUSTER_MARKERS.some((key) => key in input)) {
     throw new InvalidInputError(
       `is not a managed cluster: expected the JSON body of GET .../${CLUSTER_RESOURCE_TYPE}/<name> or the output of az aks show -o json, got ${describe(input)}${isObject(input) && Array.isArray(input.value) ? ' with a "value" list' : ''}`,
@@ -294,6 +297,8 @@ function parseExtension(item: unknown, path: string, problems: string[]): Extens
  * output of `az k8s-extension list -o json` (flattened items). A single extension resource is accepted too.
  */
 export function parseExtensions(input: unknown): ExtensionSnapshot[] {
+  const tooDeep = valueDepthProblem(input);
+  if (tooDeep) throw new InvalidInputError(tooDeep);
   let items: unknown[];
   let prefix: string;
   if (Array.isArray(input)) {

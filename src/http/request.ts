@@ -2,6 +2,7 @@
 // body, the fleet query. Anything unknown, of the wrong type or out of range is a BadRequest naming the field (a
 // 400 problem). Nothing here depends on @azure/functions: a Functions HttpRequest is read through HttpRequestLike.
 import { CLUSTER_STATUSES, formatClusterId, isSubscriptionId, nameProblem, type ClusterStatus, type NameKind } from '../core/index.js';
+import { jsonTextProblem } from '../core/limits.js';
 import type { Log } from '../ports.js';
 
 /** A request as the routes need it, independent of the Functions host. */
@@ -72,6 +73,8 @@ export function rejectUnknownQuery(query: URLSearchParams, known: readonly strin
 
 export function parseJsonObject(bodyText: string | undefined): Record<string, unknown> {
   if (bodyText === undefined || bodyText.trim() === '') return {};
+  const limit = jsonTextProblem(bodyText);
+  if (limit) throw new BadRequest([`body: ${limit}`]);
   let value: unknown;
   try {
     value = JSON.parse(bodyText);

@@ -5,6 +5,7 @@ import type { QueueClient } from '@azure/storage-queue';
 import { CAUSE_KINDS, type Cause, type EnqueueManyResult, type EnqueueOptions, type EvaluationWorkItem, type WorkQueue } from '../../ports.js';
 import { InvalidInputError, parseClusterId } from '../../core/index.js';
 import { ISO_DATE_OR_DATE_TIME_RULE, parseIsoDateTime } from '../../core/dates.js';
+import { jsonTextProblem } from '../../core/limits.js';
 import { toStorageError } from '../errors.js';
 
 export type { EvaluationWorkItem } from '../../ports.js';
@@ -49,6 +50,8 @@ function decodeBody(body: unknown): unknown {
   if (body instanceof Uint8Array) return decodeBody(Buffer.from(body).toString('utf8'));
   if (typeof body !== 'string') return body;
   const text = body.trim();
+  const limit = jsonTextProblem(text);
+  if (limit) invalid('message', limit);
   try {
     return JSON.parse(text) as unknown;
   } catch {

@@ -43,6 +43,7 @@ describe('parseWorkItem', () => {
     ['a date that is not in the calendar', { ...ITEM, enqueuedAt: '2026-02-30T00:00:00Z' }, /"enqueuedAt" must be an ISO 8601 date/],
     ['a clusterId that is no cluster id', { ...ITEM, clusterId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg' }, /"clusterId" .*is not a managed cluster resource id/],
     ['a cluster named ..', { ...ITEM, clusterId: ITEM.clusterId.replace(/aks$/, '..') }, /"clusterId" .*managed cluster name "\.\." is not valid/],
+    ['JSON nested 200,000 levels deep', `{"clusterId": ${'['.repeat(200_000)}`, /message nests deeper than 64 levels/],
     ['a cluster name of 100,000 characters', { ...ITEM, clusterId: ITEM.clusterId.replace(/aks$/, 'c'.repeat(100_000)) }, /"clusterId" .*managed cluster name/],
     ['approvals not a list', { ...ITEM, approvals: 'a' }, /"approvals" must be a list/],
     ['empty approval', { ...ITEM, approvals: ['a', ''] }, /"approvals\[1\]" must be a non-empty string/],
