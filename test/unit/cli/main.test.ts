@@ -231,6 +231,20 @@ describe('aks-baseline-guard evaluate rejects bad input with exit code 2 and one
   });
 
   // Issue 17: each of these was accepted, or reported without naming the input.
+  test('a pod identity profile of true: bad input naming the path, not "Compliant" with exit 0', () => {
+    const body = clusterBody({ podIdentity: true });
+    (body.properties as Record<string, unknown>).podIdentityProfile = true;
+    const wrongType = file('pod-identity-true.json', body);
+
+    expectBadInput(run(['evaluate', '--cluster', wrongType]), [`aks-baseline-guard: ${wrongType}: properties.podIdentityProfile: must be an object, got true`]);
+  });
+
+  test('a cluster named .., naming the rule it breaks', () => {
+    const dots = file('dots.json', clusterBody({ id: CLUSTER_ID.replace(/[^/]+$/, '..') }));
+
+    expectBadInput(run(['evaluate', '--cluster', dots]), [/^aks-baseline-guard: .*dots\.json: id: ".*managedClusters\/\.\." is not a valid AKS cluster id: managed cluster name "\.\." is not valid: must be 1-63 letters/]);
+  });
+
   test('a misspelt flag is named, with the flag meant (not "required option --cluster not specified")', () => {
     expectBadInput(run(['evaluate', '--cluser', getExample]), ["aks-baseline-guard: unknown option '--cluser' (Did you mean --cluster?)"]);
   });
