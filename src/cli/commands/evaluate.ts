@@ -69,7 +69,7 @@ export function register(program: Command): void {
     .option('--extensions <file>', 'cluster extensions JSON: {"value": [...]}, an array, or az k8s-extension list -o json output ("-" for stdin)')
     .option('--baseline <file>', 'baseline document, JSON or YAML ("-" for stdin); default: baselines/default.json')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
-    .option('--now <date-time>', 'evaluate exemptions as of this time instead of now')
+    .option('--now <date-time>', 'evaluate exemptions as of this time instead of now: an ISO 8601 date (its start, UTC) or date-time with a zone')
     .addHelpText(
       'after',
       '\nExit codes: 0 every result is Compliant, NotApplicable or Exempt; 1 at least one is NonCompliant (or Unknown); 2 bad input or usage.',
