@@ -40,6 +40,11 @@ export class RequestCounters {
     }
   }
 
+  /** A request already recorded that a 429 fault then throttled. */
+  recordThrottled(subscriptionId: string, callerObjectId: string): void {
+    for (const counts of [this.total, this.entry(this.bySubscription, subscriptionId), this.entry(this.byCaller, callerObjectId)]) counts.throttled += 1;
+  }
+
   reset(): void {
     Object.assign(this.total, emptyCounts());
     this.bySubscription.clear();
@@ -156,6 +161,7 @@ export class ArmServer {
       if (delay > 0) await sleep(delay);
       if (fault?.kind === '429') {
         // A throttling storm on demand, answered as ARM's own throttling above is (the bucket itself is untouched).
+        counters.recordThrottled(route.subscriptionId, caller.objectId);
         const scope = route.subscriptionId ? `subscription '${route.subscriptionId}'` : `tenant '${caller.tenantId}'`;
         throw new ArmError(
           429,
