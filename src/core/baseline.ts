@@ -8,7 +8,7 @@ import { clusterIdOf, normalizeLocation, parseResourceId, sameResourceId } from 
 import { baselineSchemaFor } from './baseline-schema.js';
 import { InvalidInputError } from './errors.js';
 import { DEFAULT_REGISTRY, type Registry } from './registry.js';
-import type { ExtensionScope, Mode, ProtectedSettingRef } from './types.js';
+import type { ExtensionScope, MarketplacePlan, Mode, ProtectedSettingRef } from './types.js';
 
 export { REQUIRED_EXTENSION_RULE_PREFIX } from './rules/required-extension.js';
 
@@ -29,6 +29,8 @@ export interface RequiredExtension {
   configurationSettings: Record<string, string>;
   protectedSettings: Record<string, ProtectedSettingRef>;
   scope?: ExtensionScope;
+  /** A Marketplace extension's plan: sent on install; a different plan on the cluster is drift (fixed by a recreate). */
+  plan?: MarketplacePlan;
   minKubernetesVersion?: string;
   /** Normalised ARM locations. */
   regions?: string[];
@@ -242,6 +244,7 @@ function normalize(raw: RawBaseline): Baseline {
       if (extension.version !== undefined) normalized.version = extension.version;
       if (extension.autoUpgradeMinorVersion !== undefined) normalized.autoUpgradeMinorVersion = extension.autoUpgradeMinorVersion;
       if (extension.scope !== undefined) normalized.scope = extension.scope;
+      if (extension.plan !== undefined) normalized.plan = { name: extension.plan.name, product: extension.plan.product, publisher: extension.plan.publisher };
       if (extension.minKubernetesVersion !== undefined) normalized.minKubernetesVersion = extension.minKubernetesVersion;
       if (extension.regions !== undefined) normalized.regions = [...new Set(extension.regions.map(normalizeLocation))];
       return normalized;

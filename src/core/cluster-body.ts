@@ -43,12 +43,29 @@ export function cloneJson<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 
-/** Merges `patch` into `target` recursively: objects merge, everything else (arrays included) replaces. Pure. */
+/**
+ * Merges `patch` into `target` recursively: objects merge, everything else (arrays and null included) replaces. Pure.
+ * Composes two merge patches into one (a `null` stays, to remove the member when the result is applied).
+ */
 export function deepMerge(target: JsonObject, patch: JsonObject): JsonObject {
   const merged: JsonObject = { ...target };
   for (const [key, value] of Object.entries(patch)) {
     const current = merged[key];
     merged[key] = isObject(value) && isObject(current) ? deepMerge(current, value) : cloneJson(value);
+  }
+  return merged;
+}
+
+/**
+ * Applies a JSON merge patch (RFC 7386) to a document: objects merge, `null` removes the member, everything else
+ * (arrays included) replaces. Pure. This is how a cluster step's `clusterPatch` becomes the PUT body.
+ */
+export function mergePatch(target: JsonObject, patch: JsonObject): JsonObject {
+  const merged: JsonObject = { ...target };
+  for (const [key, value] of Object.entries(patch)) {
+    const current = merged[key];
+    if (value === null) delete merged[key];
+    else merged[key] = isObject(value) ? mergePatch(isObject(current) ? current : {}, value) : cloneJson(value);
   }
   return merged;
 }
@@ -78,11 +95,12 @@ export function stripReadOnlyClusterFields(body: JsonObject): JsonObject {
 }
 
 /**
- * The body of a cluster PUT: `clusterBody` (REST shape, as read) without read-only fields, with `change` merged in.
- * The ARM adapter calls it on a freshly read cluster with a plan step's `clusterPatch`.
+ * The body of a cluster PUT: `clusterBody` (REST shape, as read) without read-only fields, with `change` applied as a
+ * merge patch (a `null` member is left out of the body). The ARM adapter calls it on a freshly read cluster with a plan
+ * step's `clusterPatch`.
  */
 export function clusterPutBody(clusterBody: JsonObject, change: JsonObject): JsonObject {
-  return deepMerge(stripReadOnlyClusterFields(clusterBody), change);
+  return mergePatch(stripReadOnlyClusterFields(clusterBody), change);
 }
 
 // Keys that the SDK models and `az ... -o json` spell differently from the REST wire format (acronyms such as

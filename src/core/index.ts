@@ -28,9 +28,9 @@ export {
   type RecordedRuleStatus,
   type RuleOverride,
 } from './statuses.js';
-export { isBusy, isSettled, provisioningPhase, type ProvisioningPhase } from './states.js';
+export { isBusy, isSettled, isStopped, provisioningPhase, type ProvisioningPhase } from './states.js';
 export { parseCluster, parseExtensions, toClusterSnapshot, withExtensions } from './snapshot.js';
-export { READ_ONLY_CLUSTER_FIELDS, clusterPutBody, stripReadOnlyClusterFields, toRestClusterBody, deepMerge, type JsonObject } from './cluster-body.js';
+export { READ_ONLY_CLUSTER_FIELDS, clusterPutBody, stripReadOnlyClusterFields, toRestClusterBody, deepMerge, mergePatch, type JsonObject } from './cluster-body.js';
 export { compareVersions, parseVersion, sameVersion } from './versions.js';
 export {
   EXTENSION_SCOPE_KINDS,
@@ -78,7 +78,7 @@ export { MANAGED_IDENTITY_RULE_ID, managedIdentityRule } from './rules/managed-i
 export { NO_POD_IDENTITY_RULE_ID, noPodIdentityRule } from './rules/no-pod-identity.js';
 export { WORKLOAD_IDENTITY_RULE_ID, workloadIdentityRule } from './rules/workload-identity.js';
 export { requiredExtensionRule, requiredExtensionRuleId } from './rules/required-extension.js';
-export { orderSteps, planRemediation, stepId, type Finding } from './planner.js';
+export { clusterStoppedBlock, orderSteps, planRemediation, stepId, type Finding } from './planner.js';
 export { evaluateSnapshot, overallStatus, type EvaluateOptions } from './evaluate.js';
 export { createEngine, type Engine } from './engine.js';
 export {

@@ -8,8 +8,9 @@
 import { clusterIdOf } from './resource-ids.js';
 import { clusterPutBody, deepMerge, type JsonObject } from './cluster-body.js';
 import { DEFAULT_REGISTRY, type Registry } from './registry.js';
-import type { Remediation } from './rules/rule.js';
-import type { ArmChange, ClusterSnapshot, Mode, PlanStep, RemediationAction } from './types.js';
+import { stepId, type Remediation } from './rules/rule.js';
+import { isStopped } from './states.js';
+import type { ArmChange, BlockedBy, ClusterSnapshot, Mode, PlanStep, RemediationAction } from './types.js';
 
 export interface Finding<A extends string = RemediationAction> {
   ruleId: string;
@@ -17,9 +18,7 @@ export interface Finding<A extends string = RemediationAction> {
   remediation: Remediation<A>;
 }
 
-export function stepId(ruleId: string, action: string): string {
-  return `${ruleId}:${action}`;
-}
+export { stepId };
 
 /** Topological order; among steps that are ready at the same time, the smaller id first. */
 export function orderSteps<S extends Pick<PlanStep<string>, 'id' | 'dependsOn'>>(steps: readonly S[]): S[] {
@@ -39,16 +38,32 @@ export function orderSteps<S extends Pick<PlanStep<string>, 'id' | 'dependsOn'>>
   return ordered;
 }
 
-/** What every step carries, whatever ARM change it makes. */
-function stepHead<A extends string>(finding: Finding<A>): Omit<PlanStep<A>, 'change'> {
+/** Why nothing can be written to a stopped cluster, and the command that starts it. */
+export function clusterStoppedBlock(snapshot: Pick<ClusterSnapshot, 'name' | 'resourceGroup'>): BlockedBy {
   return {
-    id: stepId(finding.ruleId, finding.remediation.action),
+    reason: 'ClusterStopped',
+    message: `Cluster ${snapshot.name} is stopped, and AKS accepts only start and delete on a stopped cluster. Start it (az aks start --resource-group ${snapshot.resourceGroup} --name ${snapshot.name}); the step is planned again once it runs.`,
+  };
+}
+
+/**
+ * What every step carries, whatever ARM change it makes. A rule's own block (true whatever the power state) comes
+ * before ClusterStopped: starting the cluster would not unblock it.
+ */
+function stepHead<A extends string>(finding: Finding<A>, snapshot: ClusterSnapshot, registry: Registry<A>): Omit<PlanStep<A>, 'change'> {
+  const { remediation } = finding;
+  const head: Omit<PlanStep<A>, 'change'> = {
+    id: stepId(finding.ruleId, remediation.action),
     ruleId: finding.ruleId,
-    action: finding.remediation.action,
+    action: remediation.action,
     mode: finding.mode,
     dependsOn: [],
-    description: finding.remediation.description,
+    description: remediation.description,
+    blockedBy: remediation.blockedBy ?? (isStopped(snapshot.powerState) ? clusterStoppedBlock(snapshot) : null),
+    disrupts: remediation.disrupts !== undefined ? remediation.disrupts : registry.action(remediation.action).disrupts,
   };
+  if (remediation.removes) head.removes = remediation.removes;
+  return head;
 }
 
 /**
@@ -78,7 +93,7 @@ export function planRemediation<A extends string = RemediationAction>(
   for (const { finding, patch } of clusterFindings) {
     cumulative = deepMerge(cumulative, patch);
     const step: PlanStep<A> = {
-      ...stepHead(finding),
+      ...stepHead(finding, snapshot, registry),
       dependsOn: previous ? [previous.id] : [],
       change: {
         method: 'PUT',
@@ -94,7 +109,7 @@ export function planRemediation<A extends string = RemediationAction>(
   }
 
   for (const { finding, change } of extensionFindings) {
-    const step: PlanStep<A> = { ...stepHead(finding), change };
+    const step: PlanStep<A> = { ...stepHead(finding, snapshot, registry), change };
     if (finding.remediation.protectedSettingRefs) step.protectedSettingRefs = finding.remediation.protectedSettingRefs;
     steps.push(step);
   }

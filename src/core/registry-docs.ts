@@ -72,13 +72,13 @@ export function docsRuleTable(registry: Registry): string {
   return `${NOTE}\n${table(['Baseline', 'Rule id', 'Checks', 'Settings besides `mode`', 'Fix (action)'], rows)}`;
 }
 
-/** docs/baseline.md: every action in plan order, with what it writes and what it waits for. */
+/** docs/baseline.md: every action in plan order, with what it writes, what it waits for and what it disrupts. */
 export function actionTable(registry: Registry): string {
   const rows = registry.rules
     .flatMap((rule) => rule.actions.map((action) => ({ rule, action })))
     .sort((a, b) => registry.actionIndex(a.action.name) - registry.actionIndex(b.action.name))
-    .map(({ rule, action }, i) => [String(i + 1), code(action.name), ruleId(rule), action.target, after(action) || '-', action.description]);
-  return `${NOTE}\n${table(['#', 'Action', 'Rule', 'Writes', 'After', 'Request'], rows)}`;
+    .map(({ rule, action }, i) => [String(i + 1), code(action.name), ruleId(rule), action.target, after(action) || '-', action.description, action.disrupts ?? 'Nothing documented.']);
+  return `${NOTE}\n${table(['#', 'Action', 'Rule', 'Writes', 'After', 'Request', 'Disrupts'], rows)}`;
 }
 
 /** The published schema, as `npm run schema` writes it. */

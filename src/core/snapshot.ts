@@ -3,7 +3,7 @@
 import { CLUSTER_RESOURCE_TYPE, clusterIdOf, extensionId, normalizeLocation, parseResourceId, sameResourceId } from './resource-ids.js';
 import { isObject, toRestClusterBody, type JsonObject } from './cluster-body.js';
 import { InvalidInputError } from './errors.js';
-import type { ClusterSnapshot, ExtensionScope, ExtensionSnapshot } from './types.js';
+import { POWER_STATES, type ClusterSnapshot, type ExtensionManagementDetails, type ExtensionScope, type ExtensionSnapshot, type MarketplacePlan } from './types.js';
 
 /** Keys that only a managed cluster has; an object with none of them is some other document. */
 const CLUSTER_MARKERS = ['properties', 'kubernetesVersion', 'agentPoolProfiles', 'dnsPrefix', 'fqdn', 'nodeResourceGroup', 'servicePrincipalProfile', 'identity'];
@@ -138,6 +138,13 @@ export function parseCluster(input: unknown): ClusterSnapshot {
   if (version) snapshot.kubernetesVersion = version;
   const provisioningState = p.string(props, 'provisioningState');
   if (provisioningState) snapshot.provisioningState = provisioningState;
+  // The flattened shape has powerState at the top; toRestClusterBody has moved it under properties.
+  const powerState = p.string(props, 'powerState.code');
+  if (powerState) {
+    const known = POWER_STATES.find((state) => state.toLowerCase() === powerState.toLowerCase());
+    if (known) snapshot.powerState = known;
+    else p.problem('powerState.code', `must be ${POWER_STATES.join(' or ')}, got "${powerState}"`);
+  }
   const eTag = reader.string(body, 'eTag') ?? reader.string(body, 'etag');
   if (eTag) snapshot.eTag = eTag;
   const identityType = reader.string(body, 'identity.type');
@@ -163,6 +170,41 @@ function parseScope(reader: Reader, item: JsonObject, path: string): ExtensionSc
     result.namespace = targetNamespace ? { targetNamespace } : {};
   }
   return result.cluster || result.namespace ? result : undefined;
+}
+
+/** `plan`: all three ids, or a problem naming the missing ones. */
+function parsePlan(reader: Reader, item: JsonObject): MarketplacePlan | undefined {
+  if (!reader.object(item, 'plan')) return undefined;
+  const ids = { name: reader.string(item, 'plan.name'), product: reader.string(item, 'plan.product'), publisher: reader.string(item, 'plan.publisher') };
+  const missing = Object.entries(ids).filter(([, value]) => !value).map(([key]) => key);
+  if (missing.length > 0) {
+    reader.problem('plan', `must have name, product and publisher; ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing`);
+    return undefined;
+  }
+  return ids as MarketplacePlan;
+}
+
+function parseManagementDetails(reader: Reader, item: JsonObject, path: string): ExtensionManagementDetails | undefined {
+  const details = reader.object(item, path);
+  if (!details) return undefined;
+  const result: ExtensionManagementDetails = { accessDetails: [] };
+  const category = reader.string(item, `${path}.category`);
+  if (category) result.category = category;
+  const access = details.accessDetails;
+  if (access !== undefined && access !== null && !Array.isArray(access)) reader.problem(`${path}.accessDetails`, `must be an array, got ${describe(access)}`);
+  (Array.isArray(access) ? access : []).forEach((entry: unknown, i) => {
+    const at = `${path}.accessDetails[${i}]`;
+    if (!isObject(entry)) {
+      reader.problem(at, `must be an object, got ${describe(entry)}`);
+      return;
+    }
+    const allowed = Array.isArray(entry.allowedActions) ? entry.allowedActions.filter((action): action is string => typeof action === 'string') : [];
+    const parsed: ExtensionManagementDetails['accessDetails'][number] = { allowedActions: allowed };
+    if (typeof entry.entity === 'string') parsed.entity = entry.entity;
+    if (typeof entry.description === 'string') parsed.description = entry.description;
+    result.accessDetails.push(parsed);
+  });
+  return result;
 }
 
 /** One extension, REST shape (`properties`) or flattened (SDK, az). Protected settings are never read. */
@@ -196,6 +238,13 @@ function parseExtension(item: unknown, path: string, problems: string[]): Extens
   if (provisioningState) extension.provisioningState = provisioningState;
   const scope = parseScope(reader, item, `${propsPath}scope`);
   if (scope) extension.scope = scope;
+  // Top-level in both shapes: managedBy and plan are siblings of properties.
+  const managedBy = reader.string(item, 'managedBy');
+  if (managedBy) extension.managedBy = managedBy;
+  const managementDetails = parseManagementDetails(reader, item, `${propsPath}managementDetails`);
+  if (managementDetails) extension.managementDetails = managementDetails;
+  const plan = parsePlan(reader, item);
+  if (plan) extension.plan = plan;
   problems.push(...reader.problems);
   return reader.problems.length === 0 ? extension : undefined;
 }

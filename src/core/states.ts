@@ -3,7 +3,9 @@
 // states AKS reconciles with the next write). A busy resource refuses writes (ARM answers 409), so nothing is written
 // to it until it settles.
 //
-// Power state (running/stopped, issue 14) is a second, separate axis and belongs beside this one.
+// Power state (Running/Stopped) is a second, separate axis: a stopped cluster reports provisioningState Succeeded, and
+// accepts only start and delete (AKS docs start-stop-cluster.md, "About the cluster stop/start feature"). Its steps are
+// blocked (ClusterStopped), not busy: no retry helps until someone starts it.
 
 export type ProvisioningPhase = 'succeeded' | 'failed' | 'in-progress' | 'unknown';
 
@@ -34,4 +36,9 @@ export function isSettled(state: string | undefined): boolean {
  */
 export function isBusy(state: string | undefined): boolean {
   return state !== undefined && !isSettled(state);
+}
+
+/** The cluster is stopped (`powerState.code` Stopped, any casing): AKS allows only start and delete on it. */
+export function isStopped(powerState: string | undefined): boolean {
+  return powerState?.toLowerCase() === 'stopped';
 }

@@ -14,6 +14,23 @@ export interface ExtensionScope {
   namespace?: { targetNamespace?: string };
 }
 
+/** A Marketplace plan (ARM common-types `Plan`; the Azure CLI sends these three, never `promotionCode` or `version`). */
+export interface MarketplacePlan {
+  /** The plan id ("Plan ID" on the offer's Usage Information + Support page). */
+  name: string;
+  /** The offer id ("Product ID"). */
+  product: string;
+  /** The publisher id ("Publisher ID"). */
+  publisher: string;
+}
+
+/** Who may do what with an extension (`properties.managementDetails`, read-only, api-version 2025-03-01 and later). */
+export interface ExtensionManagementDetails {
+  /** `managed` for an extension AKS manages; the spec has no enum and shows no other value. */
+  category?: string;
+  accessDetails: { entity?: string; allowedActions: string[]; description?: string }[];
+}
+
 /** One cluster extension as read from ARM. Protected settings are never read back, so they are not here. */
 export interface ExtensionSnapshot {
   id: string;
@@ -26,7 +43,16 @@ export interface ExtensionSnapshot {
   provisioningState?: string;
   configurationSettings: Record<string, string>;
   scope?: ExtensionScope;
+  /** The resource that manages this extension (top-level `managedBy`, api-version 2025-03-01 and later). */
+  managedBy?: string;
+  managementDetails?: ExtensionManagementDetails;
+  /** Its Marketplace plan (top-level `plan`), for a Marketplace extension. */
+  plan?: MarketplacePlan;
 }
+
+/** `properties.powerState.code` of a managed cluster (an enum in the AKS REST spec). */
+export const POWER_STATES = ['Running', 'Stopped'] as const;
+export type PowerState = (typeof POWER_STATES)[number];
 
 /** A managed cluster reduced to what the rules read, plus the REST body as read (for building PUTs). */
 export interface ClusterSnapshot {
@@ -39,6 +65,8 @@ export interface ClusterSnapshot {
   location: string;
   kubernetesVersion?: string;
   provisioningState?: string;
+  /** Running or Stopped, a separate axis from provisioningState (a stopped cluster stays Succeeded); absent if not reported. */
+  powerState?: PowerState;
   eTag?: string;
   tags: Record<string, string>;
   identityType?: string;
@@ -65,13 +93,77 @@ export interface RuleResult {
 /** The actions of the rule registry (src/core/registry.ts derives them from the rule definitions). */
 export type { RemediationAction };
 
-/** The exact ARM request a step implies, in REST shape. Paths have no host and no api-version. */
+/**
+ * The exact ARM request a step implies, in REST shape. Paths have no host and no api-version.
+ *
+ * What an applier sends for each shape (the core plans it; src/azure sends it):
+ * - cluster: `PUT <clusterId>` with `body` (the cluster as read, read-only fields removed, the plan's patches merged),
+ *   `If-Match: ifMatch` on the first one. An applier that re-reads the cluster rebuilds it from `PlanStep.clusterPatch`,
+ *   which is a JSON merge patch: a `null` member means "drop this member" (RFC 7386), so the body it builds must leave
+ *   the member out (disable-pod-identity sends `podIdentityProfile` as exactly `{ "enabled": false }`).
+ * - extension install (`install-extension`): `PUT <extensionId>` with `body` (`properties`, and `plan` for a
+ *   Marketplace extension).
+ * - extension update or repair (`update-extension`, `repair-extension`): `PATCH <extensionId>` with `body.properties`
+ *   (the `patchExtension` fields: `autoUpgradeMinorVersion`, `releaseTrain`, `version`, `configurationSettings`; a
+ *   `null` value clears one). A PATCH never carries a plan, scope or type: ARM cannot change them.
+ * - extension recreate (`recreate-extension`, `recreate` set): `DELETE <extensionId>` and wait until the delete has
+ *   finished (the extension is gone: a GET answers 404), then `PUT <extensionId>` with `body`, as an install. If the
+ *   DELETE fails nothing is created; if the PUT fails the extension is missing and the next evaluation plans an install.
+ *
+ * Protected settings: see `PlanStep.protectedSettingRefs`.
+ */
 export interface ArmChange {
   method: 'PUT' | 'PATCH';
   path: string;
   body: Record<string, unknown>;
   /** For the first cluster PUT of a plan: the eTag read with the snapshot, to send as If-Match (never in the body). */
   ifMatch?: string;
+  /** Set only on recreate-extension: DELETE `path` first, wait for it to finish, then send this PUT. */
+  recreate?: { deleteFirst: true };
+}
+
+/** Why a step cannot run now. Every reason needs a person (or time the person chose); none clears by retrying. */
+export const BLOCKED_REASONS = [
+  /** The cluster's power state is Stopped: AKS accepts only start and delete. Clears when the cluster runs again. */
+  'ClusterStopped',
+  /** The extension is managed by AKS (`managedBy` is the cluster, or `managementDetails.category` is `managed`): users may only read it. */
+  'ManagedByAks',
+  /** The fix deletes and creates the extension again (a setting or plan that cannot change after creation), and the rule is not in approval mode. */
+  'ImmutableSetting',
+  /** Something the step needs is not there (issue 15: a required setting, a registered provider, ...). */
+  'PrerequisiteMissing',
+] as const;
+export type BlockedReason = (typeof BLOCKED_REASONS)[number];
+
+export interface BlockedBy {
+  reason: BlockedReason;
+  /** What blocks the step, and what a person can do about it (a command, a baseline change, an approval). */
+  message: string;
+}
+
+/** A pod identity that disable-pod-identity removes from the cluster (`podIdentityProfile.userAssignedIdentities[]`). */
+export interface RemovedPodIdentity {
+  name: string;
+  namespace: string;
+  /** `identity.resourceId`, `identity.clientId` as read; null when the cluster did not report them. */
+  identityResourceId: string | null;
+  clientId: string | null;
+}
+
+/** A pod identity exception that disable-pod-identity removes (`podIdentityProfile.userAssignedIdentityExceptions[]`). */
+export interface RemovedPodIdentityException {
+  name: string;
+  namespace: string;
+  podLabels: Record<string, string>;
+}
+
+/**
+ * What a step deletes from the cluster's configuration, to be recorded (in the remediation record) before the write
+ * is sent: after it, ARM no longer has it. Today only disable-pod-identity removes anything.
+ */
+export interface StepRemovals {
+  podIdentities: RemovedPodIdentity[];
+  podIdentityExceptions: RemovedPodIdentityException[];
 }
 
 /** One step of a plan. `A` is the action names of the registry that planned it (the default registry's unless built from another). */
@@ -86,12 +178,28 @@ export interface PlanStep<A extends string = RemediationAction> {
   description: string;
   change: ArmChange;
   /**
-   * For cluster steps: the fragment merged into the cluster body. `change.body` is the snapshot's body with this (and
-   * the patches of earlier cluster steps) merged in; an applier that re-reads the cluster rebuilds the PUT with
-   * `clusterPutBody(freshBody, clusterPatch)`.
+   * null when the step can run (subject to its mode, its dependencies and the resource being settled); otherwise why
+   * not. A blocked step is never attempted: its finding is recorded with the reason. The step's own reason (ManagedByAks,
+   * ImmutableSetting, PrerequisiteMissing: true whatever the power state) comes before ClusterStopped.
+   */
+  blockedBy: BlockedBy | null;
+  /** What running it disrupts, for the people approving it (from the product docs); null when nothing is documented. */
+  disrupts: string | null;
+  /**
+   * For cluster steps: the fragment merged into the cluster body, a JSON merge patch (`null` removes a member).
+   * `change.body` is the snapshot's body with this (and the patches of earlier cluster steps) merged in; an applier
+   * that re-reads the cluster rebuilds the PUT with `clusterPutBody(freshBody, clusterPatch)`.
    */
   clusterPatch?: Record<string, unknown>;
-  /** For extension steps: protected setting names mapped to where their values come from (never the values). */
+  /** What the step removes (disable-pod-identity: the pod identities and exceptions); record it before sending. */
+  removes?: StepRemovals;
+  /**
+   * For extension steps: protected setting names mapped to where their values come from (never the values). Present
+   * exactly when the write sends `configurationProtectedSettings`, and then it holds every protected setting the
+   * baseline declares (a PATCH that carries some deletes the others; a PUT keeps only those it carries). Absent on a
+   * PATCH: send no `configurationProtectedSettings`, and ARM keeps the ones it has. Absent on a PUT (install,
+   * recreate): the baseline declares none, so none are sent.
+   */
   protectedSettingRefs?: Record<string, ProtectedSettingRef>;
 }
 

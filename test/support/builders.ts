@@ -21,13 +21,17 @@ export interface ClusterOptions {
   tags?: Record<string, string>;
   provisioningState?: string;
   eTag?: string;
+  /** `properties.powerState.code`; Running by default. */
+  powerState?: string;
+  /** The whole `podIdentityProfile` (identities, exceptions); overrides `podIdentity`. */
+  podIdentityProfile?: Record<string, unknown>;
 }
 
 /** A managed cluster in ARM REST shape; by default compliant with every identity rule. */
 export function clusterBody(options: ClusterOptions = {}): Record<string, unknown> {
   const properties: Record<string, unknown> = {
     provisioningState: options.provisioningState ?? 'Succeeded',
-    powerState: { code: 'Running' },
+    powerState: { code: options.powerState ?? 'Running' },
     kubernetesVersion: options.version ?? '1.30.4',
     currentKubernetesVersion: options.version ?? '1.30.4',
     dnsPrefix: 'c1-dns',
@@ -38,7 +42,7 @@ export function clusterBody(options: ClusterOptions = {}): Record<string, unknow
       { name: 'nodepool1', count: 3, vmSize: 'Standard_DS2_v2', mode: 'System', orchestratorVersion: '1.30.4', currentOrchestratorVersion: '1.30.4', provisioningState: 'Succeeded', nodeImageVersion: 'AKSUbuntu-2204gen2containerd-2025.01.01', powerState: { code: 'Running' } },
     ],
     servicePrincipalProfile: { clientId: options.spClientId === undefined ? 'msi' : options.spClientId },
-    podIdentityProfile: { enabled: options.podIdentity ?? false },
+    podIdentityProfile: options.podIdentityProfile ?? { enabled: options.podIdentity ?? false },
     oidcIssuerProfile: { enabled: options.oidc ?? true, issuerURL: 'https://eastus.oic.prod-aks.azure.com/tenant/guid/' },
     securityProfile: { workloadIdentity: { enabled: options.workloadIdentity ?? true } },
     networkProfile: { networkPlugin: 'azure', serviceCidr: '10.0.0.0/16', dnsServiceIP: '10.0.0.10' },
@@ -69,6 +73,13 @@ export interface ExtensionOptions {
   autoUpgradeMinorVersion?: boolean;
   configurationSettings?: Record<string, string>;
   clusterId?: string;
+  /** Top-level `managedBy` (api-version 2025-03-01): the resource that manages the extension. */
+  managedBy?: string;
+  /** `properties.managementDetails.category` (`managed` for an AKS-managed extension). */
+  managementCategory?: string;
+  /** Top-level `plan` of a Marketplace extension. */
+  plan?: { name: string; product: string; publisher: string };
+  scope?: Record<string, unknown>;
 }
 
 /** A cluster extension in ARM REST shape. */
@@ -77,16 +88,19 @@ export function extensionResource(options: ExtensionOptions): Record<string, unk
     extensionType: options.extensionType,
     autoUpgradeMinorVersion: options.autoUpgradeMinorVersion ?? true,
     releaseTrain: options.releaseTrain ?? 'Stable',
-    scope: { cluster: { releaseNamespace: `${options.name}-ns` } },
+    scope: options.scope ?? { cluster: { releaseNamespace: `${options.name}-ns` } },
     configurationSettings: options.configurationSettings ?? {},
     provisioningState: options.provisioningState ?? 'Succeeded',
     currentVersion: options.currentVersion ?? options.version ?? '1.0.0',
   };
   if (options.version !== undefined) properties.version = options.version;
+  if (options.managementCategory !== undefined) properties.managementDetails = { category: options.managementCategory, accessDetails: [] };
   return {
     id: `${options.clusterId ?? CLUSTER_ID}/providers/Microsoft.KubernetesConfiguration/extensions/${options.name}`,
     name: options.name,
     type: 'Microsoft.KubernetesConfiguration/extensions',
+    ...(options.managedBy !== undefined ? { managedBy: options.managedBy } : {}),
+    ...(options.plan !== undefined ? { plan: { ...options.plan } } : {}),
     properties,
   };
 }

@@ -13,6 +13,8 @@ export const dapr: ExtensionTypeProfile = {
   // AKS docs dapr-settings.md (ms.date 02/05/2026), "Update configuration settings": these settings cannot be changed
   // after creation; changing them means deleting and creating the extension again.
   immutableSettings: ['global.ha.*', 'dapr_placement.*'],
+  // AKS docs dapr.md (ms.date 02/05/2026): deleting the Dapr extension does not remove its CRDs.
+  onDelete: "Dapr's CRDs stay on the cluster (the delete does not remove them)",
   // AKS docs dapr-overview.md (ms.date 02/05/2026), "Clouds/regions" table, the regions marked yes for AKS (public
   // Azure). eastus2euap is Arc only and so not listed.
   supportedRegions: [

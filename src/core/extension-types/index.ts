@@ -12,14 +12,14 @@ import type { ExtensionTypeProfile } from './profile.js';
 
 export { EXTENSION_SCOPE_KINDS, type ExtensionScopeKind, type ExtensionTypeProfile } from './profile.js';
 
-export const EXTENSION_TYPES: readonly ExtensionTypeProfile[] = [dapr, azureml, flux, azureContainerStorage, azureBackup];
+/** The catalog. Azure Container Storage v1 stays (a baseline may still ask for it); v2 supersedes it. */
+export const EXTENSION_TYPES: readonly ExtensionTypeProfile[] = [dapr, azureml, flux, azureContainerStorage, azureBackup, azureContainerStorageV2];
 
 /**
- * Every profile in this folder: the catalog above plus the types profiled ahead of the catalog. Azure Container Storage
- * v2 joins EXTENSION_TYPES when the catalog, the example baselines and the docs move to it (issue 14 point 7); until
- * then the emulator knows it from here. Data only: the engine reads EXTENSION_TYPES.
+ * Every profile in this folder: the catalog, plus any type profiled ahead of it (none today). The emulator knows the
+ * types from here; the engine reads EXTENSION_TYPES.
  */
-export const PROFILED_EXTENSION_TYPES: readonly ExtensionTypeProfile[] = [...EXTENSION_TYPES, azureContainerStorageV2];
+export const PROFILED_EXTENSION_TYPES: readonly ExtensionTypeProfile[] = [...EXTENSION_TYPES];
 
 /** ARM treats extension types case-insensitively (`Microsoft.Flux` is `microsoft.flux`). */
 export function sameExtensionType(a: string, b: string): boolean {
@@ -29,6 +29,22 @@ export function sameExtensionType(a: string, b: string): boolean {
 /** The profile of an extension type, if it is cataloged. */
 export function extensionTypeFor(extensionType: string): ExtensionTypeProfile | undefined {
   return EXTENSION_TYPES.find((profile) => sameExtensionType(profile.extensionType, extensionType));
+}
+
+/** The cataloged types that supersede `extensionType` (a requirement for it is met by an install of one of them). */
+export function supersedingTypesOf(extensionType: string): ExtensionTypeProfile[] {
+  return EXTENSION_TYPES.filter((profile) => (profile.supersedes ?? []).some((superseded) => sameExtensionType(superseded, extensionType)));
+}
+
+/** Whether a setting key matches an `immutableSettings` pattern: `a.b.*` matches every key under `a.b.`, else exactly. */
+export function matchesSettingPattern(key: string, pattern: string): boolean {
+  return pattern.endsWith('.*') ? key.startsWith(pattern.slice(0, -1)) : key === pattern;
+}
+
+/** The keys among `keys` that the type's profile says cannot change after creation. */
+export function immutableSettingsAmong(extensionType: string, keys: readonly string[]): string[] {
+  const patterns = extensionTypeFor(extensionType)?.immutableSettings ?? [];
+  return keys.filter((key) => patterns.some((pattern) => matchesSettingPattern(key, pattern)));
 }
 
 /** The scope an install of this type uses when the baseline names none: cluster-wide in its default release namespace. */

@@ -31,6 +31,11 @@ export interface ExtensionTypeProfile {
    * every key under that prefix (`global.ha.*` matches `global.ha.enabled`); otherwise the key must match exactly.
    */
   immutableSettings?: readonly string[];
+  /**
+   * What deleting the extension leaves on the cluster or does besides removing it, in a few words (a recreate's plan
+   * step says it); undefined where the docs say nothing.
+   */
+  onDelete?: string;
   /** Extension types this one replaces: a requirement for one of them is met by an install of this type. */
   supersedes?: readonly string[];
   /** `configurationSettings` keys (the real keys, not CLI aliases) that a create must carry. */

@@ -18,6 +18,11 @@ export const managedIdentityRule = defineClusterRule({
       after: [],
       description:
         '`PUT <clusterId>`: the cluster as read, without read-only fields, with `identity: { type: "SystemAssigned" }` (what `az aks update --enable-managed-identity` sends).',
+      // AKS docs system-assigned-managed-identity.md (ms.date 06/07/2024): the switch reimages every node (cordon,
+      // drain, reimage) so kubelet uses the identity at once, and cannot be undone. user-assigned-managed-identity.md:
+      // with a user-assigned identity, kubelet keeps the service principal until a node image upgrade, which reimages.
+      disrupts:
+        'Reimages every node (cordon, drain, reimage) so kubelet uses the new system-assigned identity: workloads are rescheduled, expect downtime. It cannot be undone. (A user-assigned identity would instead wait for a node image upgrade, which reimages the nodes then.) Run `az aks update --attach-acr` again afterwards if the cluster pulls from ACR.',
     },
   ],
   check: checkManagedIdentity,

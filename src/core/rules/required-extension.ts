@@ -1,14 +1,14 @@
 // required-extension/<name>: the cluster runs the extension the baseline requires, healthy and configured as declared.
 // Extensions are matched by type, not name (a Flux extension named flux-system satisfies "flux"), and a second
 // instance of a type that is already there is never planned.
-import { extensionId, normalizeLocation } from '../resource-ids.js';
+import { extensionId, normalizeLocation, sameResourceId } from '../resource-ids.js';
 import type { RequiredExtension } from '../baseline.js';
-import { defaultScopeFor, EXTENSION_TYPES, sameExtensionType } from '../extension-types/index.js';
+import { defaultScopeFor, EXTENSION_TYPES, extensionTypeFor, immutableSettingsAmong, sameExtensionType, supersedingTypesOf } from '../extension-types/index.js';
 import type { JsonObject } from '../cluster-body.js';
 import { provisioningPhase, type ProvisioningPhase } from '../states.js';
-import type { ClusterSnapshot, ExtensionSnapshot, RuleResult } from '../types.js';
+import type { BlockedBy, ClusterSnapshot, ExtensionSnapshot, MarketplacePlan, RuleResult } from '../types.js';
 import { compareVersions, parseVersion, sameVersion } from '../versions.js';
-import { defineRuleFamily, modeSchema, outcome, type Remediation, type RuleOutcome } from './rule.js';
+import { defineRuleFamily, modeSchema, outcome, stepId, type Remediation, type RuleOutcome } from './rule.js';
 
 export const REQUIRED_EXTENSION_RULE_PREFIX = 'required-extension/';
 
@@ -120,6 +120,18 @@ const ENTRY_SCHEMA = {
         },
       },
     },
+    plan: {
+      type: 'object',
+      description:
+        'The Marketplace plan of a Marketplace extension, all three ids as the offer\'s "Usage Information + Support" page gives them. Sent when installing; an installed extension with another plan (or none) is drift, fixed by deleting and creating it again, since a PATCH cannot change a plan.',
+      additionalProperties: false,
+      required: ['name', 'product', 'publisher'],
+      properties: {
+        name: { type: 'string', minLength: 1, description: 'The plan id ("Plan ID").' },
+        product: { type: 'string', minLength: 1, description: 'The offer id ("Product ID").' },
+        publisher: { type: 'string', minLength: 1, description: 'The publisher id ("Publisher ID").' },
+      },
+    },
     minKubernetesVersion: {
       type: 'string',
       pattern: '^\\d+\\.\\d+(\\.\\d+)?$',
@@ -136,7 +148,10 @@ const ENTRY_SCHEMA = {
 };
 
 /** Extensions need a managed identity: every extension write waits for the cluster's switch to one. */
+/** Extensions need a managed identity: every extension write waits for the cluster's switch to one. */
 const AFTER_MANAGED_IDENTITY = ['enable-managed-identity'];
+
+type ExtensionAction = 'install-extension' | 'repair-extension' | 'update-extension' | 'recreate-extension';
 
 export const requiredExtensionRule = defineRuleFamily({
   idPattern: `${REQUIRED_EXTENSION_RULE_PREFIX}<name>`,
@@ -150,15 +165,28 @@ export const requiredExtensionRule = defineRuleFamily({
       target: 'extension',
       after: AFTER_MANAGED_IDENTITY,
       description:
-        '`PUT <clusterId>/providers/Microsoft.KubernetesConfiguration/extensions/<name>` with `extensionType`, `autoUpgradeMinorVersion`, `releaseTrain`, `version`, `scope`, `configurationSettings`.',
+        '`PUT <clusterId>/providers/Microsoft.KubernetesConfiguration/extensions/<name>` with `extensionType`, `autoUpgradeMinorVersion`, `releaseTrain`, `version`, `scope`, `configurationSettings`, and `plan` for a Marketplace extension; every protected setting the baseline declares.',
+      disrupts: null,
     },
     {
       name: 'repair-extension',
       target: 'extension',
       after: AFTER_MANAGED_IDENTITY,
-      description: "`PUT` of the desired spec to the failed extension's own name (keeping its type, scope and other settings).",
+      description:
+        "`PATCH` of the desired release train, version, auto-upgrade and settings to the failed extension's own name (a PATCH keeps its type, scope, plan and other settings). It carries every protected setting the baseline declares, or none when the baseline declares none (then ARM keeps the ones it has).",
+      disrupts: null,
     },
-    { name: 'update-extension', target: 'extension', after: AFTER_MANAGED_IDENTITY, description: '`PATCH` of the fields that differ only.' },
+    { name: 'update-extension', target: 'extension', after: AFTER_MANAGED_IDENTITY, description: '`PATCH` of the fields that differ only (never protected settings: ARM keeps them).', disrupts: null },
+    {
+      name: 'recreate-extension',
+      target: 'extension',
+      after: AFTER_MANAGED_IDENTITY,
+      description:
+        '`DELETE` of the extension, then, once it is gone, the `PUT` of an install to the same name: for a setting its type cannot change after creation (Dapr `global.ha.*`, `dapr_placement.*`) or a different Marketplace plan. Runs only in `approval` mode, once approved.',
+      // AKS docs deploy-extensions-az-cli.md: a delete removes the Azure resource at once and the Helm release when the
+      // agents get it; deploy-marketplace.md: deleting the extension removes its purchased plan; dapr.md: CRDs stay.
+      disrupts: "Deletes the extension and its workloads on the cluster until the create finishes; a Marketplace extension's purchased plan goes with it (the create sends the plan again). Protected settings the baseline does not declare are not restored.",
+    },
   ],
   ruleId: (entry: RequiredExtension) => requiredExtensionRuleId(entry),
   check: (snapshot, entry: RequiredExtension) => checkRequiredExtension(entry, snapshot),
@@ -168,7 +196,7 @@ export const requiredExtensionRule = defineRuleFamily({
 const DEFAULT_RELEASE_TRAIN = 'Stable';
 
 interface Drift {
-  reason: 'ReleaseTrainMismatch' | 'VersionMismatch' | 'AutoUpgradeMismatch' | 'ConfigurationSettingsMismatch';
+  reason: 'ReleaseTrainMismatch' | 'VersionMismatch' | 'AutoUpgradeMismatch' | 'ConfigurationSettingsMismatch' | 'PlanMismatch';
   text: string;
 }
 
@@ -176,12 +204,21 @@ interface Diff {
   drifts: Drift[];
   expected: JsonObject;
   observed: JsonObject;
-  /** The PATCH `properties` that fix every drift. */
+  /** The PATCH `properties` that fix every drift a PATCH can fix. */
   patch: JsonObject;
+  /** Drifted settings that the type cannot change after creation (its profile's `immutableSettings`). */
+  immutableSettings: string[];
+  /** The Marketplace plan differs: a PATCH cannot change it. */
+  planDiffers: boolean;
+}
+
+/** Plans compare case-insensitively: a false difference would cost a recreate. */
+function samePlan(a: MarketplacePlan, b: MarketplacePlan | undefined): boolean {
+  return b !== undefined && (['name', 'product', 'publisher'] as const).every((key) => a[key].toLowerCase() === b[key].toLowerCase());
 }
 
 function diffExtension(spec: RequiredExtension, ext: ExtensionSnapshot): Diff {
-  const diff: Diff = { drifts: [], expected: {}, observed: {}, patch: {} };
+  const diff: Diff = { drifts: [], expected: {}, observed: {}, patch: {}, immutableSettings: [], planDiffers: false };
   if (spec.releaseTrain !== undefined) {
     const actual = ext.releaseTrain ?? DEFAULT_RELEASE_TRAIN;
     if (actual.toLowerCase() !== spec.releaseTrain.toLowerCase()) {
@@ -214,13 +251,25 @@ function diffExtension(spec: RequiredExtension, ext: ExtensionSnapshot): Diff {
   const wrongSettings = Object.entries(spec.configurationSettings).filter(([key, value]) => ext.configurationSettings[key] !== value);
   if (wrongSettings.length > 0) {
     const keys = wrongSettings.map(([key]) => key);
-    diff.drifts.push({ reason: 'ConfigurationSettingsMismatch', text: `configuration settings differ: ${keys.join(', ')}` });
+    diff.immutableSettings = immutableSettingsAmong(ext.extensionType, keys);
+    const fixedOnlyByRecreate = diff.immutableSettings.length > 0 ? ` (${diff.immutableSettings.join(', ')} cannot change after creation)` : '';
+    diff.drifts.push({ reason: 'ConfigurationSettingsMismatch', text: `configuration settings differ: ${keys.join(', ')}${fixedOnlyByRecreate}` });
     diff.expected.configurationSettings = Object.fromEntries(wrongSettings);
     diff.observed.configurationSettings = Object.fromEntries(keys.map((key) => [key, ext.configurationSettings[key] ?? null]));
     diff.patch.configurationSettings = Object.fromEntries(wrongSettings);
   }
+  if (spec.plan && !samePlan(spec.plan, ext.plan)) {
+    const observed = ext.plan ? `${ext.plan.publisher}/${ext.plan.product}/${ext.plan.name}` : 'none';
+    diff.drifts.push({ reason: 'PlanMismatch', text: `Marketplace plan is ${observed}, not ${spec.plan.publisher}/${spec.plan.product}/${spec.plan.name}` });
+    diff.expected.plan = { ...spec.plan };
+    diff.observed.plan = ext.plan ? { ...ext.plan } : null;
+    diff.planDiffers = true;
+  }
   return diff;
 }
+
+/** A PATCH cannot fix it: the extension must be deleted and created again. */
+const needsRecreate = (diff: Diff): boolean => diff.immutableSettings.length > 0 || diff.planDiffers;
 
 const PHASE_RANK: Record<Exclude<ProvisioningPhase, 'succeeded'>, number> = { 'in-progress': 2, failed: 3, unknown: 4 };
 
@@ -236,7 +285,7 @@ function pickBest(spec: RequiredExtension, candidates: ExtensionSnapshot[]): Ext
   return [...candidates].sort((a, b) => rank(spec, a) - rank(spec, b) || sameName(a) - sameName(b) || a.name.localeCompare(b.name))[0];
 }
 
-/** The desired extension as a REST PUT body. Protected settings travel separately, as references. */
+/** The desired extension as a REST PUT body (an install, or the create of a recreate). Protected settings travel separately, as references. */
 function desiredBody(spec: RequiredExtension, existing?: ExtensionSnapshot): JsonObject {
   const properties: JsonObject = {
     extensionType: existing?.extensionType ?? spec.extensionType,
@@ -246,21 +295,125 @@ function desiredBody(spec: RequiredExtension, existing?: ExtensionSnapshot): Jso
   if (releaseTrain !== undefined) properties.releaseTrain = releaseTrain;
   const version = spec.version ?? (properties.autoUpgradeMinorVersion === false ? existing?.version : undefined);
   if (version !== undefined) properties.version = version;
-  // An installed extension's scope cannot change; a repair keeps it. An install of a cataloged type that the baseline
-  // gives no scope goes where the type's docs put it (ARM would otherwise pick the namespace from the extension's name).
+  // A recreate keeps the scope the extension had. An install of a cataloged type that the baseline gives no scope goes
+  // where the type's docs put it (ARM would otherwise pick the namespace from the extension's name).
   const scope = existing ? (existing.scope ?? spec.scope) : (spec.scope ?? defaultScopeFor(spec.extensionType));
   if (scope !== undefined) properties.scope = scope;
-  // A repair keeps settings the baseline does not mention.
+  // A recreate keeps settings the baseline does not mention.
   properties.configurationSettings = { ...(existing?.configurationSettings ?? {}), ...spec.configurationSettings };
-  return { properties };
+  // A Marketplace extension is created with its plan (AKS docs deploy-extensions-az-cli.md; spec CreateExtensionWithPlan).
+  const plan = spec.plan ?? existing?.plan;
+  return plan ? { plan: { ...plan }, properties } : { properties };
+}
+
+/**
+ * The repair of a failed extension, as a PATCH (`patchExtension`): a PATCH keeps what it does not name (type, scope,
+ * plan, the settings the baseline does not mention, and the protected settings when it carries none), where a PUT
+ * would replace the whole extension and lose every protected setting it did not carry.
+ */
+function repairPatch(spec: RequiredExtension, ext: ExtensionSnapshot): JsonObject {
+  const { properties } = desiredBody(spec, ext) as { properties: JsonObject };
+  const patch: JsonObject = {
+    autoUpgradeMinorVersion: properties.autoUpgradeMinorVersion,
+    ...(properties.releaseTrain !== undefined ? { releaseTrain: properties.releaseTrain } : {}),
+    version: properties.version ?? null,
+    configurationSettings: properties.configurationSettings,
+  };
+  // null unpins (auto-upgrade on); an extension that reports no version has nothing to unpin.
+  if (patch.version === null && ext.version === undefined) delete patch.version;
+  return { properties: patch };
 }
 
 function protectedRefs(spec: RequiredExtension): Pick<Remediation, 'protectedSettingRefs'> {
   return Object.keys(spec.protectedSettings).length > 0 ? { protectedSettingRefs: { ...spec.protectedSettings } } : {};
 }
 
-/** Checks one required extension against the snapshot. */
-function checkRequiredExtension(spec: RequiredExtension, snapshot: ClusterSnapshot): RuleOutcome<'install-extension' | 'repair-extension' | 'update-extension'> {
+/** AKS manages it: `managedBy` is the cluster, or `managementDetails.category` is `managed` (users may only read it). */
+function aksManagement(ext: ExtensionSnapshot, snapshot: ClusterSnapshot): string | undefined {
+  if (ext.managedBy !== undefined && sameResourceId(ext.managedBy, snapshot.id)) return 'its managedBy is the cluster';
+  if (ext.managementDetails?.category?.toLowerCase() === 'managed') return 'its managementDetails.category is "managed"';
+  return undefined;
+}
+
+function managedByAks(found: string, evidence: string, ruleId: string): BlockedBy {
+  return {
+    reason: 'ManagedByAks',
+    message: `${found} is managed by AKS (${evidence}): only Microsoft.ContainerService may change it, users may only read it. Change it through the AKS feature or cluster setting that installed it, or exempt rule ${ruleId} for this cluster.`,
+  };
+}
+
+/** What the recreate of `ext` deletes, for the people approving it. */
+function recreateDisruption(spec: RequiredExtension, ext: ExtensionSnapshot): string {
+  const parts = [`Deletes extension "${ext.name}" (${ext.extensionType}) and creates it again: its workloads are gone from the cluster until the create finishes`];
+  const onDelete = extensionTypeFor(ext.extensionType)?.onDelete;
+  if (onDelete) parts.push(onDelete);
+  if (ext.plan) parts.push(`its purchased Marketplace plan ${ext.plan.name} is removed with it, and the create sends ${spec.plan ? 'the baseline\'s plan' : 'it'} again`);
+  const declared = Object.keys(spec.protectedSettings);
+  parts.push(declared.length > 0 ? `protected settings are sent again from the baseline's references (${declared.join(', ')}); any others are not restored` : 'protected settings it has are not restored (the baseline declares none)');
+  return `${parts.join('; ')}.`;
+}
+
+function recreate(spec: RequiredExtension, snapshot: ClusterSnapshot, ext: ExtensionSnapshot, diff: Diff, found: string): Remediation<ExtensionAction> {
+  const ruleId = requiredExtensionRuleId(spec);
+  const why = [
+    ...(diff.immutableSettings.length > 0 ? [`settings ${diff.immutableSettings.join(', ')} cannot change after creation`] : []),
+    ...(diff.planDiffers ? ['a Marketplace plan cannot change after creation (a PATCH carries no plan)'] : []),
+  ].join('; ');
+  const remediation: Remediation<ExtensionAction> = {
+    action: 'recreate-extension',
+    description: `Recreate ${found}: delete it, then create it again with the baseline's spec (${why}).`,
+    change: { method: 'PUT', path: extensionId(snapshot.id, ext.name), body: desiredBody(spec, ext), recreate: { deleteFirst: true } },
+    ...protectedRefs(spec),
+    disrupts: recreateDisruption(spec, ext),
+  };
+  // Deleting a running extension is never automatic: a person approves each recreate.
+  if (spec.mode !== 'approval') {
+    remediation.blockedBy = {
+      reason: 'ImmutableSetting',
+      message: `${found} can only be fixed by deleting and creating it again (${why}), which runs only with approval. Set "mode": "approval" on required extension "${spec.name}" in the baseline, then approve step ${stepId(ruleId, 'recreate-extension')}.`,
+    };
+  }
+  return remediation;
+}
+
+/** Checks one required extension against the snapshot; an AKS-managed extension's fix is planned but blocked. */
+function checkRequiredExtension(spec: RequiredExtension, snapshot: ClusterSnapshot): RuleOutcome<ExtensionAction> {
+  const checked = checkExtension(spec, snapshot);
+  const { remediation } = checked;
+  const path = remediation?.change?.path;
+  const target = path === undefined ? undefined : snapshot.extensions.find((ext) => sameResourceId(ext.id, path));
+  const evidence = target ? aksManagement(target, snapshot) : undefined;
+  if (!remediation || !target || evidence === undefined) return checked;
+  const found = `${target.extensionType} extension "${target.name}"`;
+  return outcome(checked.result, { ...remediation, blockedBy: managedByAks(found, evidence, requiredExtensionRuleId(spec)) });
+}
+
+/** A requirement met by an installed type that supersedes it (Azure Container Storage v2 for v1). */
+function checkSuperseding(spec: RequiredExtension, snapshot: ClusterSnapshot, label: string, result: (fields: Omit<RuleResult, 'ruleId'>) => RuleResult): RuleOutcome<ExtensionAction> | undefined {
+  const types = supersedingTypesOf(spec.extensionType);
+  const instances = snapshot.extensions.filter((ext) => types.some((profile) => sameExtensionType(profile.extensionType, ext.extensionType)));
+  const ext = [...instances].sort((a, b) => phaseRank(a) - phaseRank(b) || a.name.localeCompare(b.name))[0];
+  if (!ext) return undefined;
+  const found = `${ext.extensionType} extension "${ext.name}"`;
+  const observed = { name: ext.name, extensionType: ext.extensionType, provisioningState: ext.provisioningState ?? null };
+  const expected = { extensionType: spec.extensionType };
+  const phase = provisioningPhase(ext.provisioningState);
+  if (phase === 'succeeded') {
+    return outcome(result({ status: 'Compliant', reason: 'SatisfiedBySupersedingType', message: `${label} is satisfied by ${found}, which supersedes it; ${spec.extensionType} is not installed beside it.`, expected, observed }));
+  }
+  const state = ext.provisioningState ? `"${ext.provisioningState}"` : '(none)';
+  const [status, reason] = phase === 'in-progress' ? (['Unknown', 'ExtensionProvisioningInProgress'] as const) : phase === 'failed' ? (['NonCompliant', 'ExtensionFailed'] as const) : (['Unknown', 'ExtensionStateUnknown'] as const);
+  return outcome(
+    result({ status, reason, message: `${label} would be satisfied by ${found}, which supersedes it, but it reports provisioning state ${state}; nothing is planned (the baseline describes ${spec.extensionType}: require ${ext.extensionType} to have it repaired).`, expected, observed }),
+  );
+}
+
+const phaseRank = (ext: ExtensionSnapshot): number => {
+  const phase = provisioningPhase(ext.provisioningState);
+  return phase === 'succeeded' ? 0 : PHASE_RANK[phase];
+};
+
+function checkExtension(spec: RequiredExtension, snapshot: ClusterSnapshot): RuleOutcome<ExtensionAction> {
   const ruleId = requiredExtensionRuleId(spec);
   const label = `${spec.name} (${spec.extensionType})`;
   const result = (fields: Omit<RuleResult, 'ruleId'>): RuleResult => ({ ruleId, ...fields });
@@ -288,6 +441,9 @@ function checkRequiredExtension(spec: RequiredExtension, snapshot: ClusterSnapsh
   const candidates = snapshot.extensions.filter((ext) => sameExtensionType(ext.extensionType, spec.extensionType));
   const ext = pickBest(spec, candidates);
   if (!ext) {
+    // A newer type that replaces this one is there: never install the old one beside it.
+    const superseded = checkSuperseding(spec, snapshot, label, result);
+    if (superseded) return superseded;
     const clash = snapshot.extensions.find((other) => other.name.toLowerCase() === spec.name.toLowerCase());
     if (clash) {
       return outcome(
@@ -313,15 +469,16 @@ function checkRequiredExtension(spec: RequiredExtension, snapshot: ClusterSnapsh
     return outcome(result({ status: 'Unknown', reason: 'ExtensionProvisioningInProgress', message: `${found} is ${state}; checked again once ARM finishes.`, expected: { provisioningState: 'Succeeded' }, observed: observedState }));
   }
   if (phase === 'failed') {
-    return outcome(
-      result({ status: 'NonCompliant', reason: 'ExtensionFailed', message: `${found} is in provisioning state ${state} and needs repair.`, expected: { provisioningState: 'Succeeded' }, observed: observedState }),
-      {
-        action: 'repair-extension',
-        description: `Repair ${found}: PUT the desired spec to the same name.`,
-        change: { method: 'PUT', path: extensionId(snapshot.id, ext.name), body: desiredBody(spec, ext) },
-        ...protectedRefs(spec),
-      },
-    );
+    const failed = result({ status: 'NonCompliant', reason: 'ExtensionFailed', message: `${found} is in provisioning state ${state} and needs repair.`, expected: { provisioningState: 'Succeeded' }, observed: observedState });
+    // A failed extension whose plan or unchangeable settings differ cannot be repaired into shape: it is recreated.
+    const diff = diffExtension(spec, ext);
+    if (needsRecreate(diff)) return outcome(failed, recreate(spec, snapshot, ext, diff, found));
+    return outcome(failed, {
+      action: 'repair-extension',
+      description: `Repair ${found}: PATCH the desired spec to the same name${Object.keys(spec.protectedSettings).length > 0 ? ', with every protected setting the baseline declares' : ' (its protected settings stay as they are)'}.`,
+      change: { method: 'PATCH', path: extensionId(snapshot.id, ext.name), body: repairPatch(spec, ext) },
+      ...protectedRefs(spec),
+    });
   }
   if (phase === 'unknown') {
     return outcome(result({ status: 'Unknown', reason: 'ExtensionStateUnknown', message: `${found} reports provisioning state ${state ? `"${state}"` : '(none)'}.`, expected: { provisioningState: 'Succeeded' }, observed: observedState }));
@@ -332,12 +489,11 @@ function checkRequiredExtension(spec: RequiredExtension, snapshot: ClusterSnapsh
   if (!first) {
     return outcome(result({ status: 'Compliant', reason: 'ExtensionCompliant', message: `${found} is installed and matches the baseline.`, expected: expectedType, observed: { name: ext.name, extensionType: ext.extensionType } }));
   }
-  return outcome(
-    result({ status: 'NonCompliant', reason: first.reason, message: `${found}: ${diff.drifts.map((d) => d.text).join('; ')}.`, expected: diff.expected, observed: diff.observed }),
-    {
-      action: 'update-extension',
-      description: `Update ${found}: ${Object.keys(diff.patch).join(', ')}.`,
-      change: { method: 'PATCH', path: extensionId(snapshot.id, ext.name), body: { properties: diff.patch } },
-    },
-  );
+  const drifted = result({ status: 'NonCompliant', reason: first.reason, message: `${found}: ${diff.drifts.map((d) => d.text).join('; ')}.`, expected: diff.expected, observed: diff.observed });
+  if (needsRecreate(diff)) return outcome(drifted, recreate(spec, snapshot, ext, diff, found));
+  return outcome(drifted, {
+    action: 'update-extension',
+    description: `Update ${found}: ${Object.keys(diff.patch).join(', ')}.`,
+    change: { method: 'PATCH', path: extensionId(snapshot.id, ext.name), body: { properties: diff.patch } },
+  });
 }

@@ -4,7 +4,7 @@
 // derives the rest from them (baseline schema, rule keys, action list, plan order, docs tables). The engine adds
 // exemptions and exclusions; the planner turns remediations into ordered steps.
 import type { JsonObject } from '../cluster-body.js';
-import { MODES, type ArmChange, type ClusterSnapshot, type Mode, type ProtectedSettingRef, type RuleResult } from '../types.js';
+import { MODES, type ArmChange, type BlockedBy, type ClusterSnapshot, type Mode, type ProtectedSettingRef, type RuleResult, type StepRemovals } from '../types.js';
 
 /** A JSON Schema fragment, as it is published in schema/baseline.schema.json. */
 export type JsonSchema = Readonly<Record<string, unknown>>;
@@ -32,6 +32,12 @@ export interface ActionDefinition<A extends string = string> {
   readonly after: readonly string[];
   /** The request it sends, in Markdown, for the docs' action table. */
   readonly description: string;
+  /**
+   * What running it disrupts, from the product docs (with a source comment beside it), or null when the docs name
+   * nothing. Required, so an action cannot be added without saying. Plan steps carry it (a remediation may say more
+   * for one step); the docs' action table shows it.
+   */
+  readonly disrupts: string | null;
 }
 
 /** The parameters a rule takes in the baseline besides `mode`: JSON Schema `properties` (and which are `required`). */
@@ -97,7 +103,14 @@ export interface Remediation<A extends string = string> {
   clusterPatch?: JsonObject;
   /** Extension-level fix: the exact request. */
   change?: ArmChange;
+  /** Every protected setting the baseline declares, when the write sends them (see PlanStep.protectedSettingRefs). */
   protectedSettingRefs?: Record<string, ProtectedSettingRef>;
+  /** Why this fix cannot run whatever the cluster's state (ManagedByAks, ImmutableSetting, PrerequisiteMissing). */
+  blockedBy?: BlockedBy;
+  /** What this step disrupts, when it says more (or less: null) than its action's `disrupts`: the recreate names what it deletes. */
+  disrupts?: string | null;
+  /** What the fix removes from the cluster's configuration (PlanStep.removes). */
+  removes?: StepRemovals;
 }
 
 export interface RuleOutcome<A extends string = string> {
@@ -111,6 +124,11 @@ export interface Rule<A extends string = string> {
   id: string;
   mode: Mode;
   check(snapshot: ClusterSnapshot): RuleOutcome<A>;
+}
+
+/** A plan step's id: `<ruleId>:<action>`, stable across runs for the same finding. */
+export function stepId(ruleId: string, action: string): string {
+  return `${ruleId}:${action}`;
 }
 
 /** A result alone (nothing to plan), or a NonCompliant result with the remediation that fixes it. */

@@ -5,6 +5,8 @@ import { defineClusterRule, outcome, type RuleOutcome } from './rule.js';
 
 export const WORKLOAD_IDENTITY_RULE_ID = 'workload-identity';
 
+const OIDC_ISSUER_DISRUPTION = 'Turning the OIDC issuer on restarts the API server (brief control-plane downtime), and it cannot be turned off again. Nothing when the issuer is already on.';
+
 export const workloadIdentityRule = defineClusterRule({
   id: WORKLOAD_IDENTITY_RULE_ID,
   key: 'workloadIdentity',
@@ -17,6 +19,9 @@ export const workloadIdentityRule = defineClusterRule({
       // The identity switch goes first, as it always has: every later cluster PUT then carries the managed identity.
       after: ['enable-managed-identity'],
       description: '`PUT <clusterId>` with `oidcIssuerProfile.enabled` and `securityProfile.workloadIdentity.enabled` both true.',
+      // AKS docs use-oidc-issuer.md (ms.date 10/16/2025), limitations: enabling the issuer on an existing cluster
+      // restarts the API server, and it cannot be disabled afterwards.
+      disrupts: OIDC_ISSUER_DISRUPTION,
     },
   ],
   check: checkWorkloadIdentity,
@@ -33,6 +38,8 @@ function checkWorkloadIdentity(snapshot: ClusterSnapshot): RuleOutcome<'enable-w
     action: 'enable-workload-identity' as const,
     description: 'Turn on the OIDC issuer and workload identity in one cluster update.',
     clusterPatch: { properties: { oidcIssuerProfile: { enabled: true }, securityProfile: { workloadIdentity: { enabled: true } } } },
+    // Only turning the issuer on restarts the API server.
+    disrupts: snapshot.oidcIssuerEnabled ? null : 'Turns the OIDC issuer on, which restarts the API server (brief control-plane downtime); it cannot be turned off again.',
   };
   if (snapshot.workloadIdentityEnabled) {
     return outcome(

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { activeExemption, exclusionTagOf, isInScope, parseBaseline, ruleIdsOf, validateBaseline } from '../../../src/core/baseline.js';
-import { EXTENSION_TYPES, sameExtensionType } from '../../../src/core/extension-types/index.js';
+import { EXTENSION_TYPES, sameExtensionType, supersedingTypesOf } from '../../../src/core/extension-types/index.js';
 import { InvalidInputError } from '../../../src/core/errors.js';
 import { CLUSTER_ID, FLUX, problemsOf } from '../../support/builders.js';
 import { repoPath } from '../../support/paths.js';
@@ -15,12 +15,15 @@ function readExample(file: string): string {
 }
 
 describe('shipped baselines', () => {
-  test('baselines/examples covers each of the five catalog extensions, one file each', () => {
+  test('baselines/examples covers each of the five current catalog extensions, one file each (none for a superseded type)', () => {
     const types = EXAMPLE_FILES.flatMap((file) => parseBaseline(readExample(file), file).requiredExtensions.map((e) => e.extensionType));
+    // Azure Container Storage v1 stays in the catalog, but the examples show v2, which supersedes it (issue 14).
+    const current = EXTENSION_TYPES.filter((entry) => supersedingTypesOf(entry.extensionType).length === 0);
 
-    // How many example files require each catalog extension: exactly one each.
+    // How many example files require each catalog extension: exactly one each for the current types, none for the superseded.
     const counts = Object.fromEntries(EXTENSION_TYPES.map((entry) => [entry.displayName, types.filter((type) => sameExtensionType(type, entry.extensionType)).length]));
-    expect(counts).toStrictEqual(Object.fromEntries(EXTENSION_TYPES.map((entry) => [entry.displayName, 1])));
+    expect(counts).toStrictEqual(Object.fromEntries(EXTENSION_TYPES.map((entry) => [entry.displayName, current.includes(entry) ? 1 : 0])));
+    expect(current).toHaveLength(5);
   });
 
   test.each(EXAMPLE_FILES)('examples/%s is valid and declares settings', (file) => {
@@ -49,6 +52,17 @@ describe('validateBaseline rejects bad documents with one `path: message` per pr
       ['requiredExtensions[1].releaseTrain: must be one of Stable, Preview'],
     ],
     ['an extension without a type', { version: 1, requiredExtensions: [{ name: 'x', mode: 'auto' }] }, ['requiredExtensions[0].extensionType: is required']],
+    [
+      'a Marketplace plan without its product and publisher',
+      { version: 1, requiredExtensions: [{ name: 'vote', extensionType: 'azure-vote', mode: 'auto', plan: { name: 'azure-vote-standard' } }] },
+      ['requiredExtensions[0].plan.product: is required', 'requiredExtensions[0].plan.publisher: is required'],
+    ],
+    [
+      'a Marketplace plan with an empty id and a field the CLI never sends',
+      { version: 1, requiredExtensions: [{ name: 'vote', extensionType: 'azure-vote', mode: 'auto', plan: { name: '', product: 'p', publisher: 'Microsoft', promotionCode: 'x' } }] },
+      ['requiredExtensions[0].plan.promotionCode: is not a known property', 'requiredExtensions[0].plan.name: must not be empty'],
+    ],
+    ['a Marketplace plan that is not an object', { version: 1, requiredExtensions: [{ name: 'vote', extensionType: 'azure-vote', mode: 'auto', plan: 'azure-vote-standard' }] }, ['requiredExtensions[0].plan: must be an object']],
     [
       'a literal protected value',
       { version: 1, requiredExtensions: [{ ...FLUX, protectedSettings: { 'git.token': 'ghp_secret' } }] },

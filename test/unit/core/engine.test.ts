@@ -72,6 +72,7 @@ const defenderRule = defineClusterRule({
       target: 'cluster',
       after: ['enable-managed-identity'],
       description: '`PUT <clusterId>` with `securityProfile.defender.securityMonitoring.enabled: true` and its `logAnalyticsWorkspaceResourceId`.',
+      disrupts: null,
     },
   ],
   check: checkDefender,
@@ -125,7 +126,7 @@ describe('a rule defined outside the registry (Defender), registered with create
   test('takes its place in the plan order: after the managed identity, before the extension actions that wait for it', () => {
     const order = engine.registry.actions.map((action) => action.name);
 
-    expect(order).toStrictEqual(['enable-managed-identity', 'enable-workload-identity', 'disable-pod-identity', 'enable-defender', 'install-extension', 'repair-extension', 'update-extension']);
+    expect(order).toStrictEqual(['enable-managed-identity', 'enable-workload-identity', 'disable-pod-identity', 'enable-defender', 'install-extension', 'repair-extension', 'update-extension', 'recreate-extension']);
     expect(order.filter((name) => name !== 'enable-defender')).toStrictEqual(ACTION_ORDER);
   });
 
@@ -194,7 +195,7 @@ describe('a rule defined outside the registry (Defender), registered with create
   });
 
   test('refuses a rule whose action comes after an action no rule declares, when the engine is built', () => {
-    const misspelt = { ...defenderRule, actions: [{ ...defenderRule.actions[0], name: 'enable-defender', target: 'cluster' as const, description: 'x', after: ['enable-managed-identities'] }] };
+    const misspelt = { ...defenderRule, actions: [{ ...defenderRule.actions[0], name: 'enable-defender', target: 'cluster' as const, description: 'x', after: ['enable-managed-identities'], disrupts: null }] };
 
     expect(() => createEngine([...RULES, misspelt])).toThrow('action enable-defender (rule defender) runs after "enable-managed-identities", which no rule declares');
   });

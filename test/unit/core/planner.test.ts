@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, test } from '@jest/globals';
 import { DEFAULT_BASELINE_PATH } from '../../../src/baseline-file.js';
 import { parseBaseline } from '../../../src/core/baseline.js';
-import { clusterPutBody, READ_ONLY_CLUSTER_FIELDS } from '../../../src/core/cluster-body.js';
+import { clusterPutBody, deepMerge, READ_ONLY_CLUSTER_FIELDS } from '../../../src/core/cluster-body.js';
 import { evaluateSnapshot } from '../../../src/core/evaluate.js';
 import { orderSteps } from '../../../src/core/planner.js';
 import { parseCluster, toClusterSnapshot } from '../../../src/core/snapshot.js';
@@ -117,6 +117,17 @@ describe('cluster PUT bodies', () => {
     expect((body.properties as Json).provisioningState).toBe('Succeeded');
   });
 
+  test('clusterPutBody applies the patch as a JSON merge patch: null removes a member, deepMerge composes patches keeping null', () => {
+    const body = clusterBody({ podIdentityProfile: { enabled: true, userAssignedIdentities: [{ name: 'a' }], allowNetworkPluginKubenet: true } });
+    const patch = { properties: { podIdentityProfile: { enabled: false, userAssignedIdentities: null, allowNetworkPluginKubenet: null, notThere: null }, newProfile: { nested: { gone: null, kept: 1 } } } };
+
+    const put = clusterPutBody(body, patch);
+
+    expect((put.properties as Json).podIdentityProfile).toStrictEqual({ enabled: false });
+    expect((put.properties as Json).newProfile).toStrictEqual({ nested: { kept: 1 } });
+    expect(deepMerge({ a: { b: null } }, { a: { c: 1 } })).toStrictEqual({ a: { b: null, c: 1 } });
+  });
+
   test('clusterPutBody keeps agent pool entries that are not objects as they are', () => {
     const body = clusterBody();
     (body.properties as Json).agentPoolProfiles = ['opaque'];
@@ -212,7 +223,9 @@ describe('extension steps', () => {
   });
 
   test('update-extension PATCHes only what differs, on the instance that is there', () => {
-    const evaluation = plan({}, [{ name: 'dapr-prod', extensionType: 'microsoft.dapr', autoUpgradeMinorVersion: false, version: '1.13.0', configurationSettings: { 'global.ha.enabled': 'false', other: 'kept' } }], { requiredExtensions: [daprSpec] });
+    // (A drifted global.ha.* setting would need a recreate: Dapr cannot change it after creation.)
+    const spec = { ...daprSpec, configurationSettings: { 'global.ha.enabled': true, 'dapr_operator.replicaCount': 3 } };
+    const evaluation = plan({}, [{ name: 'dapr-prod', extensionType: 'microsoft.dapr', autoUpgradeMinorVersion: false, version: '1.13.0', configurationSettings: { 'global.ha.enabled': 'true', 'dapr_operator.replicaCount': '2', other: 'kept' } }], { requiredExtensions: [spec] });
 
     // Never a second instance of a type.
     expect(evaluation.plan.map((s) => s.action)).not.toContain('install-extension');
@@ -220,7 +233,7 @@ describe('extension steps', () => {
     expect(step.change).toStrictEqual({
       method: 'PATCH',
       path: `${CLUSTER_ID}/providers/Microsoft.KubernetesConfiguration/extensions/dapr-prod`,
-      body: { properties: { version: '1.14.4', configurationSettings: { 'global.ha.enabled': 'true' } } },
+      body: { properties: { version: '1.14.4', configurationSettings: { 'dapr_operator.replicaCount': '3' } } },
     });
     expect(step.protectedSettingRefs).toBeUndefined();
   });
@@ -232,25 +245,25 @@ describe('extension steps', () => {
     expect(step.change.body).toStrictEqual({ properties: { autoUpgradeMinorVersion: true, version: null } });
   });
 
-  test('repair-extension PUTs the desired spec to the failed instance, keeping its type, scope and other settings', () => {
+  test('repair-extension PATCHes the desired spec to the failed instance, keeping its type, scope and other settings', () => {
     const evaluation = plan({}, [{ name: 'flux-system', extensionType: 'Microsoft.Flux', provisioningState: 'Failed', configurationSettings: { 'helm-controller.enabled': 'true' } }], {
       requiredExtensions: [{ ...FLUX, configurationSettings: { 'multiTenancy.enforce': 'true' } }],
     });
 
+    // A PATCH (issue 14): a PUT would replace the extension and lose the protected settings it did not carry.
     const step = stepOf(evaluation, 'required-extension/flux:repair-extension');
     expect(step.change).toStrictEqual({
-      method: 'PUT',
+      method: 'PATCH',
       path: `${CLUSTER_ID}/providers/Microsoft.KubernetesConfiguration/extensions/flux-system`,
       body: {
         properties: {
-          extensionType: 'Microsoft.Flux',
           autoUpgradeMinorVersion: true,
           releaseTrain: 'Stable',
-          scope: { cluster: { releaseNamespace: 'flux-system-ns' } },
           configurationSettings: { 'helm-controller.enabled': 'true', 'multiTenancy.enforce': 'true' },
         },
       },
     });
+    expect(step.protectedSettingRefs).toBeUndefined();
   });
 
   test('every extension step waits for the managed identity on a service principal cluster', () => {
@@ -292,7 +305,7 @@ describe('plans', () => {
     expect(evaluateSnapshot(snapshot, defaultBaseline, { now: NOW })).toStrictEqual(evaluateSnapshot(snapshot, defaultBaseline, { now: NOW }));
   });
 
-  const step = (id: string, dependsOn: string[]): PlanStep => ({ id, ruleId: id, action: 'install-extension', mode: 'auto', dependsOn, description: '', change: { method: 'PUT', path: '/', body: {} } });
+  const step = (id: string, dependsOn: string[]): PlanStep => ({ id, ruleId: id, action: 'install-extension', mode: 'auto', dependsOn, description: '', blockedBy: null, disrupts: null, change: { method: 'PUT', path: '/', body: {} } });
 
   test('orderSteps refuses a dependency cycle', () => {
     expect(() => orderSteps([step('a', ['b']), step('b', ['a'])])).toThrow(/dependency cycle among a, b/);

@@ -57,7 +57,7 @@ describe('the tables', () => {
 
   test('README: one row per rule, with its baseline key, parameters and actions', () => {
     expect(readmeRuleTable(registry).split('\n').slice(-2)).toStrictEqual([
-      '| `required-extension/<name>` | `requiredExtensions[]` | An extension of the entry\'s `extensionType` is installed and `Succeeded`, and its release train, version and settings match. | `install-extension`, `repair-extension`, `update-extension` (after `enable-managed-identity`) |',
+      '| `required-extension/<name>` | `requiredExtensions[]` | An extension of the entry\'s `extensionType` is installed and `Succeeded`, and its release train, version and settings match. | `install-extension`, `repair-extension`, `update-extension`, `recreate-extension` (after `enable-managed-identity`) |',
       '| `owner-tag` | `rules.ownerTag` with `tagName`, `note` | The cluster has an owner tag. | none (reports only) |',
     ]);
   });
@@ -66,11 +66,13 @@ describe('the tables', () => {
     expect(docsRuleTable(registry).split('\n').at(-1)).toBe('| `rules.ownerTag` | `owner-tag` | The cluster has an owner tag. | `tagName` (required): Tag name \\| default owner.; `note` | none (reports only) |');
   });
 
-  test('actions in plan order, numbered, with their rule, target and what they run after', () => {
+  test('actions in plan order, numbered, with their rule, target, what they run after and what they disrupt', () => {
     expect(actionTable(registry).split('\n').slice(4, 6)).toStrictEqual([
-      '| 2 | `enable-workload-identity` | `workload-identity` | cluster | `enable-managed-identity` | `PUT <clusterId>` with `oidcIssuerProfile.enabled` and `securityProfile.workloadIdentity.enabled` both true. |',
-      '| 3 | `disable-pod-identity` | `no-pod-identity` | cluster | `enable-workload-identity` | `PUT <clusterId>` with `podIdentityProfile.enabled: false`. |',
+      '| 2 | `enable-workload-identity` | `workload-identity` | cluster | `enable-managed-identity` | `PUT <clusterId>` with `oidcIssuerProfile.enabled` and `securityProfile.workloadIdentity.enabled` both true. | Turning the OIDC issuer on restarts the API server (brief control-plane downtime), and it cannot be turned off again. Nothing when the issuer is already on. |',
+      '| 3 | `disable-pod-identity` | `no-pod-identity` | cluster | `enable-workload-identity` | `PUT <clusterId>` with `podIdentityProfile` replaced by `{ "enabled": false }`: its pod identities, exceptions and `allowNetworkPluginKubenet` are dropped, as `az aks update --disable-pod-identity` does. The step lists what it removes (`removes`). | Removes every pod identity and exception from the cluster (listed in the step): pods that got Azure tokens through AAD pod identity stop getting them, until they use workload identity. |',
     ]);
+    // An action whose docs name no disruption says so.
+    expect(actionTable(registry).split('\n').at(-2)).toMatch(/^\| 6 \| `update-extension` .* \| Nothing documented\. \|$/);
   });
 
   test('a rule whose actions wait for different things lists each with its own', () => {
@@ -80,8 +82,8 @@ describe('the tables', () => {
       title: 'mixed.',
       settings: {},
       actions: [
-        { name: 'first-fix', target: 'cluster', after: [], description: 'first' },
-        { name: 'second-fix', target: 'cluster', after: ['first-fix', 'enable-managed-identity'], description: 'second' },
+        { name: 'first-fix', target: 'cluster', after: [], description: 'first', disrupts: null },
+        { name: 'second-fix', target: 'cluster', after: ['first-fix', 'enable-managed-identity'], description: 'second', disrupts: null },
       ],
       check: () => outcome({ ruleId: 'mixed', status: 'Compliant', reason: 'Fine', message: 'ok' }),
     });

@@ -26,8 +26,8 @@ function testRule(id: string, actions: readonly ActionDefinition[], more: { key?
   });
 }
 
-const clusterAction = (name: string, after: string[] = []): ActionDefinition => ({ name, target: 'cluster', after, description: name });
-const extensionAction = (name: string, after: string[] = []): ActionDefinition => ({ name, target: 'extension', after, description: name });
+const clusterAction = (name: string, after: string[] = []): ActionDefinition => ({ name, target: 'cluster', after, description: name, disrupts: null });
+const extensionAction = (name: string, after: string[] = []): ActionDefinition => ({ name, target: 'extension', after, description: name, disrupts: null });
 
 describe('rule results', () => {
   test('turns on only the rules the baseline names, in a fixed order', () => {
@@ -53,7 +53,7 @@ describe('RULES', () => {
   });
 
   test('gives the plan order managed identity, workload identity, pod identity off, then the extension actions', () => {
-    expect(ACTION_ORDER).toStrictEqual(['enable-managed-identity', 'enable-workload-identity', 'disable-pod-identity', 'install-extension', 'repair-extension', 'update-extension']);
+    expect(ACTION_ORDER).toStrictEqual(['enable-managed-identity', 'enable-workload-identity', 'disable-pod-identity', 'install-extension', 'repair-extension', 'update-extension', 'recreate-extension']);
   });
 
   test('names each action of every rule once, with its target', () => {
@@ -64,11 +64,12 @@ describe('RULES', () => {
       ['install-extension', 'extension', ['enable-managed-identity']],
       ['repair-extension', 'extension', ['enable-managed-identity']],
       ['update-extension', 'extension', ['enable-managed-identity']],
+      ['recreate-extension', 'extension', ['enable-managed-identity']],
     ]);
   });
 
   test('refuses to look up an action no rule declares', () => {
-    expect(() => DEFAULT_REGISTRY.action('enable-defender')).toThrow('unknown remediation action "enable-defender"; the registry declares enable-managed-identity, enable-workload-identity, disable-pod-identity, install-extension, repair-extension, update-extension');
+    expect(() => DEFAULT_REGISTRY.action('enable-defender')).toThrow('unknown remediation action "enable-defender"; the registry declares enable-managed-identity, enable-workload-identity, disable-pod-identity, install-extension, repair-extension, update-extension, recreate-extension');
   });
 });
 
@@ -77,7 +78,7 @@ describe('createRegistry refuses definitions it cannot order or read', () => {
     [
       'an action after an action no rule declares',
       [...RULES, testRule('defender', [clusterAction('enable-defender', ['enable-managed-identiy'])])],
-      'rule registry: action enable-defender (rule defender) runs after "enable-managed-identiy", which no rule declares; known actions: enable-managed-identity, disable-pod-identity, enable-workload-identity, install-extension, repair-extension, update-extension, enable-defender',
+      'rule registry: action enable-defender (rule defender) runs after "enable-managed-identiy", which no rule declares; known actions: enable-managed-identity, disable-pod-identity, enable-workload-identity, install-extension, repair-extension, update-extension, recreate-extension, enable-defender',
     ],
     ['an action after itself', [testRule('a', [clusterAction('fix-a', ['fix-a'])])], 'rule registry: action fix-a (rule a) runs after itself'],
     ['two actions with one name', [testRule('a', [clusterAction('fix')]), testRule('b', [clusterAction('fix')])], 'rule registry: action fix is declared by a and b; action names are unique'],

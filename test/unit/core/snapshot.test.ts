@@ -365,3 +365,90 @@ describe('withExtensions / toClusterSnapshot', () => {
     expect(problems[0]).toMatch(/^extensions\[0\]\.id: ".*connectedClusters\/clusterName1\/.*" is not an AKS cluster id/);
   });
 });
+
+describe('power state, AKS management and Marketplace plans (issue 14)', () => {
+  const powerStates: [given: unknown, read: string | undefined][] = [
+    [{ code: 'Running' }, 'Running'],
+    [{ code: 'Stopped' }, 'Stopped'],
+    [{ code: 'stopped' }, 'Stopped'],
+    [undefined, undefined],
+    [{}, undefined],
+  ];
+  test.each(powerStates)('properties.powerState %j -> %s', (powerState, read) => {
+    const body = clusterBody();
+    (body.properties as Json).powerState = powerState;
+
+    expect(parseCluster(body).powerState).toBe(read);
+  });
+
+  test('reads powerState from the flattened shape (az aks show, the SDK model)', () => {
+    const { properties, ...resource } = clusterBody({ powerState: 'Stopped' });
+
+    expect(parseCluster({ ...resource, ...(properties as Json) }).powerState).toBe('Stopped');
+  });
+
+  test('refuses a power state the spec does not know', () => {
+    expect(problemsOf(() => parseCluster(clusterBody({ powerState: 'Hibernating' })))).toStrictEqual(['properties.powerState.code: must be Running or Stopped, got "Hibernating"']);
+  });
+
+  test('reads managedBy, managementDetails and plan from the GetExtensionWithManagedBy example (2025-03-01)', () => {
+    const [extension] = parseExtensions(exampleResponseBody('arm/kubernetesconfiguration/derived/GetExtensionWithManagedBy.2025-03-01.derived.json'));
+
+    expect(extension?.managedBy).toBe('/subscriptions/subId1/resourceGroups/rg1/providers/Microsoft.ContainerService/managedClusters/clusterName1');
+    expect(extension?.managementDetails?.category).toBe('managed');
+    expect(extension?.managementDetails?.accessDetails.map((entry) => [entry.entity, entry.allowedActions])).toStrictEqual([
+      ['Microsoft.ContainerService', ['Read', 'Write']],
+      ['Users', ['Read']],
+    ]);
+    expect(extension?.plan).toStrictEqual({ name: 'azure-vote-standard', product: 'azure-vote-standard-offer-id', publisher: 'Microsoft' });
+  });
+
+  test('reads them from az k8s-extension output too (flattened: managementDetails beside extensionType)', () => {
+    const [extension] = parseExtensions([
+      {
+        name: 'azureVote',
+        extensionType: 'azure-vote',
+        managedBy: CLUSTER_ID,
+        managementDetails: { category: 'managed', accessDetails: [{ entity: 'Users', allowedActions: ['Read', 7] }] },
+        plan: { name: 'p', product: 'o', publisher: 'Microsoft' },
+      },
+    ]);
+
+    expect(extension).toMatchObject({ managedBy: CLUSTER_ID, managementDetails: { category: 'managed', accessDetails: [{ entity: 'Users', allowedActions: ['Read'] }] }, plan: { name: 'p' } });
+  });
+
+  test('an extension without them (the SDK api-version 2023-05-01) has none', () => {
+    const [extension] = parseExtensions(exampleResponseBody(FIXTURES.extensionGet));
+
+    expect(extension?.managedBy).toBeUndefined();
+    expect(extension?.managementDetails).toBeUndefined();
+  });
+
+  test('reports a plan without all three ids and management details of the wrong shape, with their paths', () => {
+    const item = (extra: Json) => ({ name: 'x', properties: { extensionType: 'azure-vote', ...(extra.properties as Json | undefined) }, ...extra });
+
+    expect(
+      problemsOf(() =>
+        parseExtensions([
+          item({ plan: { name: 'p' } }),
+          item({ plan: { name: 'p', product: 'o' } }),
+          item({ properties: { extensionType: 'azure-vote', managementDetails: { category: 'managed', accessDetails: 'all' } } }),
+          item({ properties: { extensionType: 'azure-vote', managementDetails: { accessDetails: ['Read', { entity: 'Users', description: 'read only', allowedActions: 'Read' }] } } }),
+          item({ properties: { extensionType: 'azure-vote', managementDetails: 'managed' } }),
+        ]),
+      ),
+    ).toStrictEqual([
+      '[0].plan: must have name, product and publisher; product, publisher are missing',
+      '[1].plan: must have name, product and publisher; publisher is missing',
+      '[2].properties.managementDetails.accessDetails: must be an array, got "all"',
+      '[3].properties.managementDetails.accessDetails[0]: must be an object, got "Read"',
+      '[4].properties.managementDetails: must be an object, got "managed"',
+    ]);
+  });
+
+  test('keeps an entry whose actions are not a list, with none', () => {
+    const [extension] = parseExtensions([{ name: 'x', properties: { extensionType: 'y', managementDetails: { accessDetails: [{ entity: 'Users', description: 'read only', allowedActions: 'Read' }] } } }]);
+
+    expect(extension?.managementDetails).toStrictEqual({ accessDetails: [{ entity: 'Users', description: 'read only', allowedActions: [] }] });
+  });
+});

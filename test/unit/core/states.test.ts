@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { isBusy, isSettled, provisioningPhase, type ProvisioningPhase } from '../../../src/core/states.js';
+import { isBusy, isSettled, isStopped, provisioningPhase, type ProvisioningPhase } from '../../../src/core/states.js';
 
 describe('provisioningPhase / isSettled / isBusy', () => {
   const cases: [state: string | undefined, phase: ProvisioningPhase, settled: boolean, busy: boolean][] = [
@@ -34,5 +34,16 @@ describe('provisioningPhase / isSettled / isBusy', () => {
   test('does not mistake inherited object keys for states', () => {
     expect(provisioningPhase('constructor')).toBe('unknown');
     expect(provisioningPhase('toString')).toBe('unknown');
+  });
+});
+
+describe('isStopped (power state, a separate axis)', () => {
+  test.each([
+    ['Stopped', true],
+    ['stopped', true],
+    ['Running', false],
+    [undefined, false],
+  ] as const)('%s -> %s', (powerState, stopped) => {
+    expect(isStopped(powerState)).toBe(stopped);
   });
 });

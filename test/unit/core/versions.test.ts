@@ -45,3 +45,39 @@ describe('parseVersion / sameVersion', () => {
     expect(sameVersion('Nightly', 'nightly')).toBe(true);
   });
 });
+
+describe('SemVer pre-release and build parts (issue 14)', () => {
+  // Dapr on AKS publishes versions as <major>.<minor>.<patch>-msft.<n> (AKS docs dapr.md).
+  const ordered: [low: string, high: string][] = [
+    ['1.14.4-msft.9', '1.14.4-msft.10'],
+    ['1.14.4-msft.10', '1.14.4'],
+    ['1.14.4-msft.10', '1.14.5-msft.1'],
+    ['1.2.3-alpha', '1.2.3-alpha.1'],
+    ['1.2.3-alpha.1', '1.2.3-beta'],
+    ['1.2.3-beta.2', '1.2.3-beta.11'],
+    ['1.27-preview', '1.27.0'],
+    ['1.2.3+build.1', '1.2.3+build.2'],
+  ];
+  test.each(ordered)('%s < %s', (low, high) => {
+    expect(compareVersions(low, high)).toBeLessThan(0);
+    expect(compareVersions(high, low)).toBeGreaterThan(0);
+  });
+
+  const same: [a: string, b: string, equal: boolean][] = [
+    ['1.14.4-msft.10', '1.14.4-msft.9', false],
+    ['1.14.4-msft.10', '1.14.4-msft.10', true],
+    ['1.14.4-msft.10', '1.14.4', false],
+    ['v1.14.4-MSFT.10', '1.14.4-MSFT.10', true],
+    ['1.2.3+build.1', '1.2.3+build.2', false],
+    ['1.27', '1.27.0', true],
+  ];
+  test.each(same)('sameVersion(%s, %s) is %s', (a, b, equal) => {
+    expect(sameVersion(a, b)).toBe(equal);
+  });
+
+  test('reads the numbers of a version whose suffix SemVer refuses, and refuses numbers past 2^53', () => {
+    expect(parseVersion('1.2.3-01')).toStrictEqual([1, 2, 3]);
+    expect(parseVersion('1.2.3-')).toStrictEqual([1, 2, 3]);
+    expect(parseVersion('99999999999999999999.1')).toBeUndefined();
+  });
+});

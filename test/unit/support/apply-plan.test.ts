@@ -8,7 +8,7 @@ import { CLUSTER_ID, snapshotOf } from '../../support/builders.js';
 const EXTENSIONS = `${CLUSTER_ID}/providers/Microsoft.KubernetesConfiguration/extensions`;
 
 function step(id: string, change: ArmChange, clusterPatch?: Record<string, unknown>): PlanStep {
-  return { id, ruleId: id.split(':')[0] ?? id, action: 'update-extension', mode: 'auto', dependsOn: [], description: id, change, ...(clusterPatch ? { clusterPatch } : {}) };
+  return { id, ruleId: id.split(':')[0] ?? id, action: 'update-extension', mode: 'auto', dependsOn: [], description: id, blockedBy: null, disrupts: null, change, ...(clusterPatch ? { clusterPatch } : {}) };
 }
 
 describe('applyPlanToSnapshot', () => {

@@ -1,6 +1,17 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, test } from '@jest/globals';
-import { defaultScopeFor, EXTENSION_SCOPE_KINDS, EXTENSION_TYPES, PROFILED_EXTENSION_TYPES, extensionTypeFor, sameExtensionType, type ExtensionTypeProfile } from '../../../../src/core/extension-types/index.js';
+import {
+  defaultScopeFor,
+  EXTENSION_SCOPE_KINDS,
+  EXTENSION_TYPES,
+  PROFILED_EXTENSION_TYPES,
+  extensionTypeFor,
+  immutableSettingsAmong,
+  matchesSettingPattern,
+  sameExtensionType,
+  supersedingTypesOf,
+  type ExtensionTypeProfile,
+} from '../../../../src/core/extension-types/index.js';
 import { repoPath } from '../../../support/paths.js';
 
 const FOLDER = repoPath('src', 'core', 'extension-types');
@@ -17,8 +28,8 @@ describe('EXTENSION_TYPES', () => {
 
     expect(new Set(PROFILED_EXTENSION_TYPES)).toStrictEqual(new Set(exported));
     expect(PROFILED_EXTENSION_TYPES).toHaveLength(modules.length);
-    // The catalog is a subset; only Azure Container Storage v2 waits outside it (issue 14 point 7).
-    expect(PROFILED_EXTENSION_TYPES.filter((profile) => !EXTENSION_TYPES.includes(profile)).map((profile) => profile.key)).toStrictEqual(['azure-container-storage-v2']);
+    // Azure Container Storage v2 has joined the catalog (issue 14 point 7): no profile waits outside it.
+    expect(PROFILED_EXTENSION_TYPES.filter((profile) => !EXTENSION_TYPES.includes(profile)).map((profile) => profile.key)).toStrictEqual([]);
   });
 
   test('has one profile per key and per extension type (in any casing)', () => {
@@ -44,7 +55,7 @@ describe('extensionTypeFor / sameExtensionType', () => {
     ['Microsoft.AzureML.Kubernetes', 'azureml'],
     ['Microsoft.Flux', 'flux'],
     ['microsoft.azurecontainerstorage', 'azure-container-storage'],
-    ['Microsoft.AzureContainerStorageV2', undefined],
+    ['Microsoft.AzureContainerStorageV2', 'azure-container-storage-v2'],
     ['Microsoft.DataProtection.Kubernetes', 'azure-backup'],
     ['contoso.widget', undefined],
     ['', undefined],
@@ -65,6 +76,7 @@ describe('defaultScopeFor', () => {
     ['Microsoft.Dapr', { cluster: { releaseNamespace: 'dapr-system' } }],
     ['Microsoft.AzureML.Kubernetes', { cluster: { releaseNamespace: 'azureml' } }],
     ['microsoft.azurecontainerstorage', { cluster: { releaseNamespace: 'acstor' } }],
+    ['microsoft.azurecontainerstoragev2', { cluster: { releaseNamespace: 'kube-system' } }],
     ['microsoft.dataprotection.kubernetes', { cluster: { releaseNamespace: 'dataprotection-microsoft' } }],
     ['contoso.widget', undefined],
   ];
@@ -125,5 +137,43 @@ describe('profile data (issues 14 and 15)', () => {
     expect(PROFILED_EXTENSION_TYPES.filter((profile) => profile.requiresPlan)).toStrictEqual([]);
     expect(extensionTypeFor('microsoft.flux')?.supportedRegions).toBeUndefined();
     expect(extensionTypeFor('Microsoft.AzureML.Kubernetes')?.supportedRegions).toBeUndefined();
+  });
+});
+
+describe('superseded types and settings that cannot change (issue 14)', () => {
+  const superseding: [extensionType: string, keys: string[]][] = [
+    ['microsoft.azurecontainerstorage', ['azure-container-storage-v2']],
+    ['Microsoft.AzureContainerStorage', ['azure-container-storage-v2']],
+    ['microsoft.azurecontainerstoragev2', []],
+    ['microsoft.flux', []],
+  ];
+  test.each(superseding)('%s is superseded by %j', (extensionType, keys) => {
+    expect(supersedingTypesOf(extensionType).map((profile) => profile.key)).toStrictEqual(keys);
+  });
+
+  const patterns: [key: string, pattern: string, matches: boolean][] = [
+    ['global.ha.enabled', 'global.ha.*', true],
+    ['global.ha.replicaCount', 'global.ha.*', true],
+    ['global.ha', 'global.ha.*', false],
+    ['global.hactl', 'global.ha.*', false],
+    ['dapr_placement.cluster.forceInMemoryLog', 'dapr_placement.*', true],
+    ['dapr_operator.replicaCount', 'dapr_placement.*', false],
+    ['exact.key', 'exact.key', true],
+    ['exact.key.more', 'exact.key', false],
+  ];
+  test.each(patterns)('%s against %s: %s', (key, pattern, matches) => {
+    expect(matchesSettingPattern(key, pattern)).toBe(matches);
+  });
+
+  test("picks the keys a type's profile says cannot change, in any casing of the type; none for a type without the list", () => {
+    const keys = ['global.ha.enabled', 'dapr_operator.replicaCount', 'dapr_placement.maxActorApiLevel'];
+
+    expect(immutableSettingsAmong('Microsoft.Dapr', keys)).toStrictEqual(['global.ha.enabled', 'dapr_placement.maxActorApiLevel']);
+    expect(immutableSettingsAmong('microsoft.flux', keys)).toStrictEqual([]);
+    expect(immutableSettingsAmong('contoso.widget', keys)).toStrictEqual([]);
+  });
+
+  test("Dapr's delete leaves its CRDs (said in a recreate's plan step)", () => {
+    expect(extensionTypeFor('microsoft.dapr')?.onDelete).toMatch(/CRDs stay/);
   });
 });
