@@ -12,6 +12,13 @@ function defined<T extends object>(values: Partial<T>): Partial<T> {
 }
 
 export const BENCHES = {
+  reaction: {
+    description: 'isolated changes at 5 and 50 per second, quiet and during a 2,000-cluster sweep: event -> state row, end to end and in-process',
+    run: async (o) => {
+      const { runReactionBench, REACTION_FULL, REACTION_QUICK } = await import('./reaction.js');
+      return runReactionBench({ ...(o.quick ? REACTION_QUICK : REACTION_FULL), ...defined({ instances: o.instances, clusters: o.clusters, coalesceWindowSeconds: o.window }) });
+    },
+  },
   sweep: {
     description: 'fleet sweep through the queue and worker, against ARM throttling: wall time / throttle lower bound',
     run: async (o) => {
@@ -23,7 +30,7 @@ export const BENCHES = {
     },
   },
   latency: {
-    description: 'events at a steady rate: onResourceEvent -> queue -> evaluateCluster -> state row, p50/p95/p99 in-process',
+    description: 'events at a steady rate: onResourceEvent -> the events lane -> evaluateChangedCluster -> state row, p50/p95/p99 in-process',
     run: async (o) => {
       const { runLatencyBench, LATENCY_FULL, LATENCY_QUICK } = await import('./latency.js');
       return runLatencyBench({ ...(o.quick ? LATENCY_QUICK : LATENCY_FULL), ...defined({ events: o.events, rate: o.rate, instances: o.instances, coalesceWindowSeconds: o.window }) });

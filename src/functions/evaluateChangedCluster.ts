@@ -4,11 +4,12 @@
 // Thrown errors are retried by the host and end in the poison queue after maxDequeueCount (host.json).
 import { app, type InvocationContext, type StorageQueueFunctionOptions } from '@azure/functions';
 import { FUNCTION_NAMES, QUEUE_NAMES } from '../names.js';
-import { getServices } from '../container.js';
-import { processEvaluationMessage, type WorkerOutcome } from '../pipeline/worker.js';
+import type { WorkerOutcome } from '../pipeline/worker.js';
 
 export async function evaluateChangedCluster(message: unknown, context: InvocationContext): Promise<WorkerOutcome> {
   try {
+    // Imported on the first invocation: at start-up the host loads only the trigger registrations (docs/performance.md).
+    const [{ getServices }, { processEvaluationMessage }] = await Promise.all([import('../container.js'), import('../pipeline/worker.js')]);
     return await processEvaluationMessage(await getServices(), message, { invocationId: context.invocationId, log: context, lane: 'events' });
   } catch (error) {
     const dequeueCount = context.triggerMetadata?.dequeueCount;

@@ -24,7 +24,7 @@ import type { ApplyOutcome, OperationCheck, OperationHandle, OperationTarget, Re
 import type { ArmClients } from './clients.js';
 import { applyMergePatch, changedLeaves, clusterPatchToModel, extensionBodyToModel, extensionPatchFromRest } from './convert.js';
 import { busyFailure, classifyArmError, isRetryable, operationFailure, refusedFailure, type ArmFailure } from '../errors.js';
-import { readClusterForWrite, readExtensions } from './reader.js';
+import { readClusterForWrite, readExtensions, type ArmClientsSource } from './reader.js';
 
 export type { ApplyOutcome, OperationHandle, OperationTarget } from '../../ports.js';
 
@@ -42,16 +42,16 @@ export interface ApplyStepOptions {
 /** The StepWriter port: ARM clients made on first use, protected settings resolved from `env`. */
 export class ArmStepWriter implements StepWriter {
   constructor(
-    private readonly clients: () => ArmClients,
+    private readonly clients: ArmClientsSource,
     private readonly env: Record<string, string | undefined> = process.env,
   ) {}
 
-  startStep(step: PlanStep, context: StepWriteContext): Promise<OperationHandle> {
-    return applyPlanStep(this.clients(), step, { ...context, env: this.env });
+  async startStep(step: PlanStep, context: StepWriteContext): Promise<OperationHandle> {
+    return applyPlanStep(await this.clients(), step, { ...context, env: this.env });
   }
 
-  checkOperation(operationUrl: string, resourceId: string, options?: ReadOptions): Promise<OperationCheck> {
-    return checkOperationStatus(this.clients(), operationUrl, resourceId, options);
+  async checkOperation(operationUrl: string, resourceId: string, options?: ReadOptions): Promise<OperationCheck> {
+    return checkOperationStatus(await this.clients(), operationUrl, resourceId, options);
   }
 }
 
