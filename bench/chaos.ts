@@ -63,7 +63,7 @@ export const CHAOS_DEFAULT: ChaosOptions = {
   lroFailedRate: 0.05,
   slowRate: 0.02,
   slowMs: 1500,
-  crashRate: 0.04,
+  crashRate: 0.09,
   duplicateShare: 0.3,
   driftShare: 0.05,
   stormAtMs: 3000,

@@ -104,13 +104,17 @@ describe('writes whose operation fails', () => {
   test(
     'logs an extension write whose operation ended Failed the same way',
     async () => {
-      // Prepare: someone deleted flux (no event), and every operation of a write to it ends Failed
+      // Prepare: someone deleted flux (no event), and every operation of a write to it (PUT or PATCH) ends Failed
       const target = cluster(1);
       const fluxId = `${target.id}/providers/Microsoft.KubernetesConfiguration/extensions/flux`;
       driver.setEventDelivery(false);
       await driver.clientsAs(OTHER_IDENTITY).kubernetesConfiguration(target.subscriptionId).extensions.beginDeleteAndWait(target.resourceGroup, CLUSTER_RP, 'managedClusters', target.name, 'flux');
       driver.setEventDelivery(true);
-      driver.emulator.setFaults([{ route: `PUT /subscriptions/*/resourceGroups/*/providers/${CLUSTER_RP}/managedClusters/${target.name}/providers/Microsoft.KubernetesConfiguration/extensions/flux`, kind: 'lro-failed', rate: 1 }]);
+      const fluxPath = `/subscriptions/*/resourceGroups/*/providers/${CLUSTER_RP}/managedClusters/${target.name}/providers/Microsoft.KubernetesConfiguration/extensions/flux`;
+      driver.emulator.setFaults([
+        { route: `PUT ${fluxPath}`, kind: 'lro-failed', rate: 1 },
+        { route: `PATCH ${fluxPath}`, kind: 'lro-failed', rate: 1 },
+      ]);
 
       // Act
       try {
@@ -120,8 +124,8 @@ describe('writes whose operation fails', () => {
         driver.emulator.setFaults([]);
       }
 
-      // Assess
-      expect(driver.writesTo(fluxId).map((write) => write.method)).toStrictEqual(['PUT', 'PUT', 'PUT']);
+      // Assess: the install, then (a failed create leaves the extension Failed) two repairs
+      expect(driver.writesTo(fluxId).map((write) => write.method)).toStrictEqual(['PUT', 'PATCH', 'PATCH']);
       const rows = await driver.services.store.listRemediations(target.id);
       expect(rows.map((row) => [row.status, row.attempt, row.error?.code])).toStrictEqual([
         ['Failed', 3, OPERATION_ERROR],
