@@ -83,6 +83,8 @@ export interface OperationHandle {
   step: PlanStep;
   /** ARM's x-ms-correlation-request-id of the write, for support cases and the remediation log. */
   correlationId?: string;
+  /** The operation's status URL (ARM's Azure-AsyncOperation header), kept so that a later run can read its outcome. */
+  operationUrl?: string;
   /** Polls the operation to its end. Never throws for ARM failures: they come back classified. */
   wait(options?: { abortSignal?: AbortSignal }): Promise<ApplyOutcome>;
 }
@@ -96,9 +98,24 @@ export interface StepWriteContext {
   abortSignal?: AbortSignal;
 }
 
+/**
+ * Where a write ARM accepted stands, read from its operation status (ARM's async operation contract): still running,
+ * succeeded, or failed with ARM's error; `unknown` when the status could not be read (expired, unreachable, not ours).
+ */
+export type OperationCheck =
+  | { status: 'in-progress' }
+  | { status: 'succeeded' }
+  | { status: 'failed'; failure: ArmFailure }
+  | { status: 'unknown'; reason: string };
+
 /** Starts a plan step's ARM write and resolves once ARM accepted or refused it. ARM failures come back in the handle. */
 export interface StepWriter {
   startStep(step: PlanStep, context: StepWriteContext): Promise<OperationHandle>;
+  /**
+   * Reads the status of an operation a write started (its OperationHandle.operationUrl), once: ARM accepting a write
+   * (and its write event) says nothing of how the operation ends. Never throws for ARM failures.
+   */
+  checkOperation(operationUrl: string, resourceId: string, options?: ReadOptions): Promise<OperationCheck>;
 }
 
 /** ARM requests counted on the wire (the CLI's scan summary prints them). */
@@ -334,6 +351,11 @@ export interface RecordAttemptOptions {
   /** Cap on the wait (default one day). */
   maxBackoffSeconds?: number;
   error?: ErrorInfo;
+  /**
+   * The operation of the last counted attempt ended (failed, with `error`): note the error and back off from `now`,
+   * without counting another attempt.
+   */
+  sameAttempt?: boolean;
 }
 
 export interface AttemptTracker {

@@ -374,11 +374,28 @@ async function gateStage(run: RunState, step: PlanStep): Promise<Gated | undefin
   return run.protocol ? intentGate(run, run.protocol, step) : undefined;
 }
 
-/** The intent protocol's part of the gate: attempt limit, back-off, busy resource, a write possibly in flight. */
+/**
+ * The intent protocol's part of the gate: a write possibly in flight (read from its operation's status when ARM gave
+ * one), the attempt limit, the back-off, a busy resource. An open row is settled first, so that an operation that
+ * ended Failed counts with ARM's error before the limit is looked at.
+ */
 async function intentGate(run: RunState, protocol: EvaluationRecords, step: PlanStep): Promise<Gated | undefined> {
   const { clusterId, request, policy } = run;
   const { maxAttempts, openIntentGraceMs, followUpDelaySeconds } = policy.intents;
   const now = request.now.getTime();
+  const open = await protocol.remediations.findOpenRemediation(clusterId, step.id);
+  const busy = targetBusy(step, run.snapshot);
+  if (open) {
+    const settled = await settleOpenRow(run, protocol, open);
+    const age = now - Date.parse(open.startedAt);
+    if (settled === 'in-progress' || (settled === 'unknown' && (busy || age < openIntentGraceMs))) {
+      followUpIn(run, followUpDelaySeconds, `confirm ${step.id}`);
+      return { outcome: 'started', reason: `a write for this step (intent ${open.status} at ${open.startedAt}) may still be in flight; not writing again` };
+    }
+    if (settled === 'unknown') {
+      await completeOpenRow(run, protocol, open, 'Failed', { code: 'NotConfirmed', message: `${clusterId}: the write of ${step.id} started at ${open.startedAt} did not fix ${step.ruleId}` });
+    }
+  }
   const tried = run.attempts.get(step.ruleId) ?? { count: 0 };
   if (tried.count >= maxAttempts) {
     const lastError = tried.lastError ?? exhausted(clusterId, step, tried);
@@ -390,22 +407,62 @@ async function intentGate(run: RunState, protocol: EvaluationRecords, step: Plan
     followUpIn(run, (next - now) / 1000, `back-off of ${step.ruleId}`);
     return { outcome: 'try-later', reason: `backing off after attempt ${tried.count}: the next attempt is due at ${tried.nextAttemptAfter}` };
   }
-  const open = await protocol.remediations.findOpenRemediation(clusterId, step.id);
-  const busy = targetBusy(step, run.snapshot);
-  if (!open && busy) {
+  if (busy) {
     // Not an attempt and no intent row: ARM would refuse the write (409) while the resource is mid-operation.
     followUpIn(run, followUpDelaySeconds, `${step.id} is waiting for a busy resource`);
     return { outcome: 'try-later', reason: 'the cluster or extension is mid-operation (its provisioningState says an operation is running); trying again later' };
   }
-  if (open) {
-    const age = now - Date.parse(open.startedAt);
-    if (busy || age < openIntentGraceMs) {
-      followUpIn(run, followUpDelaySeconds, `confirm ${step.id}`);
-      return { outcome: 'started', reason: `a write for this step (intent ${open.status} at ${open.startedAt}) may still be in flight; not writing again` };
-    }
-    await completeOpenRow(run, protocol, open, 'Failed', { code: 'NotConfirmed', message: `${clusterId}: the write of ${step.id} started at ${open.startedAt} did not fix ${step.ruleId}` });
-  }
   return undefined;
+}
+
+/**
+ * What became of the write an open row started, read from its operation's status (never from the write event, which
+ * only says ARM accepted it). An operation that ended is completed here: Succeeded, or Failed with ARM's error code and
+ * message, which also lands on the rule's attempts (the same attempt, backing off from now). `unknown` when the row
+ * has no operation to read (a crash before Accepted) or its status could not be read: the caller decides.
+ */
+async function settleOpenRow(run: RunState, records: EvaluationRecords, row: RemediationRecord): Promise<'in-progress' | 'succeeded' | 'failed' | 'unknown'> {
+  const operationUrl = row.status === 'Accepted' ? row.armOperation?.operationUrl : undefined;
+  if (!operationUrl) return 'unknown';
+  const check = await run.deps.writer.checkOperation(operationUrl, row.request.path, run.request.abortSignal ? { abortSignal: run.request.abortSignal } : {});
+  switch (check.status) {
+    case 'in-progress':
+      return 'in-progress';
+    case 'unknown':
+      run.request.log.warn(`${run.clusterId}: the operation of ${row.stepId} could not be read (${check.reason})`);
+      return 'unknown';
+    case 'succeeded':
+      if (await completeOpenRow(run, records, row, 'Succeeded')) {
+        run.deps.telemetry.event('RemediationSucceeded', { clusterId: run.clusterId, stepId: row.stepId, ruleId: row.ruleId, armCorrelationId: row.armOperation?.correlationId, confirmedBy: 'operation' });
+      }
+      return 'succeeded';
+    case 'failed': {
+      const error = errorInfo(check.failure);
+      if (await completeOpenRow(run, records, row, 'Failed', error)) await operationFailed(run, records, row, check.failure);
+      return 'failed';
+    }
+  }
+}
+
+/** An accepted write whose operation ended Failed: the attempt it was carries ARM's error and backs off from now. */
+async function operationFailed(run: RunState, records: EvaluationRecords, row: Pick<RemediationRecord, 'stepId' | 'ruleId' | 'action' | 'armOperation'>, failure: ArmFailure): Promise<Attempts> {
+  const { policy, request, clusterId } = run;
+  const recorded = await recordAttempt(run, records, row.ruleId, errorInfo(failure), true);
+  const final = recorded.count >= policy.intents.maxAttempts;
+  run.deps.telemetry.event('RemediationFailed', {
+    clusterId,
+    stepId: row.stepId,
+    ruleId: row.ruleId,
+    action: row.action,
+    causeKind: request.cause.kind,
+    causeId: request.cause.id,
+    armCorrelationId: row.armOperation?.correlationId,
+    errorCode: failure.code,
+    attempt: recorded.count,
+    final,
+  });
+  request.log.error(`${clusterId}: the operation of ${row.stepId} failed (attempt ${recorded.count} of ${policy.intents.maxAttempts}): ${failure.message}`);
+  return recorded;
 }
 
 /** Stage 4. The intent row, written before the ARM call (only when the run keeps the protocol). */
@@ -452,8 +509,14 @@ async function recordWriteStage(run: RunState, step: PlanStep, intent: Remediati
   const { protocol, policy } = run;
   if (handle.started) {
     if (protocol && intent) {
-      await recordAttempt(run, protocol, step);
-      run.intents.set(step.id, await protocol.remediations.completeRemediation(intent, { outcome: 'Accepted', armOperation: { ...(handle.correlationId ? { correlationId: handle.correlationId } : {}), status: 'InProgress' } }));
+      await recordAttempt(run, protocol, step.ruleId);
+      run.intents.set(
+        step.id,
+        await protocol.remediations.completeRemediation(intent, {
+          outcome: 'Accepted',
+          armOperation: { ...(handle.correlationId ? { correlationId: handle.correlationId } : {}), ...(handle.operationUrl ? { operationUrl: handle.operationUrl } : {}), status: 'InProgress' },
+        }),
+      );
       run.deps.telemetry.event('RemediationStarted', { ...stepProperties(run, step), armCorrelationId: handle.correlationId, eventId: run.request.cause.kind === 'event' ? run.request.cause.id : undefined });
       run.request.log.info(`${run.clusterId}: started ${step.id} (ARM correlation ${handle.correlationId ?? 'unknown'})`);
       followUpIn(run, policy.intents.followUpDelaySeconds, `confirm ${step.id}`);
@@ -486,7 +549,7 @@ async function recordUnsent(run: RunState, protocol: EvaluationRecords, step: Pl
       return;
     }
     case 'failed': {
-      const recorded = await recordAttempt(run, protocol, step, errorInfo(outcome.failure));
+      const recorded = await recordAttempt(run, protocol, step.ruleId, errorInfo(outcome.failure));
       await protocol.remediations.completeRemediation(intent, { outcome: 'Failed', error: errorInfo(outcome.failure) });
       const final = recorded.count >= policy.intents.maxAttempts;
       if (final) giveUp(run, step, errorInfo(outcome.failure));
@@ -510,7 +573,15 @@ async function waitStage(run: RunState, sent: readonly { step: PlanStep; handle:
     if (!protocol || !intent) continue;
     // An accepted write the run stopped waiting for (try-later) is still in flight: its row stays Accepted.
     if (outcome.status === 'succeeded') await protocol.remediations.completeRemediation(intent, { outcome: 'Succeeded' });
-    else if (outcome.status === 'failed') await protocol.remediations.completeRemediation(intent, { outcome: 'Failed', error: errorInfo(outcome.failure) });
+    else if (outcome.status === 'failed') {
+      await protocol.remediations.completeRemediation(intent, { outcome: 'Failed', error: errorInfo(outcome.failure) });
+      // The write was counted when ARM accepted it; its operation's failure is that attempt's error.
+      if (handle.started) {
+        const row = { stepId: step.id, ruleId: step.ruleId, action: step.action, ...(handle.correlationId ? { armOperation: { correlationId: handle.correlationId } } : {}) };
+        const recorded = await operationFailed(run, protocol, row, outcome.failure);
+        if (recorded.count >= run.policy.intents.maxAttempts) giveUp(run, step, errorInfo(outcome.failure));
+      }
+    }
   }
 }
 
@@ -562,7 +633,20 @@ async function confirmFixedRemediations(run: RunState, records: EvaluationRecord
   let stillOpen = false;
   for (const row of rows) {
     if (row.status !== 'Started' && row.status !== 'Accepted') continue;
-    if (startedNow.has(row.ref.rowKey) || !isPassingStatus(statusOf.get(row.ruleId) ?? '')) {
+    if (startedNow.has(row.ref.rowKey)) {
+      stillOpen = true;
+      continue;
+    }
+    // Only the operation says whether the write succeeded: a rule that passes now may be undone by a failed one, and a
+    // failed create leaves a step the plan now names differently (a repair), whose gate never sees this row.
+    const settled = await settleOpenRow(run, records, row);
+    if (settled === 'in-progress') {
+      stillOpen = true;
+      followUpIn(run, run.policy.intents.followUpDelaySeconds, `confirm ${row.stepId}`);
+      continue;
+    }
+    if (settled !== 'unknown') continue;
+    if (!isPassingStatus(statusOf.get(row.ruleId) ?? '')) {
       stillOpen = true;
       continue;
     }
@@ -599,10 +683,17 @@ function busyFollowUp(run: RunState): void {
   }
 }
 
-async function recordAttempt(run: RunState, protocol: EvaluationRecords, step: PlanStep, error?: ErrorInfo): Promise<Attempts> {
+/** Counts an attempt of the rule (or, with `sameAttempt`, notes the error of the last one and backs off from now). */
+async function recordAttempt(run: RunState, protocol: EvaluationRecords, ruleId: string, error?: ErrorInfo, sameAttempt = false): Promise<Attempts> {
   const { backoffBaseSeconds, maxBackoffSeconds } = run.policy.intents;
-  const recorded = await protocol.attempts.recordAttempt(run.clusterId, step.ruleId, { now: run.request.now, backoffBaseSeconds, maxBackoffSeconds, ...(error ? { error } : {}) });
-  run.attempts.set(step.ruleId, recorded);
+  const recorded = await protocol.attempts.recordAttempt(run.clusterId, ruleId, {
+    now: run.request.now,
+    backoffBaseSeconds,
+    maxBackoffSeconds,
+    ...(error ? { error } : {}),
+    ...(sameAttempt ? { sameAttempt } : {}),
+  });
+  run.attempts.set(ruleId, recorded);
   return recorded;
 }
 

@@ -19,7 +19,10 @@ export const INTAKE_OUTCOMES = [
   'duplicate',
   /** A cluster delete: its state row is now Deleted. */
   'marked-deleted',
-  /** A write by this app itself: it confirms a remediation and starts nothing. */
+  /**
+   * A write by this app itself: it confirms that ARM accepted the write, and starts nothing. It settles no remediation:
+   * Event Grid sends it when ARM accepts a write, before the operation ends; the worker reads the operation's status.
+   */
   'confirmation',
   /** An evaluation of the cluster is already pending or running: the event joins it. */
   'coalesced',
@@ -32,11 +35,7 @@ export interface IntakeResult {
   outcome: IntakeOutcome;
   /** For ignored events: why, in words a person can act on. */
   reason: string;
-  /** For confirmations: how many open remediation rows the event completed. */
-  confirmed?: number;
 }
-
-const OPEN_ROWS_TO_CHECK = 20;
 
 /**
  * Takes one raw event (Event Grid schema or CloudEvents). Throws only when storage fails, after undoing its
@@ -59,7 +58,8 @@ export async function takeResourceEvent(services: AppServices, raw: unknown, log
   const accepted = (extra: Record<string, string | number | boolean>) =>
     services.telemetry.event('EventAccepted', { eventId: id, clusterId, operation: decision.operation, target: decision.target, correlationId: decision.correlationId, ...extra });
 
-  // Cluster deletes and the app's own writes start nothing: they claim the id only.
+  // Cluster deletes and the app's own writes start nothing: they claim the id only. An own write's event says ARM
+  // accepted the write, not that its operation succeeded: the worker's continuation reads the operation's status.
   const clusterDeleted = decision.operation === 'delete' && decision.target === 'cluster';
   if (clusterDeleted || decision.causedBySelf) {
     if (!(await store.claimEvent(clusterId, id, now))) return duplicate();
@@ -70,10 +70,9 @@ export async function takeResourceEvent(services: AppServices, raw: unknown, log
         log.info(`event ${id}: cluster ${clusterId} was deleted; its state is now Deleted (history kept)`);
         return { decision, outcome: 'marked-deleted', reason: decision.reason };
       }
-      const confirmed = await confirmOwnWrite(services, clusterId, decision, now, log);
-      accepted({ outcome: 'confirmation', confirmed });
-      log.info(`event ${id}: our own ${decision.target ?? 'resource'} ${decision.operation ?? 'write'} on ${clusterId} (correlation ${decision.correlationId ?? 'none'}); nothing enqueued`);
-      return { decision, outcome: 'confirmation', reason: decision.reason, confirmed };
+      accepted({ outcome: 'confirmation' });
+      log.info(`event ${id}: our own ${decision.target ?? 'resource'} ${decision.operation ?? 'write'} on ${clusterId} was accepted (correlation ${decision.correlationId ?? 'none'}); its operation's outcome is the worker's to read; nothing enqueued`);
+      return { decision, outcome: 'confirmation', reason: decision.reason };
     } catch (error) {
       // Nothing durable happened for this event: let the redelivery do it all again.
       await store.releaseEventClaim(clusterId, id).catch((release: unknown) => log.error(`event ${id}: could not release the claim: ${String(release)}`));
@@ -107,28 +106,4 @@ function ignore(services: AppServices, decision: ResourceEventDecision, reason: 
   services.telemetry.event('EventIgnored', { eventId: decision.id, eventType: decision.type, schema: decision.schema, reason });
   log.info(`event ${decision.id ?? '(no id)'} (${decision.type ?? 'no type'}): ${reason}`);
   return { decision, outcome: 'ignored', reason };
-}
-
-/**
- * Our own write finished (Event Grid reports writes once ARM accepted them as succeeded). Settle the matching
- * Accepted remediation rows, found by the ARM correlation id the worker stored. Rows still Started are left
- * alone: the worker that wrote the intent is completing them right now.
- */
-async function confirmOwnWrite(services: AppServices, clusterId: string, decision: ResourceEventDecision, now: Date, log: Log): Promise<number> {
-  if (!decision.correlationId) return 0;
-  const correlationId = decision.correlationId.toLowerCase();
-  const rows = await services.store.listRemediations(clusterId, { limit: OPEN_ROWS_TO_CHECK });
-  let confirmed = 0;
-  for (const row of rows) {
-    if (row.status !== 'Accepted' || row.armOperation?.correlationId?.toLowerCase() !== correlationId) continue;
-    try {
-      await services.store.completeRemediation(row.ref, { outcome: 'Succeeded', armOperation: { ...row.armOperation, status: 'Succeeded' }, now });
-      confirmed += 1;
-      services.telemetry.event('RemediationSucceeded', { clusterId, stepId: row.stepId, ruleId: row.ruleId, armCorrelationId: decision.correlationId, confirmedBy: 'event' });
-    } catch (error) {
-      // Someone (the worker's re-evaluation) completed it first; that is the same answer.
-      log.warn(`event ${decision.id ?? ''}: remediation ${row.stepId} on ${clusterId} was completed concurrently (${String(error)})`);
-    }
-  }
-  return confirmed;
 }

@@ -6,7 +6,8 @@
 // a throw so that the queue retries a throttled write.
 import { parseWorkItem } from '../azure/storage/queue.js';
 import type { ArmFailure } from '../azure/errors.js';
-import type { Cause, EvaluationWorkItem, Lease, Log, RecordedBasis } from '../ports.js';
+import type { AppConfig, WorkerTuning } from '../config.js';
+import type { Cause, EvaluationWorkItem, Lease, LeaseManager, Log, RecordedBasis, WorkQueue } from '../ports.js';
 import { runEvaluation, type EvaluationRun, type FollowUp, type StepReport } from './evaluation.js';
 import { intentRules, queuePolicy } from './policies.js';
 import { outOfScopeReason } from './scope.js';
@@ -105,6 +106,15 @@ function readCovering(basis: RecordedBasis, item: EvaluationWorkItem, marginMs: 
   return readAt - marginMs >= Date.parse(item.enqueuedAt) ? new Date(readAt) : undefined;
 }
 
+/** What ending a lease needs: the worker's services, or the CLI scan's (which has no app settings beyond these). */
+export interface LeaseEnding {
+  store: Pick<LeaseManager, 'releaseLease' | 'abandonPending'>;
+  eventQueue: WorkQueue;
+  tuning: Pick<WorkerTuning, 'eventTimeMarginMs'>;
+  config: Pick<AppConfig, 'coalesceWindowSeconds'>;
+  clock(): Date;
+}
+
 /**
  * Ends the lease of a run that read the cluster at `readAt` (the trailing edge). When events joined during the run and
  * the newest may postdate the read, the lease becomes a pending mark and a follow-up evaluation goes on the events
@@ -113,7 +123,7 @@ function readCovering(basis: RecordedBasis, item: EvaluationWorkItem, marginMs: 
  * only released. Returns whether a follow-up was enqueued; throws when it could not be (after dropping the mark, so
  * the next event starts an evaluation again), so that the caller's message is retried instead.
  */
-export async function endLease(services: Pick<AppServices, 'store' | 'eventQueue' | 'tuning' | 'config' | 'clock'>, lease: Lease, readAt: Date | undefined, log: Log): Promise<boolean> {
+export async function endLease(services: LeaseEnding, lease: Lease, readAt: Date | undefined, log: Log): Promise<boolean> {
   const { store, tuning } = services;
   const mark = await store.releaseLease(lease, readAt ? { readAt, marginMs: tuning.eventTimeMarginMs, now: services.clock() } : undefined);
   if (!mark) return false;

@@ -185,7 +185,8 @@ export class InMemoryStore implements ComplianceStore {
   }
 
   async recordAttempt(clusterId: string, ruleId: string, options: RecordAttemptOptions): Promise<Attempts> {
-    const count = (await this.getAttempts(clusterId, ruleId)).count + 1;
+    const before = (await this.getAttempts(clusterId, ruleId)).count;
+    const count = options.sameAttempt ? Math.max(before, 1) : before + 1;
     const waitSeconds = Math.min(options.maxBackoffSeconds ?? 86_400, options.backoffBaseSeconds * 2 ** (count - 1));
     const attempts: Attempts = {
       count,
