@@ -381,6 +381,30 @@ export interface Coordination extends EventDeduplicator, EvaluationCoalescer, Le
 /** Every storage port, as the Table Storage adapter implements them in one object (src/azure/storage). */
 export interface ComplianceStore extends ClusterStateStore, RemediationLog, AttemptTracker, Coordination, SweepLog {}
 
+// ---- Reading the whole store (the compliance report) ----------------------------------------------------------------
+
+export interface ScanOptions {
+  abortSignal?: AbortSignal;
+}
+
+/**
+ * Whole-store reads for the compliance report (src/report): each streams its table page by page, so a caller can
+ * aggregate while reading and never holds every row at once. Order: by cluster key; within one cluster, newest first.
+ * Implemented by the Table adapter (createTableReportSource) and an in-memory fake; never used by the pipeline.
+ */
+export interface ReportSource {
+  /** Every cluster's state row, Deleted ones included. */
+  scanStates(options?: ScanOptions): AsyncIterable<ClusterState>;
+  /** Every transition (cluster and rule) recorded at or after `since`. */
+  scanHistory(options: ScanOptions & { since: Date }): AsyncIterable<Transition>;
+  /** Every remediation row started at or after `since`. */
+  scanRemediations(options: ScanOptions & { since: Date }): AsyncIterable<RemediationRecord>;
+  /** A point read, for the few findings a report lists. */
+  getAttempts(clusterId: string, ruleId: string): Promise<Attempts>;
+  /** Newest first. `limit` 1..1000, default 20. */
+  listSweeps(options?: { limit?: number }): Promise<SweepRecord[]>;
+}
+
 /** A request to evaluate one cluster, as carried on the evaluation queue. */
 export interface EvaluationWorkItem {
   clusterId: string;
