@@ -5,7 +5,7 @@
 // with createServices (with fakes or decorators around the ports) and hand them in with useServices.
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { ArmClusterReader, ArmStepWriter, createArmClients, type ArmClients, type ArmClientsOptions } from './azure/arm/index.js';
-import { createStorageClients, createTableComplianceStore, ensureQueues, ensureTables, EvaluationQueue, type StorageClients } from './azure/storage/index.js';
+import { createStorageClients, createTableComplianceStore, createTableReportSource, ensureQueues, ensureTables, EvaluationQueue, type StorageClients } from './azure/storage/index.js';
 import { createTelemetry } from './azure/telemetry.js';
 import { loadConfiguredBaseline } from './baseline-file.js';
 import { loadConfig, resolveTuning, type AppConfig, type WorkerTuning } from './config.js';
@@ -54,6 +54,7 @@ export async function createServices(config: AppConfig, options: CreateServicesO
     reader: new ArmClusterReader(arm),
     writer: new ArmStepWriter(arm, options.env ?? process.env),
     store: createTableComplianceStore(storageClients),
+    reports: createTableReportSource(storageClients),
     queue: new EvaluationQueue(storageClients.evaluationQueue),
     telemetry: options.telemetry ?? (await createTelemetry(config.appInsights, config.azureClientId)),
     self: {

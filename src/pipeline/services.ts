@@ -4,7 +4,7 @@
 import type { SelfIdentity } from '../azure/resourceEvents.js';
 import type { AppConfig, WorkerTuning } from '../config.js';
 import type { Baseline } from '../core/index.js';
-import type { ClusterReader, ComplianceStore, StepWriter, Telemetry, WorkQueue } from '../ports.js';
+import type { ClusterReader, ComplianceStore, ReportSource, StepWriter, Telemetry, WorkQueue } from '../ports.js';
 import type { EvaluationDeps } from './evaluation.js';
 
 export interface AppServices {
@@ -17,6 +17,8 @@ export interface AppServices {
   writer: StepWriter;
   /** Every storage port, in one adapter: state, remediation log, attempts, coordination, sweeps. */
   store: ComplianceStore;
+  /** Whole-store streamed reads, for the report route only (never the pipeline). */
+  reports: ReportSource;
   queue: WorkQueue;
   telemetry: Telemetry;
   /** The app's own identity: writes it makes come back as events that only confirm. */

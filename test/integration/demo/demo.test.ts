@@ -9,7 +9,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { checkReportInBrowser } from '../../../demo/browserCheck.js';
-import type { DemoSummary, StatusCounts } from '../../../demo/report/types.js';
+import type { DemoSummary, StatusCounts } from '../../../demo/types.js';
+import { REPORT_CHARTS, REPORT_SECTIONS } from '../../../src/report/index.js';
 import { generateFleet } from '../../../emulator/index.js';
 import { loadBaselineFile } from '../../../src/baseline-file.js';
 import { evaluateSnapshot, parseCluster, parseExtensions, withExtensions, type Baseline, type PlanStep } from '../../../src/core/index.js';
@@ -195,16 +196,23 @@ describe('npm run demo (built, as a child process)', () => {
     expect(finished.stderr).toMatch(/no-pod-identity Compliant again/);
   });
 
-  test('writes a report that headless Chromium shows offline with the same counts and all four charts', async () => {
+  test('writes the report from its store, which headless Chromium shows offline with the run\'s counts and every chart', async () => {
+    // Prepare: the store records a cluster that only waits for approval as NonCompliant
+    const { AwaitingApproval: waiting = 0, ...after } = summary.after;
+    const counts: Record<string, number> = { clusters: summary.clusters, 'kpi-awaiting-approval': summary.awaitingApproval, 'kpi-remediations-succeeded': summary.remediationsApplied };
+    for (const [status, n] of Object.entries(after)) counts[`fleet-${status}`] = n;
+    counts['fleet-NonCompliant'] = (after['NonCompliant'] ?? 0) + waiting;
+
     // Act
-    const check = await checkReportInBrowser(summary.report, summary, { screenshotPath: path.join(outDir(), 'check.png') });
+    const check = await checkReportInBrowser(summary.report, { sections: REPORT_SECTIONS, charts: REPORT_CHARTS, counts, tileFamilies: ['fleet-'] }, { screenshotPath: path.join(outDir(), 'check.png') });
 
     // Assess
     expect(check.problems).toStrictEqual([]);
     expect(check.consoleErrors).toStrictEqual([]);
     expect(check.ok).toBe(true);
-    // The demo saved its own screenshot.
+    // The demo saved its own screenshot, and said where the report came from.
     expect(existsSync(path.join(outDir(), 'report.png'))).toBe(true);
+    expect(finished.stderr).toMatch(/report written to .*report\.html from the Azurite store/);
   }, 60_000);
 
   test('stops Azurite before it exits', () => {

@@ -6,15 +6,18 @@ import type { AppServices } from '../../../src/pipeline/services.js';
 import { RecordingTelemetry } from '../telemetry.js';
 import { FakeArm } from './arm.js';
 import { InMemoryQueue } from './queue.js';
+import { InMemoryReportSource } from './report-source.js';
 import { InMemoryStore } from './store.js';
 
 export { FakeArm, applyStep, type FakeAnswer, type FakeWrite } from './arm.js';
 export { InMemoryQueue, type QueuedItem } from './queue.js';
 export { InMemoryStore } from './store.js';
+export { InMemoryReportSource } from './report-source.js';
 
 export interface FakeServices extends AppServices {
   arm: FakeArm;
   store: InMemoryStore;
+  reports: InMemoryReportSource;
   queue: InMemoryQueue;
   telemetry: RecordingTelemetry;
   /** Moves the clock on. */
@@ -25,6 +28,7 @@ export interface FakeServices extends AppServices {
 export function fakeServices(options: { baseline: Baseline; clusters?: readonly ClusterSnapshot[]; now?: Date; settings?: Record<string, string>; tuning?: Partial<WorkerTuning> }): FakeServices {
   const arm = new FakeArm(options.clusters ?? []);
   let now = (options.now ?? new Date('2026-01-15T12:00:00Z')).getTime();
+  const store = new InMemoryStore();
   return {
     config: loadConfig({ AzureWebJobsStorage: 'UseDevelopmentStorage=true', ...options.settings }),
     tuning: resolveTuning(options.tuning),
@@ -32,7 +36,8 @@ export function fakeServices(options: { baseline: Baseline; clusters?: readonly 
     reader: arm,
     writer: arm,
     arm,
-    store: new InMemoryStore(),
+    store,
+    reports: new InMemoryReportSource(store),
     queue: new InMemoryQueue(),
     telemetry: new RecordingTelemetry(),
     self: {},
