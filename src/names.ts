@@ -9,6 +9,7 @@ export const FUNCTION_NAMES = {
   remediateCluster: 'remediateCluster',
   getClusterCompliance: 'getClusterCompliance',
   getFleetCompliance: 'getFleetCompliance',
+  getReport: 'getReport',
 } as const;
 
 /** Storage queues. The Functions host adds `<name>-poison` after maxDequeueCount. */
