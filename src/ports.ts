@@ -23,6 +23,7 @@ import type {
   RecordedRuleStatus,
   RemediationAction,
   RuleOverride,
+  StepRemovals,
 } from './core/index.js';
 
 // ---- ARM ---------------------------------------------------------------------------------------------------------
@@ -235,6 +236,10 @@ export interface StartRemediationInput {
   cause: Cause;
   /** The ARM request about to be sent: method and path only, never the body (it may name protected settings). */
   request: { method: string; path: string };
+  /** What the step disrupts (PlanStep.disrupts), for whoever reads the log later. */
+  disrupts?: string;
+  /** What the write deletes from the cluster's configuration (PlanStep.removes), kept before it is sent: ARM forgets it. */
+  removes?: StepRemovals;
   /** Defaults to the current time. */
   now?: Date;
 }
@@ -270,6 +275,8 @@ export interface RemediationRecord {
   status: RemediationStatus;
   cause: Cause;
   request: { method: string; path: string };
+  disrupts?: string;
+  removes?: StepRemovals;
   startedAt: string;
   completedAt?: string;
   armOperation?: ArmOperationInfo;

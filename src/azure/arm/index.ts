@@ -1,7 +1,7 @@
 // ARM access on the official SDKs: clients, pacing, reading (the ClusterReader port) and applying plan steps (the
 // StepWriter port). Failures are classified in ../errors.ts.
 export { createArmCredential, FixedTokenCredential } from './credentials.js';
-export { armCredentialScope, createArmClients, loadArmTlsSettings, type ArmClients, type ArmClientsOptions } from './clients.js';
+export { armCredentialScope, createArmClients, EXTENSIONS_API_VERSION, loadArmTlsSettings, type ArmClients, type ArmClientsOptions } from './clients.js';
 export {
   ARM_REQUEST_KINDS,
   ArmRequestPacer,
