@@ -1,11 +1,13 @@
 // Wiring, and nothing else: builds the services the handlers run on (src/pipeline/services.ts) from the settings
 // (src/config.ts): the Table store and the queue, the ARM reader and writer over clients made on first use, the
-// baseline named by BASELINE_PATH, and telemetry. Built lazily once per process: a cold start pays for it once, warm
-// invocations reuse the clients and their keep-alive connections. Tests, the demo and the benchmarks build theirs
-// with createServices (with fakes or decorators around the ports) and hand them in with useServices.
+// baseline named by BASELINE_PATH, telemetry, and the compliance events publisher (EVENTS_TOPIC_ENDPOINT). Built
+// lazily once per process: a cold start pays for it once, warm invocations reuse the clients and their keep-alive
+// connections. Tests, the demo and the benchmarks build theirs with createServices (with fakes or decorators around
+// the ports) and hand them in with useServices.
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { ArmClusterReader, ArmStepWriter, createArmClients, type ArmClients, type ArmClientsOptions } from './azure/arm/index.js';
 import { createStorageClients, createTableComplianceStore, createTableReportSource, ensureQueues, ensureTables, EvaluationQueue, type StorageClients } from './azure/storage/index.js';
+import { createEventsPublisher, type EventsPublisherOptions } from './azure/events-out.js';
 import { createTelemetry } from './azure/telemetry.js';
 import { loadConfiguredBaseline } from './baseline-file.js';
 import { loadConfig, resolveTuning, type AppConfig, type WorkerTuning } from './config.js';
@@ -29,6 +31,8 @@ export interface CreateServicesOptions {
   armOptions?: ArmClientsOptions;
   /** Extra ARM pipeline policies, appended to armOptions.additionalPolicies. */
   armPolicies?: PipelinePolicy[];
+  /** Publisher options on top of the settings (tests: shorter retries and timeouts). */
+  eventsOptions?: Omit<EventsPublisherOptions, 'endpoint' | 'telemetry'>;
   /** Pre-built storage clients (e.g. to share one set with a local queue host). */
   storageClients?: StorageClients;
 }
@@ -47,6 +51,7 @@ export async function createServices(config: AppConfig, options: CreateServicesO
   };
   let clients: ArmClients | undefined;
   const arm = (): ArmClients => (clients ??= createArmClients(config.arm, armOptions));
+  const telemetry = options.telemetry ?? (await createTelemetry(config.appInsights, config.azureClientId));
   return {
     config,
     tuning: resolveTuning(options.tuning),
@@ -56,7 +61,16 @@ export async function createServices(config: AppConfig, options: CreateServicesO
     store: createTableComplianceStore(storageClients),
     reports: createTableReportSource(storageClients),
     queue: new EvaluationQueue(storageClients.evaluationQueue),
-    telemetry: options.telemetry ?? (await createTelemetry(config.appInsights, config.azureClientId)),
+    telemetry,
+    // No topic set: a publisher that does nothing. In Azure it signs in as the app's managed identity.
+    events: createEventsPublisher({
+      ...(config.eventsTopicEndpoint ? { endpoint: config.eventsTopicEndpoint } : {}),
+      ...(config.azureClientId ? { managedIdentityClientId: config.azureClientId } : {}),
+      ...(config.eventsCaFile ? { caFile: config.eventsCaFile } : {}),
+      ...(config.eventsToken ? { token: config.eventsToken } : {}),
+      ...options.eventsOptions,
+      telemetry,
+    }),
     self: {
       ...(config.azureClientId ? { appId: config.azureClientId } : {}),
       ...(config.selfPrincipalId ? { objectId: config.selfPrincipalId } : {}),

@@ -6,12 +6,14 @@
 //   Storage    ClusterStateStore, RemediationLog (intent rows), AttemptTracker, Coordination (event dedupe, pending
 //              marks, leases), SweepLog, WorkQueue
 //   Telemetry  Telemetry
+//   Events out EventsPublisher (compliance events to the Event Grid topic; never throws)
 //
 // Failures: the ARM ports throw ArmError and the Storage ports StorageError (src/azure/errors.ts), whose kind is
 // what a caller branches on. Times go in as Date and come back as ISO-8601 strings, so records can be returned over
 // HTTP as they are.
 
 import type { ArmFailure } from './azure/errors.js';
+import type { ComplianceCloudEvent } from './events-out/events.js';
 import type { TELEMETRY_EVENTS, TELEMETRY_METRICS } from './names.js';
 import type {
   Baseline,
@@ -131,6 +133,59 @@ export interface Log {
   info(...args: unknown[]): void;
   warn(...args: unknown[]): void;
   error(...args: unknown[]): void;
+}
+
+// ---- Events out ----------------------------------------------------------------------------------------------------
+
+export interface PublishEventsOptions {
+  abortSignal?: AbortSignal;
+}
+
+/** One failed request, or events dropped without one (EventTooLarge, PendingQueueFull). */
+export interface PublishFailure {
+  /** The service's error code, `Http<status>`, a network code, `Timeout`, `Cancelled`, `EventTooLarge` or `PendingQueueFull`. */
+  code: string;
+  statusCode?: number;
+  /** Events it concerned. */
+  events: number;
+  /** Of those, held to be sent again. */
+  heldBack: number;
+  /** Of those, given up on. */
+  dropped: number;
+}
+
+export interface PublishEventsResult {
+  /** Events the topic accepted in this call, held ones included. */
+  sent: number;
+  /** Events given up on in this call. */
+  dropped: number;
+  /** Events held for the next publish() or flush() after this call, from this call and earlier ones. */
+  pending: number;
+  failures: PublishFailure[];
+}
+
+export interface EventsPublisherStats {
+  /** Events the topic accepted. */
+  sent: number;
+  /** Events given up on. */
+  dropped: number;
+  /** Requests that failed, after the SDK's retries. */
+  failedRequests: number;
+  /** Attempts the SDK's pipeline made again after a 429, a 5xx or a network error. */
+  retriedRequests: number;
+  /** Events held now. */
+  pending: number;
+}
+
+export interface EventsPublisher {
+  /** False for the no-op publisher (no topic configured). */
+  readonly enabled: boolean;
+  /** Sends the events held back earlier, then `events`. Never throws and never rejects. */
+  publish(events: readonly ComplianceCloudEvent[], options?: PublishEventsOptions): Promise<PublishEventsResult>;
+  /** Sends only the events held back earlier. Never throws and never rejects. */
+  flush(options?: PublishEventsOptions): Promise<PublishEventsResult>;
+  /** Totals since the publisher was made. */
+  stats(): EventsPublisherStats;
 }
 
 // ---- Storage -------------------------------------------------------------------------------------------------------

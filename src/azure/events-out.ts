@@ -20,7 +20,9 @@ import { EventGridPublisherClient, type SendCloudEventInput } from '@azure/event
 import { DefaultAzureCredential } from '@azure/identity';
 import type { ComplianceCloudEvent } from '../events-out/events.js';
 import { TELEMETRY_EVENTS } from '../names.js';
-import type { Telemetry } from '../ports.js';
+import type { EventsPublisher, EventsPublisherStats, PublishEventsOptions, PublishEventsResult, PublishFailure, Telemetry } from '../ports.js';
+
+export type { EventsPublisher, EventsPublisherStats, PublishEventsOptions, PublishEventsResult, PublishFailure } from '../ports.js';
 import { noTelemetry } from './telemetry.js';
 
 /** Event Grid takes at most this many events in one request. */
@@ -64,57 +66,6 @@ export interface EventsPublisherOptions {
   telemetry?: Telemetry;
   /** Replaces the SDK client (unit tests). */
   send?: CloudEventSender;
-}
-
-export interface PublishEventsOptions {
-  abortSignal?: AbortSignal;
-}
-
-/** One failed request, or events dropped without one (EventTooLarge, PendingQueueFull). */
-export interface PublishFailure {
-  /** The service's error code, `Http<status>`, a network code, `Timeout`, `Cancelled`, `EventTooLarge` or `PendingQueueFull`. */
-  code: string;
-  statusCode?: number;
-  /** Events it concerned. */
-  events: number;
-  /** Of those, held to be sent again. */
-  heldBack: number;
-  /** Of those, given up on. */
-  dropped: number;
-}
-
-export interface PublishEventsResult {
-  /** Events the topic accepted in this call, held ones included. */
-  sent: number;
-  /** Events given up on in this call. */
-  dropped: number;
-  /** Events held for the next publish() or flush() after this call, from this call and earlier ones. */
-  pending: number;
-  failures: PublishFailure[];
-}
-
-export interface EventsPublisherStats {
-  /** Events the topic accepted. */
-  sent: number;
-  /** Events given up on. */
-  dropped: number;
-  /** Requests that failed, after the SDK's retries. */
-  failedRequests: number;
-  /** Attempts the SDK's pipeline made again after a 429, a 5xx or a network error. */
-  retriedRequests: number;
-  /** Events held now. */
-  pending: number;
-}
-
-export interface EventsPublisher {
-  /** False for the no-op publisher (no topic configured). */
-  readonly enabled: boolean;
-  /** Sends the events held back earlier, then `events`. Never throws and never rejects. */
-  publish(events: readonly ComplianceCloudEvent[], options?: PublishEventsOptions): Promise<PublishEventsResult>;
-  /** Sends only the events held back earlier. Never throws and never rejects. */
-  flush(options?: PublishEventsOptions): Promise<PublishEventsResult>;
-  /** Totals since the publisher was made. */
-  stats(): EventsPublisherStats;
 }
 
 const NOTHING: PublishEventsResult = { sent: 0, dropped: 0, pending: 0, failures: [] };

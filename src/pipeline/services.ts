@@ -4,7 +4,7 @@
 import type { SelfIdentity } from '../azure/resourceEvents.js';
 import type { AppConfig, WorkerTuning } from '../config.js';
 import type { Baseline } from '../core/index.js';
-import type { ClusterReader, ComplianceStore, ReportSource, StepWriter, Telemetry, WorkQueue } from '../ports.js';
+import type { ClusterReader, ComplianceStore, EventsPublisher, ReportSource, StepWriter, Telemetry, WorkQueue } from '../ports.js';
 import type { EvaluationDeps } from './evaluation.js';
 
 export interface AppServices {
@@ -21,6 +21,8 @@ export interface AppServices {
   reports: ReportSource;
   queue: WorkQueue;
   telemetry: Telemetry;
+  /** The compliance events out (EVENTS_TOPIC_ENDPOINT); a disabled publisher when no topic is set. */
+  events: EventsPublisher;
   /** The app's own identity: writes it makes come back as events that only confirm. */
   self: SelfIdentity;
   clock(): Date;
@@ -28,6 +30,6 @@ export interface AppServices {
 
 /** The pipeline's ports, taken from the services: the store is the record keeper. */
 export function evaluationDeps(services: AppServices): EvaluationDeps {
-  const { reader, writer, telemetry, baseline, store } = services;
-  return { reader, writer, telemetry, baseline, records: { state: store, remediations: store, attempts: store } };
+  const { reader, writer, telemetry, baseline, store, events } = services;
+  return { reader, writer, telemetry, baseline, records: { state: store, remediations: store, attempts: store }, events };
 }

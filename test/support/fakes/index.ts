@@ -5,6 +5,7 @@ import type { Baseline, ClusterSnapshot } from '../../../src/core/index.js';
 import type { AppServices } from '../../../src/pipeline/services.js';
 import { RecordingTelemetry } from '../telemetry.js';
 import { FakeArm } from './arm.js';
+import { RecordingEventsPublisher } from './events.js';
 import { InMemoryQueue } from './queue.js';
 import { InMemoryReportSource } from './report-source.js';
 import { InMemoryStore } from './store.js';
@@ -13,6 +14,7 @@ export { FakeArm, applyStep, type FakeAnswer, type FakeWrite } from './arm.js';
 export { InMemoryQueue, type QueuedItem } from './queue.js';
 export { InMemoryStore } from './store.js';
 export { InMemoryReportSource } from './report-source.js';
+export { RecordingEventsPublisher, type FakePublishFailure } from './events.js';
 
 export interface FakeServices extends AppServices {
   arm: FakeArm;
@@ -20,6 +22,7 @@ export interface FakeServices extends AppServices {
   reports: InMemoryReportSource;
   queue: InMemoryQueue;
   telemetry: RecordingTelemetry;
+  events: RecordingEventsPublisher;
   /** Moves the clock on. */
   advance(ms: number): void;
 }
@@ -40,6 +43,7 @@ export function fakeServices(options: { baseline: Baseline; clusters?: readonly 
     reports: new InMemoryReportSource(store),
     queue: new InMemoryQueue(),
     telemetry: new RecordingTelemetry(),
+    events: new RecordingEventsPublisher(),
     self: {},
     clock: () => new Date(now),
     advance: (ms) => {
