@@ -17,6 +17,7 @@ import { buildReport, chartsOf, sectionsOf, type BuiltReport } from '../src/repo
 import { describeConnectionString } from '../src/report/store-label.js';
 import type { FleetOutcome } from './outcomes.js';
 import { demoExtras, demoTables, summaryOf } from './reportData.js';
+import { renderPublishedEvents } from './eventsOut.js';
 import { renderSummary } from './summary.js';
 import type { DemoSummary } from './types.js';
 
@@ -136,10 +137,14 @@ async function main(argv: readonly string[]): Promise<number> {
         problems.push(`the browser check of the report failed: ${browserProblems.join('; ')}`);
       }
     }
+    const eventsFile = path.join(options.outDir, 'events.json');
+    await writeFile(eventsFile, `${JSON.stringify(run.published.events, null, 2)}\n`, 'utf8');
+    if (run.published.stats.dropped > 0) problems.push(`${run.published.stats.dropped} compliance events were dropped by the publisher`);
     const tables = demoTables({ outcome: run.outcome, baseline: baseline.baseline, reportPath: reportFile, errors: problems.length, startedAt, finishedAt, phases: run.phases });
 
     for (const problem of problems) log.log(`error: ${problem}`);
     process.stdout.write(renderSummary(tables, run));
+    process.stdout.write(renderPublishedEvents(run.published.events, run.published.stats, eventsFile));
     process.stdout.write(`Report: ${reportFile}\n${screenshot ? `Screenshot: ${screenshot}\n` : ''}`);
     process.stdout.write(`${JSON.stringify(tables.summary)}\n`);
     return tables.summary.errors === 0 ? EXIT.ok : EXIT.errors;

@@ -3,6 +3,7 @@
 // reads the same in a terminal, a CI log or a file.
 import Table from 'cli-table3';
 import { formatDuration, percentile } from '../src/report/render/format.js';
+import { publishedCounts } from './eventsOut.js';
 import type { PipelineResult, RequestTally } from './pipeline.js';
 import type { DemoTables } from './reportData.js';
 import { DEMO_STATUSES, type StatusCounts } from './types.js';
@@ -64,6 +65,7 @@ export function renderSummary(data: DemoTables, run: PipelineResult): string {
     ['ARM throttling', `${run.requests.total.throttled} requests answered 429`],
     ['Evaluations', `${run.evaluations} (queue: ${run.messages.processed} messages, ${run.messages.retried} retried, ${run.messages.poisoned} poison)`],
     ['Event Grid events', `${run.events.emitted} emitted; onResourceEvent: ${intake || 'none'}`],
+    ['Compliance events out', `${run.published.events.length} published: ${publishedCounts(run.published.events)}`],
     ['Duration', `${formatDuration(data.durationMs)} (${data.phases.map((phase) => `${phase.name.toLowerCase()} ${formatDuration(phase.endedAtMs - phase.startedAtMs)}`).join(', ')})`],
     ['Errors', String(summary.errors)],
   );
