@@ -17,6 +17,7 @@ import type { ComplianceCloudEvent } from './events-out/events.js';
 import type { TELEMETRY_EVENTS, TELEMETRY_METRICS } from './names.js';
 import type {
   Baseline,
+  BlockedBy,
   ClusterSnapshot,
   ClusterStatus,
   ErrorInfo,
@@ -211,6 +212,8 @@ export interface RecordedRuleResult {
   observed?: unknown;
   /** The last ARM error, when the rule is RemediationFailed. */
   lastError?: ErrorInfo;
+  /** Why the rule's fix cannot run now whatever its mode (the plan step's `blockedBy`), when it cannot. */
+  blockedBy?: BlockedBy;
 }
 
 export interface ClusterState {
