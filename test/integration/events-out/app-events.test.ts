@@ -148,6 +148,38 @@ describe('compliance events from the running app, to the events receiver over HT
     TEST_TIMEOUT,
   );
 
+  test(
+    'writes that keep failing: RemediationFailed once, at the attempt limit, with the attempts and the error',
+    async () => {
+      // Prepare: every write of the first cluster's long-running PUT fails; its workload identity is turned off unseen
+      const target = clusters[0]!;
+      receiver.clear();
+      driver.emulator.setFaults([{ route: `PUT ${target.id}`, kind: 'lro-failed', rate: 1 }]);
+      const body = driver.emulator.state.cluster(target.id) as Json;
+      setPath(body, 'properties.securityProfile.workloadIdentity', { enabled: false });
+      driver.emulator.putCluster(body);
+
+      // Act: the sweep finds it; the worker tries, the continuations retry after their back-off, up to MAX_REMEDIATION_ATTEMPTS (3)
+      await driver.sweep();
+      await driver.drain();
+      driver.emulator.setFaults([]);
+
+      // Assess
+      const lines = receiver.received().map(line);
+      expect(lines).toStrictEqual([
+        `ComplianceChanged ${target.name} workload-identity Compliant->NonCompliant`,
+        `ComplianceChanged ${target.name} workload-identity NonCompliant->RemediationFailed`,
+        `RemediationFailed ${target.name} workload-identity`,
+      ]);
+      const failed = receiver.received()[2]!;
+      // ARM failed each operation after accepting it; the queue worker does not wait for operations, so what it knows
+      // is that three accepted writes did not fix the rule (a refusal ARM answers at once carries its own code).
+      expect(failed.data).toMatchObject({ attempts: 3, errorCode: 'AttemptLimitReached', message: expect.stringMatching(/3 attempts did not fix workload-identity$/) });
+      expect((await driver.services.store.getState(target.id))?.status).toBe('RemediationFailed');
+    },
+    TEST_TIMEOUT,
+  );
+
   test('no secrets in anything published: no token, key, connection string, nor who asked', () => {
     const published = JSON.stringify(everything);
 
