@@ -150,7 +150,7 @@ export function generateFleet(options: FleetOptions): GeneratedFleet {
         status = 'Unknown';
         break;
       case 'blocked':
-        set(3, { ...result('required-extension/flux', 'NonCompliant'), blockedBy: { reason: 'ClusterStopped', message: `The cluster is stopped: run az aks start -g ${resourceGroup} -n ${name}` } } as RecordedRuleResult);
+        set(3, { ...result('required-extension/flux', 'NonCompliant'), blockedBy: { reason: 'ClusterStopped', message: `The cluster is stopped: run az aks start -g ${resourceGroup} -n ${name}` } });
         status = 'NonCompliant';
         break;
       case 'deleted':
