@@ -23,8 +23,12 @@ const CLUSTERS = 10_000;
 /** The limits of issue 18. */
 const MAX_HTML_BYTES = 5 * 1024 * 1024;
 const MAX_MS = 10_000;
-/** Seeding 10,000 clusters takes about 40 s on two idle cores; four times that on a busy machine is still a pass. */
-const SEED_TIMEOUT = 240_000;
+/**
+ * Seeding 10,000 clusters takes about 20 s alone on two idle cores, but over 6 minutes inside the full suite on a
+ * machine shared with other work (Azurite competes with the other Jest worker and its Azurites): the budget is for
+ * that case, so the suite fails on the report's limits, not on the seeding.
+ */
+const SEED_TIMEOUT = 720_000;
 
 function measured(name: string, value: string): void {
   // On stderr, outside Jest's console capture, so it shows in every run.
