@@ -12,20 +12,20 @@ import {
 } from '../src/core/index.js';
 import type { ClusterState, RemediationRecord, Transition } from '../src/ports.js';
 import type { DemoApp } from './app.js';
-import { REPORT_STATUSES, type ReportStatus } from './report/types.js';
+import { DEMO_STATUSES, type DemoStatus } from './types.js';
 
 export interface ClusterOutcome {
   clusterId: string;
   clusterName: string;
   /** The overall status the service recorded first (undefined: never recorded). */
-  before?: ReportStatus;
+  before?: DemoStatus;
   /** Per rule id: the status the service recorded first. */
-  beforeRules: Map<string, ReportStatus>;
+  beforeRules: Map<string, DemoStatus>;
   /** The last recorded state. */
   state?: ClusterState;
   /** The final status, with NonCompliant split into AwaitingApproval when only a person can move it on. */
-  after: ReportStatus;
-  afterRules: Map<string, ReportStatus>;
+  after: DemoStatus;
+  afterRules: Map<string, DemoStatus>;
   /** ARM's current state, evaluated again. */
   finalEvaluation: Evaluation;
   /** Approval steps that wait for a person (the report prints how to approve each). */
@@ -39,7 +39,7 @@ export interface FleetOutcome {
   problems: string[];
 }
 
-const KNOWN: ReadonlySet<string> = new Set(REPORT_STATUSES);
+const KNOWN: ReadonlySet<string> = new Set(DEMO_STATUSES);
 const READ_CONCURRENCY = 16;
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
@@ -97,17 +97,17 @@ function rulesAwaitingApproval(evaluation: Evaluation): Set<string> {
   return waiting;
 }
 
-function asReportStatus(status: string | null | undefined): ReportStatus | undefined {
-  return typeof status === 'string' && KNOWN.has(status) ? (status as ReportStatus) : undefined;
+function asDemoStatus(status: string | null | undefined): DemoStatus | undefined {
+  return typeof status === 'string' && KNOWN.has(status) ? (status as DemoStatus) : undefined;
 }
 
 /** First recorded status overall (ruleId undefined) and per rule, from the transitions' oldest entries. */
-function firstStatuses(history: readonly Transition[]): { overall?: ReportStatus; rules: Map<string, ReportStatus> } {
+function firstStatuses(history: readonly Transition[]): { overall?: DemoStatus; rules: Map<string, DemoStatus> } {
   const oldestFirst = [...history].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
-  const rules = new Map<string, ReportStatus>();
-  let overall: ReportStatus | undefined;
+  const rules = new Map<string, DemoStatus>();
+  let overall: DemoStatus | undefined;
   for (const transition of oldestFirst) {
-    const status = asReportStatus(transition.to);
+    const status = asDemoStatus(transition.to);
     if (!status) continue;
     if (transition.ruleId === undefined) overall ??= status;
     else if (!rules.has(transition.ruleId)) rules.set(transition.ruleId, status);
@@ -148,12 +148,12 @@ export async function collectOutcomes(app: DemoApp, baseline: Baseline, now: Dat
     const open = remediations.filter((row) => row.status === 'Started' || row.status === 'Accepted');
     for (const row of open) problems.push(`${name}: remediation ${row.stepId} started at ${row.startedAt} was never confirmed (still ${row.status})`);
 
-    let after: ReportStatus = 'Unknown';
-    const afterRules = new Map<string, ReportStatus>();
+    let after: DemoStatus = 'Unknown';
+    const afterRules = new Map<string, DemoStatus>();
     if (!state) {
       problems.push(`${name}: the service never recorded the cluster`);
     } else {
-      const recorded = asReportStatus(state.status);
+      const recorded = asDemoStatus(state.status);
       if (!recorded) problems.push(`${name}: recorded as ${state.status}, which the demo does not expect`);
       const evaluated = finalEvaluation.status;
       const agrees = recorded === evaluated || (recorded === 'RemediationFailed' && evaluated === 'NonCompliant');
@@ -164,7 +164,7 @@ export async function collectOutcomes(app: DemoApp, baseline: Baseline, now: Dat
         if (nonCompliant.length > 0 && nonCompliant.every((result) => waiting.has(result.ruleId))) after = 'AwaitingApproval';
       }
       for (const result of state.results) {
-        const status = asReportStatus(result.status) ?? 'Unknown';
+        const status = asDemoStatus(result.status) ?? 'Unknown';
         afterRules.set(result.ruleId, status === 'NonCompliant' && waiting.has(result.ruleId) ? 'AwaitingApproval' : status);
       }
     }

@@ -6,7 +6,8 @@
 import { failureKindOf, isRetryable } from '../src/azure/errors.js';
 import { RetryLaterError } from '../src/pipeline/worker.js';
 import type { Baseline } from '../src/core/index.js';
-import type { ClusterState } from '../src/ports.js';
+import type { CloudEvent } from '@azure/eventgrid';
+import type { ClusterState, EventsPublisherStats } from '../src/ports.js';
 import { remediatePath } from './approvals.js';
 import type { DemoBaseline } from './baseline.js';
 import { approveThroughHttp } from './httpApproval.js';
@@ -53,6 +54,8 @@ export interface PipelineResult {
   messages: { processed: number; retried: number; poisoned: number };
   events: { emitted: number; outcomes: Record<string, number> };
   sweep: { id: string; enqueued: number };
+  /** The compliance events the app published, as the topic's stand-in received them, and the publisher's counts. */
+  published: { events: CloudEvent<unknown>[]; stats: EventsPublisherStats };
 }
 
 function settleTimeoutMs(clusters: number): number {
@@ -109,6 +112,7 @@ export async function runPipeline(options: DemoOptions, demoBaseline: DemoBaseli
     emulator: { ...DEMO_EMULATOR, faultRate: options.faultRate, seed: options.seed },
     baseline,
     tuning: DEMO_TUNING,
+    eventsReceiver: true,
   });
   context.onStarted(app);
   const drift = app.emulator.fleet?.driftCounts ?? {};
@@ -207,6 +211,10 @@ export async function runPipeline(options: DemoOptions, demoBaseline: DemoBaseli
     progress.log(`verified ${outcome.clusters.length} clusters against ARM: ${outcome.problems.length === 0 ? 'the store and ARM agree, and nothing the baseline fixes automatically is left' : `${outcome.problems.length} problems`}`);
     endPhase('Verify');
 
+    // Whatever the publisher still holds goes out now, so the demo shows everything the run published.
+    await app.services.events.flush();
+    const published = { events: app.eventsReceiver?.received() ?? [], stats: app.services.events.stats() };
+
     const requests = app.emulator.state.requests;
     const appRequests = app.emulator.state.requestsByCaller.get(APP_IDENTITY.objectId);
     const others = app.emulator.state.requestsByCaller.get(OTHER_IDENTITY.objectId);
@@ -222,6 +230,7 @@ export async function runPipeline(options: DemoOptions, demoBaseline: DemoBaseli
       messages: { processed: app.processed.length, retried: app.processed.filter((message) => message.error !== undefined).length, poisoned: app.poisoned.length },
       events: { emitted: app.emulator.state.events.emitted, outcomes: intake },
       sweep: { id: sweep.sweepId, enqueued: sweep.clustersEnqueued },
+      published,
     };
   } finally {
     monitor.stop();

@@ -1,11 +1,13 @@
-// Turns what the run recorded into the report's data and the summary the demo prints last. Counts come from one
-// place (the fleet outcome), so the JSON line, the summary table and the HTML tiles cannot disagree.
+// What the run recorded, for the demo's own output: the JSON summary line, the tables it prints, and the two sections
+// it adds to the compliance report (reaction times of the drift round, the command that reruns it). The report itself
+// is made from the Azurite store by src/report, the same code as `aks-baseline-guard report`. Counts of the summary
+// come from one place (the fleet outcome), so the JSON line and the tables cannot disagree.
 import { ruleIdsOf, type Baseline } from '../src/core/index.js';
-import { approvalCliCommand, approvalHttpCall } from './approvals.js';
+import type { ReactionSection, ReportData } from '../src/report/index.js';
 import type { DriftReaction } from './drift.js';
 import type { FleetOutcome } from './outcomes.js';
 import type { DemoOptions } from './options.js';
-import { REPORT_STATUSES, type DemoSummary, type ReportData, type StatusCounts, type TimelineOutcome } from './report/types.js';
+import { DEMO_STATUSES, type DemoSummary, type StatusCounts } from './types.js';
 
 export interface PhaseRecord {
   name: string;
@@ -14,30 +16,25 @@ export interface PhaseRecord {
   endedAt: number;
 }
 
-export interface ReportInputs {
-  options: DemoOptions;
-  baseline: Baseline;
-  /** As shown to people and used in commands. */
-  baselineFile: string;
-  /** Whether baselineFile is baselines/default.json itself (then commands need no --baseline). */
-  baselineIsDefault: boolean;
-  /** Epoch milliseconds. */
-  startedAt: number;
-  finishedAt: number;
-  phases: PhaseRecord[];
-  outcome: FleetOutcome;
-  reactions: DriftReaction[];
-  errors: number;
-  reportPath: string;
+/** What the printed tables show: the summary, per rule before and after, the steps, and where the time went. */
+export interface DemoTables {
+  summary: DemoSummary;
+  byRule: { ruleId: string; before: StatusCounts; after: StatusCounts }[];
+  /** Approval steps still waiting, over every cluster. */
+  approvalSteps: number;
+  /** Remediation rows of the run by how they ended. */
+  steps: { succeeded: number; failed: number; tryLater: number };
+  durationMs: number;
+  phases: { name: string; startedAtMs: number; endedAtMs: number }[];
 }
 
 function bump(counts: StatusCounts, status: string): void {
   counts[status] = (counts[status] ?? 0) + 1;
 }
 
-/** Keys in the order the report shows statuses, so the JSON reads the same way every run. */
-function inReportOrder(counts: StatusCounts): StatusCounts {
-  return Object.fromEntries(REPORT_STATUSES.filter((status) => (counts[status] ?? 0) > 0).map((status) => [status, counts[status] ?? 0]));
+/** Keys in the order the demo shows statuses, so the JSON reads the same way every run. */
+function inDemoOrder(counts: StatusCounts): StatusCounts {
+  return Object.fromEntries(DEMO_STATUSES.filter((status) => (counts[status] ?? 0) > 0).map((status) => [status, counts[status] ?? 0]));
 }
 
 export function summaryOf(outcome: FleetOutcome, reportPath: string, errors: number): DemoSummary {
@@ -52,23 +49,49 @@ export function summaryOf(outcome: FleetOutcome, reportPath: string, errors: num
   return {
     report: reportPath,
     clusters: outcome.clusters.length,
-    before: inReportOrder(before),
-    after: inReportOrder(after),
+    before: inDemoOrder(before),
+    after: inDemoOrder(after),
     remediationsApplied,
     awaitingApproval: after['AwaitingApproval'] ?? 0,
     errors,
   };
 }
 
-const TIMELINE_OF_STATUS: Partial<Record<string, TimelineOutcome>> = { Succeeded: 'succeeded', Failed: 'failed', Skipped: 'try-later' };
-
 /** Milliseconds since the demo started, never negative (an ARM timestamp can round below the start). */
 function offset(at: number, startedAt: number): number {
   return Math.max(0, at - startedAt);
 }
 
-export function reactionRows(reactions: readonly DriftReaction[], startedAt: number): ReportData['reactions'] {
-  const rows: ReportData['reactions'] = [];
+function phaseOffsets(phases: readonly PhaseRecord[], startedAt: number): DemoTables['phases'] {
+  return phases.map((phase) => ({ name: phase.name, startedAtMs: offset(phase.startedAt, startedAt), endedAtMs: offset(phase.endedAt, startedAt) }));
+}
+
+export function demoTables(inputs: { outcome: FleetOutcome; baseline: Baseline; reportPath: string; errors: number; startedAt: number; finishedAt: number; phases: readonly PhaseRecord[] }): DemoTables {
+  const { outcome } = inputs;
+  const byRule = ruleIdsOf(inputs.baseline).map((ruleId) => {
+    const before: StatusCounts = {};
+    const after: StatusCounts = {};
+    for (const cluster of outcome.clusters) {
+      const first = cluster.beforeRules.get(ruleId);
+      const last = cluster.afterRules.get(ruleId);
+      if (first) bump(before, first);
+      if (last) bump(after, last);
+    }
+    return { ruleId, before, after };
+  });
+  const rows = outcome.clusters.flatMap((cluster) => cluster.remediations);
+  return {
+    summary: summaryOf(outcome, inputs.reportPath, inputs.errors),
+    byRule,
+    approvalSteps: outcome.clusters.reduce((sum, cluster) => sum + cluster.awaitingSteps.length, 0),
+    steps: { succeeded: rows.filter((row) => row.status === 'Succeeded').length, failed: rows.filter((row) => row.status === 'Failed').length, tryLater: rows.filter((row) => row.status === 'Skipped').length },
+    durationMs: inputs.finishedAt - inputs.startedAt,
+    phases: phaseOffsets(inputs.phases, inputs.startedAt),
+  };
+}
+
+export function reactionRows(reactions: readonly DriftReaction[], startedAt: number): ReactionSection['rows'] {
+  const rows: ReactionSection['rows'] = [];
   for (const reaction of reactions) {
     const { target, eventId, changedAt, recordedAt, fixedAt } = reaction;
     if (eventId === undefined || changedAt === undefined || recordedAt === undefined) continue;
@@ -89,57 +112,31 @@ export function reactionRows(reactions: readonly DriftReaction[], startedAt: num
   return rows;
 }
 
-export function buildReportData(inputs: ReportInputs): ReportData {
-  const { outcome, options, startedAt } = inputs;
-  const summary = summaryOf(outcome, inputs.reportPath, inputs.errors);
+/** The command that reproduces a run of the demo with the same fleet. */
+export function rerunCommand(options: Pick<DemoOptions, 'clusters' | 'subscriptions' | 'seed' | 'faultRate'>, baselineFile: string): string {
+  return [
+    'npm run demo --',
+    `--clusters ${options.clusters}`,
+    `--subscriptions ${options.subscriptions}`,
+    `--seed ${options.seed}`,
+    `--fault-rate ${options.faultRate}`,
+    `--baseline ${/^[\w./:@=-]+$/.test(baselineFile) ? baselineFile : `'${baselineFile.replace(/'/g, `'\\''`)}'`}`,
+  ].join(' ');
+}
 
-  const ruleIds = ruleIdsOf(inputs.baseline);
-  const byRule = ruleIds.map((ruleId) => {
-    const before: StatusCounts = {};
-    const after: StatusCounts = {};
-    for (const cluster of outcome.clusters) {
-      const first = cluster.beforeRules.get(ruleId);
-      const last = cluster.afterRules.get(ruleId);
-      if (first) bump(before, first);
-      if (last) bump(after, last);
-    }
-    return { ruleId, before, after };
-  });
-
-  const timeline: ReportData['timeline'] = [];
-  for (const cluster of outcome.clusters) {
-    for (const row of cluster.remediations) {
-      const base = { clusterId: cluster.clusterId, clusterName: cluster.clusterName, stepId: row.stepId, action: row.action };
-      timeline.push({ ...base, atMs: offset(Date.parse(row.startedAt), startedAt), outcome: 'started' });
-      const ended = TIMELINE_OF_STATUS[row.status];
-      if (ended && row.completedAt) timeline.push({ ...base, atMs: offset(Date.parse(row.completedAt), startedAt), outcome: ended });
-    }
-  }
-  timeline.sort((a, b) => a.atMs - b.atMs);
-
-  const baselineFlag = inputs.baselineIsDefault ? undefined : inputs.baselineFile;
-  const awaitingApproval = outcome.clusters.flatMap((cluster) =>
-    cluster.awaitingSteps.map((step) => ({
-      clusterId: cluster.clusterId,
-      clusterName: cluster.clusterName,
-      stepId: step.id,
-      ruleId: step.ruleId,
-      action: step.action,
-      httpCall: approvalHttpCall(cluster.clusterId, step.id),
-      cliCommand: approvalCliCommand(cluster.clusterId, step.id, baselineFlag),
-    })),
-  );
-
+/** The sections only the demo can add to the report: its drift round's reaction times, and how to run it again. */
+export function demoExtras(inputs: { options: DemoOptions; baselineFile: string; startedAt: number; finishedAt: number; reactions: readonly DriftReaction[]; phases: readonly PhaseRecord[] }): Pick<ReportData, 'reactions' | 'rerun'> {
   return {
-    title: `aks-baseline-guard demo: ${options.clusters} clusters in ${options.subscriptions} subscriptions`,
-    generatedAt: new Date(inputs.finishedAt).toISOString(),
-    fleet: { clusters: options.clusters, subscriptions: options.subscriptions, seed: options.seed, faultRate: options.faultRate, baseline: inputs.baselineFile },
-    durationMs: inputs.finishedAt - startedAt,
-    summary,
-    byRule,
-    timeline,
-    awaitingApproval,
-    reactions: reactionRows(inputs.reactions, startedAt),
-    phases: inputs.phases.map((phase) => ({ name: phase.name, startedAtMs: offset(phase.startedAt, startedAt), endedAtMs: offset(phase.endedAt, startedAt) })),
+    reactions: {
+      title: 'Reaction times: the “drift happens” round',
+      lede: "Someone changed compliant clusters behind the service's back. Each change raised an Event Grid event; this is how long the service took to notice and react. Times are seconds since the demo started.",
+      durationMs: inputs.finishedAt - inputs.startedAt,
+      rows: reactionRows(inputs.reactions, inputs.startedAt),
+      phases: phaseOffsets(inputs.phases, inputs.startedAt),
+    },
+    rerun: {
+      command: rerunCommand(inputs.options, inputs.baselineFile),
+      note: `This report was made from the Azurite store of a demo run (${inputs.options.clusters} clusters in ${inputs.options.subscriptions} subscriptions, seed ${inputs.options.seed}). The seed fixes the generated fleet and the injected faults, so this command replays the same scenario against a fresh ARM emulator and Azurite:`,
+    },
   };
 }

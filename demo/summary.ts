@@ -2,14 +2,16 @@
 // did (remediations, approvals, reaction times, ARM traffic, durations). Plain tables, no colour, so the output
 // reads the same in a terminal, a CI log or a file.
 import Table from 'cli-table3';
-import { formatDuration, percentile } from './report/format.js';
-import { REPORT_STATUSES, type ReportData, type StatusCounts } from './report/types.js';
+import { formatDuration, percentile } from '../src/report/render/format.js';
+import { publishedCounts } from './eventsOut.js';
 import type { PipelineResult, RequestTally } from './pipeline.js';
+import type { DemoTables } from './reportData.js';
+import { DEMO_STATUSES, type StatusCounts } from './types.js';
 
 const NO_COLOUR = { head: [] as string[], border: [] as string[] };
 
 function shownStatuses(counts: StatusCounts[]): string[] {
-  return REPORT_STATUSES.filter((status) => status === 'Compliant' || status === 'NonCompliant' || counts.some((c) => (c[status] ?? 0) > 0));
+  return DEMO_STATUSES.filter((status) => status === 'Compliant' || status === 'NonCompliant' || counts.some((c) => (c[status] ?? 0) > 0));
 }
 
 function requests(tally: RequestTally): string {
@@ -35,7 +37,7 @@ function blockedDrifts(run: PipelineResult): string {
   return byReason.size === 0 ? 'none' : [...byReason].map(([reason, n]) => `${n} ${reason}`).join(', ');
 }
 
-export function renderSummary(data: ReportData, run: PipelineResult): string {
+export function renderSummary(data: DemoTables, run: PipelineResult): string {
   const { summary } = data;
   const lines: string[] = [];
 
@@ -53,11 +55,11 @@ export function renderSummary(data: ReportData, run: PipelineResult): string {
   const detected = run.reactions.flatMap((r) => (r.changedAt !== undefined && r.recordedAt !== undefined ? [r.recordedAt - r.changedAt] : []));
   const fixedAuto = run.reactions.flatMap((r) => (r.target.mode === 'auto' && r.changedAt !== undefined && r.fixedAt !== undefined ? [r.fixedAt - r.changedAt] : []));
   const fixedApproved = run.reactions.flatMap((r) => (r.approvedAt !== undefined && r.fixedAt !== undefined ? [r.fixedAt - r.approvedAt] : []));
-  const approvalSteps = data.awaitingApproval.length;
+  const approvalSteps = data.approvalSteps;
   const intake = Object.entries(run.events.outcomes).sort(([a], [b]) => (a < b ? -1 : 1)).map(([outcome, n]) => `${n} ${outcome}`).join(', ');
   const activity = new Table({ head: ['What happened', ''], style: NO_COLOUR, wordWrap: true, colWidths: [30, 78] });
   activity.push(
-    ['Remediations applied', `${summary.remediationsApplied} steps succeeded (${data.timeline.filter((e) => e.outcome === 'failed').length} failed, ${data.timeline.filter((e) => e.outcome === 'try-later').length} put off until later)`],
+    ['Remediations applied', `${summary.remediationsApplied} steps succeeded (${data.steps.failed} failed, ${data.steps.tryLater} put off until later)`],
     ['Awaiting approval', `${summary.awaitingApproval} clusters, ${approvalSteps} steps (commands in the report)`],
     ['Drift happens', `${run.reactions.length} changes by someone else; ${run.reactions.filter((r) => r.fixedAt !== undefined).length} fixed`],
     ['  change -> recorded', timing(detected, CHANGE_RECORDED_GOAL_MS)],
@@ -69,6 +71,7 @@ export function renderSummary(data: ReportData, run: PipelineResult): string {
     ['ARM throttling', `${run.requests.total.throttled} requests answered 429`],
     ['Evaluations', `${run.evaluations} (queue: ${run.messages.processed} messages, ${run.messages.retried} retried, ${run.messages.poisoned} poison)`],
     ['Event Grid events', `${run.events.emitted} emitted; onResourceEvent: ${intake || 'none'}`],
+    ['Compliance events out', `${run.published.events.length} published: ${publishedCounts(run.published.events)}`],
     ['Duration', `${formatDuration(data.durationMs)} (${data.phases.map((phase) => `${phase.name.toLowerCase()} ${formatDuration(phase.endedAtMs - phase.startedAtMs)}`).join(', ')})`],
     ['Errors', String(summary.errors)],
   );

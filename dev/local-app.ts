@@ -2,13 +2,16 @@
 // app's services built from settings that point at them (exactly as the host would build them), and the host's part
 // played here: the queue triggers by dev/queue-host.ts (host.json's settings), one per lane, pulling the sweep lane
 // into evaluateCluster and the events lane into evaluateChangedCluster, and Event Grid by handing the emulator's
-// events to onResourceEvent. The demo runs on it; the test driver
+// events to onResourceEvent. With `eventsReceiver`, the app also publishes its compliance events to the Event Grid
+// topic's stand-in (emulator/events-receiver.ts) over HTTPS, reached through the same settings as in Azure
+// (EVENTS_TOPIC_ENDPOINT) plus its CA and token. The demo runs on it; the test driver
 // (test/support/driver.ts) is this plus what only tests need (recorded writes, crash injection).
 import { randomUUID } from 'node:crypto';
 // The package is a CommonJS bundle whose classes Node's ESM loader cannot see as named exports: take them from the default export.
 import azureFunctions, { type InvocationContext, type LogLevel, type Timer } from '@azure/functions';
 import type { PipelinePolicy, PipelineRetryOptions } from '@azure/core-rest-pipeline';
 import { QueueClient } from '@azure/storage-queue';
+import { startEventsReceiver, type RunningEventsReceiver } from '../emulator/events-receiver.js';
 import { generateFleet, startEmulator, type EmulatorEvent, type EmulatorOptions, type FleetOptions, type RunningEmulator } from '../emulator/index.js';
 import { createArmClients, type ArmClients } from '../src/azure/arm/index.js';
 import { createStorageClients, type StorageClients } from '../src/azure/storage/index.js';
@@ -62,6 +65,8 @@ export interface LocalAppOptions<T extends Telemetry> {
   armPolicies?: PipelinePolicy[];
   /** Wraps the services before the handlers get them (e.g. decorators that inject faults into the ports). */
   decorate?: (services: AppServices) => AppServices;
+  /** Start the events receiver and point EVENTS_TOPIC_ENDPOINT (with EVENTS_CA_FILE and EVENTS_TOKEN) at it. */
+  eventsReceiver?: boolean;
 }
 
 /** What a running local app is made of. */
@@ -71,6 +76,7 @@ export interface LocalAppParts {
   services: AppServices;
   storage: StorageClients;
   env: Record<string, string | undefined>;
+  eventsReceiver?: RunningEventsReceiver;
 }
 
 export interface LogLine {
@@ -115,9 +121,11 @@ export class LocalApp<T extends Telemetry = Telemetry> {
   /** The app settings (also where protected setting references are resolved: a test may add one). */
   readonly env: Record<string, string | undefined>;
   readonly telemetry: T;
+  /** The topic's stand-in the app publishes its compliance events to, when asked for. */
+  readonly eventsReceiver: RunningEventsReceiver | undefined;
 
   protected constructor(parts: LocalAppParts, telemetry: T, options: Pick<LocalAppOptions<T>, 'deliverEvents' | 'queueHost'>) {
-    ({ azurite: this.azurite, emulator: this.emulator, services: this.services, storage: this.storage, env: this.env } = parts);
+    ({ azurite: this.azurite, emulator: this.emulator, services: this.services, storage: this.storage, env: this.env, eventsReceiver: this.eventsReceiver } = parts);
     this.telemetry = telemetry;
     this.deliveringEvents = options.deliverEvents ?? true;
     const lanes = [
@@ -152,7 +160,9 @@ export class LocalApp<T extends Telemetry = Telemetry> {
   protected static async startParts<T extends Telemetry>(options: LocalAppOptions<T>): Promise<LocalAppParts> {
     const azurite = await startAzurite();
     let emulator: RunningEmulator | undefined;
+    let eventsReceiver: RunningEventsReceiver | undefined;
     try {
+      if (options.eventsReceiver) eventsReceiver = await startEventsReceiver();
       emulator = await startEmulator({ throttleFactor: 0, lroDurationMs: 150, ...options.emulator, ...(options.fleet ? { fleet: options.fleet } : {}) });
       const subscriptions = options.fleet ? generateFleet(options.fleet).subscriptions.map((s) => s.subscriptionId) : emulator.state.subscriptions();
       const env: Record<string, string | undefined> = {
@@ -166,6 +176,7 @@ export class LocalApp<T extends Telemetry = Telemetry> {
         COALESCE_WINDOW_SECONDS: '1',
         MAX_REMEDIATION_ATTEMPTS: '3',
         ENTRA_AUTH_REQUIRED: 'false',
+        ...(eventsReceiver ? { EVENTS_TOPIC_ENDPOINT: eventsReceiver.endpoint, EVENTS_CA_FILE: eventsReceiver.caFile, EVENTS_TOKEN: eventsReceiver.token } : {}),
         ...options.settings,
       };
       const config = loadConfig(env);
@@ -180,9 +191,10 @@ export class LocalApp<T extends Telemetry = Telemetry> {
         ...(options.baseline ? { baseline: options.baseline } : {}),
       });
       const services = options.decorate ? options.decorate(built) : built;
-      return { azurite, emulator, services, storage, env };
+      return { azurite, emulator, services, storage, env, ...(eventsReceiver ? { eventsReceiver } : {}) };
     } catch (error) {
       await emulator?.stop();
+      await eventsReceiver?.stop();
       await azurite.stop();
       throw error;
     }
@@ -289,6 +301,7 @@ export class LocalApp<T extends Telemetry = Telemetry> {
     await this.settleEvents().catch(() => undefined);
     resetServices();
     await this.emulator.stop();
+    await this.eventsReceiver?.stop();
     await this.azurite.stop();
   }
 

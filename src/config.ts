@@ -55,6 +55,10 @@ export const APP_SETTINGS = {
 export const DEV_ONLY_SETTINGS = {
   armCaFile: 'ARM_CA_FILE',
   armToken: 'ARM_TOKEN',
+  /** PEM of the local events receiver's self-signed certificate (emulator/events-receiver.ts), trusted besides the public roots. */
+  eventsCaFile: 'EVENTS_CA_FILE',
+  /** A fixed bearer token for the local events receiver; in Azure the app's managed identity signs in instead. */
+  eventsToken: 'EVENTS_TOKEN',
 } as const;
 
 /** Read only by the command-line tools (the CLI, `npm run demo`, `npm run emulator`), never by the Functions app. */
@@ -79,6 +83,9 @@ export interface AppConfig {
   appInsights?: { connectionString: string; authenticationString?: string };
   /** Where compliance events are published; absent when publishing is off. */
   eventsTopicEndpoint?: string;
+  /** Local development only: the events receiver's CA and token (EVENTS_CA_FILE, EVENTS_TOKEN). */
+  eventsCaFile?: string;
+  eventsToken?: string;
   exemptionExpiryNoticeDays: number;
 }
 
@@ -229,6 +236,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const azureClientId = text(env, APP_SETTINGS.azureClientId);
   const selfPrincipalId = text(env, APP_SETTINGS.selfPrincipalId);
   const eventsTopicEndpoint = optionalHttpsUrl(env, APP_SETTINGS.eventsTopicEndpoint);
+  const eventsCaFile = text(env, DEV_ONLY_SETTINGS.eventsCaFile);
+  const eventsToken = text(env, DEV_ONLY_SETTINGS.eventsToken);
 
   return {
     storage,
@@ -242,6 +251,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     entraAuthRequired: entra === 'true',
     ...(aiConnection ? { appInsights: aiAuth ? { connectionString: aiConnection, authenticationString: aiAuth } : { connectionString: aiConnection } } : {}),
     ...(eventsTopicEndpoint ? { eventsTopicEndpoint } : {}),
+    ...(eventsCaFile ? { eventsCaFile } : {}),
+    ...(eventsToken ? { eventsToken } : {}),
     exemptionExpiryNoticeDays: positiveInt(env, APP_SETTINGS.exemptionExpiryNoticeDays, 14, 365),
   };
 }

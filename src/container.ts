@@ -1,13 +1,15 @@
 // Wiring, and nothing else: builds the services the handlers run on (src/pipeline/services.ts) from the settings
 // (src/config.ts): the Table store and the queue, the ARM reader and writer over clients imported and made on first use, the
-// baseline named by BASELINE_PATH, and telemetry. Built lazily once per process: a cold start pays for it once, warm
-// invocations reuse the clients and their keep-alive connections. Tests, the demo and the benchmarks build theirs
-// with createServices (with fakes or decorators around the ports) and hand them in with useServices.
+// baseline named by BASELINE_PATH, telemetry, and the compliance events publisher (EVENTS_TOPIC_ENDPOINT). Built
+// lazily once per process: a cold start pays for it once, warm invocations reuse the clients and their keep-alive
+// connections. Tests, the demo and the benchmarks build theirs with createServices (with fakes or decorators around
+// the ports) and hand them in with useServices.
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { ArmStepWriter } from './azure/arm/applier.js';
 import type { ArmClients, ArmClientsOptions } from './azure/arm/clients.js';
 import { ArmClusterReader } from './azure/arm/reader.js';
-import { createStorageClients, createTableComplianceStore, ensureQueues, ensureTables, EvaluationQueue, type StorageClients } from './azure/storage/index.js';
+import { createEventsPublisher, type EventsPublisherOptions } from './azure/events-out.js';
+import { createStorageClients, createTableComplianceStore, createTableReportSource, ensureQueues, ensureTables, EvaluationQueue, type StorageClients } from './azure/storage/index.js';
 import { createTelemetry } from './azure/telemetry.js';
 import { loadConfiguredBaseline } from './baseline-file.js';
 import { loadConfig, resolveTuning, type AppConfig, type WorkerTuning } from './config.js';
@@ -31,6 +33,8 @@ export interface CreateServicesOptions {
   armOptions?: ArmClientsOptions;
   /** Extra ARM pipeline policies, appended to armOptions.additionalPolicies. */
   armPolicies?: PipelinePolicy[];
+  /** Publisher options on top of the settings (tests: shorter retries and timeouts). */
+  eventsOptions?: Omit<EventsPublisherOptions, 'endpoint' | 'telemetry'>;
   /** Pre-built storage clients (e.g. to share one set with a local queue host). */
   storageClients?: StorageClients;
 }
@@ -60,6 +64,7 @@ export async function createServices(config: AppConfig, options: CreateServicesO
     }
     return clients;
   };
+  const telemetry = options.telemetry ?? createTelemetry(config.appInsights, config.azureClientId);
   return {
     config,
     tuning: resolveTuning(options.tuning),
@@ -67,9 +72,19 @@ export async function createServices(config: AppConfig, options: CreateServicesO
     reader: new ArmClusterReader(arm),
     writer: new ArmStepWriter(arm, options.env ?? process.env),
     store: createTableComplianceStore(storageClients),
+    reports: createTableReportSource(storageClients),
     queue: new EvaluationQueue(storageClients.evaluationQueue),
     eventQueue: new EvaluationQueue(storageClients.eventQueue),
-    telemetry: options.telemetry ?? createTelemetry(config.appInsights, config.azureClientId),
+    telemetry,
+    // No topic set: a publisher that does nothing. In Azure it signs in as the app's managed identity.
+    events: createEventsPublisher({
+      ...(config.eventsTopicEndpoint ? { endpoint: config.eventsTopicEndpoint } : {}),
+      ...(config.azureClientId ? { managedIdentityClientId: config.azureClientId } : {}),
+      ...(config.eventsCaFile ? { caFile: config.eventsCaFile } : {}),
+      ...(config.eventsToken ? { token: config.eventsToken } : {}),
+      ...options.eventsOptions,
+      telemetry,
+    }),
     self: {
       ...(config.azureClientId ? { appId: config.azureClientId } : {}),
       ...(config.selfPrincipalId ? { objectId: config.selfPrincipalId } : {}),

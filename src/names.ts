@@ -10,6 +10,7 @@ export const FUNCTION_NAMES = {
   remediateCluster: 'remediateCluster',
   getClusterCompliance: 'getClusterCompliance',
   getFleetCompliance: 'getFleetCompliance',
+  getReport: 'getReport',
 } as const;
 
 /**

@@ -6,15 +6,18 @@
 //   Storage    ClusterStateStore, RemediationLog (intent rows), AttemptTracker, Coordination (event dedupe, pending
 //              marks, leases), SweepLog, WorkQueue
 //   Telemetry  Telemetry
+//   Events out EventsPublisher (compliance events to the Event Grid topic; never throws)
 //
 // Failures: the ARM ports throw ArmError and the Storage ports StorageError (src/azure/errors.ts), whose kind is
 // what a caller branches on. Times go in as Date and come back as ISO-8601 strings, so records can be returned over
 // HTTP as they are.
 
 import type { ArmFailure } from './azure/errors.js';
+import type { ComplianceCloudEvent } from './events-out/events.js';
 import type { TELEMETRY_EVENTS, TELEMETRY_METRICS } from './names.js';
 import type {
   Baseline,
+  BlockedBy,
   ClusterSnapshot,
   ClusterStatus,
   ErrorInfo,
@@ -150,6 +153,59 @@ export interface Log {
   error(...args: unknown[]): void;
 }
 
+// ---- Events out ----------------------------------------------------------------------------------------------------
+
+export interface PublishEventsOptions {
+  abortSignal?: AbortSignal;
+}
+
+/** One failed request, or events dropped without one (EventTooLarge, PendingQueueFull). */
+export interface PublishFailure {
+  /** The service's error code, `Http<status>`, a network code, `Timeout`, `Cancelled`, `EventTooLarge` or `PendingQueueFull`. */
+  code: string;
+  statusCode?: number;
+  /** Events it concerned. */
+  events: number;
+  /** Of those, held to be sent again. */
+  heldBack: number;
+  /** Of those, given up on. */
+  dropped: number;
+}
+
+export interface PublishEventsResult {
+  /** Events the topic accepted in this call, held ones included. */
+  sent: number;
+  /** Events given up on in this call. */
+  dropped: number;
+  /** Events held for the next publish() or flush() after this call, from this call and earlier ones. */
+  pending: number;
+  failures: PublishFailure[];
+}
+
+export interface EventsPublisherStats {
+  /** Events the topic accepted. */
+  sent: number;
+  /** Events given up on. */
+  dropped: number;
+  /** Requests that failed, after the SDK's retries. */
+  failedRequests: number;
+  /** Attempts the SDK's pipeline made again after a 429, a 5xx or a network error. */
+  retriedRequests: number;
+  /** Events held now. */
+  pending: number;
+}
+
+export interface EventsPublisher {
+  /** False for the no-op publisher (no topic configured). */
+  readonly enabled: boolean;
+  /** Sends the events held back earlier, then `events`. Never throws and never rejects. */
+  publish(events: readonly ComplianceCloudEvent[], options?: PublishEventsOptions): Promise<PublishEventsResult>;
+  /** Sends only the events held back earlier. Never throws and never rejects. */
+  flush(options?: PublishEventsOptions): Promise<PublishEventsResult>;
+  /** Totals since the publisher was made. */
+  stats(): EventsPublisherStats;
+}
+
 // ---- Storage -------------------------------------------------------------------------------------------------------
 
 export const CAUSE_KINDS = ['event', 'sweep', 'http', 'cli', 'continuation'] as const;
@@ -173,6 +229,8 @@ export interface RecordedRuleResult {
   observed?: unknown;
   /** The last ARM error, when the rule is RemediationFailed. */
   lastError?: ErrorInfo;
+  /** Why the rule's fix cannot run now whatever its mode (the plan step's `blockedBy`), when it cannot. */
+  blockedBy?: BlockedBy;
 }
 
 export interface ClusterState {
@@ -490,6 +548,30 @@ export interface Coordination extends EventDeduplicator, LeaseManager {}
 
 /** Every storage port, as the Table Storage adapter implements them in one object (src/azure/storage). */
 export interface ComplianceStore extends ClusterStateStore, RemediationLog, AttemptTracker, Coordination, SweepLog {}
+
+// ---- Reading the whole store (the compliance report) ----------------------------------------------------------------
+
+export interface ScanOptions {
+  abortSignal?: AbortSignal;
+}
+
+/**
+ * Whole-store reads for the compliance report (src/report): each streams its table page by page, so a caller can
+ * aggregate while reading and never holds every row at once. Order: by cluster key; within one cluster, newest first.
+ * Implemented by the Table adapter (createTableReportSource) and an in-memory fake; never used by the pipeline.
+ */
+export interface ReportSource {
+  /** Every cluster's state row, Deleted ones included. */
+  scanStates(options?: ScanOptions): AsyncIterable<ClusterState>;
+  /** Every transition (cluster and rule) recorded at or after `since`. */
+  scanHistory(options: ScanOptions & { since: Date }): AsyncIterable<Transition>;
+  /** Every remediation row started at or after `since`. */
+  scanRemediations(options: ScanOptions & { since: Date }): AsyncIterable<RemediationRecord>;
+  /** A point read, for the few findings a report lists. */
+  getAttempts(clusterId: string, ruleId: string): Promise<Attempts>;
+  /** Newest first. `limit` 1..1000, default 20. */
+  listSweeps(options?: { limit?: number }): Promise<SweepRecord[]>;
+}
 
 /** A request to evaluate one cluster, as carried on the evaluation queue. */
 export interface EvaluationWorkItem {

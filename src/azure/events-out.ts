@@ -16,11 +16,12 @@ import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { isRestError, type PipelinePolicy, type PipelineRequest, type PipelineRetryOptions, type TlsSettings } from '@azure/core-rest-pipeline';
-import { EventGridPublisherClient, type SendCloudEventInput } from '@azure/eventgrid';
-import { DefaultAzureCredential } from '@azure/identity';
+import type { SendCloudEventInput } from '@azure/eventgrid';
 import type { ComplianceCloudEvent } from '../events-out/events.js';
 import { TELEMETRY_EVENTS } from '../names.js';
-import type { Telemetry } from '../ports.js';
+import type { EventsPublisher, EventsPublisherStats, PublishEventsOptions, PublishEventsResult, PublishFailure, Telemetry } from '../ports.js';
+
+export type { EventsPublisher, EventsPublisherStats, PublishEventsOptions, PublishEventsResult, PublishFailure } from '../ports.js';
 import { noTelemetry } from './telemetry.js';
 
 /** Event Grid takes at most this many events in one request. */
@@ -66,57 +67,6 @@ export interface EventsPublisherOptions {
   send?: CloudEventSender;
 }
 
-export interface PublishEventsOptions {
-  abortSignal?: AbortSignal;
-}
-
-/** One failed request, or events dropped without one (EventTooLarge, PendingQueueFull). */
-export interface PublishFailure {
-  /** The service's error code, `Http<status>`, a network code, `Timeout`, `Cancelled`, `EventTooLarge` or `PendingQueueFull`. */
-  code: string;
-  statusCode?: number;
-  /** Events it concerned. */
-  events: number;
-  /** Of those, held to be sent again. */
-  heldBack: number;
-  /** Of those, given up on. */
-  dropped: number;
-}
-
-export interface PublishEventsResult {
-  /** Events the topic accepted in this call, held ones included. */
-  sent: number;
-  /** Events given up on in this call. */
-  dropped: number;
-  /** Events held for the next publish() or flush() after this call, from this call and earlier ones. */
-  pending: number;
-  failures: PublishFailure[];
-}
-
-export interface EventsPublisherStats {
-  /** Events the topic accepted. */
-  sent: number;
-  /** Events given up on. */
-  dropped: number;
-  /** Requests that failed, after the SDK's retries. */
-  failedRequests: number;
-  /** Attempts the SDK's pipeline made again after a 429, a 5xx or a network error. */
-  retriedRequests: number;
-  /** Events held now. */
-  pending: number;
-}
-
-export interface EventsPublisher {
-  /** False for the no-op publisher (no topic configured). */
-  readonly enabled: boolean;
-  /** Sends the events held back earlier, then `events`. Never throws and never rejects. */
-  publish(events: readonly ComplianceCloudEvent[], options?: PublishEventsOptions): Promise<PublishEventsResult>;
-  /** Sends only the events held back earlier. Never throws and never rejects. */
-  flush(options?: PublishEventsOptions): Promise<PublishEventsResult>;
-  /** Totals since the publisher was made. */
-  stats(): EventsPublisherStats;
-}
-
 const NOTHING: PublishEventsResult = { sent: 0, dropped: 0, pending: 0, failures: [] };
 
 /** Publishing is off: every call succeeds and sends nothing. */
@@ -151,13 +101,11 @@ export function createEventsPublisher(options: EventsPublisherOptions): EventsPu
   return new TopicPublisher(send, settings, options.telemetry ?? noTelemetry, url.host, counters);
 }
 
-/** The SDK client, configured: CloudEvent schema, bearer token, trusted CA, retry policy, and a count of its retries. */
+/**
+ * The SDK client, configured: CloudEvent schema, bearer token, trusted CA, retry policy, and a count of its retries.
+ * The Event Grid SDK and the credential are imported on the first send, so a cold start does not pay for them.
+ */
 function sdkSender(endpoint: string, options: EventsPublisherOptions, counters: { retriedRequests: number }): CloudEventSender {
-  const credential =
-    options.credential ??
-    (options.token !== undefined
-      ? new StaticTokenCredential(options.token)
-      : new DefaultAzureCredential(options.managedIdentityClientId ? { managedIdentityClientId: options.managedIdentityClientId } : {}));
   const tlsOptions = readCa(options.caFile);
   const seen = new WeakSet<PipelineRequest>();
   // perRetry: runs for every attempt on the wire; the retry policy sends the same request object again.
@@ -169,13 +117,29 @@ function sdkSender(endpoint: string, options: EventsPublisherOptions, counters: 
       return next(request);
     },
   };
-  const client = new EventGridPublisherClient(endpoint, 'CloudEvent', credential, {
-    retryOptions: { ...DEFAULTS.retry, ...options.retry },
-    additionalPolicies: [{ policy: countRetries, position: 'perRetry' }],
-    userAgentOptions: { userAgentPrefix: 'aks-baseline-guard' },
-    ...(tlsOptions ? { tlsOptions } : {}),
-  });
-  return (events, sendOptions) => client.send(events, sendOptions);
+  const makeClient = async () => {
+    const [{ EventGridPublisherClient }, { DefaultAzureCredential }] = await Promise.all([import('@azure/eventgrid'), import('@azure/identity')]);
+    const credential =
+      options.credential ??
+      (options.token !== undefined
+        ? new StaticTokenCredential(options.token)
+        : new DefaultAzureCredential(options.managedIdentityClientId ? { managedIdentityClientId: options.managedIdentityClientId } : {}));
+    return new EventGridPublisherClient(endpoint, 'CloudEvent', credential, {
+      retryOptions: { ...DEFAULTS.retry, ...options.retry },
+      additionalPolicies: [{ policy: countRetries, position: 'perRetry' }],
+      userAgentOptions: { userAgentPrefix: 'aks-baseline-guard' },
+      ...(tlsOptions ? { tlsOptions } : {}),
+    });
+  };
+  // A failed import is not kept, so the next send tries again.
+  let client: ReturnType<typeof makeClient> | undefined;
+  return async (events, sendOptions) => {
+    const building = (client ??= makeClient());
+    building.catch(() => {
+      if (client === building) client = undefined;
+    });
+    await (await building).send(events, sendOptions);
+  };
 }
 
 interface Settings {

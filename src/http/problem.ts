@@ -5,6 +5,8 @@ export interface HttpResult {
   status: number;
   headers?: Record<string, string>;
   jsonBody?: unknown;
+  /** A text body (the HTML report), with its content-type in `headers`. */
+  body?: string;
 }
 
 export interface Problem {

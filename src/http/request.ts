@@ -1,8 +1,9 @@
 // What the routes read from a request, and the strict parsing of it: the cluster id from the route, the remediate
 // body, the fleet query. Anything unknown, of the wrong type or out of range is a BadRequest naming the field (a
 // 400 problem). Nothing here depends on @azure/functions: a Functions HttpRequest is read through HttpRequestLike.
-import { CLUSTER_STATUSES, formatClusterId, isSubscriptionId, nameProblem, type ClusterStatus, type NameKind } from '../core/index.js';
+import { CLUSTER_STATUSES, formatClusterId, InvalidInputError, isSubscriptionId, nameProblem, type ClusterStatus, type NameKind } from '../core/index.js';
 import { jsonTextProblem } from '../core/limits.js';
+import { DEFAULT_SINCE, parseSince } from '../report/since.js';
 import type { Log } from '../ports.js';
 
 /** A request as the routes need it, independent of the Functions host. */
@@ -16,6 +17,8 @@ export interface ApiRequest {
   /** Used as the cause id of what the request does (the invocation id). */
   requestId: string;
   log: Log;
+  /** Scheme, host and port the caller reached the app at (the report writes it into its approval commands). */
+  origin?: string;
 }
 
 /** What the routes read from a Functions HttpRequest (structural, so the routes need no @azure/functions). */
@@ -24,10 +27,14 @@ export interface HttpRequestLike {
   query: URLSearchParams;
   headers: { get(name: string): string | null };
   text(): Promise<string>;
+  /** The full request URL, as the host received it. */
+  url?: string;
 }
 
 export async function apiRequestFrom(request: HttpRequestLike, invocation: { invocationId: string } & Log): Promise<ApiRequest> {
+  const origin = originOf(request.url);
   return {
+    ...(origin ? { origin } : {}),
     params: request.params,
     query: request.query,
     bodyText: await request.text(),
@@ -35,6 +42,16 @@ export async function apiRequestFrom(request: HttpRequestLike, invocation: { inv
     requestId: invocation.invocationId,
     log: invocation,
   };
+}
+
+function originOf(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    const { origin } = new URL(url);
+    return origin === 'null' ? undefined : origin;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The request is not valid: each problem names the field (`body.approve[0]: ...`). */
@@ -146,4 +163,17 @@ export function parseFleetQuery(query: URLSearchParams): FleetQuery {
   }
   if (problems.length > 0) throw new BadRequest(problems);
   return out;
+}
+
+/** `?since=` (a duration such as 30d, or an ISO 8601 date or date-time), at most once; the start of the report's period. */
+export function parseReportQuery(query: URLSearchParams, now: Date): { since: Date } {
+  rejectUnknownQuery(query, ['since']);
+  if (query.getAll('since').length > 1) throw new BadRequest(['query parameter "since" is given more than once']);
+  const raw = query.get('since');
+  try {
+    return { since: parseSince(raw === null || raw === '' ? DEFAULT_SINCE : raw, now) };
+  } catch (error) {
+    if (error instanceof InvalidInputError) throw new BadRequest(error.problems.map((problem) => `since: ${problem}`));
+    throw error;
+  }
 }

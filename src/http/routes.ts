@@ -13,7 +13,9 @@ import type { Cause } from '../ports.js';
 import { authorize, PERMISSIONS, type Permission } from './auth.js';
 import { failureResult } from './failures.js';
 import { json, problem, type HttpResult } from './problem.js';
-import { BadRequest, clusterIdFromRoute, parseFleetQuery, parseJsonObject, parseRemediateBody, rejectUnknownQuery, type ApiRequest } from './request.js';
+import { buildReport, reportContentSecurityPolicy } from '../report/index.js';
+import { describeStore } from '../report/store-label.js';
+import { BadRequest, clusterIdFromRoute, parseFleetQuery, parseJsonObject, parseRemediateBody, parseReportQuery, rejectUnknownQuery, type ApiRequest } from './request.js';
 import { describeFailure, remediationView, reportView, resultView, stateView, stepView } from './views.js';
 
 export { apiRequestFrom, type ApiRequest, type HttpRequestLike } from './request.js';
@@ -175,5 +177,52 @@ export async function startSweepRoute(services: AppServices, request: ApiRequest
     };
   } catch (error) {
     return failureResult(error, request, 'sweep');
+  }
+}
+
+/** BASELINE_PATH when unset: the approval commands need no --baseline for it. */
+const DEFAULT_BASELINE_SETTING = 'baselines/default.json';
+
+/** Headers of the report page: its own policy (plus frame-ancestors, which only a header can set), never cached or sniffed. */
+export function reportHeaders(): Record<string, string> {
+  return {
+    'content-type': 'text/html; charset=utf-8',
+    'content-security-policy': `${reportContentSecurityPolicy()}; frame-ancestors 'none'`,
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'cache-control': 'no-store',
+  };
+}
+
+/**
+ * GET /api/report?since=30d: the compliance report, one self-contained HTML page, from the store. The store is read in
+ * streamed scans aggregated page by page (src/report/collect.ts); only the finished page is held in memory.
+ */
+export async function getReportRoute(services: AppServices, request: ApiRequest): Promise<HttpResult> {
+  const allowed = allow(request, services, PERMISSIONS.read);
+  if (isResult(allowed)) return allowed;
+  try {
+    const now = services.clock();
+    const { since } = parseReportQuery(request.query, now);
+    const { config } = services;
+    const report = await buildReport(services.reports, {
+      baseline: services.baseline,
+      baselineLabel: config.baselinePath,
+      store: describeStore(config.storage),
+      since,
+      now,
+      noticeDays: config.exemptionExpiryNoticeDays,
+      approvalCommands: {
+        ...(request.origin ? { appUrl: request.origin } : {}),
+        entraAuth: config.entraAuthRequired,
+        ...(config.baselinePath === DEFAULT_BASELINE_SETTING ? {} : { baselineFile: config.baselinePath }),
+      },
+    });
+    request.log.info(
+      `report for ${allowed.caller}: ${report.data.fleet.clusters} clusters since ${since.toISOString()}, read in ${Math.round(report.timings.collectMs)} ms, ${report.html.length} characters`,
+    );
+    return { status: 200, headers: reportHeaders(), body: report.html };
+  } catch (error) {
+    return failureResult(error, request, 'report');
   }
 }

@@ -11,6 +11,8 @@
 //   6. record    each write's outcome (Accepted, Succeeded, Failed or Skipped; attempts), open rows the evaluation
 //                shows fixed, the state and its transitions, telemetry
 //   and, when the policy waits and something was applied: read, evaluate and record once more.
+//   7. notify    the compliance events of what was recorded (notify.ts), when a topic is configured; publishing
+//                never fails the run
 //
 // No stage calls back into its caller: the queue worker (worker.ts), the HTTP remediate route (src/http/routes.ts)
 // and the CLI scan (scan.ts) call runEvaluation with a different EvaluationPolicy (policies.ts) and act on the
@@ -51,9 +53,11 @@ import type {
   RemediationRecord,
   RemediationRef,
   StepWriter,
+  EventsPublisher,
   Telemetry,
   Transition,
 } from '../ports.js';
+import { eventsOfRun, publishEvents, type PublishedEvents } from './notify.js';
 
 export const STEP_OUTCOMES = [
   /** The write finished successfully (the policy waited for it). */
@@ -99,6 +103,8 @@ export interface EvaluationDeps {
   baseline: Baseline;
   /** Absent where there is no store at all (the CLI scan without --record). */
   records?: EvaluationRecords;
+  /** Where the compliance events of recorded runs go; absent or disabled: none are built. */
+  events?: EventsPublisher;
 }
 
 /** The intent protocol's numbers: how often a rule may be tried, how long to back off, when to look again. */
@@ -162,6 +168,8 @@ export interface EvaluationRun {
   followUp?: FollowUp;
   /** A throttled or transient ARM failure of a write: a queue retry should take it from here. */
   retryLater?: ArmFailure;
+  /** The compliance events of the recorded transitions, when publishing is on. */
+  events?: PublishedEvents;
 }
 
 /** ARM no longer has the cluster (when recording, it is now recorded Deleted). */
@@ -289,6 +297,13 @@ export async function runEvaluation(deps: EvaluationDeps, policy: EvaluationPoli
       const stillFailing = ruleOverrides.filter((override) => evaluatedAgain.results.some((r) => r.ruleId === override.ruleId && !isPassingStatus(r.status)));
       result.transitions.push(...(await recordStage(run, records, evaluatedAgain, again, stillFailing, new Set())));
     }
+  }
+
+  // 7. notify: what was recorded, as events (the publisher retries and counts; nothing here throws)
+  if (result.transitions.length > 0) {
+    const recorded = { transitions: result.transitions, steps, ruleOverrides, attemptsOf: (ruleId: string) => run.attempts.get(ruleId)?.count };
+    const events = await publishEvents(deps.events, () => eventsOfRun(recorded), request.log, run.clusterId);
+    if (events) result.events = events;
   }
 
   if (run.retryLater) result.retryLater = run.retryLater;

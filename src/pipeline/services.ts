@@ -4,7 +4,7 @@
 import type { SelfIdentity } from '../azure/resourceEvents.js';
 import type { AppConfig, WorkerTuning } from '../config.js';
 import type { Baseline } from '../core/index.js';
-import type { ClusterReader, ComplianceStore, StepWriter, Telemetry, WorkQueue } from '../ports.js';
+import type { ClusterReader, ComplianceStore, EventsPublisher, ReportSource, StepWriter, Telemetry, WorkQueue } from '../ports.js';
 import type { EvaluationDeps } from './evaluation.js';
 
 export interface AppServices {
@@ -17,11 +17,15 @@ export interface AppServices {
   writer: StepWriter;
   /** Every storage port, in one adapter: state, remediation log, attempts, coordination, sweeps. */
   store: ComplianceStore;
+  /** Whole-store streamed reads, for the report route only (never the pipeline). */
+  reports: ReportSource;
   /** The sweep lane: the sweep's fan-out and its continuations (QUEUE_NAMES.evaluations). */
   queue: WorkQueue;
   /** The events lane: evaluations someone is waiting for, never behind a sweep (QUEUE_NAMES.events). */
   eventQueue: WorkQueue;
   telemetry: Telemetry;
+  /** The compliance events out (EVENTS_TOPIC_ENDPOINT); a disabled publisher when no topic is set. */
+  events: EventsPublisher;
   /** The app's own identity: writes it makes come back as events that only confirm. */
   self: SelfIdentity;
   clock(): Date;
@@ -36,6 +40,6 @@ export function queueOf(services: Pick<AppServices, 'queue' | 'eventQueue'>, lan
 
 /** The pipeline's ports, taken from the services: the store is the record keeper. */
 export function evaluationDeps(services: AppServices): EvaluationDeps {
-  const { reader, writer, telemetry, baseline, store } = services;
-  return { reader, writer, telemetry, baseline, records: { state: store, remediations: store, attempts: store } };
+  const { reader, writer, telemetry, baseline, store, events } = services;
+  return { reader, writer, telemetry, baseline, records: { state: store, remediations: store, attempts: store }, events };
 }

@@ -5,10 +5,14 @@
 // "sweep" is the app's word: it runs in Azure as the app's identity, reads nothing but the listings, and fans out to
 // the queue. The CLI's `scan` (scan.ts) walks the fleet the same way but evaluates and fixes every cluster itself,
 // from a terminal, as the person running it, and waits for the operations it starts.
+//
+// The sweep is also the app's daily look at the baseline's exemptions: those inside their notice period
+// (EXEMPTION_EXPIRY_NOTICE_DAYS) go out as ExemptionExpiring events, once each (notify.ts).
 import { randomUUID } from 'node:crypto';
 import { CLUSTER_STATUSES } from '../core/index.js';
 import type { EvaluationWorkItem, Log, SweepError, SweepRecord, SweepTrigger } from '../ports.js';
 import { newFleetTally, walkFleet } from './fleet.js';
+import { exemptionNotices, publishExemptionNotices, type PublishedEvents } from './notify.js';
 import { outOfScopeReason } from './scope.js';
 import type { AppServices } from './services.js';
 
@@ -25,6 +29,8 @@ export interface SweepResult extends SweepRecord {
   errors: SweepError[];
   /** Clusters listed but left alone because the baseline scope excludes them. */
   clustersOutOfScope: number;
+  /** The ExemptionExpiring events, when publishing is on. */
+  exemptionNotices?: PublishedEvents;
 }
 
 export function newSweepId(trigger: SweepTrigger, now: Date): string {
@@ -84,8 +90,9 @@ export async function runSweep(services: AppServices, input: RunSweepInput): Pro
     durationMs: services.clock().getTime() - started.getTime(),
   });
   await reportFleetCounts(services, log);
+  const notices = await noticeExpiringExemptions(services, started, log);
   log.info(`sweep ${sweepId}: ${clustersEnqueued} clusters enqueued from ${subscriptions.length} subscriptions, ${errors.length} errors`);
-  return { ...record, clustersEnqueued, subscriptions, errors, clustersOutOfScope };
+  return { ...record, clustersEnqueued, subscriptions, errors, clustersOutOfScope, ...(notices ? { exemptionNotices: notices } : {}) };
 }
 
 /**
@@ -100,4 +107,22 @@ async function reportFleetCounts(services: AppServices, log: Log): Promise<void>
   } catch (error) {
     log.warn(`could not count the fleet's statuses: ${String(error)}`);
   }
+}
+
+/** ExemptionExpiring for the exemptions of clusters in scope that end within the notice period. Never throws. */
+async function noticeExpiringExemptions(services: AppServices, now: Date, log: Log): Promise<PublishedEvents | undefined> {
+  if (!services.events.enabled) return undefined;
+  let notices;
+  try {
+    notices = exemptionNotices(services.baseline, now, services.config.exemptionExpiryNoticeDays, (clusterId) => outOfScopeReason(services, clusterId) === undefined);
+  } catch (error) {
+    log.error(`exemption notices not built: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  }
+  // Nothing to notice: still send what an earlier publish held back, so it does not wait for the next change.
+  if (notices.length === 0) {
+    await services.events.flush();
+    return undefined;
+  }
+  return publishExemptionNotices(services.events, services.store, notices, now, log);
 }

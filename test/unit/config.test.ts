@@ -39,6 +39,14 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...local, EVENTS_TOPIC_ENDPOINT: '' }).eventsTopicEndpoint).toBeUndefined();
   });
 
+  test('reads the local events receiver\'s CA file and token (development only), unset when empty', () => {
+    const config = loadConfig({ ...local, EVENTS_TOPIC_ENDPOINT: 'https://127.0.0.1:41234/api/events', EVENTS_CA_FILE: '/tmp/receiver/ca.pem', EVENTS_TOKEN: ' token ' });
+
+    expect(config).toMatchObject({ eventsTopicEndpoint: 'https://127.0.0.1:41234/api/events', eventsCaFile: '/tmp/receiver/ca.pem', eventsToken: 'token' });
+    expect(loadConfig({ ...local, EVENTS_CA_FILE: '', EVENTS_TOKEN: '' })).not.toHaveProperty('eventsToken');
+    expect(loadConfig({ ...local, EVENTS_CA_FILE: '', EVENTS_TOKEN: '' })).not.toHaveProperty('eventsCaFile');
+  });
+
   test('prefers the identity-based storage settings when no connection string is set', () => {
     const config = loadConfig({ AzureWebJobsStorage__accountName: 'stguard', AzureWebJobsStorage__clientId: 'cid' });
 

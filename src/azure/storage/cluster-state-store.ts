@@ -21,6 +21,7 @@ import {
   type RecordedBasis,
   type RecordEvaluationOptions,
   type RecordedRuleResult,
+  type ScanOptions,
   type StatusCounts,
   type Transition,
 } from '../../ports.js';
@@ -183,6 +184,17 @@ export class TableClusterStateStore implements ClusterStateStore {
     const limit = limitOption(options.limit, 50, 'listHistory');
     const rows = await queryRows(this.historyTable, odata`PartitionKey eq ${clusterKey(clusterId)}`, { limit });
     return rows.map((row) => this.toTransition(row));
+  }
+
+  /** Every state row, page by page: for the report, which aggregates while it reads. */
+  async *scanStates(options: ScanOptions = {}): AsyncGenerator<ClusterState> {
+    for await (const row of scanRows(this.stateTable, odata`RowKey eq ${STATE_ROW}`, undefined, options)) yield this.toStored(row).state;
+  }
+
+  /** Every transition recorded at or after `since`, all clusters, page by page (a filter on `at`: ISO times sort as text). */
+  async *scanHistory(options: ScanOptions & { since: Date }): AsyncGenerator<Transition> {
+    assertDate(options.since, 'scanHistory: since');
+    for await (const row of scanRows(this.historyTable, odata`at ge ${options.since.toISOString()}`, undefined, options)) yield this.toTransition(row);
   }
 
   /**

@@ -1,6 +1,6 @@
 // The ComplianceStore port on Table Storage: one object the services receive, built from the per-concern stores.
 
-import type { ComplianceStore } from '../../ports.js';
+import type { ComplianceStore, ReportSource } from '../../ports.js';
 import { TableAttemptTracker } from './attempt-tracker.js';
 import type { StorageClients } from './clients.js';
 import { TableClusterStateStore } from './cluster-state-store.js';
@@ -44,6 +44,22 @@ export function createTableComplianceStore(clients: Pick<StorageClients, 'tables
     startSweep: (input) => sweeps.startSweep(input),
     finishSweep: (sweepId, input) => sweeps.finishSweep(sweepId, input),
     getSweep: (sweepId) => sweeps.getSweep(sweepId),
+    listSweeps: (options) => sweeps.listSweeps(options),
+  };
+}
+
+/** The report's whole-store reads on Table Storage (streamed, page by page), over the same tables. */
+export function createTableReportSource(clients: Pick<StorageClients, 'tables'>): ReportSource {
+  const { tables } = clients;
+  const state = new TableClusterStateStore(tables.state, tables.history);
+  const remediations = new TableRemediationLog(tables.remediations);
+  const attempts = new TableAttemptTracker(tables.state);
+  const sweeps = new TableSweepLog(tables.sweeps);
+  return {
+    scanStates: (options) => state.scanStates(options),
+    scanHistory: (options) => state.scanHistory(options),
+    scanRemediations: (options) => remediations.scanRemediations(options),
+    getAttempts: (clusterId, ruleId) => attempts.getAttempts(clusterId, ruleId),
     listSweeps: (options) => sweeps.listSweeps(options),
   };
 }

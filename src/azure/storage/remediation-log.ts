@@ -10,13 +10,14 @@ import {
   type RemediationLog,
   type RemediationRecord,
   type RemediationRef,
+  type ScanOptions,
   type StartRemediationInput,
 } from '../../ports.js';
 import type { StepRemovals } from '../../core/index.js';
 import { isConflict } from '../errors.js';
 import { clusterKey, invertedTime } from './keys.js';
 import { assertCause, assertDate, causeProperties, errorProperties, limitOption, readCause, readError } from './mapping.js';
-import { RowReader, createRow, queryRows, updateRow, type Row } from './table-ops.js';
+import { RowReader, createRow, queryRows, scanRows, updateRow, type Row } from './table-ops.js';
 
 const OPEN: readonly string[] = ['Started', 'Accepted'];
 const OUTCOMES: readonly string[] = ['Accepted', 'Succeeded', 'Failed', 'Skipped'];
@@ -97,6 +98,12 @@ export class TableRemediationLog implements RemediationLog {
     const limit = limitOption(options.limit, 50, 'listRemediations');
     const rows = await queryRows(this.table, odata`PartitionKey eq ${clusterKey(clusterId)}`, { limit });
     return rows.map((row) => this.toRecord(row));
+  }
+
+  /** Every row started at or after `since`, all clusters, page by page: for the report. */
+  async *scanRemediations(options: ScanOptions & { since: Date }): AsyncGenerator<RemediationRecord> {
+    assertDate(options.since, 'scanRemediations: since');
+    for await (const row of scanRows(this.table, odata`startedAt ge ${options.since.toISOString()}`, undefined, options)) yield this.toRecord(row);
   }
 
   private toRecord(row: Row): RemediationRecord {

@@ -42,6 +42,10 @@ export function recordedResults(evaluation: Evaluation, overrides: readonly Rule
     if (result.expected !== undefined) recorded.expected = withoutSecrets(result.expected);
     if (result.observed !== undefined) recorded.observed = withoutSecrets(result.observed);
     if (override) recorded.lastError = { code: override.lastError.code, message: override.lastError.message };
+    // Plans are not stored: a step that cannot run whatever its mode (a stopped cluster, an AKS-managed extension)
+    // is kept with its finding, so the report can say why nothing happens and what a person can do.
+    const blocked = evaluation.plan.find((step) => step.ruleId === result.ruleId && step.blockedBy)?.blockedBy;
+    if (blocked && !override) recorded.blockedBy = { reason: blocked.reason, message: blocked.message };
     return recorded;
   });
 }

@@ -141,9 +141,11 @@ export async function queryRows(table: TableClient, filter: string, options: { l
 }
 
 /** Every row of a query, page by page, for aggregates. */
-export async function* scanRows(table: TableClient, filter: string, select?: string[]): AsyncGenerator<Row> {
+export async function* scanRows(table: TableClient, filter: string, select?: string[], options: { abortSignal?: AbortSignal } = {}): AsyncGenerator<Row> {
   try {
-    const pages = table.listEntities<Record<string, unknown>>({ queryOptions: { filter, ...(select ? { select } : {}) } }).byPage({ maxPageSize: MAX_PAGE });
+    const pages = table
+      .listEntities<Record<string, unknown>>({ queryOptions: { filter, ...(select ? { select } : {}) }, ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}) })
+      .byPage({ maxPageSize: MAX_PAGE });
     for await (const page of pages) {
       for (const row of page) yield row as Row;
     }

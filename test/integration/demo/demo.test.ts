@@ -3,13 +3,15 @@
 // opens offline with the same numbers, and nothing it started outlives it, also when interrupted.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { EventGridDeserializer } from '@azure/eventgrid';
 import { checkReportInBrowser } from '../../../demo/browserCheck.js';
-import type { DemoSummary, StatusCounts } from '../../../demo/report/types.js';
+import type { DemoSummary, StatusCounts } from '../../../demo/types.js';
+import { REPORT_CHARTS, REPORT_SECTIONS } from '../../../src/report/index.js';
 import { generateFleet } from '../../../emulator/index.js';
 import { loadBaselineFile } from '../../../src/baseline-file.js';
 import { evaluateSnapshot, parseCluster, parseExtensions, withExtensions, type Baseline, type PlanStep } from '../../../src/core/index.js';
@@ -201,17 +203,43 @@ describe('npm run demo (built, as a child process)', () => {
     expect(finished.stdout).toMatch(/blocked, nothing written\s+│ 1 ClusterStopped, 1 ManagedByAks/);
   });
 
-  test('writes a report that headless Chromium shows offline with the same counts and all four charts', async () => {
+  test('writes the report from its store, which headless Chromium shows offline with the run\'s counts and every chart', async () => {
+    // Prepare: the store records a cluster that only waits for approval as NonCompliant
+    const { AwaitingApproval: waiting = 0, ...after } = summary.after;
+    const counts: Record<string, number> = { clusters: summary.clusters, 'kpi-awaiting-approval': summary.awaitingApproval, 'kpi-remediations-succeeded': summary.remediationsApplied };
+    for (const [status, n] of Object.entries(after)) counts[`fleet-${status}`] = n;
+    counts['fleet-NonCompliant'] = (after['NonCompliant'] ?? 0) + waiting;
+
     // Act
-    const check = await checkReportInBrowser(summary.report, summary, { screenshotPath: path.join(outDir(), 'check.png') });
+    const check = await checkReportInBrowser(summary.report, { sections: REPORT_SECTIONS, charts: REPORT_CHARTS, counts, tileFamilies: ['fleet-'] }, { screenshotPath: path.join(outDir(), 'check.png') });
 
     // Assess
     expect(check.problems).toStrictEqual([]);
     expect(check.consoleErrors).toStrictEqual([]);
     expect(check.ok).toBe(true);
-    // The demo saved its own screenshot.
+    // The demo saved its own screenshot, and said where the report came from.
     expect(existsSync(path.join(outDir(), 'report.png'))).toBe(true);
+    expect(finished.stderr).toMatch(/report written to .*report\.html from the Azurite store/);
   }, 60_000);
+
+  test('prints the compliance events it published, one per recorded change, and keeps them as received', async () => {
+    // Prepare: what the receiver got, read back as a subscriber would
+    const received = await readFile(path.join(outDir(), 'events.json'), 'utf8');
+
+    // Act
+    const events = await new EventGridDeserializer().deserializeCloudEvents(received);
+
+    // Assess: each cluster's rules first seen once, an approval request per approval-mode finding, no id twice
+    const kinds = (kind: string) => events.filter((event) => event.type === `AksBaselineGuard.${kind}`);
+    const rules = new Set(kinds('ComplianceChanged').map((event) => `${event.subject ?? ''}|${(event.data as { ruleId: string }).ruleId}`));
+    expect(new Set(events.map((event) => event.id)).size).toBe(events.length);
+    expect(new Set(kinds('ComplianceChanged').map((event) => event.subject)).size).toBe(FLEET.clusters);
+    expect(kinds('ComplianceChanged').filter((event) => (event.data as { from: string | null }).from === null)).toHaveLength(rules.size);
+    expect(kinds('ApprovalRequested').length).toBeGreaterThanOrEqual(summary.awaitingApproval);
+    expect(finished.stdout).toMatch(new RegExp(`Compliance events published to the Event Grid topic \\(stand-in\\): ${events.length} \\(${kinds('ComplianceChanged').length} ComplianceChanged, ${kinds('ApprovalRequested').length} ApprovalRequested\\); publisher: ${events.length} sent, 0 requests retried, 0 failed, 0 dropped, 0 pending`));
+    expect(finished.stdout).toMatch(/"type": "AksBaselineGuard\.ApprovalRequested"/);
+    expect(received).not.toMatch(/AccountKey|Bearer|eyJ[\w-]{10,}|"caller"/);
+  });
 
   test('stops Azurite before it exits', () => {
     // Azurite ran as a child process, and none is left.

@@ -1,5 +1,5 @@
 // Managed clusters through the real @azure/arm-containerservice client, over HTTPS.
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
 import type { ManagedCluster } from '@azure/arm-containerservice';
 import { type EmulatorEvent, type GeneratedCluster, type RunningEmulator, startEmulator } from '../../../emulator/index.js';
 import { EMULATOR_START_TIMEOUT_MS, POLL, armRequest, containerService, resourceGroupOf } from '../../support/emulator.js';
@@ -8,9 +8,12 @@ describe('managed clusters over the real SDK', () => {
   let emulator: RunningEmulator;
   let subscriptionId: string;
   const events: EmulatorEvent[] = [];
+  /** Set: the emulator's clock stands still there, so an operation stays in flight however slow the machine is. */
+  let frozenAt: Date | undefined;
 
   beforeAll(async () => {
     emulator = await startEmulator({
+      now: () => frozenAt ?? new Date(),
       fleet: { clusters: 40, subscriptions: 2, seed: 11, drift: { servicePrincipal: 0.3, noOidcIssuer: 0.3, updating: 0 } },
       pageSize: 7,
       lroDurationMs: 40,
@@ -20,6 +23,10 @@ describe('managed clusters over the real SDK', () => {
     emulator.onEvent((event) => events.push(event));
   }, EMULATOR_START_TIMEOUT_MS);
   afterAll(() => emulator?.stop());
+  // A test that fails while the clock stands still must not leave it standing for the next.
+  afterEach(() => {
+    frozenAt = undefined;
+  });
 
   // Each test takes clusters no other test has touched.
   const used = new Set<string>();
@@ -142,6 +149,8 @@ describe('managed clusters over the real SDK', () => {
     const target = generated(() => true);
     const current = await armRequest(emulator, 'GET', `${target.id}?api-version=2026-06-01`);
 
+    frozenAt = new Date();
+
     // Act
     const put = await armRequest(emulator, 'PUT', `${target.id}?api-version=2026-06-01`, { body: current.body });
 
@@ -157,7 +166,8 @@ describe('managed clusters over the real SDK', () => {
     const path = statusUrl.slice(emulator.endpoint.length);
     const running = await armRequest(emulator, 'GET', path);
     expect((running.body as { status: string }).status).toBe('InProgress');
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    emulator.clock.advance(60);
+    frozenAt = undefined;
     const done = await armRequest(emulator, 'GET', path);
     expect((done.body as { status: string }).status).toBe('Succeeded');
     expect((done.body as { endTime?: string }).endTime).toBeTruthy();

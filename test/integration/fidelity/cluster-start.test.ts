@@ -99,7 +99,10 @@ describe('stopped clusters and cluster starts, through the whole app', () => {
       expect(answer.body.nextEvaluationInSeconds).toBeUndefined();
       expect(driver.appWrites.length).toBe(writesBefore);
       expect(driver.evaluationsOf(target.id)).toBe(evaluationsAfterRemediate);
-      expect((await driver.services.store.getState(target.id))?.status).toBe('NonCompliant');
+      const blocked = await driver.services.store.getState(target.id);
+      expect(blocked?.status).toBe('NonCompliant');
+      // The state row keeps why (the report's blocked steps read it there): plans are not stored.
+      expect(blocked?.results.find((result) => result.ruleId === 'workload-identity')?.blockedBy).toMatchObject({ reason: 'ClusterStopped', message: expect.stringMatching(/az aks start/) });
       expect(await driver.services.store.listRemediations(target.id)).toStrictEqual([]);
 
       // Act: someone starts it; the start event reaches onResourceEvent
@@ -111,7 +114,9 @@ describe('stopped clusters and cluster starts, through the whole app', () => {
       const startIntake = driver.intakeResults.slice(beforeStart);
       expect(startIntake[0]).toMatchObject({ outcome: 'enqueued', decision: { operation: 'start', target: 'cluster' } });
       expect(driver.writesTo(target.id).map((write) => write.method)).toStrictEqual(['PUT']);
-      expect((await driver.services.store.getState(target.id))?.status).toBe('Compliant');
+      const fixed = await driver.services.store.getState(target.id);
+      expect(fixed?.status).toBe('Compliant');
+      expect(fixed?.results.filter((result) => result.blockedBy)).toStrictEqual([]);
     },
     TEST_TIMEOUT,
   );

@@ -5,19 +5,25 @@ import type { Baseline, ClusterSnapshot } from '../../../src/core/index.js';
 import type { AppServices } from '../../../src/pipeline/services.js';
 import { RecordingTelemetry } from '../telemetry.js';
 import { FakeArm } from './arm.js';
+import { RecordingEventsPublisher } from './events.js';
 import { InMemoryQueue } from './queue.js';
+import { InMemoryReportSource } from './report-source.js';
 import { InMemoryStore } from './store.js';
 
 export { FakeArm, applyStep, type FakeAnswer, type FakeWrite } from './arm.js';
 export { InMemoryQueue, type QueuedItem } from './queue.js';
 export { InMemoryStore } from './store.js';
+export { InMemoryReportSource } from './report-source.js';
+export { RecordingEventsPublisher, type FakePublishFailure } from './events.js';
 
 export interface FakeServices extends AppServices {
   arm: FakeArm;
   store: InMemoryStore;
+  reports: InMemoryReportSource;
   queue: InMemoryQueue;
   eventQueue: InMemoryQueue;
   telemetry: RecordingTelemetry;
+  events: RecordingEventsPublisher;
   /** Moves the clock on. */
   advance(ms: number): void;
 }
@@ -26,6 +32,7 @@ export interface FakeServices extends AppServices {
 export function fakeServices(options: { baseline: Baseline; clusters?: readonly ClusterSnapshot[]; now?: Date; settings?: Record<string, string>; tuning?: Partial<WorkerTuning> }): FakeServices {
   const arm = new FakeArm(options.clusters ?? []);
   let now = (options.now ?? new Date('2026-01-15T12:00:00Z')).getTime();
+  const store = new InMemoryStore();
   return {
     config: loadConfig({ AzureWebJobsStorage: 'UseDevelopmentStorage=true', ...options.settings }),
     tuning: resolveTuning(options.tuning),
@@ -33,10 +40,12 @@ export function fakeServices(options: { baseline: Baseline; clusters?: readonly 
     reader: arm,
     writer: arm,
     arm,
-    store: new InMemoryStore(),
+    store,
+    reports: new InMemoryReportSource(store),
     queue: new InMemoryQueue(),
     eventQueue: new InMemoryQueue(),
     telemetry: new RecordingTelemetry(),
+    events: new RecordingEventsPublisher(),
     self: {},
     clock: () => new Date(now),
     advance: (ms) => {

@@ -114,6 +114,9 @@ describe('app settings: infra, local.settings.sample.json and the code agree', (
   test('never sets development-only or host-only settings in Azure', () => {
     const keys = [...objectKeys(infraSettingsVariable()), ...conditionalSettings().map(({ name }) => name)];
 
+    // The local events receiver's CA and token are among them (the app's managed identity reaches the real topic).
+    expect(devOnlySettings).toEqual(expect.arrayContaining(['EVENTS_CA_FILE', 'EVENTS_TOKEN']));
+
     const forbidden = [...devOnlySettings, ...hostOnlySettings, APP_SETTINGS.storageConnectionString];
 
     // Settings that must not be set in Azure.
@@ -150,8 +153,9 @@ describe('app settings: infra, local.settings.sample.json and the code agree', (
 
     expect(sample.IsEncrypted).toBe(false);
     expect(sample.Values[APP_SETTINGS.storageConnectionString]).toBe('UseDevelopmentStorage=true');
-    // ARM_TOKEN must be empty in the sample.
+    // ARM_TOKEN and EVENTS_TOKEN must be empty in the sample.
     expect(sample.Values[DEV_ONLY_SETTINGS.armToken]).toBe('');
+    expect(sample.Values[DEV_ONLY_SETTINGS.eventsToken]).toBe('');
     expect(sample.Values.FUNCTIONS_WORKER_RUNTIME).toBe('node');
     // Settings whose value looks like a secret.
     const secretLike = /AccountKey=|SharedAccessSignature|sig=|InstrumentationKey=|eyJ[A-Za-z0-9_-]{10,}/;

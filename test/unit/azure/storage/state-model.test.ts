@@ -1,6 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import type { Evaluation, RuleResult } from '../../../../src/core/types.js';
 import type { Cause } from '../../../../src/ports.js';
+import { evaluateInput, FLUX_OK } from '../../../support/builders.js';
 import { CHUNK_CHARS, diffTransitions, joinJson, recordedResults, splitJson, withoutSecrets } from '../../../../src/azure/storage/state-model.js';
 
 const CLUSTER = '/subscriptions/1C0E2F3A-0000-4000-8000-000000000001/resourceGroups/Rg-Prod/providers/Microsoft.ContainerService/managedClusters/Aks-01';
@@ -48,6 +49,22 @@ describe('withoutSecrets / recordedResults', () => {
       lastError: { code: 'Conflict', message: 'busy' },
     });
     expect(results[1]?.status).toBe('Compliant');
+  });
+
+  test('keeps a blocked step\'s reason with its rule\'s result, and nothing for the steps that can run', () => {
+    // Prepare: the real evaluation of a stopped cluster with workload identity off
+    const stopped = evaluateInput({ cluster: { powerState: 'Stopped', workloadIdentity: false }, extensions: [FLUX_OK] });
+    const blocked = stopped.plan.find((step) => step.ruleId === 'workload-identity')?.blockedBy;
+    const running = evaluateInput({ cluster: { workloadIdentity: false }, extensions: [FLUX_OK] });
+
+    // Act
+    const results = recordedResults(stopped);
+
+    // Assess
+    expect(blocked?.reason).toBe('ClusterStopped');
+    expect(results.find((result) => result.ruleId === 'workload-identity')?.blockedBy).toStrictEqual({ reason: 'ClusterStopped', message: blocked?.message });
+    expect(results.filter((result) => result.blockedBy).map((result) => result.ruleId)).toStrictEqual(['workload-identity']);
+    expect(recordedResults(running).filter((result) => result.blockedBy)).toStrictEqual([]);
   });
 
   test('refuses an override for a rule the evaluation does not have', () => {

@@ -1,8 +1,12 @@
 // The report's stylesheet: system fonts only (nothing to download), a neutral page and status colours for meaning.
-import { REPORT_STATUSES } from './types.js';
-import { STATUS_COLORS } from './palette.js';
+import { REMEDIATION_OUTCOMES, REPORT_STATUSES } from '../model.js';
+import { AWAITING_APPROVAL_COLOR, OUTCOME_COLORS, STATUS_COLORS } from './palette.js';
 
-const statusRules = REPORT_STATUSES.map((status) => `.status-${status} { --status: ${STATUS_COLORS[status]}; }`).join('\n');
+const statusRules = [
+  ...REPORT_STATUSES.map((status) => `.status-${status} { --status: ${STATUS_COLORS[status]}; }`),
+  ...REMEDIATION_OUTCOMES.map((outcome) => `.outcome-${outcome} { --status: ${OUTCOME_COLORS[outcome]}; }`),
+  `.status-AwaitingApproval { --status: ${AWAITING_APPROVAL_COLOR}; }`,
+].join('\n');
 
 export const REPORT_CSS = `
 :root {
@@ -28,7 +32,7 @@ p.lede { margin: 0 0 14px; color: var(--muted); max-width: 75ch; }
 .kpi .label { font-size: .8rem; color: var(--muted); }
 .kpi .value { font-size: 1.6rem; font-weight: 650; font-variant-numeric: tabular-nums; line-height: 1.2; }
 .kpi .note { font-size: .8rem; color: var(--muted); font-weight: 400; }
-.kpi.warn .value { color: ${STATUS_COLORS.AwaitingApproval}; }
+.kpi.warn .value { color: ${AWAITING_APPROVAL_COLOR}; }
 .kpi.bad .value { color: ${STATUS_COLORS.NonCompliant}; }
 .kpi.good .value { color: ${STATUS_COLORS.Compliant}; }
 main { padding: 8px 0 24px; }
@@ -73,6 +77,16 @@ table.approvals td:nth-child(3) { width: 58%; }
 .phase:nth-child(4n+3) { background: #2f6f6a; } .phase:nth-child(4n+4) { background: #6b5b95; }
 .phase.gap { background: transparent; }
 .legend-note { font-size: .82rem; color: var(--muted); margin-top: 6px; }
+.note { font-size: .85rem; color: var(--muted); margin: 10px 0 0; max-width: 90ch; }
+.note.warn { color: #8a5a00; }
+.pill { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: .75rem; font-weight: 600; color: #fff; background: var(--status, #5b6b7f); white-space: nowrap; }
+.pager { display: flex; align-items: center; gap: 10px; margin-top: 8px; font-size: .85rem; color: var(--muted); }
+.pager button { font: inherit; padding: 3px 10px; border: 1px solid var(--line); border-radius: 6px; background: var(--card); color: var(--ink); cursor: pointer; }
+.pager button[disabled] { opacity: .45; cursor: default; }
+tr.others td, tr.others th { font-style: italic; color: var(--muted); }
+.disrupts { color: #8a3b00; font-size: .8rem; display: block; margin-top: 4px; }
+details.disrupts summary { cursor: pointer; color: #8a3b00; }
+table.approvals td:first-child { min-width: 180px; }
 footer.page { border-top: 1px solid var(--line); background: var(--card); padding: 20px 0 32px; color: var(--muted); font-size: .88rem; }
 footer.page pre.cmd { max-width: none; color: var(--ink); }
 @media print { body { background: #fff; } section.card { break-inside: avoid; border-color: #ccc; } thead th { position: static; } }

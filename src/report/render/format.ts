@@ -32,3 +32,35 @@ export function formatPercent(part: number, whole: number): string {
 export function formatCount(n: number): string {
   return Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
+
+/** An ISO time as people read it, in UTC, to the second: "2026-01-05 12:00:03Z". */
+export function formatTime(iso: string): string {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return iso;
+  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+}
+
+/** A chart label for the end of a bucket: as precise as the bucket width needs, in UTC. */
+export function formatBucketLabel(iso: string, bucketMs: number): string {
+  const text = new Date(Date.parse(iso)).toISOString();
+  if (bucketMs < 60_000) return text.slice(11, 19);
+  if (bucketMs < 86_400_000) return `${text.slice(5, 10)} ${text.slice(11, 16)}`;
+  return text.slice(0, 10);
+}
+
+/** A window's length in words: "30 days", "12 hours", "90 seconds". */
+export function formatSpan(ms: number): string {
+  const units: [number, string][] = [
+    [86_400_000, 'day'],
+    [3_600_000, 'hour'],
+    [60_000, 'minute'],
+    [1000, 'second'],
+  ];
+  for (const [size, name] of units) {
+    if (ms >= size) {
+      const n = Math.round((ms / size) * 10) / 10;
+      return `${n} ${name}${n === 1 ? '' : 's'}`;
+    }
+  }
+  return formatDuration(ms);
+}

@@ -1,0 +1,20 @@
+// GET /api/report?since=30d
+// The compliance report: one self-contained HTML page from the store (the same page as `aks-baseline-guard report`).
+import { app, type HttpFunctionOptions, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { FUNCTION_NAMES } from '../names.js';
+import { apiRequestFrom, getReportRoute } from '../http/routes.js';
+import { getServices } from '../container.js';
+
+export async function getReport(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  return getReportRoute(await getServices(), await apiRequestFrom(request, context));
+}
+
+// authLevel 'function': the host demands a function key before our code runs (Entra ID roles are checked on top).
+export const getReportOptions: HttpFunctionOptions = {
+  methods: ['GET'],
+  authLevel: 'function',
+  route: 'report',
+  handler: getReport,
+};
+
+app.http(FUNCTION_NAMES.getReport, getReportOptions);
