@@ -7,6 +7,8 @@ import { isObject } from './cluster-body.js';
 import { clusterIdOf, normalizeLocation, parseResourceId, sameResourceId } from './resource-ids.js';
 import { baselineSchemaFor } from './baseline-schema.js';
 import { InvalidInputError } from './errors.js';
+import { extensionTypeFor, realSettingKey } from './extension-types/index.js';
+import { profileProblems } from './profile-checks.js';
 import { DEFAULT_REGISTRY, type Registry } from './registry.js';
 import type { ExtensionScope, MarketplacePlan, Mode, ProtectedSettingRef } from './types.js';
 
@@ -192,6 +194,8 @@ function semanticProblems(document: unknown, registry: Registry): string[] {
     for (const key of Object.keys(record(extension.protectedSettings))) {
       if (key in settings) problems.push(`${at}.protectedSettings${formatJsonPath('', key).replace(/^(?!\[)/, '.')}: is also in configurationSettings; a setting is either protected or not`);
     }
+    // What the type's profile says: placeholders, CLI aliases, settings the CLI always computes.
+    problems.push(...profileProblems(extension, i));
   });
   // The rules this document turns on, as far as it can be read (it may have failed the schema).
   const ruleIds = registry.ruleIdsOf({
@@ -228,6 +232,12 @@ function semanticProblems(document: unknown, registry: Registry): string[] {
   return problems;
 }
 
+/** The entry's settings as ARM stores them (strings), under their real keys: a cataloged type's CLI aliases are mapped. */
+function settingsOf(extension: RawExtension): Record<string, string> {
+  const profile = extensionTypeFor(extension.extensionType);
+  return Object.fromEntries(Object.entries(extension.configurationSettings ?? {}).map(([key, value]) => [profile ? realSettingKey(profile, key) : key, String(value)]));
+}
+
 function normalize(raw: RawBaseline): Baseline {
   const baseline: Baseline = {
     version: 1,
@@ -237,7 +247,7 @@ function normalize(raw: RawBaseline): Baseline {
         name: extension.name,
         extensionType: extension.extensionType,
         mode: extension.mode,
-        configurationSettings: Object.fromEntries(Object.entries(extension.configurationSettings ?? {}).map(([k, v]) => [k, String(v)])),
+        configurationSettings: settingsOf(extension),
         protectedSettings: { ...(extension.protectedSettings ?? {}) },
       };
       if (extension.releaseTrain !== undefined) normalized.releaseTrain = extension.releaseTrain;

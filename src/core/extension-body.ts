@@ -85,6 +85,13 @@ export function planCreate(profile: Profile, spec: RequiredExtension, context: {
       fix: `add ${aliases.length === absent.length ? aliases.join(', ') : absent.join(', ')} to required extension "${spec.name}" in the baseline`,
     });
   }
+  if (!existing && spec.scope?.namespace && 'scopes' in profile && !profile.scopes.includes('namespace')) {
+    missing.push({
+      id: 'scope',
+      message: `${profile.displayName} installs at cluster scope only, and the baseline asks for namespace scope (the Azure CLI refuses it; ARM answers 400).`,
+      fix: `give "scope": {"cluster": {}} (or no scope) to required extension "${spec.name}" in the baseline`,
+    });
+  }
   for (const problem of profile.settingsProblems?.(given, Object.keys(spec.protectedSettings)) ?? []) {
     missing.push({ id: 'settings', message: problem.message, fix: problem.fix });
   }

@@ -198,6 +198,8 @@ export const azureBackup: ExtensionTypeProfile = {
   // and --config-protected ignored (not sent).
   defaultReleaseTrain: 'stable',
   autoUpgradeOnCreate: true,
+  cliIgnores: ['version', 'autoUpgradeMinorVersion', 'protectedSettings'],
+  cliIgnoresWhy: 'it always sends autoUpgradeMinorVersion true, never a version, never protected settings',
   // create_identity is True, but for managedClusters nothing is sent; the service makes the identity.
   identityOnCreate: { sent: false, serviceIdentity: "a user-assigned identity in the cluster's node resource group, reported as properties.aksAssignedIdentity.principalId" },
   // DataProtectionKubernetes.py: the four storage keys are required on create (as blobContainer, storageAccount,

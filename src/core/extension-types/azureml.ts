@@ -152,12 +152,17 @@ const COMPUTED: readonly ComputedSetting[] = [
   },
 ];
 
-/** AzureMLKubernetes.py Update: a given router type or load balancer provider adds the same scoringFe keys as a create. */
+/**
+ * AzureMLKubernetes.py Update: a given inferenceRouterServiceType sets scoringFe.serviceType.nodePort (whether it is
+ * NodePort), a given internalLoadBalancerProvider sets scoringFe.serviceType.internalLoadBalancer (whether it is azure),
+ * as booleans its SDK sends as "True"/"False".
+ */
 function azuremlUpdate({ patch }: UpdateContext): UpdateAdditions {
   const settings = (patch.configurationSettings ?? {}) as Record<string, unknown>;
   const added: Record<string, string> = {};
-  if (typeof settings.inferenceRouterServiceType === 'string' && settings.inferenceRouterServiceType.toLowerCase() === 'nodeport') added['scoringFe.serviceType.nodePort'] = 'True';
-  if (typeof settings.internalLoadBalancerProvider === 'string' && settings.internalLoadBalancerProvider.toLowerCase() === 'azure') added['scoringFe.serviceType.internalLoadBalancer'] = 'True';
+  const bool = (value: boolean) => (value ? 'True' : 'False');
+  if (typeof settings.inferenceRouterServiceType === 'string') added['scoringFe.serviceType.nodePort'] = bool(settings.inferenceRouterServiceType.toLowerCase() === 'nodeport');
+  if (typeof settings.internalLoadBalancerProvider === 'string') added['scoringFe.serviceType.internalLoadBalancer'] = bool(settings.internalLoadBalancerProvider.toLowerCase() === 'azure');
   return Object.keys(added).length > 0 ? { configurationSettings: added } : {};
 }
 

@@ -171,6 +171,13 @@ export interface InstallProfile {
   manualSteps?: readonly ManualStep[];
   /** What the CLI adds to an update (Dapr's `hooks.applyCrds`). */
   update?(context: UpdateContext): UpdateAdditions;
+  /**
+   * Inputs the CLI ignores for this type (Azure Backup: `--version`, `--config-protected`, `--auto-upgrade-minor-version
+   * false`). The product still sends what the baseline gives (a pin it did not send would drift forever), and
+   * `baseline validate` warns; `cliIgnoresWhy` says what the CLI does instead.
+   */
+  cliIgnores?: readonly ('version' | 'autoUpgradeMinorVersion' | 'protectedSettings')[];
+  cliIgnoresWhy?: string;
   /** A Marketplace offer: a create must carry `plan: { name, product, publisher }`. */
   requiresPlan?: boolean;
   /**

@@ -262,6 +262,16 @@ describe('aks-baseline-guard baseline', () => {
     expect(result.stdout).toBe('(stdin): valid baseline with 1 rule: workload-identity\n');
   });
 
+  test('validate warns on stderr about a one-shot setting, and the baseline stays valid (exit 0)', () => {
+    const oneShot = file('one-shot.yaml', 'version: 1\nrequiredExtensions:\n  - name: azurecontainerstorage\n    extensionType: microsoft.azurecontainerstorage\n    mode: auto\n    configurationSettings: { global.cli.storagePool.install.create: "True" }\n');
+
+    const result = run(['baseline', 'validate', oneShot]);
+
+    expectExit(result, 0);
+    expect(result.stdout).toBe(`${oneShot}: valid baseline with 1 rule: required-extension/azurecontainerstorage (1 warning on stderr)\n`);
+    expect(result.stderr).toBe(`aks-baseline-guard: ${oneShot}: warning: requiredExtensions[0].configurationSettings["global.cli.storagePool.install.create"]: is one-shot for Azure Container Storage (v1): sent on install only, never compared or PATCHed (the Azure CLI resets it after each install)\n`);
+  });
+
   test('validate rejects an invalid baseline with exit 2, one line per problem', () => {
     const bad = file('bad.yaml', 'version: 1\nrequiredExtensions:\n  - name: flux\n    extensionType: microsoft.flux\n    mode: auto\n    version: 1.2.3\n    configurationProtectedSettings: { token: abc }\n');
 
