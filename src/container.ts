@@ -4,7 +4,7 @@
 // invocations reuse the clients and their keep-alive connections. Tests, the demo and the benchmarks build theirs
 // with createServices (with fakes or decorators around the ports) and hand them in with useServices.
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
-import { ArmClusterReader, ArmStepWriter, createArmClients, type ArmClients, type ArmClientsOptions } from './azure/arm/index.js';
+import { ArmClusterReader, ArmFactReader, ArmStepWriter, createArmClients, type ArmClients, type ArmClientsOptions } from './azure/arm/index.js';
 import { createStorageClients, createTableComplianceStore, ensureQueues, ensureTables, EvaluationQueue, type StorageClients } from './azure/storage/index.js';
 import { createTelemetry } from './azure/telemetry.js';
 import { loadConfiguredBaseline } from './baseline-file.js';
@@ -52,6 +52,7 @@ export async function createServices(config: AppConfig, options: CreateServicesO
     tuning: resolveTuning(options.tuning),
     baseline: options.baseline ?? (await loadConfiguredBaseline(config)),
     reader: new ArmClusterReader(arm),
+    facts: new ArmFactReader(arm),
     writer: new ArmStepWriter(arm, options.env ?? process.env),
     store: createTableComplianceStore(storageClients),
     queue: new EvaluationQueue(storageClients.evaluationQueue),

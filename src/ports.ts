@@ -2,7 +2,8 @@
 // adapters (src/azure) implement each one once; the in-memory fakes in test/support/fakes implement them for unit
 // tests, and test/support/faults.ts wraps them to inject crashes. Nothing here does I/O.
 //
-//   ARM        ClusterReader (read a cluster, list subscriptions and clusters), StepWriter (start a plan step's write)
+//   ARM        ClusterReader (read a cluster, list subscriptions and clusters), FactReader (provider registrations,
+//              tenant, storage accounts), StepWriter (start a plan step's write)
 //   Storage    ClusterStateStore, RemediationLog (intent rows), AttemptTracker, Coordination (event dedupe, pending
 //              marks, leases), SweepLog, WorkQueue
 //   Telemetry  Telemetry
@@ -19,6 +20,8 @@ import type {
   ClusterStatus,
   ErrorInfo,
   Evaluation,
+  EvaluationFacts,
+  FactsWanted,
   PlanStep,
   RecordedRuleStatus,
   RemediationAction,
@@ -57,6 +60,16 @@ export interface ClusterReader {
   listClusters(scope: { subscriptionId: string; resourceGroup?: string }, options?: ReadOptions): AsyncIterable<ListedCluster>;
 }
 
+/**
+ * Reads the facts around a cluster that its evaluation needs (core `factsWanted`): provider registrations and the
+ * tenant of its subscription, the storage accounts its settings name. Never throws for a fact it cannot read: the fact
+ * is left out (the evaluation then says it was not checked, or blocks the install naming it) and `unread` says why.
+ * Adapters keep what they read for a while, so a sweep reads each subscription's facts once.
+ */
+export interface FactReader {
+  readFacts(wanted: FactsWanted, options?: ReadOptions): Promise<{ facts: EvaluationFacts; unread: string[] }>;
+}
+
 export type ApplyOutcome =
   | { status: 'succeeded' }
   /** Nothing was written: a fresh read shows the step is no longer needed (someone fixed it, or it became exempt). */
@@ -91,6 +104,8 @@ export interface StepWriteContext {
   plannedFrom: ClusterSnapshot;
   /** What the step was planned with: a cluster that changed since is planned again from a fresh read, with these. */
   baseline: Baseline;
+  /** The facts the step was planned with (the same subscription's, so still current for a re-plan). */
+  facts?: EvaluationFacts;
   now: Date;
   abortSignal?: AbortSignal;
 }

@@ -50,6 +50,7 @@ export {
 } from './extension-types/index.js';
 export { baselineWarnings } from './profile-checks.js';
 export { CLUSTER_PLACEHOLDERS, resolveSettings } from './placeholders.js';
+export { factsWanted, parseEvaluationFacts, storageAccountAddress, wantsAnyFact, type FactsWanted } from './facts.js';
 export { BASELINE_SCHEMA, BASELINE_SCHEMA_ID, baselineSchemaFor } from './baseline-schema.js';
 export {
   REQUIRED_EXTENSION_RULE_PREFIX,

@@ -130,6 +130,7 @@ export function providerRegistered(namespace: string, source: string = SOURCES.p
     fix: `az provider register --namespace ${namespace} --subscription <subscription> --wait`,
     whenUnknown: 'unchecked (not blocked): an install on an unregistered subscription fails with MissingSubscriptionRegistration',
     source,
+    provider: namespace,
     check: ({ snapshot, facts }) => {
       const state = Object.entries(facts.providerRegistrations ?? {}).find(([name]) => name.toLowerCase() === namespace.toLowerCase())?.[1];
       if (state === undefined) {

@@ -233,6 +233,11 @@ export const azureBackup: ExtensionTypeProfile = {
     },
   ],
   prerequisites: PREREQUISITES,
+  // The tenant (credentials.tenantId) and the storage account (its region and blob endpoint) are read at the edge.
+  factsWanted: (settings) => {
+    const account = accountOf(settings);
+    return { tenant: true, storageAccounts: account ? [account.id] : [] };
+  },
   manualSteps: [
     { action: 'manual-role-assignment', grant: "Storage Blob Data Contributor on the backup storage account, to the extension's identity (aksAssignedIdentity), once per cluster after the install", source: `${MANAGE_DOC}; ${DP_PY} (warns, does not assign)`, plan: blobRole },
     { action: 'manual-trusted-access', grant: 'a Trusted Access role binding (Microsoft.DataProtection/backupVaults/backup-operator) for the Backup vault on the cluster, once per cluster', source: MANAGE_DOC, plan: trustedAccess },

@@ -46,6 +46,8 @@ export interface Prerequisite {
   /** What happens when the fact it needs is not known, for the docs; undefined when it needs none (it reads the cluster body). */
   whenUnknown?: string;
   source: string;
+  /** The resource provider namespace whose registration it checks: the edge reads it (EvaluationFacts.providerRegistrations). */
+  provider?: string;
   check(context: InstallContext): PrerequisiteCheck;
 }
 
@@ -169,6 +171,11 @@ export interface InstallProfile {
   prerequisites?: readonly Prerequisite[];
   /** Grants a person makes with the install. */
   manualSteps?: readonly ManualStep[];
+  /**
+   * The facts about other resources the edge reads for this type, given the entry's settings (placeholders filled in,
+   * real keys): the tenant, storage account ids. Provider registrations come from the prerequisites' `provider`.
+   */
+  factsWanted?(settings: Readonly<Record<string, string>>): { tenant?: boolean; storageAccounts?: string[] };
   /** What the CLI adds to an update (Dapr's `hooks.applyCrds`). */
   update?(context: UpdateContext): UpdateAdditions;
   /**
