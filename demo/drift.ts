@@ -2,9 +2,16 @@
 // service had made compliant, through the same SDKs a person's script would use. The emulator raises the Event
 // Grid events, the local app hands them to onResourceEvent, and the demo only watches the compliance store to see
 // when the service recorded each drift and when it was fixed.
+//
+// Two changes show what the service must not do (issue 14): a stopped cluster (AKS accepts only start and delete) is
+// recorded with its steps blocked and nothing written, until someone starts it and the start's event brings the fix;
+// and an extension AKS took over (AKS-managed: users may only read it) is recorded, blocked, never written, and left
+// to AKS, whose own change puts it right again.
 import type { ManagedCluster } from '@azure/arm-containerservice';
+import { randomUUID } from 'node:crypto';
+import { buildEvent } from '../emulator/events.js';
 import { seededRandom } from '../emulator/random.js';
-import type { EmulatorEvent } from '../emulator/index.js';
+import { EMULATOR_TENANT_ID, type EmulatorEvent } from '../emulator/index.js';
 import { OBJECT_ID_CLAIM } from '../src/azure/resourceEvents.js';
 import {
   NO_POD_IDENTITY_RULE_ID,
@@ -19,8 +26,15 @@ import {
 import type { ClusterState, Transition } from '../src/ports.js';
 import { routeOf } from './approvals.js';
 import { OTHER_IDENTITY, type DemoApp } from './app.js';
+import { approveThroughHttp } from './httpApproval.js';
 
-export const DRIFT_KINDS = ['extension-deleted', 'pod-identity-enabled', 'workload-identity-disabled'] as const;
+export const DRIFT_KINDS = ['extension-deleted', 'pod-identity-enabled', 'workload-identity-disabled', 'cluster-stopped', 'aks-managed-extension'] as const;
+
+/**
+ * Microsoft.ContainerService's own identity, for the writes AKS makes to an extension it manages. The emulator refuses
+ * user writes to such an extension (as ARM does), so the demo seeds AKS's change and delivers the event it raises.
+ */
+const AKS_IDENTITY = { appId: '7319c514-987d-4e9b-ac3d-d38c4f427f4c', objectId: '2f1e0d9c-8b7a-4c6d-9e5f-4a3b2c1d0e9f', tenantId: EMULATOR_TENANT_ID };
 export type DriftKind = (typeof DRIFT_KINDS)[number];
 
 export interface DriftTarget {
@@ -37,6 +51,12 @@ export interface DriftTarget {
   description: string;
 }
 
+/** What a drift that the service must not fix itself showed on the way: the step blocked, and why. */
+export interface BlockedNote {
+  reason: string;
+  message: string;
+}
+
 export interface DriftReaction {
   target: DriftTarget;
   /** The Event Grid event the change raised. */
@@ -51,6 +71,8 @@ export interface DriftReaction {
   approvedAt?: number;
   /** Why the change could not be made, when it could not. */
   error?: string;
+  /** For cluster-stopped and aks-managed-extension: the block the service reported before the drift was put right. */
+  blocked?: BlockedNote;
 }
 
 const CLUSTER_RP = 'Microsoft.ContainerService';
@@ -112,14 +134,73 @@ export function pickDriftTargets(app: DemoApp, baseline: Baseline, states: reado
   const workloadIdentity = baseline.rules.workloadIdentity;
   if (workloadIdentity) {
     take(perKind, (state) => ({ kind: 'workload-identity-disabled', clusterId: state.clusterId, clusterName: state.clusterName, ruleId: WORKLOAD_IDENTITY_RULE_ID, mode: workloadIdentity.mode, description: 'workload identity turned off' }));
+    take(1, (state) => ({
+      kind: 'cluster-stopped',
+      clusterId: state.clusterId,
+      clusterName: state.clusterName,
+      ruleId: WORKLOAD_IDENTITY_RULE_ID,
+      mode: workloadIdentity.mode,
+      description: 'cluster stopped with workload identity off, then started again',
+    }));
+  }
+  if (extension) {
+    take(1, (state) => {
+      const installed = installedOf(app, state.clusterId, extension.extensionType);
+      if (!installed) return undefined;
+      return {
+        kind: 'aks-managed-extension',
+        clusterId: state.clusterId,
+        clusterName: state.clusterName,
+        ruleId: requiredExtensionRuleId(extension),
+        mode: extension.mode,
+        extensionName: installed.name,
+        description: `${installed.name} extension taken over by AKS on another release train`,
+      };
+    });
   }
   return targets;
 }
 
-/** Makes the change as OTHER_IDENTITY and waits until ARM has finished it. */
-export async function makeDrift(app: DemoApp, target: DriftTarget): Promise<void> {
+function installedOf(app: DemoApp, clusterId: string, extensionType: string): { name: string; body: Record<string, unknown> } | undefined {
+  const body = app.emulator.state.extensions(clusterId).find((candidate) => {
+    const type = (candidate['properties'] as Record<string, unknown> | undefined)?.['extensionType'];
+    return typeof type === 'string' && sameExtensionType(type, extensionType);
+  });
+  return body && typeof body['name'] === 'string' ? { name: body['name'], body } : undefined;
+}
+
+/**
+ * Makes the change as OTHER_IDENTITY and waits until ARM has finished it. For cluster-stopped and
+ * aks-managed-extension, also what comes after (the start, AKS's own fix), once the service has shown the block;
+ * `reaction.blocked` says what it showed.
+ */
+export async function makeDrift(app: DemoApp, target: DriftTarget, reaction?: DriftReaction): Promise<void> {
   const { subscriptionId, resourceGroup, clusterName } = routeOf(target.clusterId);
   const arm = app.clientsAs(OTHER_IDENTITY);
+  if (target.kind === 'cluster-stopped') {
+    const clusters = arm.containerService(subscriptionId).managedClusters;
+    await clusters.beginStopAndWait(resourceGroup, clusterName, { updateIntervalInMs: 50 });
+    // Workload identity went off before the stop, while no one was looking: ARM refuses writes to a stopped cluster.
+    const body = app.emulator.state.cluster(target.clusterId);
+    if (!body) throw new Error(`${target.clusterId} is gone`);
+    const properties = body['properties'] as Record<string, unknown>;
+    properties['securityProfile'] = { ...(properties['securityProfile'] as Record<string, unknown> | undefined), workloadIdentity: { enabled: false } };
+    app.emulator.putCluster(body);
+    // A person asks the service to fix it now: the answer says why it cannot, and nothing is written.
+    const answer = await remediateNow(app, target.clusterId);
+    const blocked = blockedOf(answer.body, target.ruleId);
+    if (answer.status !== 200 || blocked?.reason !== 'ClusterStopped') {
+      throw new Error(`POST ${target.clusterName}/remediate on the stopped cluster answered ${answer.status} without a ClusterStopped block: ${JSON.stringify(answer.body)}`);
+    }
+    if (reaction) reaction.blocked = blocked;
+    // Someone starts it: the start's event makes the service evaluate again, and the fix runs.
+    await clusters.beginStartAndWait(resourceGroup, clusterName, { updateIntervalInMs: 50 });
+    return;
+  }
+  if (target.kind === 'aks-managed-extension') {
+    await aksTakesOverExtension(app, target, reaction);
+    return;
+  }
   if (target.kind === 'extension-deleted') {
     await arm.kubernetesConfiguration(subscriptionId).extensions.beginDeleteAndWait(resourceGroup, CLUSTER_RP, 'managedClusters', clusterName, target.extensionName ?? '', { updateIntervalInMs: 50 });
     return;
@@ -132,6 +213,76 @@ export async function makeDrift(app: DemoApp, target: DriftTarget): Promise<void
     cluster.securityProfile = { ...cluster.securityProfile, workloadIdentity: { enabled: false } };
   }
   await clusters.beginCreateOrUpdateAndWait(resourceGroup, clusterName, cluster, { updateIntervalInMs: 50 });
+}
+
+/** POST .../remediate with no approvals, as a person asking for a fix now; waits out a worker holding the lease (409). */
+async function remediateNow(app: DemoApp, clusterId: string): Promise<Awaited<ReturnType<typeof approveThroughHttp>>> {
+  for (let attempt = 1; ; attempt += 1) {
+    const answer = await approveThroughHttp(app, clusterId, []);
+    if (answer.status !== 409 || attempt === 20) return answer;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** The blockedBy of the rule's step in a remediate answer (the HTTP route's plan view). */
+function blockedOf(body: unknown, ruleId: string): BlockedNote | undefined {
+  const plan = (body as { plan?: { ruleId?: string; blockedBy?: BlockedNote | null }[] } | undefined)?.plan;
+  return plan?.find((step) => step.ruleId === ruleId)?.blockedBy ?? undefined;
+}
+
+/**
+ * AKS takes the extension over (managedBy the cluster, managementDetails "managed") on a release train the baseline
+ * does not want. The emulator refuses user writes to such an extension, as ARM does, so AKS's write is seeded and the
+ * write event it raises delivered to the app. The service records the drift and blocks the step (ManagedByAks)
+ * without writing; `aksPutsExtensionRight` then shows the block and lets AKS put the release train back.
+ */
+async function aksTakesOverExtension(app: DemoApp, target: DriftTarget, reaction: DriftReaction | undefined): Promise<void> {
+  const current = currentExtension(app, target);
+  const train = current.properties['releaseTrain'];
+  const event = await aksWrite(app, target, typeof train === 'string' && train.toLowerCase() === 'preview' ? 'Stable' : 'Preview');
+  if (reaction) {
+    reaction.eventId = event.id;
+    reaction.changedAt = Date.parse(event.eventTime);
+  }
+}
+
+/**
+ * After the service recorded the AKS-managed extension's drift: a person asks for a fix (the answer must say
+ * ManagedByAks, and nothing is written), then AKS puts its release train back, still managing it.
+ */
+export async function aksPutsExtensionRight(app: DemoApp, reaction: DriftReaction): Promise<void> {
+  const { target } = reaction;
+  if (reaction.recordedAt === undefined) throw new Error(`the service never recorded ${target.ruleId} NonCompliant after AKS took ${target.extensionName ?? ''} over`);
+  const answer = await remediateNow(app, target.clusterId);
+  const blocked = blockedOf(answer.body, target.ruleId);
+  if (blocked?.reason !== 'ManagedByAks') throw new Error(`POST ${target.clusterName}/remediate did not report a ManagedByAks block: ${JSON.stringify(answer.body)}`);
+  reaction.blocked = blocked;
+  const train = currentExtension(app, target).properties['releaseTrain'];
+  await aksWrite(app, target, typeof train === 'string' && train.toLowerCase() === 'preview' ? 'Stable' : 'Preview');
+}
+
+function currentExtension(app: DemoApp, target: DriftTarget): { body: Record<string, unknown>; properties: Record<string, unknown> } {
+  const body = app.emulator.state.extension(target.clusterId, target.extensionName ?? '');
+  if (!body) throw new Error(`${target.clusterName} has no extension ${target.extensionName ?? ''}`);
+  return { body, properties: body['properties'] as Record<string, unknown> };
+}
+
+/** One write by AKS to the extension it manages (seeded), and the write event it raises, delivered to the app. */
+async function aksWrite(app: DemoApp, target: DriftTarget, releaseTrain: string): Promise<EmulatorEvent> {
+  const extensionId = `${target.clusterId}/providers/Microsoft.KubernetesConfiguration/extensions/${target.extensionName ?? ''}`;
+  const { body, properties } = currentExtension(app, target);
+  app.emulator.putExtension(target.clusterId, {
+    ...body,
+    managedBy: target.clusterId,
+    properties: { ...properties, releaseTrain, managementDetails: { category: 'managed', accessDetails: [{ entity: 'Microsoft.ContainerService', allowedActions: ['Read', 'Write'] }] } },
+  });
+  const event = buildEvent(
+    { action: 'write', resourceId: extensionId, subscriptionId: routeOf(target.clusterId).subscriptionId, resourceType: 'Microsoft.KubernetesConfiguration/extensions' },
+    { caller: AKS_IDENTITY, correlationId: randomUUID(), clientRequestId: randomUUID(), clientIpAddress: '10.0.0.4', method: 'PUT', url: `https://management.azure.com${extensionId}?api-version=2025-03-01` },
+    app.emulator.clock.now(),
+  );
+  await app.deliver(event);
+  return event;
 }
 
 /**

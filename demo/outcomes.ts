@@ -55,11 +55,12 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T
   return results;
 }
 
-/** Steps that need no person: auto, and everything they wait for is auto too. */
+/** Steps that need no person: auto, not blocked (a stopped cluster, an AKS-managed extension), and everything they wait for is such a step too. */
 export function runnableAutoSteps(plan: readonly PlanStep[]): PlanStep[] {
   const byId = new Map(plan.map((step) => [step.id, step]));
   const runsAlone = (step: PlanStep, seen: Set<string>): boolean =>
     step.mode === 'auto' &&
+    step.blockedBy === null &&
     step.dependsOn.every((id) => {
       const dependency = byId.get(id);
       return dependency === undefined || (!seen.has(id) && runsAlone(dependency, new Set([...seen, id])));
@@ -69,6 +70,8 @@ export function runnableAutoSteps(plan: readonly PlanStep[]): PlanStep[] {
 
 /** Whether a person's approval is what this step waits for: it is an approval step, or an auto step behind one. */
 export function waitsForApproval(step: PlanStep, plan: readonly PlanStep[]): boolean {
+  // A blocked step waits for something an approval does not give (a start, a baseline change).
+  if (step.blockedBy) return false;
   if (step.mode === 'approval') return true;
   if (step.mode !== 'auto') return false;
   const byId = new Map(plan.map((candidate) => [candidate.id, candidate]));

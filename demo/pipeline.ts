@@ -10,7 +10,7 @@ import type { ClusterState } from '../src/ports.js';
 import { remediatePath } from './approvals.js';
 import type { DemoBaseline } from './baseline.js';
 import { approveThroughHttp } from './httpApproval.js';
-import { driftsPerKind, makeDrift, pickDriftTargets, readReactionTimes, recordDriftEvents, type DriftReaction } from './drift.js';
+import { aksPutsExtensionRight, driftsPerKind, makeDrift, pickDriftTargets, readReactionTimes, recordDriftEvents, type DriftReaction } from './drift.js';
 import { APP_IDENTITY, OTHER_IDENTITY, startDemoApp, type DemoApp, type ProcessedMessage } from './app.js';
 import { Monitor, settle, SettleTimeoutError } from './monitor.js';
 import type { DemoOptions } from './options.js';
@@ -139,7 +139,10 @@ export async function runPipeline(options: DemoOptions, demoBaseline: DemoBaseli
     await Promise.all(
       reactions.map(async (reaction) => {
         try {
-          await makeDrift(app, reaction.target);
+          await makeDrift(app, reaction.target, reaction);
+          if (reaction.blocked) {
+            progress.log(`${reaction.target.clusterName}: ${reaction.target.description}: the service recorded ${reaction.target.ruleId} and wrote nothing: blocked (${reaction.blocked.reason}): ${reaction.blocked.message}`);
+          }
         } catch (error) {
           reaction.error = error instanceof Error ? error.message : String(error);
           problems.push(`drift on ${reaction.target.clusterName} (${reaction.target.description}) could not be made: ${reaction.error}`);
@@ -148,11 +151,24 @@ export async function runPipeline(options: DemoOptions, demoBaseline: DemoBaseli
     );
     stopRecording();
     await watchWhile(app, reactions, progress, () => settleOrNote(app, 'Drift happens'));
+    // An extension AKS took over: the service recorded it and wrote nothing; AKS puts it right itself.
+    const takenOver = reactions.filter((reaction) => reaction.target.kind === 'aks-managed-extension' && reaction.error === undefined);
+    for (const reaction of takenOver) {
+      try {
+        await aksPutsExtensionRight(app, reaction);
+        if (reaction.blocked) progress.log(`${reaction.target.clusterName}: ${reaction.target.description}: the service recorded ${reaction.target.ruleId} and wrote nothing: blocked (${reaction.blocked.reason}); AKS puts it right itself`);
+      } catch (error) {
+        reaction.error = error instanceof Error ? error.message : String(error);
+        problems.push(`${reaction.target.clusterName} (${reaction.target.description}): ${reaction.error}`);
+      }
+    }
+    if (takenOver.length > 0) await watchWhile(app, takenOver, progress, () => settleOrNote(app, 'Drift happens'));
     for (const reaction of reactions.filter((candidate) => candidate.error === undefined)) {
       const { target } = reaction;
       if (reaction.eventId === undefined) problems.push(`${target.clusterName}: the change (${target.description}) raised no Event Grid event`);
       else if (reaction.recordedAt === undefined) problems.push(`${target.clusterName}: the service never recorded ${target.ruleId} NonCompliant after ${target.description}`);
       else if (target.mode === 'auto' && reaction.fixedAt === undefined) problems.push(`${target.clusterName}: ${target.ruleId} (auto) was not fixed after ${target.description}`);
+      if (target.kind === 'aks-managed-extension') problems.push(...(await appWritesSince(app, reaction)));
     }
     endPhase('Drift happens');
 
@@ -212,6 +228,15 @@ export async function runPipeline(options: DemoOptions, demoBaseline: DemoBaseli
   }
 }
 
+/** An extension AKS manages is never written by the service: any remediation of its rule since the change is a problem. */
+async function appWritesSince(app: DemoApp, reaction: DriftReaction): Promise<string[]> {
+  const { target, changedAt } = reaction;
+  const rows = await app.services.store.listRemediations(target.clusterId, { limit: 100 });
+  return rows
+    .filter((row) => row.ruleId.toLowerCase() === target.ruleId.toLowerCase() && changedAt !== undefined && Date.parse(row.startedAt) >= changedAt)
+    .map((row) => `${target.clusterName}: the service wrote ${row.stepId} (${row.request.method}) to an extension AKS manages`);
+}
+
 async function listAllStates(app: DemoApp): Promise<ClusterState[]> {
   const states: ClusterState[] = [];
   let continuationToken: string | undefined;
@@ -232,7 +257,14 @@ async function watchWhile(app: DemoApp, reactions: readonly DriftReaction[], pro
       const seen = await readReactionTimes(app, reaction);
       const { target, changedAt } = reaction;
       if (seen.recorded && reaction.recordedAt !== undefined) {
-        const next = target.mode === 'approval' ? 'approval mode: waiting for a person' : target.mode === 'audit' ? 'audit mode: recorded only' : 'fixing it automatically';
+        const next =
+          target.kind === 'aks-managed-extension'
+            ? 'AKS manages it: recorded, never written'
+            : target.mode === 'approval'
+              ? 'approval mode: waiting for a person'
+              : target.mode === 'audit'
+                ? 'audit mode: recorded only'
+                : 'fixing it automatically';
         progress.log(`${target.clusterName}: ${target.ruleId} recorded NonCompliant ${seconds(reaction.recordedAt - changedAt)} after the change (${next})`);
       }
       if (seen.fixed && reaction.fixedAt !== undefined) {

@@ -22,6 +22,13 @@ function timing(values: number[]): string {
   return p50 === undefined || max === undefined ? '-' : `p50 ${formatDuration(p50)}, max ${formatDuration(max)}`;
 }
 
+/** The drifts the service recorded but must not fix itself (a stopped cluster, an AKS-managed extension), by reason. */
+function blockedDrifts(run: PipelineResult): string {
+  const byReason = new Map<string, number>();
+  for (const reaction of run.reactions) if (reaction.blocked) byReason.set(reaction.blocked.reason, (byReason.get(reaction.blocked.reason) ?? 0) + 1);
+  return byReason.size === 0 ? 'none' : [...byReason].map(([reason, n]) => `${n} ${reason}`).join(', ');
+}
+
 export function renderSummary(data: ReportData, run: PipelineResult): string {
   const { summary } = data;
   const lines: string[] = [];
@@ -50,6 +57,7 @@ export function renderSummary(data: ReportData, run: PipelineResult): string {
     ['  change -> recorded', timing(detected)],
     ['  change -> fixed (auto)', timing(fixedAuto)],
     ['  approval -> fixed', timing(fixedApproved)],
+    ['  blocked, nothing written', blockedDrifts(run)],
     ['ARM requests (the app)', requests(run.requests.app)],
     ['ARM requests (someone else)', requests(run.requests.others)],
     ['ARM throttling', `${run.requests.total.throttled} requests answered 429`],

@@ -40,9 +40,9 @@ export const ACCEPTED_OPERATIONS = [
 export const ACCEPTED_EVENT_TYPES = ['Microsoft.Resources.ResourceWriteSuccess', 'Microsoft.Resources.ResourceDeleteSuccess'] as const;
 
 /**
- * Action events (POST .../action) the event subscription forwards besides the writes and deletes above.
- * Kept apart from ACCEPTED_EVENT_TYPES: src/azure/resourceEvents.ts does not accept them yet, so until the
- * intake is wired (issue 14) onResourceEvent records each as EventIgnored.
+ * Action events (POST .../action) the event subscription forwards besides the writes and deletes above. Kept apart
+ * from ACCEPTED_EVENT_TYPES: of these, src/azure/resourceEvents.ts accepts only the operations in
+ * ACCEPTED_ACTION_OPERATIONS and records any other action as EventIgnored, with the reason.
  */
 export const ACCEPTED_ACTION_EVENT_TYPES = ['Microsoft.Resources.ResourceActionSuccess'] as const;
 

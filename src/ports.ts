@@ -26,6 +26,7 @@ import type {
   RecordedRuleStatus,
   RemediationAction,
   RuleOverride,
+  StepRemovals,
 } from './core/index.js';
 
 // ---- ARM ---------------------------------------------------------------------------------------------------------
@@ -250,6 +251,10 @@ export interface StartRemediationInput {
   cause: Cause;
   /** The ARM request about to be sent: method and path only, never the body (it may name protected settings). */
   request: { method: string; path: string };
+  /** What the step disrupts (PlanStep.disrupts), for whoever reads the log later. */
+  disrupts?: string;
+  /** What the write deletes from the cluster's configuration (PlanStep.removes), kept before it is sent: ARM forgets it. */
+  removes?: StepRemovals;
   /** Defaults to the current time. */
   now?: Date;
 }
@@ -285,6 +290,8 @@ export interface RemediationRecord {
   status: RemediationStatus;
   cause: Cause;
   request: { method: string; path: string };
+  disrupts?: string;
+  removes?: StepRemovals;
   startedAt: string;
   completedAt?: string;
   armOperation?: ArmOperationInfo;

@@ -3,7 +3,7 @@
 // to re-read, it never carries the state we act on.
 import { EventGridDeserializer } from '@azure/eventgrid';
 import { clusterIdOf } from '../core/index.js';
-import { ACCEPTED_EVENT_TYPES, ACCEPTED_OPERATIONS } from '../names.js';
+import { ACCEPTED_ACTION_EVENT_TYPES, ACCEPTED_ACTION_OPERATIONS, ACCEPTED_EVENT_TYPES, ACCEPTED_OPERATIONS } from '../names.js';
 
 export const OBJECT_ID_CLAIM = 'http://schemas.microsoft.com/identity/claims/objectidentifier';
 
@@ -20,7 +20,8 @@ export interface ResourceEventDecision {
   clusterId?: string;
   /** Why it was accepted or ignored, in words a person can act on. */
   reason: string;
-  operation?: 'write' | 'delete';
+  /** `start`: a cluster start (ResourceActionSuccess), after which a stopped cluster's blocked steps can run. */
+  operation?: 'write' | 'delete' | 'start';
   target?: 'cluster' | 'extension';
   /** The write was made by this app's own identity: it confirms a remediation and never starts one. */
   causedBySelf?: boolean;
@@ -30,12 +31,16 @@ export interface ResourceEventDecision {
 
 const deserializer = new EventGridDeserializer();
 const acceptedTypes = new Set<string>(ACCEPTED_EVENT_TYPES.map((t) => t.toLowerCase()));
-const acceptedOperations = new Map<string, { operation: 'write' | 'delete'; target: 'cluster' | 'extension' }>(
+const actionTypes = new Set<string>(ACCEPTED_ACTION_EVENT_TYPES.map((t) => t.toLowerCase()));
+type Kind = { operation: 'write' | 'delete' | 'start'; target: 'cluster' | 'extension' };
+const acceptedOperations = new Map<string, Kind>(
   ACCEPTED_OPERATIONS.map((op) => {
     const lower = op.toLowerCase();
     return [lower, { operation: lower.endsWith('/delete') ? 'delete' : 'write', target: lower.includes('/managedclusters/') ? 'cluster' : 'extension' }];
   }),
 );
+// Only a cluster start: a stop needs nothing (the next evaluation blocks the steps), and other actions change nothing we check.
+const acceptedActions = new Map<string, Kind>(ACCEPTED_ACTION_OPERATIONS.map((op) => [op.toLowerCase(), { operation: 'start', target: 'cluster' }]));
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -89,15 +94,23 @@ export async function decideResourceEvent(raw: unknown, self: SelfIdentity = {})
   }
 
   const decided = { ...base, ...(eventTime ? { eventTime } : {}) };
-  if (!base.type || !acceptedTypes.has(base.type.toLowerCase())) {
-    return { ...decided, accepted: false, reason: `ignored: event type ${base.type ?? '(none)'} is not a resource write or delete` };
+  const type = base.type?.toLowerCase();
+  const isAction = type !== undefined && actionTypes.has(type);
+  if (!type || (!acceptedTypes.has(type) && !isAction)) {
+    return { ...decided, accepted: false, reason: `ignored: event type ${base.type ?? '(none)'} is not a resource write, delete or action` };
   }
   if (!isRecord(data)) return { ...decided, accepted: false, reason: 'malformed: data must be an object with operationName and resourceUri' };
 
   const operationName = str(data.operationName);
-  const kind = operationName ? acceptedOperations.get(operationName.toLowerCase()) : undefined;
+  const kind = operationName ? (isAction ? acceptedActions : acceptedOperations).get(operationName.toLowerCase()) : undefined;
   if (!kind) {
-    return { ...decided, accepted: false, reason: `ignored: operation ${operationName ?? '(none)'} is not a managed cluster or cluster extension write/delete` };
+    return {
+      ...decided,
+      accepted: false,
+      reason: isAction
+        ? `ignored: action ${operationName ?? '(none)'} is not a managed cluster start (only a start lets a stopped cluster's blocked steps run)`
+        : `ignored: operation ${operationName ?? '(none)'} is not a managed cluster or cluster extension write/delete`,
+    };
   }
 
   const resourceId = str(data.resourceUri) ?? subject;
@@ -112,8 +125,10 @@ export async function decideResourceEvent(raw: unknown, self: SelfIdentity = {})
   const claims = isRecord(data.claims) ? data.claims : {};
   const appId = str(claims.appid)?.toLowerCase();
   const objectId = str(claims[OBJECT_ID_CLAIM])?.toLowerCase();
+  // The app never starts clusters, and a start always calls for an evaluation, whoever started it.
   const causedBySelf =
-    (self.appId !== undefined && appId === self.appId.toLowerCase()) || (self.objectId !== undefined && objectId === self.objectId.toLowerCase());
+    kind.operation !== 'start' &&
+    ((self.appId !== undefined && appId === self.appId.toLowerCase()) || (self.objectId !== undefined && objectId === self.objectId.toLowerCase()));
   const correlationId = str(data.correlationId);
 
   return {

@@ -1,6 +1,6 @@
 // Human-readable output: a header, a results table and a plan table, sized to the terminal.
 import Table from 'cli-table3';
-import type { Evaluation, PlanStep } from '../core/types.js';
+import type { Evaluation, PlanStep, StepRemovals } from '../core/types.js';
 
 const NO_COLOUR = { head: [] as string[], border: [] as string[] };
 
@@ -57,10 +57,36 @@ export function renderEvaluationTable(evaluation: Evaluation, baselineSource: st
           step.id,
           step.mode,
           step.dependsOn.map((dep) => number.get(dep) ?? dep).join(' ') || '-',
-          `${step.change.method} ${target(step, evaluation.clusterId)}`,
+          `${step.change.recreate ? 'DELETE, then PUT' : step.change.method} ${target(step, evaluation.clusterId)}`,
         ]),
       ),
     );
+    const notes = stepNotes(evaluation.plan);
+    if (notes.length > 0) lines.push('', ...notes);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Under the plan, in words: the steps that cannot run now (and what a person can do), what each step disrupts, and
+ * what it removes from the cluster.
+ */
+export function stepNotes(plan: readonly PlanStep[]): string[] {
+  const notes: string[] = [];
+  plan.forEach((step, i) => {
+    const n = `#${i + 1}`;
+    if (step.blockedBy) notes.push(`${n} cannot run now (${step.blockedBy.reason}): ${step.blockedBy.message}`);
+    if (step.disrupts) notes.push(`${n} disrupts: ${step.disrupts}`);
+    const removed = step.removes ? describeRemovals(step.removes) : undefined;
+    if (removed) notes.push(`${n} removes ${removed}`);
+  });
+  return notes;
+}
+
+function describeRemovals(removes: StepRemovals): string | undefined {
+  const parts = [
+    ...removes.podIdentities.map((identity) => `pod identity ${identity.namespace}/${identity.name}${identity.clientId ? ` (client id ${identity.clientId})` : ''}`),
+    ...removes.podIdentityExceptions.map((exception) => `pod identity exception ${exception.namespace}/${exception.name}`),
+  ];
+  return parts.length > 0 ? parts.join(', ') : undefined;
 }

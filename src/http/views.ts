@@ -27,8 +27,23 @@ export function describeFailure(failure: Pick<ArmFailure, 'kind' | 'code'>, cont
   return `${FAILURE_TEXT[failure.kind]}${next} (${failure.code})`;
 }
 
+/**
+ * A plan step as an approver needs it: what it sends, whether it can run now (`blockedBy`: why not, and what a person
+ * can do), what it disrupts, and what it removes from the cluster (pod identities: names, namespaces, ids; no secret).
+ */
 export function stepView(step: PlanStep) {
-  return { id: step.id, ruleId: step.ruleId, action: step.action, mode: step.mode, dependsOn: step.dependsOn, description: step.description, request: { method: step.change.method, path: step.change.path } };
+  return {
+    id: step.id,
+    ruleId: step.ruleId,
+    action: step.action,
+    mode: step.mode,
+    dependsOn: step.dependsOn,
+    description: step.description,
+    request: { method: step.change.method, path: step.change.path, ...(step.change.recreate ? { deleteFirst: true } : {}) },
+    blockedBy: step.blockedBy,
+    disrupts: step.disrupts,
+    ...(step.removes ? { removes: step.removes } : {}),
+  };
 }
 
 export function reportView(report: StepReport) {
@@ -38,6 +53,8 @@ export function reportView(report: StepReport) {
     action: report.step.action,
     mode: report.step.mode,
     outcome: report.outcome,
+    ...(report.blockedBy ? { blockedBy: report.blockedBy } : {}),
+    ...(report.step.disrupts ? { disrupts: report.step.disrupts } : {}),
     ...(report.error ? { reason: describeFailure(report.error), error: { kind: report.error.kind, code: report.error.code } } : report.reason ? { reason: report.reason } : {}),
     ...(report.operation?.correlationId ? { armCorrelationId: report.operation.correlationId } : {}),
   };

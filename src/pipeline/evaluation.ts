@@ -31,6 +31,7 @@ import {
   recordedStatus,
   sameResourceId,
   type Baseline,
+  type BlockedBy,
   type ClusterSnapshot,
   type ClusterStatus,
   type ErrorInfo,
@@ -67,7 +68,7 @@ export const STEP_OUTCOMES = [
   'failed',
   'awaiting-approval',
   'audit-only',
-  /** A step it depends on did not finish (not approved, failed, try-later, or started without waiting). */
+  /** The step cannot run now (`blockedBy`: a stopped cluster, an AKS-managed extension, ...), or a step it depends on did not finish (not approved, failed, try-later, or started without waiting). */
   'blocked',
   /** The cluster or extension is busy, or ARM could not be reached: the same step can run later, unchanged. */
   'try-later',
@@ -81,6 +82,8 @@ export interface StepReport {
   /** Why, in one sentence, for every outcome other than applied. */
   reason?: string;
   error?: ArmFailure;
+  /** For a step blocked on its own account: the step's `blockedBy` (reason code and message). */
+  blockedBy?: BlockedBy;
   /** The ARM write, when one was sent. */
   operation?: { resourceId: string; startedAt: string; correlationId?: string };
 }
@@ -373,6 +376,9 @@ async function gateStage(run: RunState, step: PlanStep): Promise<Gated | undefin
   const { policy, reports, snapshot } = run;
   // What the baseline says comes first (it is what a person can act on), then what the run allows.
   if (step.mode === 'audit') return { outcome: 'audit-only', reason: `rule ${step.ruleId} is in audit mode: reported, never fixed` };
+  // A step that cannot run now (a stopped cluster, an AKS-managed extension, ...): no intent, no attempt, no follow-up;
+  // an approval would not help, and no retry does until a person acts (or the cluster starts: its event re-evaluates).
+  if (step.blockedBy) return { outcome: 'blocked', reason: step.blockedBy.message, blockedBy: step.blockedBy };
   if (step.mode === 'approval' && !approves(policy.approvals, step)) {
     return { outcome: 'awaiting-approval', reason: `rule ${step.ruleId} needs approval: approve step ${step.id} or rule ${step.ruleId}` };
   }
@@ -431,7 +437,10 @@ async function intentStage(run: RunState, step: PlanStep): Promise<RemediationRe
     action: step.action,
     attempt: tried.count + 1,
     cause: run.request.cause,
-    request: { method: step.change.method, path: step.change.path },
+    // A recreate is one step and one intent for its two requests.
+    request: { method: step.change.recreate ? 'DELETE+PUT' : step.change.method, path: step.change.path },
+    ...(step.disrupts ? { disrupts: step.disrupts } : {}),
+    ...(step.removes ? { removes: step.removes } : {}),
     now: run.request.now,
   });
   run.intents.set(step.id, ref);

@@ -7,7 +7,7 @@ import { outOfScopeReason } from './scope.js';
 import type { AppServices } from './services.js';
 
 export const INTAKE_OUTCOMES = [
-  /** Not a cluster or extension write/delete, malformed, or out of scope. */
+  /** Not a cluster or extension write/delete nor a cluster start, malformed, or out of scope. */
   'ignored',
   /** Already handled: Event Grid delivered it again. */
   'duplicate',

@@ -28,10 +28,14 @@ export function captureRequests(): { policy: PipelinePolicy; requests: CapturedR
     requests,
     policy: {
       name: 'testCaptureRequests',
-      sendRequest: (request, next) => {
+      sendRequest: async (request, next) => {
         const body = typeof request.body === 'string' && request.body.length > 0 ? (JSON.parse(request.body) as unknown) : undefined;
-        requests.push({ method: request.method, url: request.url, body });
-        return next(request);
+        const captured = { method: request.method, url: request.url, body };
+        requests.push(captured);
+        const response = await next(request);
+        // Policies later in the pipeline may rewrite the URL (the Extensions client's custom api-version): keep what was sent.
+        captured.url = request.url;
+        return response;
       },
     },
   };

@@ -65,6 +65,31 @@ export function clusterWriteEvent(clusterId: string, identity: Identity, overrid
   return event;
 }
 
+/**
+ * A `Microsoft.Resources.ResourceActionSuccess` event (the Event Grid docs sample, an Event Hubs listKeys POST)
+ * re-targeted at `clusterId`: a cluster start unless `action` says otherwise (`stop`, ...). No public doc shows an AKS
+ * start payload; this is the generic action sample with AKS's RBAC operation name (issue 14's facts sheet, section 1).
+ */
+export function clusterActionEvent(clusterId: string, identity: Identity, options: { action?: string; id?: string; eventTime?: string } = {}): Json {
+  const event = fixtureEvent(EVENT_FIXTURES.actionSuccess);
+  const action = options.action ?? 'start';
+  const operationName = `Microsoft.ContainerService/managedClusters/${action}/action`;
+  const subscriptionId = clusterId.split('/')[2] ?? '';
+  const resourceUri = asEventGridId(clusterId);
+  const data = event['data'] as Json;
+  const claims = data['claims'] as Json;
+  event['id'] = options.id ?? randomUUID();
+  event['eventTime'] = options.eventTime ?? new Date().toISOString();
+  event['subject'] = resourceUri;
+  event['topic'] = `/subscriptions/${subscriptionId}`;
+  Object.assign(data, { resourceUri, subscriptionId, operationName, resourceProvider: 'Microsoft.ContainerService', correlationId: randomUUID(), tenantId: randomUUID() });
+  Object.assign(data['authorization'] as Json, { scope: resourceUri, action: operationName });
+  (data['httpRequest'] as Json)['url'] = `https://management.azure.com${clusterId}/${action}?api-version=2026-05-01`;
+  claims['appid'] = identity.appId;
+  claims[OBJECT_ID_CLAIM] = identity.objectId;
+  return event;
+}
+
 /** The same event in the CloudEvents 1.0 schema, as a system topic configured for CloudEvents delivers it. */
 export function asCloudEvent(event: Json): Json {
   return {

@@ -2,9 +2,11 @@
 // operation; the caller decides whether to wait for it. Cluster writes re-read the cluster, write only the step's
 // change into the model as read, and carry If-Match with the eTag just read. When the cluster changed since the
 // step was planned (or on a 412), the step is planned again from a fresh read with the core's own evaluateSnapshot,
-// once; a concurrent change is never overwritten. Extension writes never send protected settings they were not
-// given (PATCH leaves them out entirely, so the service keeps them).
-import type { Extension, PatchExtension } from '@azure/arm-kubernetesconfiguration';
+// once; a concurrent change is never overwritten. Extension writes send `configurationProtectedSettings` exactly when
+// the step carries protectedSettingRefs (then all of them, resolved from app settings), on a PUT and on a PATCH;
+// otherwise none, and a PATCH keeps what the service has. A recreate DELETEs the extension, waits until a GET answers
+// 404, then PUTs it as an install. A blocked step (PlanStep.blockedBy) is never sent.
+import type { Extension, Extensions, PatchExtension } from '@azure/arm-kubernetesconfiguration';
 import {
   evaluateSnapshot,
   isBusy,
@@ -55,7 +57,10 @@ const CLUSTER_RESOURCE_NAME = 'managedClusters';
 
 /** Starts the step's write. Resolves once ARM has accepted (or refused) it; ARM failures come back as outcomes. */
 export async function applyPlanStep(clients: ArmClients, step: PlanStep, options: ApplyStepOptions): Promise<OperationHandle> {
-  if (sameResourceId(step.change.path, options.plannedFrom.id)) return startClusterWrite(clients, step, options, 1);
+  const isCluster = sameResourceId(step.change.path, options.plannedFrom.id);
+  // The pipeline never hands over a blocked step; a caller that does gets it back unsent.
+  if (step.blockedBy) return decided(step, isCluster ? 'cluster' : 'extension', step.change.path, new Date().toISOString(), blockedOutcome(step));
+  if (isCluster) return startClusterWrite(clients, step, options, 1);
   return startExtensionWrite(clients, step, options);
 }
 
@@ -86,6 +91,8 @@ async function startClusterWrite(clients: ArmClients, step: PlanStep, options: A
     if (!replanned) return finished({ status: 'not-needed', reason: 'the cluster changed since it was planned and no longer needs this step' });
     current = replanned;
     basis = snapshot;
+    // Stopped since it was planned, say: the fresh plan's block stands.
+    if (current.blockedBy) return finished(blockedOutcome(current), current);
   }
 
   if (isBusy(fresh.snapshot.provisioningState)) {
@@ -179,19 +186,27 @@ async function startExtensionWrite(clients: ArmClients, step: PlanStep, options:
       correlationId ??= correlationOf(response.headers);
     },
   };
+  // Resolved before anything is sent: a recreate whose protected settings cannot be resolved must not delete.
+  const resolved = resolveProtectedSettings(step, resourceId, options.env ?? process.env);
+  if ('failure' in resolved) return finished({ status: 'failed', failure: resolved.failure });
 
   let poller;
   try {
+    if (step.change.recreate?.deleteFirst) {
+      // Delete, wait until it is gone, then create: the settings that cannot change take their new values only so.
+      const deleted = await deleteAndWaitUntilGone(extensions, ref, resourceId, { ...requestOptions });
+      if (deleted) return finished(deleted);
+    }
     if (step.change.method === 'PATCH') {
-      // No configurationProtectedSettings in a PATCH: the service keeps the ones it has.
       const patch = extensionPatchFromRest(step.change.body) as PatchExtension;
+      // With protectedSettingRefs the PATCH carries every protected setting the baseline declares (one that carries
+      // some deletes the others); without, it carries none and the service keeps what it has.
+      if (resolved.settings) patch.configurationProtectedSettings = resolved.settings;
       poller = await extensions.beginUpdate(ref.resourceGroup, CLUSTER_RP, CLUSTER_RESOURCE_NAME, ref.name, ref.extensionName, patch, requestOptions);
     } else {
-      const resolved = resolveProtectedSettings(step, resourceId, options.env ?? process.env);
-      if ('failure' in resolved) return finished({ status: 'failed', failure: resolved.failure });
       const extension = extensionBodyToModel(step.change.body) as Extension;
       delete extension.configurationProtectedSettings;
-      if (Object.keys(resolved.settings).length > 0) extension.configurationProtectedSettings = resolved.settings;
+      if (resolved.settings) extension.configurationProtectedSettings = resolved.settings;
       poller = await extensions.beginCreate(ref.resourceGroup, CLUSTER_RP, CLUSTER_RESOURCE_NAME, ref.name, ref.extensionName, extension, requestOptions);
     }
   } catch (error) {
@@ -219,16 +234,64 @@ async function startExtensionWrite(clients: ArmClients, step: PlanStep, options:
 }
 
 /**
- * Protected setting values are looked up at apply time and only ever placed in the request body: never
- * returned, stored or logged. A missing value fails the step rather than installing without it.
+ * The first half of a recreate: DELETE the extension, wait for the operation, then GET until ARM answers 404 (the
+ * extension's delete is done when it is gone, not when its operation says so). Undefined when it is gone; otherwise
+ * the outcome to report (nothing was created).
+ */
+async function deleteAndWaitUntilGone(
+  extensions: Extensions,
+  ref: ReturnType<typeof parseExtensionId>,
+  resourceId: string,
+  requestOptions: { abortSignal?: AbortSignal | undefined; updateIntervalInMs?: number },
+): Promise<ApplyOutcome | undefined> {
+  const args = [ref.resourceGroup, CLUSTER_RP, CLUSTER_RESOURCE_NAME, ref.name, ref.extensionName] as const;
+  try {
+    await extensions.beginDeleteAndWait(...args, requestOptions);
+  } catch (error) {
+    const failure = classifyArmError(error, resourceId);
+    if (failure.kind !== 'not-found') return outcomeOf(failure);
+  }
+  const interval = requestOptions.updateIntervalInMs ?? DEFAULT_GONE_POLL_MS;
+  for (let check = 0; check < GONE_CHECKS; check += 1) {
+    try {
+      await extensions.get(...args, { abortSignal: requestOptions.abortSignal });
+    } catch (error) {
+      const failure = classifyArmError(error, resourceId);
+      if (failure.kind === 'not-found') return undefined;
+      return outcomeOf(failure);
+    }
+    await sleep(interval, requestOptions.abortSignal);
+  }
+  return { status: 'try-later', failure: busyFailure(resourceId, 'Deleting') };
+}
+
+/** How often, and how many times, a recreate looks for the deleted extension to be gone. */
+const DEFAULT_GONE_POLL_MS = 2_000;
+const GONE_CHECKS = 30;
+
+function sleep(ms: number, abortSignal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    abortSignal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}
+
+/**
+ * Protected setting values are looked up at apply time and only ever placed in the request body: never returned,
+ * stored or logged. A missing value fails the step rather than writing without it. `settings` is undefined when the
+ * step carries no references: then the write sends no `configurationProtectedSettings` at all.
  */
 function resolveProtectedSettings(
   step: PlanStep,
   resourceId: string,
   env: Record<string, string | undefined>,
-): { settings: Record<string, string> } | { failure: ArmFailure } {
+): { settings: Record<string, string> | undefined } | { failure: ArmFailure } {
+  if (step.protectedSettingRefs === undefined) return { settings: undefined };
   const settings: Record<string, string> = {};
-  for (const [name, ref] of Object.entries(step.protectedSettingRefs ?? {})) {
+  for (const [name, ref] of Object.entries(step.protectedSettingRefs)) {
     if ('keyVaultSecretUri' in ref) {
       return {
         failure: refusedFailure(
@@ -258,6 +321,12 @@ function decided(step: PlanStep, target: OperationTarget, resourceId: string, st
     step,
     wait: async () => outcome,
   };
+}
+
+/** A blocked step is not sent: "not now" (nothing was tried), with the block's reason as the code. */
+function blockedOutcome(step: PlanStep): ApplyOutcome {
+  const blockedBy = step.blockedBy as NonNullable<PlanStep['blockedBy']>;
+  return { status: 'try-later', failure: { kind: 'conflict', code: blockedBy.reason, message: `${step.change.path}: ${blockedBy.reason}: ${blockedBy.message}` } };
 }
 
 function outcomeOf(failure: ArmFailure): ApplyOutcome {

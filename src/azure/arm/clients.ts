@@ -45,6 +45,13 @@ export interface ArmClients {
 
 const PUBLIC_ARM_HOST = 'management.azure.com';
 
+/**
+ * The Extensions api-version every extension request uses: the first stable one whose answers say whether AKS manages
+ * an extension (`managedBy`, `properties.managementDetails`; REST spec 2025-03-01, example GetExtensionWithManagedBy).
+ * Writes at it take the same bodies as at the SDK's 2023-05-01.
+ */
+export const EXTENSIONS_API_VERSION = '2025-03-01';
+
 /** The AAD scope for an ARM endpoint: the documented one for public Azure, `<origin>/.default` elsewhere. */
 export function armCredentialScope(endpoint: string): string {
   const url = new URL(endpoint);
@@ -119,8 +126,9 @@ export function createArmClients(arm: AppConfig['arm'], options: ArmClientsOptio
       const key = subscriptionId.toLowerCase();
       let client = kubernetesConfiguration.get(key);
       if (!client) {
-        // This older generated client builds URLs from `$host`; `endpoint` only feeds its pipeline.
-        client = new SourceControlConfigurationClient(credential, subscriptionId, { ...common, $host: endpoint, credentialScopes: [scope] });
+        // This older generated client builds URLs from `$host`; `endpoint` only feeds its pipeline. Its model is
+        // 2023-05-01's; at EXTENSIONS_API_VERSION ARM also returns managedBy and managementDetails (reader.ts).
+        client = new SourceControlConfigurationClient(credential, subscriptionId, { ...common, $host: endpoint, credentialScopes: [scope], apiVersion: EXTENSIONS_API_VERSION });
         kubernetesConfiguration.set(key, client);
       }
       return client;

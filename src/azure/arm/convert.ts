@@ -48,7 +48,11 @@ export function changedLeaves(before: unknown, desired: Json): Json {
   return patch;
 }
 
-/** Writes a merge patch into a copy of `target`: objects merge, everything else (arrays included) replaces. */
+/**
+ * Writes a JSON merge patch (RFC 7386) into a copy of `target`: objects merge, a `null` member deletes the member,
+ * everything else (arrays included) replaces. Disabling pod identity relies on the deletes: the profile's identities
+ * and exceptions are patched to null, so the PUT carries `podIdentityProfile` as exactly `{ enabled: false }`.
+ */
 export function applyMergePatch<T extends object>(target: T, patch: Json): T {
   const copy = structuredClone(target) as Json;
   mergeInto(copy, patch);
@@ -58,9 +62,18 @@ export function applyMergePatch<T extends object>(target: T, patch: Json): T {
 function mergeInto(target: Json, patch: Json): void {
   for (const [key, value] of Object.entries(patch)) {
     const current = target[key];
-    if (isPlainObject(value) && isPlainObject(current)) mergeInto(current, value);
+    if (value === null) delete target[key];
+    else if (isPlainObject(value) && isPlainObject(current)) mergeInto(current, value);
+    else if (isPlainObject(value)) target[key] = withoutNulls(value);
     else target[key] = structuredClone(value);
   }
+}
+
+/** A patch member merged into nothing: RFC 7386 applies it to an empty object, so its nulls disappear. */
+function withoutNulls(value: Json): Json {
+  const copy: Json = {};
+  mergeInto(copy, value);
+  return copy;
 }
 
 /** A REST-shaped cluster patch in the flattened shape of the container service SDK's ManagedCluster model. */

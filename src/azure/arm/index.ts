@@ -2,7 +2,7 @@
 // StepWriter port). Failures are classified in ../errors.ts.
 export { ArmFactReader, DEFAULT_FACTS_MAX_AGE_MS, type ArmFactReaderOptions } from './facts.js';
 export { createArmCredential, FixedTokenCredential } from './credentials.js';
-export { armCredentialScope, createArmClients, loadArmTlsSettings, type ArmClients, type ArmClientsOptions } from './clients.js';
+export { armCredentialScope, createArmClients, EXTENSIONS_API_VERSION, loadArmTlsSettings, type ArmClients, type ArmClientsOptions } from './clients.js';
 export {
   ARM_REQUEST_KINDS,
   ArmRequestPacer,

@@ -68,14 +68,39 @@ export async function readClusterForWrite(clients: ArmClients, clusterId: string
   return readCluster(clients, parseClusterId(clusterId), options);
 }
 
-/** Every extension of the cluster, all pages, as the core's ExtensionSnapshot list (protected settings dropped). */
+/**
+ * Every extension of the cluster, all pages, as the core's ExtensionSnapshot list (protected settings dropped). The
+ * client asks for api-version 2025-03-01 (clients.ts), whose answers carry `managedBy` and
+ * `properties.managementDetails` (an AKS-managed extension); the SDK's 2023-05-01 model drops them, so the items are
+ * taken from each page's raw JSON, and the SDK still does the paging, the retries and the errors.
+ */
 export async function readExtensions(clients: ArmClients, ref: ClusterRef, options: ReadOptions = {}): Promise<ClusterSnapshot['extensions']> {
-  const items: Record<string, unknown>[] = [];
-  const pages = clients
-    .kubernetesConfiguration(ref.subscriptionId)
-    .extensions.list(ref.resourceGroup, CLUSTER_RP, CLUSTER_RESOURCE_NAME, ref.name, { abortSignal: options.abortSignal });
-  for await (const extension of pages) items.push(withoutSecrets(extension));
-  return parseExtensions(items);
+  const pageBodies: string[] = [];
+  const modelItems: Record<string, unknown>[] = [];
+  const pages = clients.kubernetesConfiguration(ref.subscriptionId).extensions.list(ref.resourceGroup, CLUSTER_RP, CLUSTER_RESOURCE_NAME, ref.name, {
+    abortSignal: options.abortSignal,
+    onResponse: (response) => {
+      if (response.bodyAsText) pageBodies.push(response.bodyAsText);
+    },
+  });
+  for await (const extension of pages) modelItems.push(withoutSecrets(extension));
+  const rawItems = pageBodies.flatMap(rawExtensions);
+  // The raw pages are the REST answer the SDK read; should they be missing (a client without onResponse), the model.
+  return parseExtensions(rawItems.length === modelItems.length ? rawItems : modelItems);
+}
+
+/** The extensions of one list page's JSON (REST shape), without protected settings. */
+function rawExtensions(bodyText: string): Record<string, unknown>[] {
+  const page: unknown = JSON.parse(bodyText);
+  const value = typeof page === 'object' && page !== null ? (page as { value?: unknown }).value : undefined;
+  if (!Array.isArray(value)) return [];
+  return value.map((item) => {
+    if (typeof item !== 'object' || item === null) return {};
+    const { properties, ...top } = item as Record<string, unknown>;
+    if (typeof properties !== 'object' || properties === null) return top;
+    const { configurationProtectedSettings: _dropped, ...kept } = properties as Record<string, unknown>;
+    return { ...top, properties: kept };
+  });
 }
 
 async function readCluster(clients: ArmClients, ref: ClusterRef, options: ReadOptions): Promise<ClusterForWrite> {

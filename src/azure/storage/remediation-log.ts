@@ -12,6 +12,7 @@ import {
   type RemediationRef,
   type StartRemediationInput,
 } from '../../ports.js';
+import type { StepRemovals } from '../../core/index.js';
 import { isConflict } from '../errors.js';
 import { clusterKey, invertedTime } from './keys.js';
 import { assertCause, assertDate, causeProperties, errorProperties, limitOption, readCause, readError } from './mapping.js';
@@ -48,6 +49,9 @@ export class TableRemediationLog implements RemediationLog {
           status: 'Started',
           requestMethod: input.request.method,
           requestPath: input.request.path,
+          disrupts: input.disrupts,
+          // JSON in one column: names, namespaces, identity ids and pod labels, never a secret (docs/store.md).
+          removesJson: input.removes ? JSON.stringify(input.removes) : undefined,
           startedAt: now.toISOString(),
           ...causeProperties(input.cause),
         });
@@ -102,6 +106,8 @@ export class TableRemediationLog implements RemediationLog {
     const operationUrl = read.optionalText('armOperationUrl');
     const armStatus = read.optionalText('armStatus');
     const error = readError(read, 'error');
+    const disrupts = read.optionalText('disrupts');
+    const removesJson = read.optionalText('removesJson');
     const hasArm = correlationId !== undefined || operationUrl !== undefined || armStatus !== undefined;
     return {
       ref: { clusterId: read.text('clusterId'), rowKey: row.rowKey, etag: row.etag },
@@ -113,6 +119,8 @@ export class TableRemediationLog implements RemediationLog {
       status: read.oneOf('status', REMEDIATION_STATUSES),
       cause: readCause(read),
       request: { method: read.text('requestMethod'), path: read.text('requestPath') },
+      ...(disrupts !== undefined ? { disrupts } : {}),
+      ...(removesJson !== undefined ? { removes: JSON.parse(removesJson) as StepRemovals } : {}),
       startedAt: read.text('startedAt'),
       ...(completedAt !== undefined ? { completedAt } : {}),
       ...(hasArm

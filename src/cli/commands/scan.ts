@@ -128,10 +128,18 @@ function attentionRows(report: ScanReport): string[][] {
     for (const result of cluster.results) {
       if (isPassingStatus(result.status)) continue;
       const step = stepByRule.get(result.ruleId);
-      rows.push([cluster.name, result.status, result.ruleId, step ? `${step.outcome}: ${step.reason ?? result.message}` : result.message]);
+      rows.push([cluster.name, result.status, result.ruleId, step ? stepWhy(step, result.message) : result.message]);
     }
   }
   return rows;
+}
+
+/** A step's outcome in plain words: why it is blocked (and what to do), and what it disrupts when a person decides. */
+function stepWhy(report: StepReport, message: string): string {
+  const { step } = report;
+  const why = report.blockedBy ? `blocked (${report.blockedBy.reason}): ${report.blockedBy.message}` : `${report.outcome}: ${report.reason ?? message}`;
+  const decide = report.outcome === 'awaiting-approval' || report.blockedBy?.reason === 'ImmutableSetting';
+  return step.disrupts && decide ? `${why} Disrupts: ${step.disrupts}` : why;
 }
 
 export function renderSummary(report: ScanReport): string {
@@ -203,7 +211,10 @@ function stepJson(report: StepReport): Record<string, unknown> {
     mode: step.mode,
     dependsOn: step.dependsOn,
     description: step.description,
-    request: { method: step.change.method, path: step.change.path },
+    request: { method: step.change.method, path: step.change.path, ...(step.change.recreate ? { deleteFirst: true } : {}) },
+    blockedBy: step.blockedBy,
+    disrupts: step.disrupts,
+    ...(step.removes ? { removes: step.removes } : {}),
     outcome: report.outcome,
     ...(report.reason ? { reason: report.reason } : {}),
     ...(report.error ? { error: report.error } : {}),

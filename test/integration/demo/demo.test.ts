@@ -195,6 +195,12 @@ describe('npm run demo (built, as a child process)', () => {
     expect(finished.stderr).toMatch(/no-pod-identity Compliant again/);
   });
 
+  test('the drift round shows a stopped cluster and an AKS-managed extension recorded, blocked and never written', () => {
+    expect(finished.stderr).toMatch(/cluster stopped with workload identity off, then started again: the service recorded workload-identity and wrote nothing: blocked \(ClusterStopped\): .*az aks start/);
+    expect(finished.stderr).toMatch(/extension taken over by AKS on another release train: the service recorded required-extension\/flux and wrote nothing: blocked \(ManagedByAks\)/);
+    expect(finished.stdout).toMatch(/blocked, nothing written\s+│ 1 ClusterStopped, 1 ManagedByAks/);
+  });
+
   test('writes a report that headless Chromium shows offline with the same counts and all four charts', async () => {
     // Act
     const check = await checkReportInBrowser(summary.report, summary, { screenshotPath: path.join(outDir(), 'check.png') });

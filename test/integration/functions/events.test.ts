@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { ClusterState } from '../../../src/ports.js';
 import { Driver, OTHER_IDENTITY } from '../../support/driver.js';
-import { asCloudEvent, clusterWriteEvent, EVENT_FIXTURES, fixtureEvent, NO_DRIFT } from '../../support/events.js';
+import { asCloudEvent, clusterActionEvent, clusterWriteEvent, EVENT_FIXTURES, fixtureEvent, NO_DRIFT } from '../../support/events.js';
 
 const CLUSTER_RP = 'Microsoft.ContainerService';
 /** Starting the driver (Azurite gives up after 30 s, then the emulator) and a first sweep over the fleet. */
@@ -146,10 +146,11 @@ describe('onResourceEvent', () => {
       const malformed = asCloudEvent(clusterWriteEvent(cluster(0).id, OTHER_IDENTITY));
       delete malformed['source'];
       const cases: [unknown, RegExp][] = [
-        [fixtureEvent(EVENT_FIXTURES.actionSuccess), /ResourceActionSuccess is not a resource write or delete/],
-        [fixtureEvent(EVENT_FIXTURES.newKubernetesVersion), /NewKubernetesVersionAvailable is not a resource write or delete/],
-        [fixtureEvent(EVENT_FIXTURES.writeFailure), /ResourceWriteFailure is not a resource write or delete/],
-        [fixtureEvent(EVENT_FIXTURES.subscriptionValidation), /SubscriptionValidationEvent is not a resource write or delete/],
+        [fixtureEvent(EVENT_FIXTURES.actionSuccess), /action Microsoft.EventHub\/namespaces\/AuthorizationRules\/listKeys\/action is not a managed cluster start/],
+        [clusterActionEvent(cluster(0).id, OTHER_IDENTITY, { action: 'stop' }), /action Microsoft.ContainerService\/managedClusters\/stop\/action is not a managed cluster start/],
+        [fixtureEvent(EVENT_FIXTURES.newKubernetesVersion), /NewKubernetesVersionAvailable is not a resource write, delete or action/],
+        [fixtureEvent(EVENT_FIXTURES.writeFailure), /ResourceWriteFailure is not a resource write, delete or action/],
+        [fixtureEvent(EVENT_FIXTURES.subscriptionValidation), /SubscriptionValidationEvent is not a resource write, delete or action/],
         [outOfScope, /not in TARGET_SUBSCRIPTION_IDS/],
         [malformed, /malformed: .*source/],
         ['not an object', /malformed: an event must be a JSON object/],

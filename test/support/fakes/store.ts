@@ -114,6 +114,8 @@ export class InMemoryStore implements ComplianceStore {
       status: 'Started',
       cause: input.cause,
       request: input.request,
+      ...(input.disrupts ? { disrupts: input.disrupts } : {}),
+      ...(input.removes ? { removes: structuredClone(input.removes) } : {}),
       startedAt: (input.now ?? new Date()).toISOString(),
     });
     this.remediations.set(key(input.clusterId), rows);

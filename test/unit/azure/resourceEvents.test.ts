@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { decideResourceEvent, OBJECT_ID_CLAIM, splitEvents } from '../../../src/azure/resourceEvents.js';
+import { clusterActionEvent, fixtureEvent, EVENT_FIXTURES } from '../../support/events.js';
 import { readFixture, type FixturePath } from '../../support/fixtures.js';
 
 const CLUSTER_ID = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg1/providers/Microsoft.ContainerService/managedClusters/clustername1';
@@ -35,7 +36,7 @@ describe('decideResourceEvent on real and derived Event Grid payloads', () => {
   const ignored: [string, string, RegExp][] = [
     ['storage account write (docs sample)', 'ResourceWriteSuccess.eventgrid-schema.docs.json', /operation Microsoft.Storage\/storageAccounts\/write is not/],
     ['storage account delete (docs sample)', 'ResourceDeleteSuccess.eventgrid-schema.docs.json', /^ignored: operation/],
-    ['a failed write', 'derived/ResourceWriteFailure.eventgrid-schema.derived.json', /ResourceWriteFailure is not a resource write or delete/],
+    ['a failed write', 'derived/ResourceWriteFailure.eventgrid-schema.derived.json', /ResourceWriteFailure is not a resource write, delete or action/],
     ['AKS new version notice', 'AKS.NewKubernetesVersionAvailable.eventgrid-schema.docs.json', /NewKubernetesVersionAvailable/],
     ['subscription validation', 'SubscriptionValidationEvent.eventgrid-schema.docs.json', /SubscriptionValidationEvent/],
   ];
@@ -67,6 +68,36 @@ describe('decideResourceEvent on real and derived Event Grid payloads', () => {
     // The fixture really carries the app's object id in that claim.
     const claims = (event.data as { claims: Record<string, unknown> }).claims;
     expect(claims[OBJECT_ID_CLAIM]).toBe(SELF.objectId);
+  });
+});
+
+describe('cluster actions (ResourceActionSuccess, the docs sample re-targeted at a cluster)', () => {
+  test('a cluster start is accepted: the cluster is evaluated again, whoever started it', async () => {
+    const event = clusterActionEvent(CLUSTER_ID, { appId: SELF.appId, objectId: SELF.objectId });
+
+    const decision = await decideResourceEvent(event, SELF);
+
+    expect(decision).toMatchObject({ accepted: true, operation: 'start', target: 'cluster', causedBySelf: false });
+    expect(decision.reason).toBe('accepted: cluster start');
+    expect(decision.clusterId?.toLowerCase()).toBe(CLUSTER_ID.toLowerCase());
+  });
+
+  test('the same start in CloudEvents 1.0', async () => {
+    const decision = await decideResourceEvent(asCloudEvent(clusterActionEvent(CLUSTER_ID, { appId: OTHER.appId, objectId: OTHER.appId })));
+
+    expect(decision).toMatchObject({ schema: 'CloudEvents', accepted: true, operation: 'start' });
+  });
+
+  const ignoredActions: [string, Record<string, unknown>][] = [
+    ['a cluster stop', clusterActionEvent(CLUSTER_ID, { appId: OTHER.appId, objectId: OTHER.appId }, { action: 'stop' })],
+    ['an abort', clusterActionEvent(CLUSTER_ID, { appId: OTHER.appId, objectId: OTHER.appId }, { action: 'abort' })],
+    ['the docs sample as it is (Event Hubs listKeys)', { ...fixtureEvent(EVENT_FIXTURES.actionSuccess), id: 'listkeys-1' }],
+  ];
+  test.each(ignoredActions)('%s is ignored, with the reason', async (_name, event) => {
+    const decision = await decideResourceEvent(event);
+
+    expect(decision.accepted).toBe(false);
+    expect(decision.reason).toMatch(/^ignored: action .+ is not a managed cluster start/);
   });
 });
 

@@ -202,6 +202,57 @@ describe('runEvaluation', () => {
     expect(result.followUp).toStrictEqual({ delaySeconds: 25, reason: `${ENABLE_WI} is waiting for a busy resource` });
   });
 
+  describe('blocked steps (PlanStep.blockedBy) are never attempted', () => {
+    const STOPPED = { workloadIdentity: false, powerState: 'Stopped' };
+    const MANAGED_FLUX = { ...FLUX_OK, releaseTrain: 'Preview', managedBy: CLUSTER_ID, managementCategory: 'managed' };
+    const cases: [string, Parameters<typeof snapshotOf>, Record<string, string>, string[]][] = [
+      ['a stopped cluster: every write step', [STOPPED, []], { [ENABLE_WI]: 'blocked', [INSTALL_FLUX]: 'blocked' }, ['ClusterStopped', 'ClusterStopped']],
+      ['an AKS-managed extension', [{}, [MANAGED_FLUX]], { 'required-extension/flux:update-extension': 'blocked' }, ['ManagedByAks']],
+    ];
+    test.each(cases)('%s: no intent row, no attempt, no follow-up; the finding is recorded and the report says why', async (_name, cluster, expected, reasons) => {
+      // Prepare
+      const { arm, store, deps } = world(cluster);
+
+      // Act
+      const result = await run(deps);
+
+      // Assess
+      expect(outcomes(result)).toStrictEqual(expected);
+      expect(result.steps.map((report) => report.blockedBy?.reason)).toStrictEqual(reasons);
+      expect(result.steps.every((report) => report.reason === report.step.blockedBy?.message)).toBe(true);
+      expect(arm.writes).toStrictEqual([]);
+      expect(store.rowsOf(CLUSTER_ID)).toStrictEqual([]);
+      for (const report of result.steps) expect((await store.getAttempts(CLUSTER_ID, report.step.ruleId)).count).toBe(0);
+      expect(result.followUp).toBeUndefined();
+      expect(result.retryLater).toBeUndefined();
+      expect((await store.getState(CLUSTER_ID))?.status).toBe('NonCompliant');
+    });
+
+    test('an approval does not unblock a stopped cluster (the block is reported, not "awaiting approval")', async () => {
+      const { arm, deps } = world([{ ...STOPPED, podIdentity: true }, [FLUX_OK]]);
+
+      const result = await run(deps, remediatePolicy({ dryRun: false, approve: [DISABLE_POD] }, INTENTS));
+
+      expect(outcomes(result)[DISABLE_POD]).toBe('blocked');
+      expect(arm.writes).toStrictEqual([]);
+    });
+
+    test('the worker records the start of a remediation that removes something: what it removes and what it disrupts', async () => {
+      const identity = { resourceId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/web', clientId: '11111111-2222-3333-4444-555555555555', objectId: '66666666-7777-8888-9999-000000000000' };
+      const podIdentityProfile = { enabled: true, userAssignedIdentities: [{ name: 'web', namespace: 'shop', identity }], userAssignedIdentityExceptions: [{ name: 'probe', namespace: 'kube-system', podLabels: { app: 'probe' } }] };
+      const { store, deps } = world([{ podIdentityProfile }, [FLUX_OK]]);
+
+      await run(deps, queuePolicy({ approvals: [DISABLE_POD] }, INTENTS));
+
+      const [row] = await store.listRemediations(CLUSTER_ID);
+      expect(row).toMatchObject({ stepId: DISABLE_POD, disrupts: expect.stringMatching(/pod identit/i) });
+      expect(row?.removes).toStrictEqual({
+        podIdentities: [{ name: 'web', namespace: 'shop', identityResourceId: identity.resourceId, clientId: identity.clientId }],
+        podIdentityExceptions: [{ name: 'probe', namespace: 'kube-system', podLabels: { app: 'probe' } }],
+      });
+    });
+  });
+
   test("leaves a throttled write to the queue's retry, not to a follow-up", async () => {
     const { arm, store, deps } = world([{ workloadIdentity: false }, [FLUX_OK]]);
     const throttled = { kind: 'throttled' as const, code: 'TooManyRequests', message: `${CLUSTER_ID}: TooManyRequests (HTTP 429): slow down`, statusCode: 429 };
