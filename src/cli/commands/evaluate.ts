@@ -3,6 +3,7 @@ import { Option, type Command } from 'commander';
 import { DEFAULT_BASELINE_PATH } from '../../baseline-file.js';
 import { parseBaseline, type Baseline } from '../../core/baseline.js';
 import { evaluateSnapshot } from '../../core/evaluate.js';
+import { parseEvaluationFacts } from '../../core/facts.js';
 import { parseCluster, parseExtensions, withExtensions } from '../../core/snapshot.js';
 import type { Evaluation } from '../../core/types.js';
 import { CliInputError, EXIT_CODES, fromSource } from '../exit.js';
@@ -13,6 +14,7 @@ interface EvaluateFlags {
   cluster: string;
   extensions?: string;
   baseline?: string;
+  facts?: string;
   format: 'table' | 'json';
   now?: string;
 }
@@ -37,8 +39,8 @@ export function exitCodeFor(evaluation: Evaluation): number {
 }
 
 async function run(flags: EvaluateFlags): Promise<void> {
-  const stdinUsers = [flags.cluster, flags.extensions, flags.baseline].filter((f) => f === STDIN);
-  if (stdinUsers.length > 1) throw new CliInputError(undefined, ['only one of --cluster, --extensions and --baseline can read standard input (-)']);
+  const stdinUsers = [flags.cluster, flags.extensions, flags.baseline, flags.facts].filter((f) => f === STDIN);
+  if (stdinUsers.length > 1) throw new CliInputError(undefined, ['only one of --cluster, --extensions, --baseline and --facts can read standard input (-)']);
   const now = parseNow(flags.now);
 
   // The baseline comes first: an invalid baseline evaluates nothing.
@@ -52,7 +54,13 @@ async function run(flags: EvaluateFlags): Promise<void> {
     snapshot = fromSource(file, () => withExtensions(snapshot, extensions));
   }
 
-  const evaluation = evaluateSnapshot(snapshot, baseline, { now });
+  let facts = {};
+  if (flags.facts !== undefined) {
+    const factsJson = await readJson(flags.facts);
+    facts = fromSource(sourceName(flags.facts), () => parseEvaluationFacts(factsJson));
+  }
+
+  const evaluation = evaluateSnapshot(snapshot, baseline, { now, facts });
   process.stdout.write(flags.format === 'json' ? `${JSON.stringify(evaluation, null, 2)}\n` : renderEvaluationTable(evaluation, source, process.stdout.columns ?? 120));
   process.exitCode = exitCodeFor(evaluation);
 }
@@ -64,6 +72,7 @@ export function register(program: Command): void {
     .requiredOption('--cluster <file>', 'managed cluster JSON: an ARM GET body or az aks show -o json output ("-" for stdin)')
     .option('--extensions <file>', 'cluster extensions JSON: {"value": [...]}, an array, or az k8s-extension list -o json output ("-" for stdin)')
     .option('--baseline <file>', 'baseline document, JSON or YAML ("-" for stdin); default: baselines/default.json')
+    .option('--facts <file>', 'what the app would read around the cluster, JSON: {"tenantId", "providerRegistrations": {namespace: state}, "storageAccounts": {id: {location, blobEndpoint}}} ("-" for stdin); without it those prerequisites are unchecked, or block the install naming the fact')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
     .option('--now <date-time>', 'evaluate exemptions as of this time instead of now')
     .addHelpText(
