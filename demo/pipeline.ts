@@ -16,6 +16,7 @@ import { Monitor, settle, SettleTimeoutError } from './monitor.js';
 import type { DemoOptions } from './options.js';
 import { collectOutcomes, evaluateFromArm, type FleetOutcome } from './outcomes.js';
 import type { Progress } from './progress.js';
+import { findingLines, runPrerequisites, type PrerequisitesResult } from './prerequisites.js';
 import type { PhaseRecord } from './reportData.js';
 
 /** Emulator timings: long enough to watch an operation run, short enough for a demo. */
@@ -53,6 +54,8 @@ export interface PipelineResult {
   messages: { processed: number; retried: number; poisoned: number };
   events: { emitted: number; outcomes: Record<string, number> };
   sweep: { id: string; enqueued: number };
+  /** Clusters beside the fleet with extension prerequisites partly missing, and what the store recorded for them. */
+  prerequisites: PrerequisitesResult;
 }
 
 function settleTimeoutMs(clusters: number): number {
@@ -207,6 +210,11 @@ export async function runPipeline(options: DemoOptions, demoBaseline: DemoBaseli
     progress.log(`verified ${outcome.clusters.length} clusters against ARM: ${outcome.problems.length === 0 ? 'the store and ARM agree, and nothing the baseline fixes automatically is left' : `${outcome.problems.length} problems`}`);
     endPhase('Verify');
 
+    // Beside the fleet: clusters missing part of what Dapr, Azure ML and Azure Backup need; recorded, never written.
+    const prerequisites = await runPrerequisites(app, (line) => progress.log(`prerequisites: ${line}`));
+    for (const line of findingLines(prerequisites.findings)) progress.log(`prerequisites: ${line}`);
+    problems.push(...prerequisites.problems);
+
     const requests = app.emulator.state.requests;
     const appRequests = app.emulator.state.requestsByCaller.get(APP_IDENTITY.objectId);
     const others = app.emulator.state.requestsByCaller.get(OTHER_IDENTITY.objectId);
@@ -222,6 +230,7 @@ export async function runPipeline(options: DemoOptions, demoBaseline: DemoBaseli
       messages: { processed: app.processed.length, retried: app.processed.filter((message) => message.error !== undefined).length, poisoned: app.poisoned.length },
       events: { emitted: app.emulator.state.events.emitted, outcomes: intake },
       sweep: { id: sweep.sweepId, enqueued: sweep.clustersEnqueued },
+      prerequisites,
     };
   } finally {
     monitor.stop();

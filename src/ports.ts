@@ -171,6 +171,20 @@ export interface RecordedRuleResult {
   observed?: unknown;
   /** The last ARM error, when the rule is RemediationFailed. */
   lastError?: ErrorInfo;
+  /**
+   * The rule's steps that cannot run (a missing prerequisite, a stopped cluster, an AKS-managed extension...): the
+   * reason code, why, and for a missing prerequisite the command a person runs. Absent when none is blocked.
+   */
+  blocked?: RecordedBlock[];
+}
+
+export interface RecordedBlock {
+  stepId: string;
+  /** BlockedBy reason code, e.g. `PrerequisiteMissing`, `ClusterStopped`. */
+  reason: string;
+  message: string;
+  /** For PrerequisiteMissing: each missing thing with its fix (the exact `az` command, or the baseline change). */
+  missing?: { id: string; message: string; fix: string }[];
 }
 
 export interface ClusterState {

@@ -4,7 +4,7 @@
 
 import type { Evaluation } from '../../core/types.js';
 import type { ClusterStatus, RuleOverride } from '../../core/statuses.js';
-import type { Cause, RecordedRuleResult, Transition } from '../../ports.js';
+import type { Cause, RecordedBlock, RecordedRuleResult, Transition } from '../../ports.js';
 
 // Never stored, wherever they appear in expected/observed values: protected settings and anything credential-like.
 const SECRET_KEYS = /^(configurationprotectedsettings|protectedsettings|secret|clientsecret|password|accesstoken|refreshtoken|token|sastoken|connectionstring|accountkey)$/i;
@@ -42,6 +42,13 @@ export function recordedResults(evaluation: Evaluation, overrides: readonly Rule
     if (result.expected !== undefined) recorded.expected = withoutSecrets(result.expected);
     if (result.observed !== undefined) recorded.observed = withoutSecrets(result.observed);
     if (override) recorded.lastError = { code: override.lastError.code, message: override.lastError.message };
+    const blocked = evaluation.plan.filter((step) => step.ruleId === result.ruleId && step.blockedBy).map((step): RecordedBlock => ({
+      stepId: step.id,
+      reason: step.blockedBy?.reason ?? '',
+      message: step.blockedBy?.message ?? '',
+      ...(step.missingPrerequisites?.length ? { missing: step.missingPrerequisites.map(({ id, message, fix }) => ({ id, message, fix })) } : {}),
+    }));
+    if (blocked.length > 0) recorded.blocked = blocked;
     return recorded;
   });
 }

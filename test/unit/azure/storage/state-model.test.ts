@@ -33,6 +33,19 @@ describe('withoutSecrets / recordedResults', () => {
     });
   });
 
+  test('records a blocked step with its reason and, for a missing prerequisite, the command that fixes it', () => {
+    const planned = evaluation('NonCompliant', [rule('required-extension/dapr', 'NonCompliant'), rule('mi', 'Compliant')]);
+    const missing = { id: 'provider-registered:Microsoft.KubernetesConfiguration', message: 'Microsoft.KubernetesConfiguration is NotRegistered on subscription s1.', fix: 'az provider register --namespace Microsoft.KubernetesConfiguration --subscription s1 --wait' };
+    planned.plan = [
+      { id: 'required-extension/dapr:install-extension', ruleId: 'required-extension/dapr', action: 'install-extension', mode: 'auto', dependsOn: [], description: 'Install dapr.', blockedBy: { reason: 'PrerequisiteMissing', message: 'Waits for a prerequisite: ...' }, disrupts: null, missingPrerequisites: [missing], change: { method: 'PUT', path: '/x', body: {} } },
+    ];
+
+    const results = recordedResults(planned);
+
+    expect(results[0]?.blocked).toStrictEqual([{ stepId: 'required-extension/dapr:install-extension', reason: 'PrerequisiteMissing', message: 'Waits for a prerequisite: ...', missing: [missing] }]);
+    expect(results[1]?.blocked).toBeUndefined();
+  });
+
   test('applies overrides and strips secrets from expected/observed', () => {
     const results = recordedResults(
       evaluation('NonCompliant', [rule('ext-flux', 'NonCompliant', { observed: { configurationProtectedSettings: { k: 'v' }, version: '1' } }), rule('mi', 'Compliant')]),
