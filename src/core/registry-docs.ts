@@ -2,7 +2,7 @@
 // action tables in README.md and docs/baseline.md, and the per-type sections of docs/extensions.md, (between `<!-- <name>:start -->` and `<!-- <name>:end -->`).
 // Pure: scripts/generate-schema.mjs does the file I/O, and a unit test checks the committed files are current.
 import { baselineSchemaFor } from './baseline-schema.js';
-import { extensionTypesDoc } from './extension-types/docs.js';
+import { extensionTypesDoc } from './extension-types-doc.js';
 import { DEFAULT_REGISTRY, type Registry } from './registry.js';
 import type { ActionDefinition, JsonSchema, RuleDefinition } from './rules/rule.js';
 

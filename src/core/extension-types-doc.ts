@@ -1,8 +1,8 @@
 // The per-type sections of docs/extensions.md, written from the profiles (what the product checks and sends, the
 // prerequisites, what a person grants, the sources), so the document cannot drift from the code. Pure:
 // scripts/generate-schema.mjs writes the region, and a unit test checks the committed file is current.
-import { DEFAULT_PROFILE, PROFILED_EXTENSION_TYPES } from './index.js';
-import type { CreateScope, DefaultProfile, ExtensionTypeProfile } from './profile.js';
+import { DEFAULT_PROFILE, PROFILED_EXTENSION_TYPES } from './extension-types/index.js';
+import type { CreateScope, DefaultProfile, ExtensionTypeProfile } from './extension-types/profile.js';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const code = (text: string) => `\`${text}\``;
