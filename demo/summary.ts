@@ -7,6 +7,7 @@ import { publishedCounts } from './eventsOut.js';
 import type { PipelineResult, RequestTally } from './pipeline.js';
 import type { DemoTables } from './reportData.js';
 import { DEMO_STATUSES, type StatusCounts } from './types.js';
+import { findingLines } from './prerequisites.js';
 
 const NO_COLOUR = { head: [] as string[], border: [] as string[] };
 
@@ -35,6 +36,12 @@ function blockedDrifts(run: PipelineResult): string {
   const byReason = new Map<string, number>();
   for (const reaction of run.reactions) if (reaction.blocked) byReason.set(reaction.blocked.reason, (byReason.get(reaction.blocked.reason) ?? 0) + 1);
   return byReason.size === 0 ? 'none' : [...byReason].map(([reason, n]) => `${n} ${reason}`).join(', ');
+}
+
+function prerequisitesLine(run: PipelineResult): string {
+  const missing = run.prerequisites.findings.filter((finding) => finding.block.reason === 'PrerequisiteMissing');
+  const types = new Set(missing.map((finding) => finding.ruleId));
+  return `${missing.length} blocked steps on ${run.prerequisites.clusters} clusters beside the fleet, ${types.size} extension types (below, with the commands)`;
 }
 
 export function renderSummary(data: DemoTables, run: PipelineResult): string {
@@ -73,8 +80,11 @@ export function renderSummary(data: DemoTables, run: PipelineResult): string {
     ['Event Grid events', `${run.events.emitted} emitted; onResourceEvent: ${intake || 'none'}`],
     ['Compliance events out', `${run.published.events.length} published: ${publishedCounts(run.published.events)}`],
     ['Duration', `${formatDuration(data.durationMs)} (${data.phases.map((phase) => `${phase.name.toLowerCase()} ${formatDuration(phase.endedAtMs - phase.startedAtMs)}`).join(', ')})`],
+    ['Prerequisites missing', prerequisitesLine(run)],
     ['Errors', String(summary.errors)],
   );
   lines.push(activity.toString());
+  const findings = findingLines(run.prerequisites.findings);
+  if (findings.length > 0) lines.push(['Extension prerequisites a person must fix (recorded in the store; nothing was written):', ...findings.map((line) => `  ${line}`)].join('\n'));
   return `${lines.join('\n')}\n`;
 }

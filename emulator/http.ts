@@ -5,6 +5,7 @@ import type { AcceptedChange } from './events.js';
 import type { ExtensionTypeCatalog } from './extension-types.js';
 import type { ProviderRegistry } from './providers.js';
 import type { ArmObject, Store } from './store.js';
+import type { StorageAccountRegistry } from './storage-accounts.js';
 import type { CallerIdentity } from './tokens.js';
 
 export interface Environment {
@@ -17,6 +18,8 @@ export interface Environment {
   extensionTypes: ExtensionTypeCatalog;
   /** Resource provider registration per subscription. */
   providers: ProviderRegistry;
+  /** Storage accounts that can be read (Azure Backup's). */
+  storageAccounts: StorageAccountRegistry;
 }
 
 export interface RequestContext {

@@ -8,6 +8,7 @@ import { type EmulatorClock, createClock } from './clock.js';
 import { type EmulatorEvent, EventHub } from './events.js';
 import { ExtensionTypeCatalog } from './extension-types.js';
 import { ProviderRegistry, type RegistrationState } from './providers.js';
+import { StorageAccountRegistry, type StorageAccountSeed } from './storage-accounts.js';
 import { seedMaintenanceConfiguration } from './maintenance.js';
 import { type FaultRule, Faults } from './faults.js';
 import type { ExtensionTypeProfile } from '../src/core/extension-types/index.js';
@@ -30,6 +31,7 @@ export type { EmulatorEvent, EmulatorEventType } from './events.js';
 export type { EmulatorClock } from './clock.js';
 export { SPEC_MARKETPLACE_EXAMPLE, SPEC_MARKETPLACE_PLAN } from './extension-types.js';
 export { MANAGED_BY_API_VERSION } from './extensions.js';
+export type { StorageAccountSeed } from './storage-accounts.js';
 export { CONTAINER_SERVICE_NAMESPACE, KUBERNETES_CONFIGURATION_NAMESPACE, REGISTRATION_STATES, type RegistrationState } from './providers.js';
 export type { FaultKind, FaultRule } from './faults.js';
 export type { EmulatorIdentity, CallerIdentity } from './tokens.js';
@@ -102,6 +104,8 @@ export interface RunningEmulator {
   putExtension(clusterId: string, body: object): void;
   /** Seeds or overwrites a planned maintenance configuration of an existing cluster (REST shape, `name` required; checked like a PUT). */
   putMaintenanceConfiguration(clusterId: string, body: object): void;
+  /** Seeds or replaces a storage account that GET can read (region, blob endpoint); its subscription is added. */
+  putStorageAccount(account: StorageAccountSeed): void;
   /** Sets a subscription's registration state for a resource provider (no event, no throttling). */
   setProviderRegistration(subscriptionId: string, namespace: string, state: RegistrationState): void;
   /** Ends every running operation now; returns how many there were. */
@@ -151,6 +155,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     lroDurationMs,
     extensionTypes: new ExtensionTypeCatalog(options.extensionTypes),
     providers,
+    storageAccounts: new StorageAccountRegistry(),
   };
 
   const seedCluster = (input: object): ClusterRecord => {
@@ -280,6 +285,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       const cluster = store.clusters.get(resourceIdKey(clusterIdValue));
       if (!cluster) throw new Error(`putMaintenanceConfiguration: no cluster '${clusterIdValue}'; seed it with putCluster first`);
       seedMaintenanceConfiguration(cluster, structuredClone(body) as ArmObject);
+    },
+    putStorageAccount: (account) => {
+      store.addSubscription(account.subscriptionId);
+      environment.storageAccounts.put(account, clock.now());
     },
     setProviderRegistration: (subscriptionId, namespace, state) => {
       store.addSubscription(subscriptionId);

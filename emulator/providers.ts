@@ -24,6 +24,10 @@ const PROVIDERS: readonly { namespace: string; resourceTypes: { resourceType: st
       { resourceType: 'locations/operationresults', apiVersions: ['2016-03-30'] },
     ],
   },
+  // Read by Azure Backup's and Azure Container Storage's prerequisites (registration state only): the version
+  // @azure/arm-storage 21.x sends, and the stable Elastic SAN spec folders.
+  { namespace: 'Microsoft.Storage', resourceTypes: [{ resourceType: 'storageAccounts', apiVersions: ['2026-09-01', '2025-06-01'] }] },
+  { namespace: 'Microsoft.ElasticSan', resourceTypes: [{ resourceType: 'elasticSans', apiVersions: ['2024-05-01', '2023-01-01'] }] },
   {
     namespace: KUBERNETES_CONFIGURATION_NAMESPACE,
     resourceTypes: [

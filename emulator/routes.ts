@@ -6,6 +6,7 @@ import { type Environment, type Reply, type RequestContext, notFoundRoute } from
 import { deleteMaintenanceConfiguration, getMaintenanceConfiguration, listMaintenanceConfigurations, putMaintenanceConfiguration } from './maintenance.js';
 import { getOperationResult, getOperationStatus } from './operations.js';
 import { changeRegistration, getProvider, listProviders } from './providers.js';
+import { getStorageAccount } from './storage-accounts.js';
 import { getSubscription, listSubscriptions } from './subscriptions.js';
 
 type Handler = (environment: Environment, context: RequestContext, params: string[]) => Reply;
@@ -39,6 +40,9 @@ const ROUTES: Route[] = [
   route(`${SUBSCRIPTION}/providers/([^/]+)`, { GET: (env, ctx, [id = '', namespace = '']) => getProvider(env, ctx, id, namespace) }),
   route(`${SUBSCRIPTION}/providers/([^/]+)/register`, { POST: (env, ctx, [id = '', namespace = '']) => changeRegistration(env, ctx, id, namespace, 'register') }),
   route(`${SUBSCRIPTION}/providers/([^/]+)/unregister`, { POST: (env, ctx, [id = '', namespace = '']) => changeRegistration(env, ctx, id, namespace, 'unregister') }),
+  route(`${SUBSCRIPTION}/resourceGroups/([^/]+)/providers/Microsoft\\.Storage/storageAccounts/([^/]+)`, {
+    GET: (env, ctx, [id = '', group = '', name = '']) => getStorageAccount(env, ctx, id, group, name),
+  }),
   route(`${SUBSCRIPTION}/${CONTAINER_SERVICE}/managedClusters`, { GET: (env, ctx, [id = '']) => listClusters(env, ctx, id) }),
   route(`${SUBSCRIPTION}/resourceGroups/([^/]+)/${CONTAINER_SERVICE}/managedClusters`, {
     GET: (env, ctx, [id = '', group = '']) => listClusters(env, ctx, id, group),

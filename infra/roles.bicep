@@ -28,4 +28,8 @@ var remediatorActions = [
   'Microsoft.KubernetesConfiguration/extensions/read'
   'Microsoft.KubernetesConfiguration/extensions/write'
   'Microsoft.KubernetesConfiguration/extensions/operations/read'
+  // Facts an extension's prerequisites check (issue 15): provider registration state, and Azure Backup's storage
+  // account (its region and blob endpoint). Reads only: no register action, no keys, no data.
+  'Microsoft.Resources/subscriptions/providers/read'
+  'Microsoft.Storage/storageAccounts/read'
 ]

@@ -7,6 +7,7 @@
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { ArmStepWriter } from './azure/arm/applier.js';
 import type { ArmClients, ArmClientsOptions } from './azure/arm/clients.js';
+import { ArmFactReader } from './azure/arm/facts.js';
 import { ArmClusterReader } from './azure/arm/reader.js';
 import { createEventsPublisher, type EventsPublisherOptions } from './azure/events-out.js';
 import { createStorageClients, createTableComplianceStore, createTableReportSource, ensureQueues, ensureTables, EvaluationQueue, type StorageClients } from './azure/storage/index.js';
@@ -70,6 +71,7 @@ export async function createServices(config: AppConfig, options: CreateServicesO
     tuning: resolveTuning(options.tuning),
     baseline: options.baseline ?? (await loadConfiguredBaseline(config)),
     reader: new ArmClusterReader(arm),
+    facts: new ArmFactReader(arm),
     writer: new ArmStepWriter(arm, options.env ?? process.env),
     store: createTableComplianceStore(storageClients),
     reports: createTableReportSource(storageClients),

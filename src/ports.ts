@@ -2,7 +2,8 @@
 // adapters (src/azure) implement each one once; the in-memory fakes in test/support/fakes implement them for unit
 // tests, and test/support/faults.ts wraps them to inject crashes. Nothing here does I/O.
 //
-//   ARM        ClusterReader (read a cluster, list subscriptions and clusters), StepWriter (start a plan step's write)
+//   ARM        ClusterReader (read a cluster, list subscriptions and clusters), FactReader (provider registrations,
+//              tenant, storage accounts), StepWriter (start a plan step's write)
 //   Storage    ClusterStateStore, RemediationLog (intent rows), AttemptTracker, Coordination (event dedupe, pending
 //              marks, leases), SweepLog, WorkQueue
 //   Telemetry  Telemetry
@@ -17,11 +18,12 @@ import type { ComplianceCloudEvent } from './events-out/events.js';
 import type { TELEMETRY_EVENTS, TELEMETRY_METRICS } from './names.js';
 import type {
   Baseline,
-  BlockedBy,
   ClusterSnapshot,
   ClusterStatus,
   ErrorInfo,
   Evaluation,
+  EvaluationFacts,
+  FactsWanted,
   PlanStep,
   RecordedRuleStatus,
   RemediationAction,
@@ -61,6 +63,16 @@ export interface ClusterReader {
   listClusters(scope: { subscriptionId: string; resourceGroup?: string }, options?: ReadOptions): AsyncIterable<ListedCluster>;
 }
 
+/**
+ * Reads the facts around a cluster that its evaluation needs (core `factsWanted`): provider registrations and the
+ * tenant of its subscription, the storage accounts its settings name. Never throws for a fact it cannot read: the fact
+ * is left out (the evaluation then says it was not checked, or blocks the install naming it) and `unread` says why.
+ * Adapters keep what they read for a while, so a sweep reads each subscription's facts once.
+ */
+export interface FactReader {
+  readFacts(wanted: FactsWanted, options?: ReadOptions): Promise<{ facts: EvaluationFacts; unread: string[] }>;
+}
+
 export type ApplyOutcome =
   | { status: 'succeeded' }
   /** Nothing was written: a fresh read shows the step is no longer needed (someone fixed it, or it became exempt). */
@@ -97,6 +109,8 @@ export interface StepWriteContext {
   plannedFrom: ClusterSnapshot;
   /** What the step was planned with: a cluster that changed since is planned again from a fresh read, with these. */
   baseline: Baseline;
+  /** The facts the step was planned with (the same subscription's, so still current for a re-plan). */
+  facts?: EvaluationFacts;
   now: Date;
   abortSignal?: AbortSignal;
 }
@@ -229,8 +243,20 @@ export interface RecordedRuleResult {
   observed?: unknown;
   /** The last ARM error, when the rule is RemediationFailed. */
   lastError?: ErrorInfo;
-  /** Why the rule's fix cannot run now whatever its mode (the plan step's `blockedBy`), when it cannot. */
-  blockedBy?: BlockedBy;
+  /**
+   * The rule's steps that cannot run (a missing prerequisite, a stopped cluster, an AKS-managed extension...): the
+   * reason code, why, and for a missing prerequisite the command a person runs. Absent when none is blocked.
+   */
+  blocked?: RecordedBlock[];
+}
+
+export interface RecordedBlock {
+  stepId: string;
+  /** BlockedBy reason code, e.g. `PrerequisiteMissing`, `ClusterStopped`. */
+  reason: string;
+  message: string;
+  /** For PrerequisiteMissing: each missing thing with its fix (the exact `az` command, or the baseline change). */
+  missing?: { id: string; message: string; fix: string }[];
 }
 
 export interface ClusterState {

@@ -9,6 +9,8 @@ import { baselineSchemaFor } from './baseline-schema.js';
 import { ISO_DATE_OR_DATE_TIME, parseIsoDateTime } from './dates.js';
 import { INPUT_LIMITS, jsonTextProblem, valueDepthProblem, yamlTextProblem } from './limits.js';
 import { InvalidInputError } from './errors.js';
+import { extensionTypeFor, realSettingKey } from './extension-types/index.js';
+import { profileProblems } from './profile-checks.js';
 import { DEFAULT_REGISTRY, type Registry } from './registry.js';
 import type { ExtensionScope, MarketplacePlan, Mode, ProtectedSettingRef } from './types.js';
 
@@ -189,6 +191,8 @@ function semanticProblems(document: unknown, registry: Registry): string[] {
     for (const key of Object.keys(record(extension.protectedSettings))) {
       if (key in settings) problems.push(`${at}.protectedSettings${formatJsonPath('', key).replace(/^(?!\[)/, '.')}: is also in configurationSettings; a setting is either protected or not`);
     }
+    // What the type's profile says: placeholders, CLI aliases, settings the CLI always computes.
+    problems.push(...profileProblems(extension, i));
   });
   // The rules this document turns on, as far as it can be read (it may have failed the schema).
   const ruleIds = registry.ruleIdsOf({
@@ -233,6 +237,12 @@ function semanticProblems(document: unknown, registry: Registry): string[] {
   return problems;
 }
 
+/** The entry's settings as ARM stores them (strings), under their real keys: a cataloged type's CLI aliases are mapped. */
+function settingsOf(extension: RawExtension): Record<string, string> {
+  const profile = extensionTypeFor(extension.extensionType);
+  return Object.fromEntries(Object.entries(extension.configurationSettings ?? {}).map(([key, value]) => [profile ? realSettingKey(profile, key) : key, String(value)]));
+}
+
 function normalize(raw: RawBaseline): Baseline {
   const baseline: Baseline = {
     version: 1,
@@ -242,7 +252,7 @@ function normalize(raw: RawBaseline): Baseline {
         name: extension.name,
         extensionType: extension.extensionType,
         mode: extension.mode,
-        configurationSettings: Object.fromEntries(Object.entries(extension.configurationSettings ?? {}).map(([k, v]) => [k, String(v)])),
+        configurationSettings: settingsOf(extension),
         protectedSettings: { ...(extension.protectedSettings ?? {}) },
       };
       if (extension.releaseTrain !== undefined) normalized.releaseTrain = extension.releaseTrain;

@@ -6,7 +6,7 @@ import { baselineSchemaFor } from './baseline-schema.js';
 import { evaluateSnapshot } from './evaluate.js';
 import { createRegistry, type Registry } from './registry.js';
 import type { ActionNameOf, RuleDefinition } from './rules/rule.js';
-import type { ClusterSnapshot, Evaluation } from './types.js';
+import type { ClusterSnapshot, Evaluation, EvaluationFacts } from './types.js';
 
 export interface Engine<A extends string> {
   readonly registry: Registry<A>;
@@ -15,7 +15,7 @@ export interface Engine<A extends string> {
   parseBaseline(text: string, sourceName: string): Baseline;
   validateBaseline(document: unknown): Baseline;
   ruleIdsOf(baseline: Pick<Baseline, 'rules' | 'requiredExtensions'>): string[];
-  evaluate(snapshot: ClusterSnapshot, baseline: Baseline, options: { now: Date }): Evaluation<A>;
+  evaluate(snapshot: ClusterSnapshot, baseline: Baseline, options: { now: Date; facts?: EvaluationFacts }): Evaluation<A>;
 }
 
 /** Builds an engine from `rules` (checked like RULES: unknown `after` names and cycles throw here). */
@@ -27,6 +27,6 @@ export function createEngine<const R extends readonly RuleDefinition[]>(rules: R
     parseBaseline: (text, sourceName) => parseBaseline(text, sourceName, registry),
     validateBaseline: (document) => validateBaseline(document, registry),
     ruleIdsOf: (baseline) => registry.ruleIdsOf(baseline),
-    evaluate: (snapshot, baseline, options) => evaluateSnapshot(snapshot, baseline, { now: options.now, registry }),
+    evaluate: (snapshot, baseline, options) => evaluateSnapshot(snapshot, baseline, { ...options, registry }),
   };
 }

@@ -3,13 +3,18 @@ import { clusterIdOf } from './resource-ids.js';
 import { activeExemption, exclusionTagOf, exemptionExpiry, type Baseline } from './baseline.js';
 import { planRemediation, type Finding } from './planner.js';
 import { DEFAULT_REGISTRY, type Registry } from './registry.js';
-import type { ClusterSnapshot, Evaluation, RemediationAction, RuleResult, RuleStatus } from './types.js';
+import type { ClusterSnapshot, Evaluation, EvaluationFacts, RemediationAction, RuleResult, RuleStatus } from './types.js';
 
 export interface EvaluateOptions<A extends string = RemediationAction> {
   /** The time exemptions are checked against. Passed in so evaluation stays deterministic. */
   now: Date;
   /** The rules to run: the default registry unless given (see createEngine). */
   registry?: Registry<A>;
+  /**
+   * What the edge read around the cluster (tenant, provider registrations, storage accounts). Optional, and so is each
+   * fact: without one, the evaluation does what EvaluationFacts documents (unchecked, or blocked naming the fact).
+   */
+  facts?: EvaluationFacts;
 }
 
 /** NonCompliant if any result is; else Unknown if any is; else Compliant. */
@@ -39,8 +44,9 @@ export function evaluateSnapshot<A extends string = RemediationAction>(snapshot:
 
   const results: RuleResult[] = [];
   const findings: Finding<A>[] = [];
+  const context = { facts: options.facts ?? {} };
   for (const rule of rules) {
-    const { result, remediation } = rule.check(snapshot);
+    const { result, remediation, manual } = rule.check(snapshot, context);
     const exemption = result.status === 'NotApplicable' ? undefined : activeExemption(baseline, clusterId, rule.id, options.now);
     if (exemption) {
       results.push({
@@ -54,7 +60,10 @@ export function evaluateSnapshot<A extends string = RemediationAction>(snapshot:
       continue;
     }
     results.push(result);
-    if (result.status === 'NonCompliant' && remediation) findings.push({ ruleId: rule.id, mode: rule.mode, remediation });
+    if (result.status === 'NonCompliant' && remediation) {
+      findings.push({ ruleId: rule.id, mode: rule.mode, remediation });
+      for (const step of manual ?? []) findings.push({ ruleId: rule.id, mode: rule.mode, remediation: step });
+    }
   }
   return { clusterId, status: overallStatus(results), results, plan: planRemediation(snapshot, findings, registry) };
 }

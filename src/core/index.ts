@@ -37,14 +37,24 @@ export { parseCluster, parseExtensions, toClusterSnapshot, withExtensions } from
 export { READ_ONLY_CLUSTER_FIELDS, clusterPutBody, stripReadOnlyClusterFields, toRestClusterBody, deepMerge, mergePatch, type JsonObject } from './cluster-body.js';
 export { compareVersions, parseVersion, sameVersion } from './versions.js';
 export {
+  DEFAULT_PROFILE,
   EXTENSION_SCOPE_KINDS,
   EXTENSION_TYPES,
+  MANUAL_ACTIONS,
   defaultScopeFor,
   extensionTypeFor,
+  profileFor,
   sameExtensionType,
+  type DefaultProfile,
   type ExtensionScopeKind,
   type ExtensionTypeProfile,
+  type InstallProfile,
+  type ManualAction,
+  type Prerequisite,
 } from './extension-types/index.js';
+export { baselineWarnings } from './profile-checks.js';
+export { CLUSTER_PLACEHOLDERS, resolveSettings } from './placeholders.js';
+export { factsWanted, parseEvaluationFacts, storageAccountAddress, wantsAnyFact, type FactsWanted } from './facts.js';
 export { BASELINE_SCHEMA, BASELINE_SCHEMA_ID, baselineSchemaFor } from './baseline-schema.js';
 export {
   REQUIRED_EXTENSION_RULE_PREFIX,
@@ -69,6 +79,7 @@ export {
   type ActionDefinition,
   type ActionNameOf,
   type ActionTarget,
+  type CheckContext,
   type ClusterRuleDefinition,
   type JsonSchema,
   type Remediation,
@@ -82,7 +93,7 @@ export { MANAGED_IDENTITY_RULE_ID, managedIdentityRule } from './rules/managed-i
 export { NO_POD_IDENTITY_RULE_ID, noPodIdentityRule } from './rules/no-pod-identity.js';
 export { WORKLOAD_IDENTITY_RULE_ID, workloadIdentityRule } from './rules/workload-identity.js';
 export { requiredExtensionRule, requiredExtensionRuleId } from './rules/required-extension.js';
-export { clusterStoppedBlock, orderSteps, planRemediation, stepId, type Finding } from './planner.js';
+export { clusterStoppedBlock, orderSteps, planRemediation, prerequisiteBlock, stepId, type Finding } from './planner.js';
 export { evaluateSnapshot, overallStatus, type EvaluateOptions } from './evaluate.js';
 export { createEngine, type Engine } from './engine.js';
 export {

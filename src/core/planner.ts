@@ -10,7 +10,7 @@ import { clusterPutBody, deepMerge, type JsonObject } from './cluster-body.js';
 import { DEFAULT_REGISTRY, type Registry } from './registry.js';
 import { stepId, type Remediation } from './rules/rule.js';
 import { isStopped } from './states.js';
-import type { ArmChange, BlockedBy, ClusterSnapshot, Mode, PlanStep, RemediationAction } from './types.js';
+import type { ArmChange, BlockedBy, ClusterSnapshot, MissingPrerequisite, Mode, PlanStep, RemediationAction } from './types.js';
 
 export interface Finding<A extends string = RemediationAction> {
   ruleId: string;
@@ -46,12 +46,20 @@ export function clusterStoppedBlock(snapshot: Pick<ClusterSnapshot, 'name' | 're
   };
 }
 
+/** The block of a step that waits for prerequisites: each one with its fix, in the message and as data. */
+export function prerequisiteBlock(missing: readonly MissingPrerequisite[]): BlockedBy {
+  const items = missing.map((item, i) => `${missing.length > 1 ? `(${i + 1}) ` : ''}${item.message} Fix: ${item.fix}`);
+  return { reason: 'PrerequisiteMissing', message: `Waits for ${missing.length === 1 ? 'a prerequisite' : `${missing.length} prerequisites`}: ${items.join(' ')}` };
+}
+
 /**
  * What every step carries, whatever ARM change it makes. A rule's own block (true whatever the power state) comes
- * before ClusterStopped: starting the cluster would not unblock it.
+ * first, then missing prerequisites (except those a step of this plan fixes: the managed identity it enables), then
+ * ClusterStopped: starting the cluster would not unblock the others.
  */
-function stepHead<A extends string>(finding: Finding<A>, snapshot: ClusterSnapshot, registry: Registry<A>): Omit<PlanStep<A>, 'change'> {
+function stepHead<A extends string>(finding: Finding<A>, snapshot: ClusterSnapshot, registry: Registry<A>, planned: ReadonlySet<string>): Omit<PlanStep<A>, 'change'> {
   const { remediation } = finding;
+  const missing = (remediation.missingPrerequisites ?? []).filter((item) => item.fixedByAction === undefined || !planned.has(item.fixedByAction)).map(({ fixedByAction: _fixedBy, ...item }) => item);
   const head: Omit<PlanStep<A>, 'change'> = {
     id: stepId(finding.ruleId, remediation.action),
     ruleId: finding.ruleId,
@@ -59,10 +67,12 @@ function stepHead<A extends string>(finding: Finding<A>, snapshot: ClusterSnapsh
     mode: finding.mode,
     dependsOn: [],
     description: remediation.description,
-    blockedBy: remediation.blockedBy ?? (isStopped(snapshot.powerState) ? clusterStoppedBlock(snapshot) : null),
+    blockedBy: remediation.blockedBy ?? (missing.length > 0 ? prerequisiteBlock(missing) : isStopped(snapshot.powerState) ? clusterStoppedBlock(snapshot) : null),
     disrupts: remediation.disrupts !== undefined ? remediation.disrupts : registry.action(remediation.action).disrupts,
   };
   if (remediation.removes) head.removes = remediation.removes;
+  if (missing.length > 0 && head.blockedBy?.reason === 'PrerequisiteMissing') head.missingPrerequisites = missing;
+  if (remediation.unchecked && remediation.unchecked.length > 0) head.unchecked = [...remediation.unchecked];
   return head;
 }
 
@@ -77,6 +87,7 @@ export function planRemediation<A extends string = RemediationAction>(
 ): PlanStep<A>[] {
   const clusterId = clusterIdOf(snapshot.id);
   const isCluster = (action: string) => registry.action(action).target === 'cluster';
+  const planned = new Set<string>(findings.map((finding) => finding.remediation.action));
   const clusterFindings: { finding: Finding<A>; patch: JsonObject }[] = [];
   const extensionFindings: { finding: Finding<A>; change: ArmChange }[] = [];
   for (const finding of findings) {
@@ -93,7 +104,7 @@ export function planRemediation<A extends string = RemediationAction>(
   for (const { finding, patch } of clusterFindings) {
     cumulative = deepMerge(cumulative, patch);
     const step: PlanStep<A> = {
-      ...stepHead(finding, snapshot, registry),
+      ...stepHead(finding, snapshot, registry, planned),
       dependsOn: previous ? [previous.id] : [],
       change: {
         method: 'PUT',
@@ -109,7 +120,7 @@ export function planRemediation<A extends string = RemediationAction>(
   }
 
   for (const { finding, change } of extensionFindings) {
-    const step: PlanStep<A> = { ...stepHead(finding, snapshot, registry), change };
+    const step: PlanStep<A> = { ...stepHead(finding, snapshot, registry, planned), change };
     if (finding.remediation.protectedSettingRefs) step.protectedSettingRefs = finding.remediation.protectedSettingRefs;
     steps.push(step);
   }

@@ -1,7 +1,8 @@
 // What `npm run schema` writes, derived from the rule registry: the published baseline schema, and the rule and
-// action tables in README.md and docs/baseline.md (between `<!-- <name>:start -->` and `<!-- <name>:end -->`).
+// action tables in README.md and docs/baseline.md, and the per-type sections of docs/extensions.md, (between `<!-- <name>:start -->` and `<!-- <name>:end -->`).
 // Pure: scripts/generate-schema.mjs does the file I/O, and a unit test checks the committed files are current.
 import { baselineSchemaFor } from './baseline-schema.js';
+import { extensionTypesDoc } from './extension-types-doc.js';
 import { DEFAULT_REGISTRY, type Registry } from './registry.js';
 import type { ActionDefinition, JsonSchema, RuleDefinition } from './rules/rule.js';
 
@@ -95,5 +96,6 @@ export function generatedFiles(registry: Registry = DEFAULT_REGISTRY): Generated
       path: 'docs/baseline.md',
       render: (current) => replaceRegion(replaceRegion(current, 'rules', docsRuleTable(registry)), 'actions', actionTable(registry)),
     },
+    { path: 'docs/extensions.md', render: (current) => replaceRegion(current, 'extension-types', extensionTypesDoc()) },
   ];
 }

@@ -128,10 +128,10 @@ export function createRegistry<const R extends readonly RuleDefinition[]>(defini
     rules.flatMap((definition): Rule<A>[] => {
       if (definition.kind === 'family') {
         // The entries passed the baseline schema, which `settings` is: past that edge their type is trusted.
-        return baseline.requiredExtensions.map((entry) => ({ id: definition.ruleId(entry as never), mode: entry.mode, check: (snapshot) => definition.check(snapshot, entry as never) }));
+        return baseline.requiredExtensions.map((entry) => ({ id: definition.ruleId(entry as never), mode: entry.mode, check: (snapshot, context) => definition.check(snapshot, entry as never, context) }));
       }
       const setting = baseline.rules[definition.key];
-      return setting ? [{ id: definition.id, mode: setting.mode, check: (snapshot) => definition.check(snapshot, setting as never) }] : [];
+      return setting ? [{ id: definition.id, mode: setting.mode, check: (snapshot, context) => definition.check(snapshot, setting as never, context) }] : [];
     });
 
   return {

@@ -94,6 +94,57 @@ export interface RuleResult {
 export type { RemediationAction };
 
 /**
+ * What the edge knows about the world beyond the cluster, passed to `evaluateSnapshot(snapshot, baseline, { now, facts })`.
+ * Every member is optional: a fact that is absent is *not known*, never assumed. What each profile does without one is
+ * fixed and documented (docs/extensions.md): a prerequisite it cannot check is listed in the step's `unchecked` and does
+ * not block (provider registration, a storage account's location when the baseline gives its URI); a value the install
+ * body needs and cannot be computed without the fact blocks the step with `PrerequisiteMissing` naming the fact (Azure
+ * Backup's storage account blob endpoint). Facts describe one cluster's surroundings: the edge builds them per cluster
+ * (once per subscription per sweep for the subscription-wide ones).
+ *
+ * Where the edge reads them (src/azure, through the official SDKs):
+ * - `tenantId`: the tenant of the cluster's subscription (`@azure/arm-resources-subscriptions`, subscriptions.get).
+ *   Without it the cluster's own `identity.tenantId` is used (a system-assigned identity lives in that tenant).
+ * - `providerRegistrations`: `@azure/arm-resources` providers.get(namespace) in the cluster's subscription, the
+ *   `registrationState` as read, for at least `Microsoft.KubernetesConfiguration` (every extension type), and where
+ *   used `Microsoft.Kubernetes` (Flux) and `Microsoft.ElasticSan` (Azure Container Storage with Elastic SAN).
+ * - `storageAccounts`: for each storage account a baseline names (Azure Backup for AKS), by resource id:
+ *   `@azure/arm-storage` storageAccounts.getProperties: `location` and `primaryEndpoints.blob`; optionally the
+ *   account's blob container names (blobContainers.list), which lets the evaluation say the container is missing.
+ */
+export interface EvaluationFacts {
+  /** The tenant id of the cluster's subscription. */
+  tenantId?: string;
+  /**
+   * Resource provider namespace (any casing) -> `registrationState` as ARM reports it (`Registered`, `NotRegistered`,
+   * `Registering`, `Unregistered`, ...), in the cluster's subscription. A namespace not listed is not known.
+   */
+  providerRegistrations?: Record<string, string>;
+  /** Storage account resource id (compared case-insensitively) -> what was read about it. */
+  storageAccounts?: Record<string, StorageAccountFacts>;
+}
+
+export interface StorageAccountFacts {
+  /** The account's ARM location, as read ("East US" and "eastus" are the same). */
+  location: string;
+  /** `primaryEndpoints.blob`, e.g. `https://contosoaksbackup.blob.core.windows.net/`. */
+  blobEndpoint: string;
+  /** The account's blob container names, when the edge listed them; absent when not listed. */
+  blobContainers?: string[];
+}
+
+/**
+ * Something an install needs that is not there, found before planning it. `message` names the missing thing (and
+ * the resource it is missing on); `fix` is what a person does: the exact `az` command, or the baseline change.
+ */
+export interface MissingPrerequisite {
+  /** Stable id of the prerequisite, e.g. `provider-registered:Microsoft.KubernetesConfiguration`, `csi-snapshot-controller`. */
+  id: string;
+  message: string;
+  fix: string;
+}
+
+/**
  * The exact ARM request a step implies, in REST shape. Paths have no host and no api-version.
  *
  * What an applier sends for each shape (the core plans it; src/azure sends it):
@@ -109,6 +160,12 @@ export type { RemediationAction };
  * - extension recreate (`recreate-extension`, `recreate` set): `DELETE <extensionId>` and wait until the delete has
  *   finished (the extension is gone: a GET answers 404), then `PUT <extensionId>` with `body`, as an install. If the
  *   DELETE fails nothing is created; if the PUT fails the extension is missing and the next evaluation plans an install.
+ *
+ * - a person's step (`manual-role-assignment`, `manual-trusted-access`: actions whose target is `manual`): a grant the
+ *   app's role cannot make. Always `blockedBy` `PrerequisiteMissing` with the `az` command in its message and in
+ *   `missingPrerequisites`; an applier never sends it. `change` is the request that command makes; values in angle
+ *   brackets (`<...>`) are ones the app cannot know (an identity that exists only once the install has finished, a
+ *   Backup vault the baseline does not name).
  *
  * Protected settings: see `PlanStep.protectedSettingRefs`.
  */
@@ -130,7 +187,11 @@ export const BLOCKED_REASONS = [
   'ManagedByAks',
   /** The fix deletes and creates the extension again (a setting or plan that cannot change after creation), and the rule is not in approval mode. */
   'ImmutableSetting',
-  /** Something the step needs is not there (issue 15: a required setting, a registered provider, ...). */
+  /**
+   * Something the step needs is not there: a required setting, a registered provider, a cluster feature, or a grant
+   * the app's role cannot make (the step then is a person's, `manual-*`). `PlanStep.missingPrerequisites` lists each with
+   * its fix.
+   */
   'PrerequisiteMissing',
 ] as const;
 export type BlockedReason = (typeof BLOCKED_REASONS)[number];
@@ -201,6 +262,13 @@ export interface PlanStep<A extends string = RemediationAction> {
    * recreate): the baseline declares none, so none are sent.
    */
   protectedSettingRefs?: Record<string, ProtectedSettingRef>;
+  /** Present when `blockedBy.reason` is `PrerequisiteMissing`: each missing prerequisite with its fix. */
+  missingPrerequisites?: MissingPrerequisite[];
+  /**
+   * Prerequisites the evaluation could not check because a fact was not supplied (see EvaluationFacts), one sentence
+   * each. They do not block the step; present only when there is one.
+   */
+  unchecked?: string[];
 }
 
 export type ProtectedSettingRef = { appSetting: string } | { keyVaultSecretUri: string };

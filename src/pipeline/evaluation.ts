@@ -25,6 +25,8 @@ import { ArmError, isRetryable, type ArmFailure } from '../azure/errors.js';
 import {
   approves,
   evaluateSnapshot,
+  factsWanted,
+  wantsAnyFact,
   isBusy,
   isPassingStatus,
   parseExtensionId,
@@ -36,6 +38,7 @@ import {
   type ClusterStatus,
   type ErrorInfo,
   type Evaluation,
+  type EvaluationFacts,
   type PlanStep,
   type RuleOverride,
 } from '../core/index.js';
@@ -46,6 +49,7 @@ import type {
   Cause,
   ClusterReader,
   ClusterStateStore,
+  FactReader,
   Log,
   OperationHandle,
   RemediationLog,
@@ -98,6 +102,11 @@ export interface EvaluationRecords {
 
 export interface EvaluationDeps {
   reader: Pick<ClusterReader, 'readCluster'>;
+  /**
+   * The facts around the cluster (provider registrations, tenant, storage accounts) its baseline's extensions need.
+   * Absent: none are read, and the evaluation says which prerequisites it could not check.
+   */
+  facts?: FactReader;
   writer: StepWriter;
   telemetry: Telemetry;
   baseline: Baseline;
@@ -157,6 +166,8 @@ export interface EvaluationRun {
   found: true;
   clusterId: string;
   snapshot: ClusterSnapshot;
+  /** The facts the evaluation had, as read. */
+  facts: EvaluationFacts;
   evaluation: Evaluation;
   steps: StepReport[];
   /** The status as recorded (RemediationFailed outranks the evaluated one). */
@@ -193,6 +204,7 @@ interface RunState {
   readonly request: EvaluationRequest;
   readonly clusterId: string;
   readonly snapshot: ClusterSnapshot;
+  readonly facts: EvaluationFacts;
   readonly evaluation: Evaluation;
   /** The intent protocol's store; undefined when the run does not record or does not apply. */
   readonly protocol: EvaluationRecords | undefined;
@@ -224,14 +236,16 @@ export async function runEvaluation(deps: EvaluationDeps, policy: EvaluationPoli
     return { found: false, clusterId: request.clusterId, failure: snapshot.failure, transitions };
   }
 
-  // 2. evaluate, once
-  const evaluation = evaluateSnapshot(snapshot, deps.baseline, { now: request.now });
+  // 2. evaluate, once (with the facts around the cluster, read once per subscription per sweep by the FactReader)
+  const facts = await factsStage(deps, request, snapshot);
+  const evaluation = evaluateSnapshot(snapshot, deps.baseline, { now: request.now, facts });
   const run: RunState = {
     deps,
     policy,
     request,
     clusterId: snapshot.id,
     snapshot,
+    facts,
     evaluation,
     protocol: records && policy.apply ? records : undefined,
     basis,
@@ -268,7 +282,7 @@ export async function runEvaluation(deps: EvaluationDeps, policy: EvaluationPoli
   const ruleOverrides = [...run.overrides.values()];
   const status = recordedStatus(evaluation, ruleOverrides);
   const steps = evaluation.plan.map((step) => run.reports.get(step.id)).filter((report): report is StepReport => report !== undefined);
-  const result: EvaluationRun = { found: true, clusterId: run.clusterId, snapshot, evaluation, steps, status, ruleOverrides, transitions: [] };
+  const result: EvaluationRun = { found: true, clusterId: run.clusterId, snapshot, facts, evaluation, steps, status, ruleOverrides, transitions: [] };
   if (records && policy.apply) {
     result.transitions = await recordStage(run, records, evaluation, snapshot, ruleOverrides, new Set([...run.intents.values()].map((ref) => ref.rowKey)), run.basis);
     busyFollowUp(run);
@@ -291,7 +305,7 @@ export async function runEvaluation(deps: EvaluationDeps, policy: EvaluationPoli
   if (policy.waitForOperations && steps.some((report) => report.outcome === 'applied')) {
     const again = await readStage(deps, { ...request, clusterId: run.clusterId });
     if ('failure' in again) throw new ArmError(again.failure);
-    const evaluatedAgain = evaluateSnapshot(again, deps.baseline, { now: request.now });
+    const evaluatedAgain = evaluateSnapshot(again, deps.baseline, { now: request.now, facts: await factsStage(deps, request, again) });
     result.after = { snapshot: again, evaluation: evaluatedAgain };
     if (records) {
       const stillFailing = ruleOverrides.filter((override) => evaluatedAgain.results.some((r) => r.ruleId === override.ruleId && !isPassingStatus(r.status)));
@@ -314,6 +328,19 @@ export async function runEvaluation(deps: EvaluationDeps, policy: EvaluationPoli
 function requireRecords(deps: EvaluationDeps): EvaluationRecords {
   if (!deps.records) throw new Error('the evaluation policy records, but no store was given');
   return deps.records;
+}
+
+/**
+ * Stage 2's input: the facts the baseline wants for this cluster. A fact that could not be read is left out (the
+ * evaluation then lists the prerequisite as unchecked, or blocks the install naming it) and logged.
+ */
+async function factsStage(deps: EvaluationDeps, request: EvaluationRequest, snapshot: ClusterSnapshot): Promise<EvaluationFacts> {
+  if (!deps.facts) return {};
+  const wanted = factsWanted(snapshot, deps.baseline);
+  if (!wantsAnyFact(wanted)) return {};
+  const { facts, unread } = await deps.facts.readFacts(wanted, request.abortSignal ? { abortSignal: request.abortSignal } : {});
+  for (const what of unread) request.log.warn(`${snapshot.id}: could not read ${what}`);
+  return facts;
 }
 
 /** Stage 1. The snapshot, or the failure that says ARM no longer has the cluster. Other failures are thrown. */
@@ -511,6 +538,7 @@ async function writeStage(run: RunState, step: PlanStep): Promise<OperationHandl
   return run.deps.writer.startStep(step, {
     plannedFrom: run.snapshot,
     baseline: run.deps.baseline,
+    facts: run.facts,
     now: run.request.now,
     ...(run.request.abortSignal ? { abortSignal: run.request.abortSignal } : {}),
   });

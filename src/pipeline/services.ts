@@ -4,7 +4,7 @@
 import type { SelfIdentity } from '../azure/resourceEvents.js';
 import type { AppConfig, WorkerTuning } from '../config.js';
 import type { Baseline } from '../core/index.js';
-import type { ClusterReader, ComplianceStore, EventsPublisher, ReportSource, StepWriter, Telemetry, WorkQueue } from '../ports.js';
+import type { ClusterReader, ComplianceStore, EventsPublisher, FactReader, ReportSource, StepWriter, Telemetry, WorkQueue } from '../ports.js';
 import type { EvaluationDeps } from './evaluation.js';
 
 export interface AppServices {
@@ -13,6 +13,8 @@ export interface AppServices {
   baseline: Baseline;
   /** ARM reads; the clients behind it are made on first use (the event intake never needs them). */
   reader: ClusterReader;
+  /** The facts around a cluster (provider registrations, tenant, storage accounts); absent in fakes: none are read. */
+  facts?: FactReader;
   /** ARM writes of plan steps. */
   writer: StepWriter;
   /** Every storage port, in one adapter: state, remediation log, attempts, coordination, sweeps. */
@@ -40,6 +42,6 @@ export function queueOf(services: Pick<AppServices, 'queue' | 'eventQueue'>, lan
 
 /** The pipeline's ports, taken from the services: the store is the record keeper. */
 export function evaluationDeps(services: AppServices): EvaluationDeps {
-  const { reader, writer, telemetry, baseline, store, events } = services;
-  return { reader, writer, telemetry, baseline, records: { state: store, remediations: store, attempts: store }, events };
+  const { reader, facts, writer, telemetry, baseline, store, events } = services;
+  return { reader, ...(facts ? { facts } : {}), writer, telemetry, baseline, records: { state: store, remediations: store, attempts: store }, events };
 }

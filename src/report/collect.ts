@@ -135,12 +135,16 @@ export function approvalOf(rule: RuleInfo): { approve: string; steps: ApprovalSt
   return { approve: only ? stepId(rule.ruleId, only.name) : rule.ruleId, steps };
 }
 
-/** `blockedBy` of a recorded result, when the pipeline recorded one (issue 14); anything malformed is ignored. */
-function blockedByOf(result: RecordedRuleResult): { reason: string; message: string } | undefined {
-  const value = (result as { blockedBy?: unknown }).blockedBy;
-  if (typeof value !== 'object' || value === null) return undefined;
-  const { reason, message } = value as { reason?: unknown; message?: unknown };
-  return typeof reason === 'string' && reason.length > 0 ? { reason, message: typeof message === 'string' ? message : '' } : undefined;
+/**
+ * The blocked steps of a recorded result (issue 14's `blockedBy`, issue 15's missing prerequisites) as one finding:
+ * the first step's reason, every step's message, and the commands a person runs. Anything malformed is ignored.
+ */
+function blockOf(result: RecordedRuleResult): { reason: string; message: string; fixes: string[] } | undefined {
+  const blocks = (result.blocked ?? []).filter((block) => typeof block.reason === 'string' && block.reason.length > 0);
+  const first = blocks[0];
+  if (!first) return undefined;
+  const fixes = blocks.flatMap((block) => (block.missing ?? []).map((missing) => missing.fix).filter((fix) => typeof fix === 'string' && fix.length > 0));
+  return { reason: first.reason, message: blocks.map((block) => block.message).join(' '), fixes: [...new Set(fixes)] };
 }
 
 function clusterNameOf(clusterId: string): string {
@@ -229,10 +233,10 @@ export async function collectReport(source: ReportSource, options: CollectReport
         const info = rules.get(result.ruleId.toLowerCase());
         const ruleId = info?.ruleId ?? result.ruleId;
         bump(counter(ruleCounts, ruleId), result.status);
-        const blockedBy = blockedByOf(result);
-        if (blockedBy) {
-          blockedReasons.set(blockedBy.reason, (blockedReasons.get(blockedBy.reason) ?? 0) + 1);
-          blockedRows.offer(() => ({ clusterId: state.clusterId, clusterName: state.clusterName, ruleId, reason: blockedBy.reason, message: blockedBy.message }));
+        const block = blockOf(result);
+        if (block) {
+          blockedReasons.set(block.reason, (blockedReasons.get(block.reason) ?? 0) + 1);
+          blockedRows.offer(() => ({ clusterId: state.clusterId, clusterName: state.clusterName, ruleId, ...block }));
         } else if (result.status === 'NonCompliant' && info?.mode === 'approval') {
           waits = true;
           ruleAwaiting.set(ruleId, (ruleAwaiting.get(ruleId) ?? 0) + 1);

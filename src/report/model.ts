@@ -59,6 +59,8 @@ export interface BlockedRow {
   ruleId: string;
   reason: string;
   message: string;
+  /** What a person runs to unblock it (a missing prerequisite's exact `az` command), when the finding names one. */
+  fixes: string[];
 }
 
 export interface ExemptionRow {

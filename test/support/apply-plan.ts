@@ -3,6 +3,7 @@
 // src/ applies plans to snapshots (the emulator models ARM itself).
 import { EXTENSION_NAMESPACE, EXTENSION_TYPE, parseResourceId, sameResourceId } from '../../src/core/resource-ids.js';
 import { cloneJson, deepMerge, isObject, type JsonObject } from '../../src/core/cluster-body.js';
+import { MANUAL_ACTIONS } from '../../src/core/extension-types/index.js';
 import { parseCluster, parseExtensions } from '../../src/core/snapshot.js';
 import type { ClusterSnapshot, ExtensionSnapshot, PlanStep } from '../../src/core/types.js';
 
@@ -39,6 +40,8 @@ function applyPatch(extension: ExtensionSnapshot, body: JsonObject): ExtensionSn
 export function applyPlanToSnapshot(snapshot: ClusterSnapshot, steps: readonly PlanStep[]): ClusterSnapshot {
   let current: ClusterSnapshot = { ...snapshot, body: cloneJson(snapshot.body), extensions: snapshot.extensions.map((e) => ({ ...e })) };
   for (const step of steps) {
+    // A person's step (a role assignment, a Trusted Access binding) changes nothing a snapshot holds.
+    if ((MANUAL_ACTIONS as readonly string[]).includes(step.action)) continue;
     const { method, path, body } = step.change;
     if (sameResourceId(path, snapshot.id)) {
       // ARM keeps what it owns (ids, state, FQDNs) and takes the rest from the PUT.

@@ -3,7 +3,7 @@ import { validateBaseline, type Baseline } from '../../src/core/baseline.js';
 import { InvalidInputError } from '../../src/core/errors.js';
 import { evaluateSnapshot } from '../../src/core/evaluate.js';
 import { toClusterSnapshot } from '../../src/core/snapshot.js';
-import type { ClusterSnapshot, Evaluation, RuleResult } from '../../src/core/types.js';
+import type { ClusterSnapshot, Evaluation, EvaluationFacts, RuleResult } from '../../src/core/types.js';
 
 export const SUBSCRIPTION = '00000000-0000-0000-0000-000000000000';
 export const CLUSTER_ID = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg1/providers/Microsoft.ContainerService/managedClusters/c1`;
@@ -25,6 +25,16 @@ export interface ClusterOptions {
   powerState?: string;
   /** The whole `podIdentityProfile` (identities, exceptions); overrides `podIdentity`. */
   podIdentityProfile?: Record<string, unknown>;
+  /** `properties.agentPoolProfiles`, replacing the one system pool (3 x Standard_DS2_v2). */
+  agentPools?: Record<string, unknown>[];
+  /** `properties.identityProfile.kubeletidentity`; absent unless given. */
+  kubeletIdentity?: { objectId: string; clientId?: string };
+  /** `properties.storageProfile`; absent unless given. */
+  storageProfile?: Record<string, unknown>;
+  /** `properties.disableLocalAccounts`; absent unless given. */
+  disableLocalAccounts?: boolean;
+  /** `properties.nodeResourceGroup`; absent unless given. */
+  nodeResourceGroup?: string;
 }
 
 /** A managed cluster in ARM REST shape; by default compliant with every identity rule. */
@@ -48,6 +58,11 @@ export function clusterBody(options: ClusterOptions = {}): Record<string, unknow
     networkProfile: { networkPlugin: 'azure', serviceCidr: '10.0.0.0/16', dnsServiceIP: '10.0.0.10' },
   };
   if (options.spClientId === null) delete properties.servicePrincipalProfile;
+  if (options.agentPools !== undefined) properties.agentPoolProfiles = options.agentPools;
+  if (options.kubeletIdentity !== undefined) properties.identityProfile = { kubeletidentity: { resourceId: '/subscriptions/x/resourcegroups/mc/providers/Microsoft.ManagedIdentity/userAssignedIdentities/c1-agentpool', ...options.kubeletIdentity } };
+  if (options.storageProfile !== undefined) properties.storageProfile = options.storageProfile;
+  if (options.disableLocalAccounts !== undefined) properties.disableLocalAccounts = options.disableLocalAccounts;
+  if (options.nodeResourceGroup !== undefined) properties.nodeResourceGroup = options.nodeResourceGroup;
   const body: Record<string, unknown> = {
     id: options.id ?? CLUSTER_ID,
     name: 'c1',
@@ -153,9 +168,16 @@ export interface RuleCase extends EvaluationInput {
   message?: RegExp;
 }
 
-/** Evaluates a crafted cluster against a baseline (default: every identity rule and Flux) at NOW. */
-export function evaluateInput(input: EvaluationInput, now: Date = NOW): Evaluation {
-  return evaluateSnapshot(snapshotOf(input.cluster, input.extensions), baselineOf(input.baseline ?? { rules: ALL_IDENTITY_RULES, requiredExtensions: [FLUX] }), { now });
+/** Evaluates a crafted cluster against a baseline (default: every identity rule and Flux) at NOW, with the facts given. */
+export function evaluateInput(input: EvaluationInput, now: Date = NOW, facts?: EvaluationFacts): Evaluation {
+  return evaluateSnapshot(snapshotOf(input.cluster, input.extensions), baselineOf(input.baseline ?? { rules: ALL_IDENTITY_RULES, requiredExtensions: [FLUX] }), { now, ...(facts ? { facts } : {}) });
+}
+
+/** The step with this id; throws (listing the plan) when there is none. */
+export function planStepOf(evaluation: Evaluation, id: string): Evaluation['plan'][number] {
+  const step = evaluation.plan.find((candidate) => candidate.id === id);
+  if (!step) throw new Error(`no step ${id} among ${evaluation.plan.map((candidate) => candidate.id).join(', ') || '(none)'}`);
+  return step;
 }
 
 /** The result of one rule; throws (naming the rule) when the evaluation has none, so callers get a RuleResult. */

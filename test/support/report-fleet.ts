@@ -150,7 +150,7 @@ export function generateFleet(options: FleetOptions): GeneratedFleet {
         status = 'Unknown';
         break;
       case 'blocked':
-        set(3, { ...result('required-extension/flux', 'NonCompliant'), blockedBy: { reason: 'ClusterStopped', message: `The cluster is stopped: run az aks start -g ${resourceGroup} -n ${name}` } });
+        set(3, { ...result('required-extension/flux', 'NonCompliant'), blocked: [{ stepId: 'required-extension/flux:install-extension', reason: 'ClusterStopped', message: `The cluster is stopped: run az aks start -g ${resourceGroup} -n ${name}` }] });
         status = 'NonCompliant';
         break;
       case 'deleted':
@@ -232,11 +232,11 @@ export function generateFleet(options: FleetOptions): GeneratedFleet {
     for (const row of cluster.remediations) remediations[row.status] = (remediations[row.status] ?? 0) + 1;
     clusterTransitions += cluster.history.filter((transition) => transition.ruleId === undefined).length;
     if (cluster.state.status === 'Deleted') continue;
-    const waiting = cluster.state.results.filter((r) => r.status === 'NonCompliant' && !('blockedBy' in r) && FLEET_RULES.find((rule) => rule.ruleId === r.ruleId)?.mode === 'approval').length;
+    const waiting = cluster.state.results.filter((r) => r.status === 'NonCompliant' && !('blocked' in r) && FLEET_RULES.find((rule) => rule.ruleId === r.ruleId)?.mode === 'approval').length;
     awaitingApprovalRules += waiting;
     if (waiting > 0) awaitingApprovalClusters += 1;
     failureFindings += cluster.state.results.filter((r) => r.status === 'RemediationFailed').length;
-    blockedFindings += cluster.state.results.filter((r) => 'blockedBy' in r).length;
+    blockedFindings += cluster.state.results.filter((r) => 'blocked' in r).length;
   }
   const live = clusters.filter((cluster) => cluster.state.status !== 'Deleted');
   return {

@@ -18,6 +18,7 @@ import {
   withExtensions,
   type Baseline,
   type ClusterSnapshot,
+  type EvaluationFacts,
   type PlanStep,
 } from '../../core/index.js';
 import type { ApplyOutcome, OperationCheck, OperationHandle, OperationTarget, ReadOptions, StepWriteContext, StepWriter } from '../../ports.js';
@@ -33,6 +34,8 @@ export interface ApplyStepOptions {
   plannedFrom: ClusterSnapshot;
   /** What the step was planned with: a cluster that changed since is evaluated again with these (core evaluateSnapshot). */
   baseline: Baseline;
+  /** The facts it was planned with (provider registrations, tenant, storage accounts). */
+  facts?: EvaluationFacts;
   now: Date;
   /** Where `{ appSetting }` protected setting references are looked up. Defaults to process.env. */
   env?: Record<string, string | undefined>;
@@ -126,7 +129,7 @@ async function startClusterWrite(clients: ArmClients, step: PlanStep, options: A
     } catch (error) {
       return finished(outcomeOf(classifyArmError(error, clusterId)));
     }
-    const replanned = evaluateSnapshot(snapshot, options.baseline, { now: options.now }).plan.find((candidate) => candidate.id === step.id);
+    const replanned = evaluateSnapshot(snapshot, options.baseline, { now: options.now, ...(options.facts ? { facts: options.facts } : {}) }).plan.find((candidate) => candidate.id === step.id);
     if (!replanned) return finished({ status: 'not-needed', reason: 'the cluster changed since it was planned and no longer needs this step' });
     current = replanned;
     basis = snapshot;

@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { ContainerServiceClient } from '@azure/arm-containerservice';
 import { SourceControlConfigurationClient } from '@azure/arm-kubernetesconfiguration';
+import { ResourceManagementClient } from '@azure/arm-resources';
+import { StorageManagementClient } from '@azure/arm-storage';
 import { SubscriptionClient } from '@azure/arm-resources-subscriptions';
 import type { TokenCredential } from '@azure/core-auth';
 import type { PipelinePolicy, PipelineRetryOptions, TlsSettings } from '@azure/core-rest-pipeline';
@@ -35,6 +37,10 @@ export interface ArmClients {
   containerService(subscriptionId: string): ContainerServiceClient;
   kubernetesConfiguration(subscriptionId: string): SourceControlConfigurationClient;
   subscriptions(): SubscriptionClient;
+  /** Resource providers (registration state). */
+  resources(subscriptionId: string): ResourceManagementClient;
+  /** Storage accounts (region, blob endpoint): Azure Backup's account. */
+  storage(subscriptionId: string): StorageManagementClient;
 }
 
 const PUBLIC_ARM_HOST = 'management.azure.com';
@@ -89,7 +95,19 @@ export function createArmClients(arm: AppConfig['arm'], options: ArmClientsOptio
 
   const containerService = new Map<string, ContainerServiceClient>();
   const kubernetesConfiguration = new Map<string, SourceControlConfigurationClient>();
+  const resources = new Map<string, ResourceManagementClient>();
+  const storage = new Map<string, StorageManagementClient>();
   let subscriptionClient: SubscriptionClient | undefined;
+  /** One client per subscription and kind, made on first use. */
+  const cached = <T>(clientsOf: Map<string, T>, subscriptionId: string, make: () => T): T => {
+    const key = subscriptionId.toLowerCase();
+    let client = clientsOf.get(key);
+    if (!client) {
+      client = make();
+      clientsOf.set(key, client);
+    }
+    return client;
+  };
 
   return {
     endpoint,
@@ -118,6 +136,12 @@ export function createArmClients(arm: AppConfig['arm'], options: ArmClientsOptio
     subscriptions() {
       subscriptionClient ??= new SubscriptionClient(credential, { ...common, credentials: { scopes: [scope] } });
       return subscriptionClient;
+    },
+    resources(subscriptionId) {
+      return cached(resources, subscriptionId, () => new ResourceManagementClient(credential, subscriptionId, { ...common, credentials: { scopes: [scope] } }));
+    },
+    storage(subscriptionId) {
+      return cached(storage, subscriptionId, () => new StorageManagementClient(credential, subscriptionId, { ...common, credentials: { scopes: [scope] } }));
     },
   };
 }

@@ -1,5 +1,6 @@
-// ARM access on the official SDKs: clients, pacing, reading (the ClusterReader port) and applying plan steps (the
+// ARM access on the official SDKs: clients, pacing, reading (the ClusterReader and FactReader ports) and applying plan steps (the
 // StepWriter port). Failures are classified in ../errors.ts.
+export { ArmFactReader, DEFAULT_FACTS_MAX_AGE_MS, type ArmFactReaderOptions } from './facts.js';
 export { createArmCredential, FixedTokenCredential } from './credentials.js';
 export { armCredentialScope, createArmClients, EXTENSIONS_API_VERSION, loadArmTlsSettings, type ArmClients, type ArmClientsOptions } from './clients.js';
 export {

@@ -4,7 +4,7 @@
 
 import type { Evaluation } from '../../core/types.js';
 import type { ClusterStatus, RuleOverride } from '../../core/statuses.js';
-import type { Cause, RecordedRuleResult, Transition } from '../../ports.js';
+import type { Cause, RecordedBlock, RecordedRuleResult, Transition } from '../../ports.js';
 
 // Never stored, wherever they appear in expected/observed values: protected settings and anything credential-like.
 const SECRET_KEYS = /^(configurationprotectedsettings|protectedsettings|secret|clientsecret|password|accesstoken|refreshtoken|token|sastoken|connectionstring|accountkey)$/i;
@@ -42,10 +42,16 @@ export function recordedResults(evaluation: Evaluation, overrides: readonly Rule
     if (result.expected !== undefined) recorded.expected = withoutSecrets(result.expected);
     if (result.observed !== undefined) recorded.observed = withoutSecrets(result.observed);
     if (override) recorded.lastError = { code: override.lastError.code, message: override.lastError.message };
-    // Plans are not stored: a step that cannot run whatever its mode (a stopped cluster, an AKS-managed extension)
-    // is kept with its finding, so the report can say why nothing happens and what a person can do.
-    const blocked = evaluation.plan.find((step) => step.ruleId === result.ruleId && step.blockedBy)?.blockedBy;
-    if (blocked && !override) recorded.blockedBy = { reason: blocked.reason, message: blocked.message };
+    // Plans are not stored: the steps that cannot run whatever their mode (a stopped cluster, an AKS-managed
+    // extension, a missing prerequisite) are kept with the finding, so the report can say why nothing happens and what
+    // a person runs. A result the attempt limit overrode says that instead.
+    const blocked = evaluation.plan.filter((step) => step.ruleId === result.ruleId && step.blockedBy).map((step): RecordedBlock => ({
+      stepId: step.id,
+      reason: step.blockedBy?.reason ?? '',
+      message: step.blockedBy?.message ?? '',
+      ...(step.missingPrerequisites?.length ? { missing: step.missingPrerequisites.map(({ id, message, fix }) => ({ id, message, fix })) } : {}),
+    }));
+    if (blocked.length > 0 && !override) recorded.blocked = blocked;
     return recorded;
   });
 }

@@ -4,6 +4,7 @@ import { DEFAULT_BASELINE_PATH } from '../../baseline-file.js';
 import { parseBaseline, type Baseline } from '../../core/baseline.js';
 import { ISO_DATE_OR_DATE_TIME_RULE, parseIsoDateTime } from '../../core/dates.js';
 import { evaluateSnapshot } from '../../core/evaluate.js';
+import { parseEvaluationFacts } from '../../core/facts.js';
 import { parseCluster, parseExtensions, withExtensions } from '../../core/snapshot.js';
 import type { Evaluation } from '../../core/types.js';
 import { CliInputError, EXIT_CODES, fromSource } from '../exit.js';
@@ -14,6 +15,7 @@ interface EvaluateFlags {
   cluster?: string;
   extensions?: string;
   baseline?: string;
+  facts?: string;
   format: 'table' | 'json';
   now?: string;
 }
@@ -41,8 +43,8 @@ async function run(flags: EvaluateFlags): Promise<void> {
   // Checked here, not by commander's requiredOption: commander reports a missing required option before an unknown
   // one, so `--cluser c.json` would say "--cluster not specified" and never name the misspelt flag.
   if (flags.cluster === undefined) throw new CliInputError(undefined, ["required option '--cluster <file>' not specified"]);
-  const stdinUsers = [flags.cluster, flags.extensions, flags.baseline].filter((f) => f === STDIN);
-  if (stdinUsers.length > 1) throw new CliInputError(undefined, ['only one of --cluster, --extensions and --baseline can read standard input (-)']);
+  const stdinUsers = [flags.cluster, flags.extensions, flags.baseline, flags.facts].filter((f) => f === STDIN);
+  if (stdinUsers.length > 1) throw new CliInputError(undefined, ['only one of --cluster, --extensions, --baseline and --facts can read standard input (-)']);
   const now = parseNow(flags.now);
 
   // The baseline comes first: an invalid baseline evaluates nothing.
@@ -56,7 +58,13 @@ async function run(flags: EvaluateFlags): Promise<void> {
     snapshot = fromSource(file, () => withExtensions(snapshot, extensions));
   }
 
-  const evaluation = evaluateSnapshot(snapshot, baseline, { now });
+  let facts = {};
+  if (flags.facts !== undefined) {
+    const factsJson = await readJson(flags.facts);
+    facts = fromSource(sourceName(flags.facts), () => parseEvaluationFacts(factsJson));
+  }
+
+  const evaluation = evaluateSnapshot(snapshot, baseline, { now, facts });
   process.stdout.write(flags.format === 'json' ? `${JSON.stringify(evaluation, null, 2)}\n` : renderEvaluationTable(evaluation, source, process.stdout.columns ?? 120));
   process.exitCode = exitCodeFor(evaluation);
 }
@@ -68,6 +76,7 @@ export function register(program: Command): void {
     .option('--cluster <file>', '(required) managed cluster JSON: an ARM GET body or az aks show -o json output ("-" for stdin)')
     .option('--extensions <file>', 'cluster extensions JSON: {"value": [...]}, an array, or az k8s-extension list -o json output ("-" for stdin)')
     .option('--baseline <file>', 'baseline document, JSON or YAML ("-" for stdin); default: baselines/default.json')
+    .option('--facts <file>', 'what the app would read around the cluster, JSON: {"tenantId", "providerRegistrations": {namespace: state}, "storageAccounts": {id: {location, blobEndpoint}}} ("-" for stdin); without it those prerequisites are unchecked, or block the install naming the fact')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
     .option('--now <date-time>', 'evaluate exemptions as of this time instead of now: an ISO 8601 date (its start, UTC) or date-time with a zone')
     .addHelpText(

@@ -8,7 +8,7 @@ import { userInfo } from 'node:os';
 import cliProgress from 'cli-progress';
 import Table from 'cli-table3';
 import { Option, type Command } from 'commander';
-import { ArmClusterReader, ArmStepWriter, createArmClients, type ArmClients } from '../../azure/arm/index.js';
+import { ArmClusterReader, ArmFactReader, ArmStepWriter, createArmClients, type ArmClients } from '../../azure/arm/index.js';
 import { createStorageClients, createTableComplianceStore, ensureQueues, ensureTables } from '../../azure/storage/index.js';
 import { EvaluationQueue } from '../../azure/storage/queue.js';
 import { noTelemetry } from '../../azure/telemetry.js';
@@ -337,6 +337,8 @@ async function run(flags: ScanFlags, env: Env = process.env): Promise<void> {
       {
         deps: {
           reader: new ArmClusterReader(() => clients),
+          // One reader for the whole scan: each subscription's facts are read once.
+          facts: new ArmFactReader(() => clients, { maxAgeMs: Number.POSITIVE_INFINITY }),
           writer: new ArmStepWriter(() => clients, env),
           telemetry: noTelemetry,
           baseline,

@@ -3,12 +3,14 @@
 // instance of a type that is already there is never planned.
 import { extensionId, NAME_RULES, normalizeLocation, sameResourceId } from '../resource-ids.js';
 import type { RequiredExtension } from '../baseline.js';
-import { defaultScopeFor, EXTENSION_TYPES, extensionTypeFor, immutableSettingsAmong, sameExtensionType, supersedingTypesOf } from '../extension-types/index.js';
+import { planCreate, planUpdate, enforcedSettings, type PlannedMissing } from '../extension-body.js';
+import { EXTENSION_TYPES, extensionTypeFor, immutableSettingsAmong, profileFor, sameExtensionType, supersedingTypesOf, type DefaultProfile, type ExtensionTypeProfile, type ManualAction } from '../extension-types/index.js';
 import type { JsonObject } from '../cluster-body.js';
+import { resolveSettings } from '../placeholders.js';
 import { provisioningPhase, type ProvisioningPhase } from '../states.js';
-import type { BlockedBy, ClusterSnapshot, ExtensionSnapshot, MarketplacePlan, RuleResult } from '../types.js';
+import type { BlockedBy, ClusterSnapshot, EvaluationFacts, ExtensionSnapshot, MarketplacePlan, RuleResult } from '../types.js';
 import { compareVersions, parseVersion, sameVersion } from '../versions.js';
-import { defineRuleFamily, modeSchema, outcome, stepId, type Remediation, type RuleOutcome } from './rule.js';
+import { defineRuleFamily, modeSchema, outcome, stepId, type CheckContext, type Remediation, type RuleOutcome } from './rule.js';
 
 export const REQUIRED_EXTENSION_RULE_PREFIX = 'required-extension/';
 
@@ -149,10 +151,9 @@ const ENTRY_SCHEMA = {
 };
 
 /** Extensions need a managed identity: every extension write waits for the cluster's switch to one. */
-/** Extensions need a managed identity: every extension write waits for the cluster's switch to one. */
 const AFTER_MANAGED_IDENTITY = ['enable-managed-identity'];
 
-type ExtensionAction = 'install-extension' | 'repair-extension' | 'update-extension' | 'recreate-extension';
+type ExtensionAction = 'install-extension' | 'repair-extension' | 'update-extension' | 'recreate-extension' | ManualAction;
 
 export const requiredExtensionRule = defineRuleFamily({
   idPattern: `${REQUIRED_EXTENSION_RULE_PREFIX}<name>`,
@@ -166,7 +167,7 @@ export const requiredExtensionRule = defineRuleFamily({
       target: 'extension',
       after: AFTER_MANAGED_IDENTITY,
       description:
-        '`PUT <clusterId>/providers/Microsoft.KubernetesConfiguration/extensions/<name>` with `extensionType`, `autoUpgradeMinorVersion`, `releaseTrain`, `version`, `scope`, `configurationSettings`, and `plan` for a Marketplace extension; every protected setting the baseline declares.',
+        "`PUT <clusterId>/providers/Microsoft.KubernetesConfiguration/extensions/<name>` with what `az k8s-extension create` sends for the same inputs (the type's profile: `extensionType`, `autoUpgradeMinorVersion`, `releaseTrain`, `version`, `scope`, `configurationSettings` with the settings the CLI computes, and `plan` for a Marketplace extension); every protected setting the baseline declares. Blocked (`PrerequisiteMissing`) while a prerequisite of the type is missing.",
       disrupts: null,
     },
     {
@@ -174,10 +175,16 @@ export const requiredExtensionRule = defineRuleFamily({
       target: 'extension',
       after: AFTER_MANAGED_IDENTITY,
       description:
-        "`PATCH` of the desired release train, version, auto-upgrade and settings to the failed extension's own name (a PATCH keeps its type, scope, plan and other settings). It carries every protected setting the baseline declares, or none when the baseline declares none (then ARM keeps the ones it has).",
+        "`PATCH` of the desired release train, version, auto-upgrade and settings to the failed extension's own name (a PATCH keeps its type, scope, plan and other settings), with what `az k8s-extension update` adds for the type. It carries every protected setting the baseline declares, or none when the baseline declares none (then ARM keeps the ones it has).",
       disrupts: null,
     },
-    { name: 'update-extension', target: 'extension', after: AFTER_MANAGED_IDENTITY, description: '`PATCH` of the fields that differ only (never protected settings: ARM keeps them).', disrupts: null },
+    {
+      name: 'update-extension',
+      target: 'extension',
+      after: AFTER_MANAGED_IDENTITY,
+      description: "`PATCH` of the fields that differ only (never protected settings: ARM keeps them; never one-shot settings), with what `az k8s-extension update` adds for the type (Dapr's `hooks.applyCrds`).",
+      disrupts: null,
+    },
     {
       name: 'recreate-extension',
       target: 'extension',
@@ -188,13 +195,31 @@ export const requiredExtensionRule = defineRuleFamily({
       // agents get it; deploy-marketplace.md: deleting the extension removes its purchased plan; dapr.md: CRDs stay.
       disrupts: "Deletes the extension and its workloads on the cluster until the create finishes; a Marketplace extension's purchased plan goes with it (the create sends the plan again). Protected settings the baseline does not declare are not restored.",
     },
+    {
+      name: 'manual-role-assignment',
+      target: 'manual',
+      after: AFTER_MANAGED_IDENTITY,
+      description:
+        "Never sent: a role assignment the app's role cannot make (`az role assignment create`), planned with an install that needs it (Azure Backup: Storage Blob Data Contributor for the extension's identity on the storage account; Container Storage with Elastic SAN: Azure Container Storage Operator for the kubelet identity). Always blocked `PrerequisiteMissing`, with the command for a person.",
+      disrupts: null,
+    },
+    {
+      name: 'manual-trusted-access',
+      target: 'manual',
+      after: AFTER_MANAGED_IDENTITY,
+      description:
+        "Never sent: a Trusted Access role binding the app's role cannot create (`az aks trustedaccess rolebinding create`), planned with an Azure Backup install (the Backup vault's backup-operator role on the cluster). Always blocked `PrerequisiteMissing`, with the command for a person.",
+      disrupts: null,
+    },
   ],
   ruleId: (entry: RequiredExtension) => requiredExtensionRuleId(entry),
-  check: (snapshot, entry: RequiredExtension) => checkRequiredExtension(entry, snapshot),
+  check: (snapshot, entry: RequiredExtension, context) => checkRequiredExtension(entry, snapshot, context),
 });
 
 /** ARM's default release train when an extension reports none. */
 const DEFAULT_RELEASE_TRAIN = 'Stable';
+
+type Profile = ExtensionTypeProfile | DefaultProfile;
 
 interface Drift {
   reason: 'ReleaseTrainMismatch' | 'VersionMismatch' | 'AutoUpgradeMismatch' | 'ConfigurationSettingsMismatch' | 'PlanMismatch';
@@ -218,7 +243,7 @@ function samePlan(a: MarketplacePlan, b: MarketplacePlan | undefined): boolean {
   return b !== undefined && (['name', 'product', 'publisher'] as const).every((key) => a[key].toLowerCase() === b[key].toLowerCase());
 }
 
-function diffExtension(spec: RequiredExtension, ext: ExtensionSnapshot): Diff {
+function diffExtension(spec: RequiredExtension, ext: ExtensionSnapshot, profile: Profile): Diff {
   const diff: Diff = { drifts: [], expected: {}, observed: {}, patch: {}, immutableSettings: [], planDiffers: false };
   if (spec.releaseTrain !== undefined) {
     const actual = ext.releaseTrain ?? DEFAULT_RELEASE_TRAIN;
@@ -249,7 +274,8 @@ function diffExtension(spec: RequiredExtension, ext: ExtensionSnapshot): Diff {
       if (spec.autoUpgradeMinorVersion && spec.version === undefined && ext.version !== undefined) diff.patch.version = null;
     }
   }
-  const wrongSettings = Object.entries(spec.configurationSettings).filter(([key, value]) => ext.configurationSettings[key] !== value);
+  // One-shot settings (Container Storage v1's global.cli.*) are sent on install and never compared.
+  const wrongSettings = Object.entries(enforcedSettings(profile, spec.configurationSettings)).filter(([key, value]) => ext.configurationSettings[key] !== value);
   if (wrongSettings.length > 0) {
     const keys = wrongSettings.map(([key]) => key);
     diff.immutableSettings = immutableSettingsAmong(ext.extensionType, keys);
@@ -275,58 +301,43 @@ const needsRecreate = (diff: Diff): boolean => diff.immutableSettings.length > 0
 const PHASE_RANK: Record<Exclude<ProvisioningPhase, 'succeeded'>, number> = { 'in-progress': 2, failed: 3, unknown: 4 };
 
 /** Lower is better: a healthy matching instance, then healthy, then in progress, then failed, then unknown. */
-function rank(spec: RequiredExtension, ext: ExtensionSnapshot): number {
+function rank(spec: RequiredExtension, ext: ExtensionSnapshot, profile: Profile): number {
   const phase = provisioningPhase(ext.provisioningState);
-  if (phase === 'succeeded') return diffExtension(spec, ext).drifts.length === 0 ? 0 : 1;
+  if (phase === 'succeeded') return diffExtension(spec, ext, profile).drifts.length === 0 ? 0 : 1;
   return PHASE_RANK[phase];
 }
 
-function pickBest(spec: RequiredExtension, candidates: ExtensionSnapshot[]): ExtensionSnapshot | undefined {
+function pickBest(spec: RequiredExtension, candidates: ExtensionSnapshot[], profile: Profile): ExtensionSnapshot | undefined {
   const sameName = (ext: ExtensionSnapshot) => (ext.name.toLowerCase() === spec.name.toLowerCase() ? 0 : 1);
-  return [...candidates].sort((a, b) => rank(spec, a) - rank(spec, b) || sameName(a) - sameName(b) || a.name.localeCompare(b.name))[0];
-}
-
-/** The desired extension as a REST PUT body (an install, or the create of a recreate). Protected settings travel separately, as references. */
-function desiredBody(spec: RequiredExtension, existing?: ExtensionSnapshot): JsonObject {
-  const properties: JsonObject = {
-    extensionType: existing?.extensionType ?? spec.extensionType,
-    autoUpgradeMinorVersion: spec.autoUpgradeMinorVersion ?? existing?.autoUpgradeMinorVersion ?? true,
-  };
-  const releaseTrain = spec.releaseTrain ?? existing?.releaseTrain;
-  if (releaseTrain !== undefined) properties.releaseTrain = releaseTrain;
-  const version = spec.version ?? (properties.autoUpgradeMinorVersion === false ? existing?.version : undefined);
-  if (version !== undefined) properties.version = version;
-  // A recreate keeps the scope the extension had. An install of a cataloged type that the baseline gives no scope goes
-  // where the type's docs put it (ARM would otherwise pick the namespace from the extension's name).
-  const scope = existing ? (existing.scope ?? spec.scope) : (spec.scope ?? defaultScopeFor(spec.extensionType));
-  if (scope !== undefined) properties.scope = scope;
-  // A recreate keeps settings the baseline does not mention.
-  properties.configurationSettings = { ...(existing?.configurationSettings ?? {}), ...spec.configurationSettings };
-  // A Marketplace extension is created with its plan (AKS docs deploy-extensions-az-cli.md; spec CreateExtensionWithPlan).
-  const plan = spec.plan ?? existing?.plan;
-  return plan ? { plan: { ...plan }, properties } : { properties };
+  return [...candidates].sort((a, b) => rank(spec, a, profile) - rank(spec, b, profile) || sameName(a) - sameName(b) || a.name.localeCompare(b.name))[0];
 }
 
 /**
  * The repair of a failed extension, as a PATCH (`patchExtension`): a PATCH keeps what it does not name (type, scope,
  * plan, the settings the baseline does not mention, and the protected settings when it carries none), where a PUT
- * would replace the whole extension and lose every protected setting it did not carry.
+ * would replace the whole extension and lose every protected setting it did not carry. One-shot settings are left out.
  */
-function repairPatch(spec: RequiredExtension, ext: ExtensionSnapshot): JsonObject {
-  const { properties } = desiredBody(spec, ext) as { properties: JsonObject };
+function repairPatch(spec: RequiredExtension, ext: ExtensionSnapshot, profile: Profile): JsonObject {
+  const autoUpgradeMinorVersion = spec.autoUpgradeMinorVersion ?? ext.autoUpgradeMinorVersion ?? true;
+  const releaseTrain = spec.releaseTrain ?? ext.releaseTrain;
+  const version = spec.version ?? (autoUpgradeMinorVersion === false ? ext.version : undefined);
   const patch: JsonObject = {
-    autoUpgradeMinorVersion: properties.autoUpgradeMinorVersion,
-    ...(properties.releaseTrain !== undefined ? { releaseTrain: properties.releaseTrain } : {}),
-    version: properties.version ?? null,
-    configurationSettings: properties.configurationSettings,
+    autoUpgradeMinorVersion,
+    ...(releaseTrain !== undefined ? { releaseTrain } : {}),
+    // null unpins (auto-upgrade on); an extension that reports no version has nothing to unpin.
+    ...(version !== undefined || ext.version !== undefined ? { version: version ?? null } : {}),
+    configurationSettings: enforcedSettings(profile, { ...ext.configurationSettings, ...spec.configurationSettings }),
   };
-  // null unpins (auto-upgrade on); an extension that reports no version has nothing to unpin.
-  if (patch.version === null && ext.version === undefined) delete patch.version;
-  return { properties: patch };
+  return patch;
 }
 
 function protectedRefs(spec: RequiredExtension): Pick<Remediation, 'protectedSettingRefs'> {
   return Object.keys(spec.protectedSettings).length > 0 ? { protectedSettingRefs: { ...spec.protectedSettings } } : {};
+}
+
+/** What a planned create or update adds to a remediation: what blocks it and what was not checked. */
+function prerequisitesOf(planned: { missing: PlannedMissing[]; unchecked: string[] }): Pick<Remediation, 'missingPrerequisites' | 'unchecked'> {
+  return { ...(planned.missing.length > 0 ? { missingPrerequisites: planned.missing } : {}), ...(planned.unchecked.length > 0 ? { unchecked: planned.unchecked } : {}) };
 }
 
 /** AKS manages it: `managedBy` is the cluster, or `managementDetails.category` is `managed` (users may only read it). */
@@ -354,17 +365,29 @@ function recreateDisruption(spec: RequiredExtension, ext: ExtensionSnapshot): st
   return `${parts.join('; ')}.`;
 }
 
-function recreate(spec: RequiredExtension, snapshot: ClusterSnapshot, ext: ExtensionSnapshot, diff: Diff, found: string): Remediation<ExtensionAction> {
+interface Checking {
+  spec: RequiredExtension;
+  snapshot: ClusterSnapshot;
+  facts: EvaluationFacts;
+  profile: Profile;
+  label: string;
+  result: (fields: Omit<RuleResult, 'ruleId'>) => RuleResult;
+}
+
+function recreate(checking: Checking, ext: ExtensionSnapshot, diff: Diff, found: string): Remediation<ExtensionAction> {
+  const { spec, snapshot, facts, profile } = checking;
   const ruleId = requiredExtensionRuleId(spec);
   const why = [
     ...(diff.immutableSettings.length > 0 ? [`settings ${diff.immutableSettings.join(', ')} cannot change after creation`] : []),
     ...(diff.planDiffers ? ['a Marketplace plan cannot change after creation (a PATCH carries no plan)'] : []),
   ].join('; ');
+  const planned = planCreate(profile, spec, { snapshot, facts, existing: ext });
   const remediation: Remediation<ExtensionAction> = {
     action: 'recreate-extension',
     description: `Recreate ${found}: delete it, then create it again with the baseline's spec (${why}).`,
-    change: { method: 'PUT', path: extensionId(snapshot.id, ext.name), body: desiredBody(spec, ext), recreate: { deleteFirst: true } },
+    change: { method: 'PUT', path: extensionId(snapshot.id, ext.name), body: planned.body, recreate: { deleteFirst: true } },
     ...protectedRefs(spec),
+    ...prerequisitesOf(planned),
     disrupts: recreateDisruption(spec, ext),
   };
   // Deleting a running extension is never automatic: a person approves each recreate.
@@ -377,9 +400,24 @@ function recreate(spec: RequiredExtension, snapshot: ClusterSnapshot, ext: Exten
   return remediation;
 }
 
+/** The entry with its placeholders filled in for the cluster, and the settings that had one (key -> value). */
+function forCluster(spec: RequiredExtension, snapshot: ClusterSnapshot): { spec: RequiredExtension; perCluster: Record<string, string> } {
+  const { settings, resolved } = resolveSettings(spec.configurationSettings, snapshot);
+  return { spec: { ...spec, configurationSettings: settings }, perCluster: resolved };
+}
+
 /** Checks one required extension against the snapshot; an AKS-managed extension's fix is planned but blocked. */
-function checkRequiredExtension(spec: RequiredExtension, snapshot: ClusterSnapshot): RuleOutcome<ExtensionAction> {
-  const checked = checkExtension(spec, snapshot);
+function checkRequiredExtension(entry: RequiredExtension, snapshot: ClusterSnapshot, context: CheckContext): RuleOutcome<ExtensionAction> {
+  const { spec, perCluster } = forCluster(entry, snapshot);
+  const checking: Checking = {
+    spec,
+    snapshot,
+    facts: context.facts,
+    profile: profileFor(spec.extensionType),
+    label: `${spec.name} (${spec.extensionType})`,
+    result: (fields) => ({ ruleId: requiredExtensionRuleId(spec), ...fields }),
+  };
+  const checked = checkExtension(checking, perCluster);
   const { remediation } = checked;
   const path = remediation?.change?.path;
   const target = path === undefined ? undefined : snapshot.extensions.find((ext) => sameResourceId(ext.id, path));
@@ -390,7 +428,7 @@ function checkRequiredExtension(spec: RequiredExtension, snapshot: ClusterSnapsh
 }
 
 /** A requirement met by an installed type that supersedes it (Azure Container Storage v2 for v1). */
-function checkSuperseding(spec: RequiredExtension, snapshot: ClusterSnapshot, label: string, result: (fields: Omit<RuleResult, 'ruleId'>) => RuleResult): RuleOutcome<ExtensionAction> | undefined {
+function checkSuperseding({ spec, snapshot, label, result }: Checking): RuleOutcome<ExtensionAction> | undefined {
   const types = supersedingTypesOf(spec.extensionType);
   const instances = snapshot.extensions.filter((ext) => types.some((profile) => sameExtensionType(profile.extensionType, ext.extensionType)));
   const ext = [...instances].sort((a, b) => phaseRank(a) - phaseRank(b) || a.name.localeCompare(b.name))[0];
@@ -414,10 +452,75 @@ const phaseRank = (ext: ExtensionSnapshot): number => {
   return phase === 'succeeded' ? 0 : PHASE_RANK[phase];
 };
 
-function checkExtension(spec: RequiredExtension, snapshot: ClusterSnapshot): RuleOutcome<ExtensionAction> {
-  const ruleId = requiredExtensionRuleId(spec);
-  const label = `${spec.name} (${spec.extensionType})`;
-  const result = (fields: Omit<RuleResult, 'ruleId'>): RuleResult => ({ ruleId, ...fields });
+/** NotApplicable or Unknown when the cluster is below a minimum Kubernetes version (`source` says whose). */
+function kubernetesApplicability({ snapshot, label, result }: Checking, minimum: string, source: string): RuleOutcome<ExtensionAction> | undefined {
+  const version = snapshot.kubernetesVersion;
+  if (version === undefined || !parseVersion(version)) {
+    return outcome(
+      result({ status: 'Unknown', reason: 'KubernetesVersionUnknown', message: `${label} needs Kubernetes ${minimum} or later (${source}), and the cluster's version is ${version === undefined ? 'not in the body' : `"${version}"`}.`, expected: { minKubernetesVersion: minimum }, observed: { kubernetesVersion: version ?? null } }),
+    );
+  }
+  if (compareVersions(version, minimum) >= 0) return undefined;
+  return outcome(result({ status: 'NotApplicable', reason: 'KubernetesVersionTooLow', message: `${label} needs Kubernetes ${minimum} or later (${source}); the cluster runs ${version}.`, expected: { minKubernetesVersion: minimum }, observed: { kubernetesVersion: version } }));
+}
+
+/**
+ * Before an install: the type's published regions and minimum Kubernetes version (a baseline's `regions` and
+ * `minKubernetesVersion` override them). An installed extension is judged wherever it runs: it is there.
+ */
+function profileApplicability(checking: Checking): RuleOutcome<ExtensionAction> | undefined {
+  const { spec, snapshot, profile, label, result } = checking;
+  const regions = profile.supportedRegions;
+  if (spec.regions === undefined && regions && !regions.includes(normalizeLocation(snapshot.location))) {
+    const name = 'displayName' in profile ? profile.displayName : spec.extensionType;
+    return outcome(
+      result({
+        status: 'NotApplicable',
+        reason: 'RegionNotOffered',
+        message: `${label} is not offered on AKS in ${snapshot.location}: ${name} lists ${regions.length} regions (its docs, read ${profile.supportedRegionsAsOf ?? 'undated'}). Give "regions" in the baseline to override the list.`,
+        expected: { regions: [...regions] },
+        observed: { location: snapshot.location },
+      }),
+    );
+  }
+  const minimum = profile.minKubernetesVersion;
+  if (spec.minKubernetesVersion === undefined && minimum !== undefined) return kubernetesApplicability(checking, minimum, `its docs, read ${profile.minKubernetesVersionAsOf ?? 'undated'}`);
+  return undefined;
+}
+
+/** The install of a missing extension, with the person's steps that go with it. */
+function install(checking: Checking, perCluster: Record<string, string>): RuleOutcome<ExtensionAction> {
+  const { spec, snapshot, facts, profile, label, result } = checking;
+  const planned = planCreate(profile, spec, { snapshot, facts });
+  const values = Object.entries(perCluster).map(([key, value]) => `${key}=${value}`);
+  const missing = result({
+    status: 'NonCompliant',
+    reason: 'ExtensionMissing',
+    message: `${label} is not installed.${values.length > 0 ? ` Per-cluster values: ${values.join(', ')}.` : ''}`,
+    expected: { extensionType: spec.extensionType, ...(values.length > 0 ? { configurationSettings: { ...perCluster } } : {}) },
+    observed: null,
+  });
+  const manual = planned.manual.map(({ action, step }): Remediation<ExtensionAction> => ({
+    action,
+    description: step.description,
+    change: step.change,
+    missingPrerequisites: [{ id: action, message: step.message, fix: step.command }],
+  }));
+  return outcome(
+    missing,
+    {
+      action: 'install-extension',
+      description: `Install ${label}.`,
+      change: { method: 'PUT', path: extensionId(snapshot.id, spec.name), body: planned.body },
+      ...protectedRefs(spec),
+      ...prerequisitesOf(planned),
+    },
+    manual,
+  );
+}
+
+function checkExtension(checking: Checking, perCluster: Record<string, string>): RuleOutcome<ExtensionAction> {
+  const { spec, snapshot, facts, profile, label, result } = checking;
 
   if (spec.regions && !spec.regions.includes(normalizeLocation(snapshot.location))) {
     return outcome(
@@ -425,25 +528,16 @@ function checkExtension(spec: RequiredExtension, snapshot: ClusterSnapshot): Rul
     );
   }
   if (spec.minKubernetesVersion !== undefined) {
-    const version = snapshot.kubernetesVersion;
-    if (version === undefined || !parseVersion(version)) {
-      return outcome(
-        result({ status: 'Unknown', reason: 'KubernetesVersionUnknown', message: `${label} needs Kubernetes ${spec.minKubernetesVersion} or later, and the cluster's version is ${version === undefined ? 'not in the body' : `"${version}"`}.`, expected: { minKubernetesVersion: spec.minKubernetesVersion }, observed: { kubernetesVersion: version ?? null } }),
-      );
-    }
-    if (compareVersions(version, spec.minKubernetesVersion) < 0) {
-      return outcome(
-        result({ status: 'NotApplicable', reason: 'KubernetesVersionTooLow', message: `${label} needs Kubernetes ${spec.minKubernetesVersion} or later; the cluster runs ${version}.`, expected: { minKubernetesVersion: spec.minKubernetesVersion }, observed: { kubernetesVersion: version } }),
-      );
-    }
+    const applicability = kubernetesApplicability(checking, spec.minKubernetesVersion, 'the baseline');
+    if (applicability) return applicability;
   }
 
   const expectedType = { extensionType: spec.extensionType };
   const candidates = snapshot.extensions.filter((ext) => sameExtensionType(ext.extensionType, spec.extensionType));
-  const ext = pickBest(spec, candidates);
+  const ext = pickBest(spec, candidates, profile);
   if (!ext) {
     // A newer type that replaces this one is there: never install the old one beside it.
-    const superseded = checkSuperseding(spec, snapshot, label, result);
+    const superseded = checkSuperseding(checking);
     if (superseded) return superseded;
     const clash = snapshot.extensions.find((other) => other.name.toLowerCase() === spec.name.toLowerCase());
     if (clash) {
@@ -451,50 +545,47 @@ function checkExtension(spec: RequiredExtension, snapshot: ClusterSnapshot): Rul
         result({ status: 'NonCompliant', reason: 'ExtensionNameTaken', message: `${label} is missing, and its name is taken by an extension of type ${clash.extensionType}; rename one of them (nothing is planned).`, expected: expectedType, observed: { name: clash.name, extensionType: clash.extensionType } }),
       );
     }
-    return outcome(
-      result({ status: 'NonCompliant', reason: 'ExtensionMissing', message: `${label} is not installed.`, expected: expectedType, observed: null }),
-      {
-        action: 'install-extension',
-        description: `Install ${label}.`,
-        change: { method: 'PUT', path: extensionId(snapshot.id, spec.name), body: desiredBody(spec) },
-        ...protectedRefs(spec),
-      },
-    );
+    return profileApplicability(checking) ?? install(checking, perCluster);
   }
 
   const found = `${spec.extensionType} extension "${ext.name}"`;
   const state = ext.provisioningState ?? '';
   const phase = provisioningPhase(ext.provisioningState);
   const observedState = { name: ext.name, provisioningState: ext.provisioningState ?? null };
+  const existing = { snapshot, facts, existing: ext };
   if (phase === 'in-progress') {
     return outcome(result({ status: 'Unknown', reason: 'ExtensionProvisioningInProgress', message: `${found} is ${state}; checked again once ARM finishes.`, expected: { provisioningState: 'Succeeded' }, observed: observedState }));
   }
   if (phase === 'failed') {
     const failed = result({ status: 'NonCompliant', reason: 'ExtensionFailed', message: `${found} is in provisioning state ${state} and needs repair.`, expected: { provisioningState: 'Succeeded' }, observed: observedState });
     // A failed extension whose plan or unchangeable settings differ cannot be repaired into shape: it is recreated.
-    const diff = diffExtension(spec, ext);
-    if (needsRecreate(diff)) return outcome(failed, recreate(spec, snapshot, ext, diff, found));
+    const diff = diffExtension(spec, ext, profile);
+    if (needsRecreate(diff)) return outcome(failed, recreate(checking, ext, diff, found));
+    const planned = planUpdate(profile, spec, existing, repairPatch(spec, ext, profile));
     return outcome(failed, {
       action: 'repair-extension',
       description: `Repair ${found}: PATCH the desired spec to the same name${Object.keys(spec.protectedSettings).length > 0 ? ', with every protected setting the baseline declares' : ' (its protected settings stay as they are)'}.`,
-      change: { method: 'PATCH', path: extensionId(snapshot.id, ext.name), body: repairPatch(spec, ext) },
+      change: { method: 'PATCH', path: extensionId(snapshot.id, ext.name), body: { properties: planned.patch } },
       ...protectedRefs(spec),
+      ...prerequisitesOf(planned),
     });
   }
   if (phase === 'unknown') {
     return outcome(result({ status: 'Unknown', reason: 'ExtensionStateUnknown', message: `${found} reports provisioning state ${state ? `"${state}"` : '(none)'}.`, expected: { provisioningState: 'Succeeded' }, observed: observedState }));
   }
 
-  const diff = diffExtension(spec, ext);
+  const diff = diffExtension(spec, ext, profile);
   const [first] = diff.drifts;
   if (!first) {
     return outcome(result({ status: 'Compliant', reason: 'ExtensionCompliant', message: `${found} is installed and matches the baseline.`, expected: expectedType, observed: { name: ext.name, extensionType: ext.extensionType } }));
   }
   const drifted = result({ status: 'NonCompliant', reason: first.reason, message: `${found}: ${diff.drifts.map((d) => d.text).join('; ')}.`, expected: diff.expected, observed: diff.observed });
-  if (needsRecreate(diff)) return outcome(drifted, recreate(spec, snapshot, ext, diff, found));
+  if (needsRecreate(diff)) return outcome(drifted, recreate(checking, ext, diff, found));
+  const planned = planUpdate(profile, spec, existing, diff.patch);
   return outcome(drifted, {
     action: 'update-extension',
     description: `Update ${found}: ${Object.keys(diff.patch).join(', ')}.`,
-    change: { method: 'PATCH', path: extensionId(snapshot.id, ext.name), body: { properties: diff.patch } },
+    change: { method: 'PATCH', path: extensionId(snapshot.id, ext.name), body: { properties: planned.patch } },
+    ...prerequisitesOf(planned),
   });
 }

@@ -4,7 +4,7 @@
 // derives the rest from them (baseline schema, rule keys, action list, plan order, docs tables). The engine adds
 // exemptions and exclusions; the planner turns remediations into ordered steps.
 import type { JsonObject } from '../cluster-body.js';
-import { MODES, type ArmChange, type BlockedBy, type ClusterSnapshot, type Mode, type ProtectedSettingRef, type RuleResult, type StepRemovals } from '../types.js';
+import { MODES, type ArmChange, type BlockedBy, type ClusterSnapshot, type EvaluationFacts, type MissingPrerequisite, type Mode, type ProtectedSettingRef, type RuleResult, type StepRemovals } from '../types.js';
 
 /** A JSON Schema fragment, as it is published in schema/baseline.schema.json. */
 export type JsonSchema = Readonly<Record<string, unknown>>;
@@ -18,8 +18,16 @@ export function modeSchema(what: string): JsonSchema {
   };
 }
 
-/** What a remediation writes: the cluster (a PUT chained with the other cluster steps) or one of its extensions. */
-export type ActionTarget = 'cluster' | 'extension';
+/**
+ * What a remediation writes: the cluster (a PUT chained with the other cluster steps), one of its extensions, or
+ * nothing the app may write (`manual`: a grant a person makes; such a step is always blocked, see ArmChange).
+ */
+export type ActionTarget = 'cluster' | 'extension' | 'manual';
+
+/** What a check may know besides the snapshot: the facts the edge read around the cluster (see EvaluationFacts). */
+export interface CheckContext {
+  facts: EvaluationFacts;
+}
 
 export interface ActionDefinition<A extends string = string> {
   /** Unique across the registry: 'enable-managed-identity'. Step ids are `<ruleId>:<name>`. */
@@ -58,8 +66,8 @@ export interface ClusterRuleDefinition<S extends object = object, A extends stri
   /** Its parameters besides `mode` (`{}` when it has none), validated by the baseline schema before `check` sees them. */
   readonly settings: RuleSettingsSchema;
   readonly actions: readonly ActionDefinition<A>[];
-  /** Pure: the same snapshot and settings always give the same outcome. `settings` passed the schema. */
-  check(snapshot: ClusterSnapshot, settings: S & { mode: Mode }): RuleOutcome<NoInfer<A>>;
+  /** Pure: the same snapshot, settings and context always give the same outcome. `settings` passed the schema. */
+  check(snapshot: ClusterSnapshot, settings: S & { mode: Mode }, context: CheckContext): RuleOutcome<NoInfer<A>>;
 }
 
 /**
@@ -79,7 +87,7 @@ export interface RuleFamilyDefinition<E extends { mode: Mode } = { mode: Mode },
   readonly settings: JsonSchema;
   readonly actions: readonly ActionDefinition<A>[];
   ruleId(entry: E): string;
-  check(snapshot: ClusterSnapshot, entry: E): RuleOutcome<NoInfer<A>>;
+  check(snapshot: ClusterSnapshot, entry: E, context: CheckContext): RuleOutcome<NoInfer<A>>;
 }
 
 export type RuleDefinition<A extends string = string> = ClusterRuleDefinition<never, A> | RuleFamilyDefinition<never, A>;
@@ -111,19 +119,32 @@ export interface Remediation<A extends string = string> {
   disrupts?: string | null;
   /** What the fix removes from the cluster's configuration (PlanStep.removes). */
   removes?: StepRemovals;
+  /**
+   * What the fix needs and is not there. The planner blocks the step (`PrerequisiteMissing`) unless every one is fixed
+   * by a step of the same plan (`fixedByAction`: the managed identity the plan enables); a block of the rule's own
+   * (`blockedBy`) comes first.
+   */
+  missingPrerequisites?: (MissingPrerequisite & { fixedByAction?: string })[];
+  /** Prerequisites not checked for want of a fact (PlanStep.unchecked). */
+  unchecked?: string[];
 }
 
 export interface RuleOutcome<A extends string = string> {
   result: RuleResult;
   /** Present only with a NonCompliant result that a change can fix. */
   remediation?: Remediation<A>;
+  /**
+   * Steps a person takes with the fix, because the app's role cannot (actions of target `manual`, always blocked):
+   * granting the identity an install creates access to a storage account, binding a Backup vault by Trusted Access.
+   */
+  manual?: Remediation<A>[];
 }
 
 /** A rule as the engine runs it: bound to its baseline settings. */
 export interface Rule<A extends string = string> {
   id: string;
   mode: Mode;
-  check(snapshot: ClusterSnapshot): RuleOutcome<A>;
+  check(snapshot: ClusterSnapshot, context: CheckContext): RuleOutcome<A>;
 }
 
 /** A plan step's id: `<ruleId>:<action>`, stable across runs for the same finding. */
@@ -133,7 +154,8 @@ export function stepId(ruleId: string, action: string): string {
 
 /** A result alone (nothing to plan), or a NonCompliant result with the remediation that fixes it. */
 export function outcome(result: RuleResult): RuleOutcome<never>;
-export function outcome<A extends string>(result: RuleResult, remediation: Remediation<A>): RuleOutcome<A>;
-export function outcome<A extends string>(result: RuleResult, remediation?: Remediation<A>): RuleOutcome<A> {
-  return remediation ? { result, remediation } : { result };
+export function outcome<A extends string>(result: RuleResult, remediation: Remediation<A>, manual?: Remediation<A>[]): RuleOutcome<A>;
+export function outcome<A extends string>(result: RuleResult, remediation?: Remediation<A>, manual?: Remediation<A>[]): RuleOutcome<A> {
+  if (!remediation) return { result };
+  return manual && manual.length > 0 ? { result, remediation, manual } : { result, remediation };
 }

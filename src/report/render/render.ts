@@ -348,7 +348,7 @@ ${omittedNote(failures.omitted, 'findings', `the first ${formatCount(failures.ro
 function renderBlocked(data: ReportData): string {
   const { blocked } = data;
   const byReason = blocked.byReason.map((row) => `<tr><th scope="row"><code>${escapeHtml(row.reason)}</code></th><td class="num"${attr('data-testid', `blocked-${row.reason}`)}${attr('data-count', row.findings)}>${formatCount(row.findings)}</td></tr>`);
-  const rows = blocked.rows.map((row) => `<tr><td>${clusterCell(row.clusterName, row.clusterId)}</td><td><code>${escapeHtml(row.ruleId)}</code></td><td><code>${escapeHtml(row.reason)}</code><span class="sub">${escapeHtml(row.message)}</span></td></tr>`);
+  const rows = blocked.rows.map((row) => `<tr><td>${clusterCell(row.clusterName, row.clusterId)}</td><td><code>${escapeHtml(row.ruleId)}</code></td><td><code>${escapeHtml(row.reason)}</code><span class="sub">${escapeHtml(row.message)}</span>${row.fixes.map((fix) => `<span class="sub">Fix: <code>${escapeHtml(fix)}</code></span>`).join('')}</td></tr>`);
   return `<section class="card" data-section="blocked" aria-labelledby="h-blocked">
 <h2 id="h-blocked">Blocked steps <span class="badge"${attr('data-testid', 'blocked-findings')}${attr('data-count', blocked.findings)}>(${formatCount(blocked.findings)})</span></h2>
 <p class="lede">Fixes that cannot run now whatever their mode (<code>blockedBy</code>): a stopped cluster, an extension AKS manages, a setting that needs the extension deleted and created again, a missing prerequisite. Each says what a person can do.</p>

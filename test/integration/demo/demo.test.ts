@@ -203,6 +203,21 @@ describe('npm run demo (built, as a child process)', () => {
     expect(finished.stdout).toMatch(/blocked, nothing written\s+│ 1 ClusterStopped, 1 ManagedByAks/);
   });
 
+  test('lists the extension prerequisites a person must fix on clusters beside the fleet, with their commands (issue 15)', () => {
+    const findings = finished.stdout.split('\n').filter((line) => line.includes('blocked, PrerequisiteMissing'));
+    const installs = findings.filter((line) => line.includes('(install-extension)'));
+
+    // Three of the five types, each with its prerequisite partly missing, each with the az command that fixes it.
+    expect(installs).toStrictEqual(expect.arrayContaining([
+      expect.stringMatching(/aks-prereq-unregistered: dapr \(install-extension\) blocked, PrerequisiteMissing provider-registered:Microsoft\.KubernetesConfiguration: .* Fix: az provider register --namespace Microsoft\.KubernetesConfiguration --subscription \S+ --wait$/),
+      expect.stringMatching(/aks-prereq-no-kubelet: azureml \(install-extension\) blocked, PrerequisiteMissing kubelet-identity: .* Fix: az aks nodepool add /),
+      expect.stringMatching(/aks-prereq-no-snapshots: azure-aks-backup \(install-extension\) blocked, PrerequisiteMissing csi-snapshot-controller: .* Fix: az aks update .* --enable-snapshot-controller$/),
+      expect.stringMatching(/aks-prereq-westeurope: azure-aks-backup \(install-extension\) blocked, PrerequisiteMissing storage-account: .*aksbkwesteurope/),
+    ]));
+    expect(findings.filter((line) => line.includes('(manual-role-assignment)'))).toStrictEqual(expect.arrayContaining([expect.stringMatching(/Fix: az role assignment create .*--role "Storage Blob Data Contributor"/)]));
+    expect(finished.stdout).toMatch(/Prerequisites missing\s+│ \d+ blocked steps on 4 clusters beside the fleet, 3 extension types/);
+  });
+
   test('writes the report from its store, which headless Chromium shows offline with the run\'s counts and every chart', async () => {
     // Prepare: the store records a cluster that only waits for approval as NonCompliant
     const { AwaitingApproval: waiting = 0, ...after } = summary.after;

@@ -1,5 +1,5 @@
 // Managed clusters through the real @azure/arm-containerservice client, over HTTPS.
-import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { ManagedCluster } from '@azure/arm-containerservice';
 import { type EmulatorEvent, type GeneratedCluster, type RunningEmulator, startEmulator } from '../../../emulator/index.js';
 import { EMULATOR_START_TIMEOUT_MS, POLL, armRequest, containerService, resourceGroupOf } from '../../support/emulator.js';
@@ -8,12 +8,9 @@ describe('managed clusters over the real SDK', () => {
   let emulator: RunningEmulator;
   let subscriptionId: string;
   const events: EmulatorEvent[] = [];
-  /** Set: the emulator's clock stands still there, so an operation stays in flight however slow the machine is. */
-  let frozenAt: Date | undefined;
 
   beforeAll(async () => {
     emulator = await startEmulator({
-      now: () => frozenAt ?? new Date(),
       fleet: { clusters: 40, subscriptions: 2, seed: 11, drift: { servicePrincipal: 0.3, noOidcIssuer: 0.3, updating: 0 } },
       pageSize: 7,
       lroDurationMs: 40,
@@ -23,10 +20,6 @@ describe('managed clusters over the real SDK', () => {
     emulator.onEvent((event) => events.push(event));
   }, EMULATOR_START_TIMEOUT_MS);
   afterAll(() => emulator?.stop());
-  // A test that fails while the clock stands still must not leave it standing for the next.
-  afterEach(() => {
-    frozenAt = undefined;
-  });
 
   // Each test takes clusters no other test has touched.
   const used = new Set<string>();
@@ -145,32 +138,36 @@ describe('managed clusters over the real SDK', () => {
   });
 
   test('answers the first PUT like ARM: 200 Updating with an absolute Azure-AsyncOperation that goes InProgress then Succeeded', async () => {
-    // Prepare
-    const target = generated(() => true);
-    const current = await armRequest(emulator, 'GET', `${target.id}?api-version=2026-06-01`);
+    // Prepare: an emulator whose clock stands still until the test moves it, so a busy machine cannot finish the
+    // operation between the PUT and the first status read.
+    const still = await startEmulator({ fleet: { clusters: 1, subscriptions: 1, seed: 11, drift: { updating: 0 } }, lroDurationMs: 40, throttleFactor: 0, now: () => new Date('2026-01-15T12:00:00Z') });
+    try {
+      const target = still.fleet?.clusters[0];
+      if (!target) throw new Error('the seeded fleet has no cluster');
+      const current = await armRequest(still, 'GET', `${target.id}?api-version=2026-06-01`);
 
-    frozenAt = new Date();
+      // Act
+      const put = await armRequest(still, 'PUT', `${target.id}?api-version=2026-06-01`, { body: current.body });
 
-    // Act
-    const put = await armRequest(emulator, 'PUT', `${target.id}?api-version=2026-06-01`, { body: current.body });
+      // Assess
+      expect(put.status).toBe(200);
+      expect((put.body as { properties: { provisioningState: string } }).properties.provisioningState).toBe('Updating');
+      expect(put.headers['operation-location']).toBeUndefined();
+      const statusUrl = String(put.headers['azure-asyncoperation']);
+      const absolute = `${still.endpoint}/subscriptions/`;
+      expect(statusUrl.slice(0, absolute.length)).toBe(absolute);
 
-    // Assess
-    expect(put.status).toBe(200);
-    expect((put.body as { properties: { provisioningState: string } }).properties.provisioningState).toBe('Updating');
-    expect(put.headers['operation-location']).toBeUndefined();
-    const statusUrl = String(put.headers['azure-asyncoperation']);
-    const absolute = `${emulator.endpoint}/subscriptions/`;
-    expect(statusUrl.slice(0, absolute.length)).toBe(absolute);
-
-    // Act and assess: the status URL reports the operation running, then done
-    const path = statusUrl.slice(emulator.endpoint.length);
-    const running = await armRequest(emulator, 'GET', path);
-    expect((running.body as { status: string }).status).toBe('InProgress');
-    emulator.clock.advance(60);
-    frozenAt = undefined;
-    const done = await armRequest(emulator, 'GET', path);
-    expect((done.body as { status: string }).status).toBe('Succeeded');
-    expect((done.body as { endTime?: string }).endTime).toBeTruthy();
+      // Act and assess: the status URL reports the operation running, then done once its time has passed
+      const path = statusUrl.slice(still.endpoint.length);
+      const running = await armRequest(still, 'GET', path);
+      expect((running.body as { status: string }).status).toBe('InProgress');
+      still.clock.advance(60);
+      const done = await armRequest(still, 'GET', path);
+      expect((done.body as { status: string }).status).toBe('Succeeded');
+      expect((done.body as { endTime?: string }).endTime).toBeTruthy();
+    } finally {
+      await still.stop();
+    }
   });
 
   test('ends an LRO Failed when an lro-failed fault is set, and leaves the cluster Failed with its old settings', async () => {

@@ -40,6 +40,9 @@ describe('resource provider registration', () => {
     expect(unregistered.registrationState).toBe('NotRegistered');
     expect(listed.map((provider) => `${provider.namespace} ${provider.registrationState}`)).toStrictEqual([
       `${CONTAINER_SERVICE_NAMESPACE} Registered`,
+      // Read by extension prerequisites (Backup's storage account, Container Storage's Elastic SAN).
+      'Microsoft.Storage Registered',
+      'Microsoft.ElasticSan Registered',
       `${KUBERNETES_CONFIGURATION_NAMESPACE} NotRegistered`,
     ]);
     await expect(resourcesClient(emulator, REGISTERED).providers.get('Microsoft.NoSuchThing')).rejects.toMatchObject({ statusCode: 404 });

@@ -102,7 +102,7 @@ describe('stopped clusters and cluster starts, through the whole app', () => {
       const blocked = await driver.services.store.getState(target.id);
       expect(blocked?.status).toBe('NonCompliant');
       // The state row keeps why (the report's blocked steps read it there): plans are not stored.
-      expect(blocked?.results.find((result) => result.ruleId === 'workload-identity')?.blockedBy).toMatchObject({ reason: 'ClusterStopped', message: expect.stringMatching(/az aks start/) });
+      expect(blocked?.results.find((result) => result.ruleId === 'workload-identity')?.blocked).toStrictEqual([expect.objectContaining({ reason: 'ClusterStopped', message: expect.stringMatching(/az aks start/) })]);
       expect(await driver.services.store.listRemediations(target.id)).toStrictEqual([]);
 
       // Act: someone starts it; the start event reaches onResourceEvent
@@ -116,7 +116,7 @@ describe('stopped clusters and cluster starts, through the whole app', () => {
       expect(driver.writesTo(target.id).map((write) => write.method)).toStrictEqual(['PUT']);
       const fixed = await driver.services.store.getState(target.id);
       expect(fixed?.status).toBe('Compliant');
-      expect(fixed?.results.filter((result) => result.blockedBy)).toStrictEqual([]);
+      expect(fixed?.results.filter((result) => result.blocked)).toStrictEqual([]);
     },
     TEST_TIMEOUT,
   );

@@ -147,6 +147,63 @@ describe('aks-baseline-guard evaluate', () => {
   });
 });
 
+describe('aks-baseline-guard evaluate with baselines/examples/azure-backup.yaml (issue 15)', () => {
+  const SUB = '00000000-0000-0000-0000-000000000000';
+  const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+  const ACCOUNT = `/subscriptions/${SUB}/resourceGroups/rg-aks-backup/providers/Microsoft.Storage/storageAccounts/aksbkeastus`;
+  const BUCKET = 'configuration.backupStorageLocation.bucket';
+  const backup = repoPath('baselines', 'examples', 'azure-backup.yaml');
+  /** A managed-identity cluster in eastus with the CSI disk driver and snapshot controller on. */
+  const cluster = (name: string, group: string) =>
+    file(`${name}.json`, {
+      id: `/subscriptions/${SUB}/resourceGroups/${group}/providers/Microsoft.ContainerService/managedClusters/${name}`,
+      name,
+      type: 'Microsoft.ContainerService/ManagedClusters',
+      location: 'eastus',
+      identity: { type: 'SystemAssigned', principalId: 'a2b3c4d5-0000-4000-8000-000000000001', tenantId: TENANT },
+      properties: { provisioningState: 'Succeeded', powerState: { code: 'Running' }, kubernetesVersion: '1.33.2', servicePrincipalProfile: { clientId: 'msi' }, storageProfile: { diskCSIDriver: { enabled: true }, snapshotController: { enabled: true } } },
+    });
+  interface Planned { id: string; blockedBy: { reason: string } | null; change: { body: { properties?: { configurationSettings?: Record<string, string> } } } }
+  const install = (stdout: string) => (JSON.parse(stdout) as { plan: Planned[] }).plan.find((step) => step.id.endsWith(':install-extension'));
+
+  test('two clusters get two different blob containers, each shown as a per-cluster value', () => {
+    const results = [cluster('payments', 'rg-pay'), cluster('orders', 'rg-ord')].map((path) => run(['evaluate', '--cluster', path, '--baseline', backup, '--format', 'json']));
+
+    for (const result of results) expectExit(result, 1);
+    const buckets = results.map((result) => install(result.stdout)?.change.body.properties?.configurationSettings?.[BUCKET]);
+    expect(buckets).toStrictEqual(['payments-rg-pay', 'orders-rg-ord']);
+    expect(results.map((result) => (JSON.parse(result.stdout) as JsonEvaluation).results.find((r) => r.ruleId === 'required-extension/azure-aks-backup')?.message)).toStrictEqual([
+      expect.stringContaining(`Per-cluster values: ${BUCKET}=payments-rg-pay, configuration.backupStorageLocation.config.storageAccount=aksbkeastus.`),
+      expect.stringContaining(`Per-cluster values: ${BUCKET}=orders-rg-ord, configuration.backupStorageLocation.config.storageAccount=aksbkeastus.`),
+    ]);
+  });
+
+  test('without the storage account read, the install is blocked naming it; with --facts it carries the blob endpoint', () => {
+    const payments = cluster('payments', 'rg-pay');
+    const facts = file('facts.json', { tenantId: TENANT, providerRegistrations: { 'Microsoft.KubernetesConfiguration': 'Registered' }, storageAccounts: { [ACCOUNT]: { location: 'eastus', blobEndpoint: 'https://aksbkeastus.blob.core.windows.net/' } } });
+
+    const without = install(run(['evaluate', '--cluster', payments, '--baseline', backup, '--format', 'json']).stdout);
+    const withFacts = install(run(['evaluate', '--cluster', payments, '--baseline', backup, '--facts', facts, '--format', 'json']).stdout);
+
+    expect(without?.blockedBy?.reason).toBe('PrerequisiteMissing');
+    expect(withFacts?.blockedBy).toBeNull();
+    expect(withFacts?.change.body.properties?.configurationSettings).toMatchObject({ 'configuration.backupStorageLocation.config.storageAccountURI': 'https://aksbkeastus.blob.core.windows.net/', 'credentials.tenantId': TENANT });
+  });
+
+  test('a facts file that is not one is bad input (exit 2), naming each problem', () => {
+    const bad = file('bad-facts.json', { tenantId: '', storageAccounts: { 'not-an-id': { location: 'eastus', blobEndpoint: 'http://x' } }, other: 1 });
+
+    const result = run(['evaluate', '--cluster', cluster('payments', 'rg-pay'), '--baseline', backup, '--facts', bad]);
+
+    expectBadInput(result, [
+      `aks-baseline-guard: ${bad}: other: is not a fact (known: tenantId, providerRegistrations, storageAccounts)`,
+      `aks-baseline-guard: ${bad}: tenantId: must be a non-empty string`,
+      `aks-baseline-guard: ${bad}: storageAccounts["not-an-id"]: is not a storage account resource id (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Storage/storageAccounts/<name>)`,
+      `aks-baseline-guard: ${bad}: storageAccounts["not-an-id"].blobEndpoint: must be the account's https:// blob endpoint (primaryEndpoints.blob)`,
+    ]);
+  });
+});
+
 describe('aks-baseline-guard evaluate rejects bad input with exit code 2 and one line per problem', () => {
   test('an invalid baseline, naming the JSON path, evaluating nothing', () => {
     const baseline = file('bad-baseline.json', {
@@ -215,7 +272,7 @@ describe('aks-baseline-guard evaluate rejects bad input with exit code 2 and one
   });
 
   test('two inputs on standard input', () => {
-    expectBadInput(run(['evaluate', '--cluster', '-', '--extensions', '-'], '{}'), ['aks-baseline-guard: only one of --cluster, --extensions and --baseline can read standard input (-)']);
+    expectBadInput(run(['evaluate', '--cluster', '-', '--extensions', '-'], '{}'), ['aks-baseline-guard: only one of --cluster, --extensions, --baseline and --facts can read standard input (-)']);
   });
 
   test('extensions of another cluster, naming the extensions file', () => {
@@ -310,6 +367,16 @@ describe('aks-baseline-guard baseline', () => {
 
     expectExit(result, 0);
     expect(result.stdout).toBe('(stdin): valid baseline with 1 rule: workload-identity\n');
+  });
+
+  test('validate warns on stderr about a one-shot setting, and the baseline stays valid (exit 0)', () => {
+    const oneShot = file('one-shot.yaml', 'version: 1\nrequiredExtensions:\n  - name: azurecontainerstorage\n    extensionType: microsoft.azurecontainerstorage\n    mode: auto\n    configurationSettings: { global.cli.storagePool.install.create: "True" }\n');
+
+    const result = run(['baseline', 'validate', oneShot]);
+
+    expectExit(result, 0);
+    expect(result.stdout).toBe(`${oneShot}: valid baseline with 1 rule: required-extension/azurecontainerstorage (1 warning on stderr)\n`);
+    expect(result.stderr).toBe(`aks-baseline-guard: ${oneShot}: warning: requiredExtensions[0].configurationSettings["global.cli.storagePool.install.create"]: is one-shot for Azure Container Storage (v1): sent on install only, never compared or PATCHed (the Azure CLI resets it after each install)\n`);
   });
 
   test('validate rejects an invalid baseline with exit 2, one line per problem', () => {

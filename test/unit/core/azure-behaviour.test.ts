@@ -377,7 +377,8 @@ describe('versions compare with their pre-release part', () => {
   test('the fix PATCHes the pinned version', () => {
     const evaluation = evaluate({}, [{ name: 'dapr', extensionType: 'Microsoft.Dapr', autoUpgradeMinorVersion: false, version: '1.14.4-msft.9' }], { requiredExtensions: [pinned('1.14.4-msft.10')] });
 
-    expect(stepOf(evaluation, 'required-extension/dapr:update-extension').change.body).toStrictEqual({ properties: { version: '1.14.4-msft.10' } });
+    // With hooks.applyCrds "true", as az k8s-extension update sends it for a Dapr upgrade (issue 15).
+    expect(stepOf(evaluation, 'required-extension/dapr:update-extension').change.body).toStrictEqual({ properties: { version: '1.14.4-msft.10', configurationSettings: { 'hooks.applyCrds': 'true' } } });
   });
 });
 

@@ -126,7 +126,7 @@ describe('a rule defined outside the registry (Defender), registered with create
   test('takes its place in the plan order: after the managed identity, before the extension actions that wait for it', () => {
     const order = engine.registry.actions.map((action) => action.name);
 
-    expect(order).toStrictEqual(['enable-managed-identity', 'enable-workload-identity', 'disable-pod-identity', 'enable-defender', 'install-extension', 'repair-extension', 'update-extension', 'recreate-extension']);
+    expect(order).toStrictEqual(['enable-managed-identity', 'enable-workload-identity', 'disable-pod-identity', 'enable-defender', 'install-extension', 'repair-extension', 'update-extension', 'recreate-extension', 'manual-role-assignment', 'manual-trusted-access']);
     expect(order.filter((name) => name !== 'enable-defender')).toStrictEqual(ACTION_ORDER);
   });
 

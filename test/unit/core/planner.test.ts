@@ -195,12 +195,13 @@ describe('extension steps', () => {
       path: `${CLUSTER_ID}/providers/Microsoft.KubernetesConfiguration/extensions/dapr`,
       body: {
         properties: {
-          extensionType: 'Microsoft.Dapr',
+          // As the Azure CLI sends it (issue 15): the type lower-cased, global.clusterType set for an AKS cluster.
+          extensionType: 'microsoft.dapr',
           autoUpgradeMinorVersion: false,
           releaseTrain: 'Stable',
           version: '1.14.4',
           scope: { cluster: { releaseNamespace: 'dapr-system' } },
-          configurationSettings: { 'global.ha.enabled': 'true' },
+          configurationSettings: { 'global.ha.enabled': 'true', 'global.clusterType': 'managedclusters' },
         },
       },
     });
@@ -233,7 +234,8 @@ describe('extension steps', () => {
     expect(step.change).toStrictEqual({
       method: 'PATCH',
       path: `${CLUSTER_ID}/providers/Microsoft.KubernetesConfiguration/extensions/dapr-prod`,
-      body: { properties: { version: '1.14.4', configurationSettings: { 'dapr_operator.replicaCount': '3' } } },
+      // Dapr's update also carries hooks.applyCrds, "true" for an upgrade (issue 15, as az k8s-extension update sends it).
+      body: { properties: { version: '1.14.4', configurationSettings: { 'dapr_operator.replicaCount': '3', 'hooks.applyCrds': 'true' } } },
     });
     expect(step.protectedSettingRefs).toBeUndefined();
   });

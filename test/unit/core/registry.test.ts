@@ -52,8 +52,8 @@ describe('RULES', () => {
     expect(RULES).toHaveLength(modules.length);
   });
 
-  test('gives the plan order managed identity, workload identity, pod identity off, then the extension actions', () => {
-    expect(ACTION_ORDER).toStrictEqual(['enable-managed-identity', 'enable-workload-identity', 'disable-pod-identity', 'install-extension', 'repair-extension', 'update-extension', 'recreate-extension']);
+  test('gives the plan order managed identity, workload identity, pod identity off, then the extension actions, then the steps a person takes', () => {
+    expect(ACTION_ORDER).toStrictEqual(['enable-managed-identity', 'enable-workload-identity', 'disable-pod-identity', 'install-extension', 'repair-extension', 'update-extension', 'recreate-extension', 'manual-role-assignment', 'manual-trusted-access']);
   });
 
   test('names each action of every rule once, with its target', () => {
@@ -65,11 +65,13 @@ describe('RULES', () => {
       ['repair-extension', 'extension', ['enable-managed-identity']],
       ['update-extension', 'extension', ['enable-managed-identity']],
       ['recreate-extension', 'extension', ['enable-managed-identity']],
+      ['manual-role-assignment', 'manual', ['enable-managed-identity']],
+      ['manual-trusted-access', 'manual', ['enable-managed-identity']],
     ]);
   });
 
   test('refuses to look up an action no rule declares', () => {
-    expect(() => DEFAULT_REGISTRY.action('enable-defender')).toThrow('unknown remediation action "enable-defender"; the registry declares enable-managed-identity, enable-workload-identity, disable-pod-identity, install-extension, repair-extension, update-extension, recreate-extension');
+    expect(() => DEFAULT_REGISTRY.action('enable-defender')).toThrow('unknown remediation action "enable-defender"; the registry declares enable-managed-identity, enable-workload-identity, disable-pod-identity, install-extension, repair-extension, update-extension, recreate-extension, manual-role-assignment, manual-trusted-access');
   });
 });
 
@@ -78,7 +80,7 @@ describe('createRegistry refuses definitions it cannot order or read', () => {
     [
       'an action after an action no rule declares',
       [...RULES, testRule('defender', [clusterAction('enable-defender', ['enable-managed-identiy'])])],
-      'rule registry: action enable-defender (rule defender) runs after "enable-managed-identiy", which no rule declares; known actions: enable-managed-identity, disable-pod-identity, enable-workload-identity, install-extension, repair-extension, update-extension, recreate-extension, enable-defender',
+      'rule registry: action enable-defender (rule defender) runs after "enable-managed-identiy", which no rule declares; known actions: enable-managed-identity, disable-pod-identity, enable-workload-identity, install-extension, repair-extension, update-extension, recreate-extension, manual-role-assignment, manual-trusted-access, enable-defender',
     ],
     ['an action after itself', [testRule('a', [clusterAction('fix-a', ['fix-a'])])], 'rule registry: action fix-a (rule a) runs after itself'],
     ['two actions with one name', [testRule('a', [clusterAction('fix')]), testRule('b', [clusterAction('fix')])], 'rule registry: action fix is declared by a and b; action names are unique'],

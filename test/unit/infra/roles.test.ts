@@ -50,6 +50,8 @@ const REMEDIATOR_ACTIONS = [
   'Microsoft.KubernetesConfiguration/extensions/read',
   'Microsoft.KubernetesConfiguration/extensions/write',
   'Microsoft.KubernetesConfiguration/extensions/operations/read',
+  'Microsoft.Resources/subscriptions/providers/read',
+  'Microsoft.Storage/storageAccounts/read',
 ];
 
 /** Opt-in extras for ARM linked-access checks (docs/deploy.md explains each). */

@@ -34,6 +34,19 @@ describe('withoutSecrets / recordedResults', () => {
     });
   });
 
+  test('records a blocked step with its reason and, for a missing prerequisite, the command that fixes it', () => {
+    const planned = evaluation('NonCompliant', [rule('required-extension/dapr', 'NonCompliant'), rule('mi', 'Compliant')]);
+    const missing = { id: 'provider-registered:Microsoft.KubernetesConfiguration', message: 'Microsoft.KubernetesConfiguration is NotRegistered on subscription s1.', fix: 'az provider register --namespace Microsoft.KubernetesConfiguration --subscription s1 --wait' };
+    planned.plan = [
+      { id: 'required-extension/dapr:install-extension', ruleId: 'required-extension/dapr', action: 'install-extension', mode: 'auto', dependsOn: [], description: 'Install dapr.', blockedBy: { reason: 'PrerequisiteMissing', message: 'Waits for a prerequisite: ...' }, disrupts: null, missingPrerequisites: [missing], change: { method: 'PUT', path: '/x', body: {} } },
+    ];
+
+    const results = recordedResults(planned);
+
+    expect(results[0]?.blocked).toStrictEqual([{ stepId: 'required-extension/dapr:install-extension', reason: 'PrerequisiteMissing', message: 'Waits for a prerequisite: ...', missing: [missing] }]);
+    expect(results[1]?.blocked).toBeUndefined();
+  });
+
   test('applies overrides and strips secrets from expected/observed', () => {
     const results = recordedResults(
       evaluation('NonCompliant', [rule('ext-flux', 'NonCompliant', { observed: { configurationProtectedSettings: { k: 'v' }, version: '1' } }), rule('mi', 'Compliant')]),
@@ -54,7 +67,8 @@ describe('withoutSecrets / recordedResults', () => {
   test('keeps a blocked step\'s reason with its rule\'s result, and nothing for the steps that can run', () => {
     // Prepare: the real evaluation of a stopped cluster with workload identity off
     const stopped = evaluateInput({ cluster: { powerState: 'Stopped', workloadIdentity: false }, extensions: [FLUX_OK] });
-    const blocked = stopped.plan.find((step) => step.ruleId === 'workload-identity')?.blockedBy;
+    const step = stopped.plan.find((candidate) => candidate.ruleId === 'workload-identity');
+    const blocked = step?.blockedBy;
     const running = evaluateInput({ cluster: { workloadIdentity: false }, extensions: [FLUX_OK] });
 
     // Act
@@ -62,9 +76,9 @@ describe('withoutSecrets / recordedResults', () => {
 
     // Assess
     expect(blocked?.reason).toBe('ClusterStopped');
-    expect(results.find((result) => result.ruleId === 'workload-identity')?.blockedBy).toStrictEqual({ reason: 'ClusterStopped', message: blocked?.message });
-    expect(results.filter((result) => result.blockedBy).map((result) => result.ruleId)).toStrictEqual(['workload-identity']);
-    expect(recordedResults(running).filter((result) => result.blockedBy)).toStrictEqual([]);
+    expect(results.find((result) => result.ruleId === 'workload-identity')?.blocked).toStrictEqual([{ stepId: step?.id, reason: 'ClusterStopped', message: blocked?.message }]);
+    expect(results.filter((result) => result.blocked).map((result) => result.ruleId)).toStrictEqual(['workload-identity']);
+    expect(recordedResults(running).filter((result) => result.blocked)).toStrictEqual([]);
   });
 
   test('refuses an override for a rule the evaluation does not have', () => {

@@ -1,8 +1,13 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, test } from '@jest/globals';
 import {
+  DEFAULT_PROFILE,
   defaultScopeFor,
   EXTENSION_SCOPE_KINDS,
+  MANUAL_ACTIONS,
+  matchesAnySettingPattern,
+  profileFor,
+  realSettingKey,
   EXTENSION_TYPES,
   PROFILED_EXTENSION_TYPES,
   extensionTypeFor,
@@ -12,6 +17,8 @@ import {
   supersedingTypesOf,
   type ExtensionTypeProfile,
 } from '../../../../src/core/extension-types/index.js';
+import { DEFAULT_REGISTRY } from '../../../../src/core/registry.js';
+import { vmSize } from '../../../../src/core/vm-sizes.js';
 import { repoPath } from '../../../support/paths.js';
 
 const FOLDER = repoPath('src', 'core', 'extension-types');
@@ -175,5 +182,84 @@ describe('superseded types and settings that cannot change (issue 14)', () => {
 
   test("Dapr's delete leaves its CRDs (said in a recreate's plan step)", () => {
     expect(extensionTypeFor('microsoft.dapr')?.onDelete).toMatch(/CRDs stay/);
+  });
+});
+
+describe('install profiles (issue 15)', () => {
+  const profiles = PROFILED_EXTENSION_TYPES.map((profile) => [profile.key, profile] as const);
+  const SETTING_KEY = /^[A-Za-z0-9_.-]+$/;
+
+  test.each(profiles)('%s names its sources and says how it installs', (_key, profile) => {
+    expect(profile.sources?.length ?? 0).toBeGreaterThan(0);
+    expect(profile.createScope).toMatch(/^(as-given|given-or-default|always-default)$/);
+    // No identity for an AKS cluster: k8s-extension custom.py sends none for managedClusters, whatever the type.
+    expect(profile.identityOnCreate?.sent).toBe(false);
+    // Every type needs a managed identity and Microsoft.KubernetesConfiguration registered; ids are unique.
+    const ids = (profile.prerequisites ?? []).map((prerequisite) => prerequisite.id);
+    expect(ids.slice(0, 2)).toStrictEqual(['managed-identity', 'provider-registered:Microsoft.KubernetesConfiguration']);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const prerequisite of profile.prerequisites ?? []) {
+      expect([prerequisite.what, prerequisite.fix, prerequisite.source].filter((text) => text.trim() === '')).toStrictEqual([]);
+    }
+    expect((profile.computedSettings ?? []).filter((setting) => !SETTING_KEY.test(setting.key) || setting.describe === '' || setting.source === '')).toStrictEqual([]);
+    // An alias maps to a key the type accepts, where it lists them.
+    const accepted = profile.acceptedSettings;
+    expect(Object.values(profile.settingAliases ?? {}).filter((key) => accepted !== undefined && !accepted.includes(key))).toStrictEqual([]);
+    // A person's steps are actions the registry has, with target manual.
+    for (const step of profile.manualSteps ?? []) {
+      expect(MANUAL_ACTIONS).toContain(step.action);
+      expect(DEFAULT_REGISTRY.action(step.action).target).toBe('manual');
+    }
+    expect(profile.minKubernetesVersionAsOf === undefined).toBe(profile.minKubernetesVersion === undefined);
+  });
+
+  test('the CLI sends release train "stable" for every type with a partner class or az aks path; Flux goes the generic path', () => {
+    expect(Object.fromEntries(PROFILED_EXTENSION_TYPES.map((profile) => [profile.key, profile.defaultReleaseTrain ?? null]))).toStrictEqual({
+      dapr: 'stable',
+      azureml: 'stable',
+      flux: null,
+      'azure-container-storage': 'stable',
+      'azure-backup': 'stable',
+      'azure-container-storage-v2': 'stable',
+    });
+  });
+
+  test('any other type gets the default profile: the generic path', () => {
+    expect(profileFor('contoso.widget')).toBe(DEFAULT_PROFILE);
+    expect(profileFor('MICROSOFT.FLUX').key).toBe('flux');
+    expect(DEFAULT_PROFILE).toMatchObject({ createScope: 'as-given', identityOnCreate: { sent: false } });
+    expect((DEFAULT_PROFILE.prerequisites ?? []).map((prerequisite) => prerequisite.id)).toStrictEqual(['managed-identity', 'provider-registered:Microsoft.KubernetesConfiguration']);
+  });
+
+  test("Backup's CLI names map to the keys it sends, case-insensitively; other names stay", () => {
+    const backup = profileFor('microsoft.dataprotection.kubernetes');
+
+    expect(realSettingKey(backup, 'blobContainer')).toBe('configuration.backupStorageLocation.bucket');
+    expect(realSettingKey(backup, 'STORAGEACCOUNTURI')).toBe('configuration.backupStorageLocation.config.storageAccountURI');
+    expect(realSettingKey(backup, 'configuration.backupStorageLocation.bucket')).toBe('configuration.backupStorageLocation.bucket');
+    expect(realSettingKey(DEFAULT_PROFILE, 'blobContainer')).toBe('blobContainer');
+  });
+
+  test('one-shot patterns: Container Storage v1 global.cli.* and the legacy cli.*', () => {
+    const v1 = profileFor('microsoft.azurecontainerstorage');
+
+    expect(matchesAnySettingPattern('global.cli.storagePool.install.create', v1.oneShotSettings)).toBe(true);
+    expect(matchesAnySettingPattern('cli.storagePool.type', v1.oneShotSettings)).toBe(true);
+    expect(matchesAnySettingPattern('global.other', v1.oneShotSettings)).toBe(false);
+    expect(matchesAnySettingPattern('global.cli.x', undefined)).toBe(false);
+  });
+});
+
+describe('vm sizes', () => {
+  const cases: [name: string, vCpus: number | undefined, nvme: boolean][] = [
+    ['Standard_DS2_v2', 2, false],
+    ['standard_ds3_v2', 4, false],
+    ['Standard_D4s_v5', 4, false],
+    ['Standard_L8s_v3', 8, true],
+    ['Standard_E4-2s_v5', undefined, false],
+  ];
+  test.each(cases)('%s: %s vCPUs, local NVMe %s', (name, vCpus, nvme) => {
+    expect(vmSize(name)?.vCpus).toBe(vCpus);
+    expect(vmSize(name)?.localNvme ?? false).toBe(nvme);
   });
 });
