@@ -1,6 +1,6 @@
 // `npm run demo`: the whole aks-baseline-guard pipeline on a generated fleet, on this machine, with no Azure
 // account. Progress and logs go to stderr; stdout gets the summary tables and, as its LAST line, one JSON object:
-// { report, clusters, before, after, remediationsApplied, awaitingApproval, errors }.
+// { report, clusters, before, after, besideFleet, remediationsApplied, awaitingApproval, errors }.
 // Exit codes: 0 done with no errors, 1 the run found errors (or failed), 2 bad flags, 130/143 interrupted.
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -124,7 +124,7 @@ async function main(argv: readonly string[]): Promise<number> {
     } else {
       const browserProblems: string[] = [];
       try {
-        const summary = summaryOf(run.outcome, reportFile, problems.length);
+        const summary = summaryOf(run.outcome, reportFile, problems.length, run.prerequisites.statuses);
         const check = await checkReportInBrowser(reportFile, demoExpectation(report, stored, summary, run.outcome), { screenshotPath: screenshotFile });
         browserProblems.push(...check.problems, ...check.consoleErrors.map((message) => `console error: ${message}`));
         screenshot = screenshotFile;
@@ -140,7 +140,7 @@ async function main(argv: readonly string[]): Promise<number> {
     const eventsFile = path.join(options.outDir, 'events.json');
     await writeFile(eventsFile, `${JSON.stringify(run.published.events, null, 2)}\n`, 'utf8');
     if (run.published.stats.dropped > 0) problems.push(`${run.published.stats.dropped} compliance events were dropped by the publisher`);
-    const tables = demoTables({ outcome: run.outcome, baseline: baseline.baseline, reportPath: reportFile, errors: problems.length, startedAt, finishedAt, phases: run.phases });
+    const tables = demoTables({ outcome: run.outcome, baseline: baseline.baseline, reportPath: reportFile, errors: problems.length, besideFleet: run.prerequisites.statuses, startedAt, finishedAt, phases: run.phases });
 
     for (const problem of problems) log.log(`error: ${problem}`);
     process.stdout.write(renderSummary(tables, run));

@@ -88,6 +88,8 @@ export interface PrerequisitesResult {
   clusters: number;
   /** Every blocked step the store recorded for these clusters, with its reason and fixes. */
   findings: PrerequisiteFinding[];
+  /** Their statuses as recorded in the store. */
+  statuses: Record<string, number>;
   problems: string[];
 }
 
@@ -99,6 +101,7 @@ export async function runPrerequisites(app: DemoApp, log: (line: string) => void
   const { services } = app;
   const store = services.store;
   const findings: PrerequisiteFinding[] = [];
+  const statuses: Record<string, number> = {};
   for (const cluster of CLUSTERS) {
     const body = clusterBody(cluster);
     app.emulator.putCluster(body);
@@ -118,6 +121,7 @@ export async function runPrerequisites(app: DemoApp, log: (line: string) => void
       problems.push(`${cluster.name}: the evaluation was not recorded`);
       continue;
     }
+    statuses[state.status] = (statuses[state.status] ?? 0) + 1;
     const recorded = state.results.flatMap((rule) => (rule.blocked ?? []).map((block) => ({ clusterName: cluster.name, ruleId: rule.ruleId, block })));
     const planned = result.evaluation.plan.filter((step) => step.blockedBy?.reason === 'PrerequisiteMissing').length;
     if (recorded.filter((finding) => finding.block.reason === 'PrerequisiteMissing').length !== planned) {
@@ -126,7 +130,7 @@ export async function runPrerequisites(app: DemoApp, log: (line: string) => void
     if (planned === 0) problems.push(`${cluster.name}: ${cluster.lacks}, yet no step is blocked by a missing prerequisite`);
     findings.push(...recorded);
   }
-  return { clusters: CLUSTERS.length, findings, problems };
+  return { clusters: CLUSTERS.length, findings, statuses, problems };
 }
 
 /** One line per missing prerequisite: cluster, extension, what is missing, and the command that fixes it. */

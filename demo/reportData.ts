@@ -37,7 +37,7 @@ function inDemoOrder(counts: StatusCounts): StatusCounts {
   return Object.fromEntries(DEMO_STATUSES.filter((status) => (counts[status] ?? 0) > 0).map((status) => [status, counts[status] ?? 0]));
 }
 
-export function summaryOf(outcome: FleetOutcome, reportPath: string, errors: number): DemoSummary {
+export function summaryOf(outcome: FleetOutcome, reportPath: string, errors: number, besideFleet: StatusCounts): DemoSummary {
   const before: StatusCounts = {};
   const after: StatusCounts = {};
   let remediationsApplied = 0;
@@ -51,6 +51,7 @@ export function summaryOf(outcome: FleetOutcome, reportPath: string, errors: num
     clusters: outcome.clusters.length,
     before: inDemoOrder(before),
     after: inDemoOrder(after),
+    besideFleet: inDemoOrder(besideFleet),
     remediationsApplied,
     awaitingApproval: after['AwaitingApproval'] ?? 0,
     errors,
@@ -66,7 +67,7 @@ function phaseOffsets(phases: readonly PhaseRecord[], startedAt: number): DemoTa
   return phases.map((phase) => ({ name: phase.name, startedAtMs: offset(phase.startedAt, startedAt), endedAtMs: offset(phase.endedAt, startedAt) }));
 }
 
-export function demoTables(inputs: { outcome: FleetOutcome; baseline: Baseline; reportPath: string; errors: number; startedAt: number; finishedAt: number; phases: readonly PhaseRecord[] }): DemoTables {
+export function demoTables(inputs: { outcome: FleetOutcome; baseline: Baseline; reportPath: string; errors: number; besideFleet: StatusCounts; startedAt: number; finishedAt: number; phases: readonly PhaseRecord[] }): DemoTables {
   const { outcome } = inputs;
   const byRule = ruleIdsOf(inputs.baseline).map((ruleId) => {
     const before: StatusCounts = {};
@@ -81,7 +82,7 @@ export function demoTables(inputs: { outcome: FleetOutcome; baseline: Baseline; 
   });
   const rows = outcome.clusters.flatMap((cluster) => cluster.remediations);
   return {
-    summary: summaryOf(outcome, inputs.reportPath, inputs.errors),
+    summary: summaryOf(outcome, inputs.reportPath, inputs.errors, inputs.besideFleet),
     byRule,
     approvalSteps: outcome.clusters.reduce((sum, cluster) => sum + cluster.awaitingSteps.length, 0),
     steps: { succeeded: rows.filter((row) => row.status === 'Succeeded').length, failed: rows.filter((row) => row.status === 'Failed').length, tryLater: rows.filter((row) => row.status === 'Skipped').length },

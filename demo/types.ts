@@ -15,6 +15,8 @@ export interface DemoSummary {
   clusters: number;
   before: StatusCounts;
   after: StatusCounts;
+  /** What the store recorded for the clusters beside the fleet (extension prerequisites partly missing); the report counts them too. */
+  besideFleet: StatusCounts;
   remediationsApplied: number;
   awaitingApproval: number;
   errors: number;

@@ -117,13 +117,11 @@ function sdkSender(endpoint: string, options: EventsPublisherOptions, counters: 
       return next(request);
     },
   };
+  // A fixed token is checked now (a bad setting fails at start-up); DefaultAzureCredential is made on the first send.
+  const given = options.credential ?? (options.token !== undefined ? new StaticTokenCredential(options.token) : undefined);
   const makeClient = async () => {
-    const [{ EventGridPublisherClient }, { DefaultAzureCredential }] = await Promise.all([import('@azure/eventgrid'), import('@azure/identity')]);
-    const credential =
-      options.credential ??
-      (options.token !== undefined
-        ? new StaticTokenCredential(options.token)
-        : new DefaultAzureCredential(options.managedIdentityClientId ? { managedIdentityClientId: options.managedIdentityClientId } : {}));
+    const { EventGridPublisherClient } = await import('@azure/eventgrid');
+    const credential = given ?? new (await import('@azure/identity')).DefaultAzureCredential(options.managedIdentityClientId ? { managedIdentityClientId: options.managedIdentityClientId } : {});
     return new EventGridPublisherClient(endpoint, 'CloudEvent', credential, {
       retryOptions: { ...DEFAULTS.retry, ...options.retry },
       additionalPolicies: [{ policy: countRetries, position: 'perRetry' }],

@@ -130,8 +130,10 @@ export function baselineRules(baseline: Baseline, registry: Registry = DEFAULT_R
 
 /** What an approval of the rule names (its one step, or the rule and so every step of it) and the steps it may run. */
 export function approvalOf(rule: RuleInfo): { approve: string; steps: ApprovalStep[] } {
-  const steps = rule.actions.map((action) => ({ action: action.name, disrupts: action.disrupts }));
-  const only = rule.actions.length === 1 ? rule.actions[0] : undefined;
+  // A person's own steps (target `manual`: a grant the app's role cannot make) are never approved, only done.
+  const approvable = rule.actions.filter((action) => action.target !== 'manual');
+  const steps = approvable.map((action) => ({ action: action.name, disrupts: action.disrupts }));
+  const only = approvable.length === 1 ? approvable[0] : undefined;
   return { approve: only ? stepId(rule.ruleId, only.name) : rule.ruleId, steps };
 }
 

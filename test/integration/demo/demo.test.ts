@@ -163,7 +163,7 @@ describe('npm run demo (built, as a child process)', () => {
 
   test('ends with exit code 0 and one JSON summary as its last stdout line', () => {
     expectExitCode(finished, 0);
-    expect(Object.keys(summary)).toStrictEqual(['report', 'clusters', 'before', 'after', 'remediationsApplied', 'awaitingApproval', 'errors']);
+    expect(Object.keys(summary)).toStrictEqual(['report', 'clusters', 'before', 'after', 'besideFleet', 'remediationsApplied', 'awaitingApproval', 'errors']);
     expect(summary.errors).toBe(0);
     expect(summary.clusters).toBe(FLEET.clusters);
     expect(summary.report).toBe(path.join(outDir(), 'report.html'));
@@ -219,11 +219,14 @@ describe('npm run demo (built, as a child process)', () => {
   });
 
   test('writes the report from its store, which headless Chromium shows offline with the run\'s counts and every chart', async () => {
-    // Prepare: the store records a cluster that only waits for approval as NonCompliant
+    // Prepare: the store records a cluster that only waits for approval as NonCompliant, and holds the clusters
+    // beside the fleet (extension prerequisites) too
     const { AwaitingApproval: waiting = 0, ...after } = summary.after;
-    const counts: Record<string, number> = { clusters: summary.clusters, 'kpi-awaiting-approval': summary.awaitingApproval, 'kpi-remediations-succeeded': summary.remediationsApplied };
-    for (const [status, n] of Object.entries(after)) counts[`fleet-${status}`] = n;
-    counts['fleet-NonCompliant'] = (after['NonCompliant'] ?? 0) + waiting;
+    const besideFleet = Object.values(summary.besideFleet).reduce((sum, n) => sum + n, 0);
+    const counts: Record<string, number> = { clusters: summary.clusters + besideFleet, 'kpi-awaiting-approval': summary.awaitingApproval, 'kpi-remediations-succeeded': summary.remediationsApplied };
+    for (const [status, n] of Object.entries(after)) counts[`fleet-${status}`] = n + (summary.besideFleet[status] ?? 0);
+    for (const [status, n] of Object.entries(summary.besideFleet)) counts[`fleet-${status}`] ??= n;
+    counts['fleet-NonCompliant'] = (after['NonCompliant'] ?? 0) + waiting + (summary.besideFleet['NonCompliant'] ?? 0);
 
     // Act
     const check = await checkReportInBrowser(summary.report, { sections: REPORT_SECTIONS, charts: REPORT_CHARTS, counts, tileFamilies: ['fleet-'] }, { screenshotPath: path.join(outDir(), 'check.png') });

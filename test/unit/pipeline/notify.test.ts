@@ -15,12 +15,13 @@ const BASELINE = baselineOf({ rules: ALL_IDENTITY_RULES, requiredExtensions: [FL
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const MINUTE = 60_000;
 
-function message(id: string): EvaluationWorkItem {
-  return { clusterId: CLUSTER_ID, cause: { kind: 'event', id, caller: 'Ops Engineer (9f0c1d2e)' }, enqueuedAt: '2026-01-15T11:59:59.000Z' };
+/** A fresh event: its change happened a second before the worker takes it (an older one the last read saw is skipped). */
+function message(id: string, now: Date): EvaluationWorkItem {
+  return { clusterId: CLUSTER_ID, cause: { kind: 'event', id, caller: 'Ops Engineer (9f0c1d2e)' }, enqueuedAt: new Date(now.getTime() - 1_000).toISOString() };
 }
 
 async function evaluate(services: FakeServices, id: string) {
-  return processEvaluationMessage(services, message(id), { invocationId: id, log: quiet });
+  return processEvaluationMessage(services, message(id, services.clock()), { invocationId: id, log: quiet });
 }
 
 /** type (without the prefix), rule and from → to of each event, for compact comparisons. */
@@ -122,7 +123,7 @@ describe('events of a recorded evaluation', () => {
     const log = { ...quiet, warn: (...args: unknown[]) => warnings.push(args.join(' ')) };
 
     // Act: the first publish is held back; the second (after the fix) sends both
-    const first = await processEvaluationMessage(services, message('event-1'), { invocationId: 'i1', log });
+    const first = await processEvaluationMessage(services, message('event-1', services.clock()), { invocationId: 'i1', log });
     services.advance(MINUTE);
     await evaluate(services, 'event-2');
 
@@ -138,7 +139,7 @@ describe('events of a recorded evaluation', () => {
     const throwing = fakeServices({ baseline: BASELINE, clusters: [snapshotOf({ workloadIdentity: false }, [FLUX_OK])] });
     throwing.events.failNext(1, 'throw');
     const errors: string[] = [];
-    const outcome = await processEvaluationMessage(throwing, message('event-1'), { invocationId: 'i2', log: { ...quiet, error: (...args: unknown[]) => errors.push(args.join(' ')) } });
+    const outcome = await processEvaluationMessage(throwing, message('event-1', throwing.clock()), { invocationId: 'i2', log: { ...quiet, error: (...args: unknown[]) => errors.push(args.join(' ')) } });
     expect(outcome).toMatchObject({ kind: 'evaluated', run: { status: 'NonCompliant', events: { built: 4, sent: 0, dropped: 4 } } });
     expect(errors.join('\n')).toMatch(/the events publisher failed: the fake publisher broke its promise/);
     expect((await throwing.store.getState(CLUSTER_ID))?.status).toBe('NonCompliant');
