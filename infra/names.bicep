@@ -20,6 +20,7 @@ var tableNames = [
   'Sweeps'
   'ProcessedEvents'
   'ClusterLeases'
+  'Rollouts'
 ]
 
 @export()

@@ -24,6 +24,7 @@ export const TABLE_NAMES = {
   sweeps: 'Sweeps',
   events: 'ProcessedEvents',
   leases: 'ClusterLeases',
+  rollouts: 'Rollouts',
 } as const;
 
 /** Blob container that Event Grid dead-letters undeliverable events into (read back by `events replay`). */

@@ -7,6 +7,7 @@ import { isObject } from './cluster-body.js';
 import { clusterIdOf, normalizeLocation, parseResourceId, sameResourceId } from './resource-ids.js';
 import { baselineSchemaFor } from './baseline-schema.js';
 import { InvalidInputError } from './errors.js';
+import { normalizeRolloutPolicy, rolloutProblems, type RawRolloutPolicy, type RolloutPolicy } from './rollouts.js';
 import { DEFAULT_REGISTRY, type Registry } from './registry.js';
 import type { ExtensionScope, MarketplacePlan, Mode, ProtectedSettingRef } from './types.js';
 
@@ -62,6 +63,8 @@ export interface Baseline {
   /** Tag name -> value (`*` matches any value). */
   excludeTags: Record<string, string>;
   exemptions: Exemption[];
+  /** Rollout policies (src/core/rollouts.ts); absent or empty: every step runs as its mode says, cluster by cluster. */
+  rollouts?: RolloutPolicy[];
 }
 
 const compiled = new WeakMap<Registry, ValidateFunction>();
@@ -154,6 +157,7 @@ interface RawBaseline {
   scope?: BaselineScope;
   excludeTags?: Record<string, string>;
   exemptions?: Exemption[];
+  rollouts?: RawRolloutPolicy[];
 }
 
 /** Rule ids a baseline turns on, in evaluation order. */
@@ -216,6 +220,7 @@ function semanticProblems(document: unknown, registry: Registry): string[] {
     const expires = text(exemption.expires);
     if (expires && /^\d{4}-\d{2}-\d{2}/.test(expires) && !isRealDate(expires)) problems.push(`${at}.expires: "${expires}" is not a real date`);
   });
+  problems.push(...rolloutProblems(root.rollouts, { actions: registry.actions.map((action) => action.name), ruleIds }));
   list(record(root.scope).resourceGroups).forEach((group, i) => {
     if (typeof group !== 'string' || !group.startsWith('/')) return;
     try {
@@ -254,6 +259,7 @@ function normalize(raw: RawBaseline): Baseline {
     exemptions: (raw.exemptions ?? []).map((e) => ({ clusterId: e.clusterId, ruleId: e.ruleId, reason: e.reason, expires: e.expires })),
   };
   if (raw.description !== undefined) baseline.description = raw.description;
+  if (raw.rollouts !== undefined) baseline.rollouts = raw.rollouts.map(normalizeRolloutPolicy);
   if (raw.scope?.subscriptions) baseline.scope.subscriptions = raw.scope.subscriptions.map((s) => s.toLowerCase());
   if (raw.scope?.resourceGroups) baseline.scope.resourceGroups = [...raw.scope.resourceGroups];
   return baseline;

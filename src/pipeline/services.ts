@@ -6,6 +6,7 @@ import type { AppConfig, WorkerTuning } from '../config.js';
 import type { Baseline } from '../core/index.js';
 import type { ClusterReader, ComplianceStore, StepWriter, Telemetry, WorkQueue } from '../ports.js';
 import type { EvaluationDeps } from './evaluation.js';
+import type { PublishEvents, RolloutDeps } from './rollouts.js';
 
 export interface AppServices {
   config: AppConfig;
@@ -22,10 +23,18 @@ export interface AppServices {
   /** The app's own identity: writes it makes come back as events that only confirm. */
   self: SelfIdentity;
   clock(): Date;
+  /** Where compliance and rollout events go (Event Grid); absent: nowhere. Must not throw. */
+  publishEvents?: PublishEvents;
 }
 
 /** The pipeline's ports, taken from the services: the store is the record keeper. */
 export function evaluationDeps(services: AppServices): EvaluationDeps {
   const { reader, writer, telemetry, baseline, store } = services;
-  return { reader, writer, telemetry, baseline, records: { state: store, remediations: store, attempts: store } };
+  return { reader, writer, telemetry, baseline, records: { state: store, remediations: store, attempts: store }, rollouts: rolloutDeps(services) };
+}
+
+/** What rollouts run on, from the services. */
+export function rolloutDeps(services: AppServices, log?: RolloutDeps['log']): RolloutDeps {
+  const { store, reader, queue, baseline } = services;
+  return { store, reader, queue, baseline, publish: services.publishEvents ?? (async () => {}), ...(log ? { log } : {}) };
 }
