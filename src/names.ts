@@ -9,6 +9,10 @@ export const FUNCTION_NAMES = {
   remediateCluster: 'remediateCluster',
   getClusterCompliance: 'getClusterCompliance',
   getFleetCompliance: 'getFleetCompliance',
+  getRollout: 'getRollout',
+  approveRollout: 'approveRollout',
+  haltRollout: 'haltRollout',
+  resumeRollout: 'resumeRollout',
 } as const;
 
 /** Storage queues. The Functions host adds `<name>-poison` after maxDequeueCount. */
