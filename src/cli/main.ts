@@ -4,6 +4,7 @@ import { register as registerBaseline } from './commands/baseline.js';
 import { register as registerEvaluate } from './commands/evaluate.js';
 import { register as registerScan } from './commands/scan.js';
 import { register as registerEvents } from './commands/events.js';
+import { register as registerRollout } from './commands/rollout.js';
 import { runCli } from './exit.js';
 import { createProgram } from './program.js';
 
@@ -12,5 +13,6 @@ registerEvaluate(program);
 registerBaseline(program);
 registerScan(program);
 registerEvents(program);
+registerRollout(program);
 
 process.exitCode = await runCli(program, process.argv);

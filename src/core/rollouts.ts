@@ -384,7 +384,11 @@ export function rolloutProgress(policy: RolloutPolicy, approval: boolean, record
   for (const [index, name] of names.entries()) {
     const recorded = record.waves[index] ?? { name };
     const counts = { Pending: 0, Running: 0, Succeeded: 0, Failed: 0, total: 0 };
-    for (const member of members) if (member.wave === index) ((counts[member.status] += 1), (counts.total += 1));
+    for (const member of members) {
+      if (member.wave !== index) continue;
+      counts[member.status] += 1;
+      counts.total += 1;
+    }
     const soakUntil = previousCompletedAt && policy.soakMinutes > 0 ? new Date(Date.parse(previousCompletedAt) + policy.soakMinutes * 60_000).toISOString() : undefined;
     const soaked = soakUntil === undefined || Date.parse(soakUntil) <= now.getTime();
     const approved = !approval || recorded.approvedAt !== undefined;
