@@ -59,6 +59,8 @@ export interface LocalAppOptions<T extends Telemetry> {
   armPolicies?: PipelinePolicy[];
   /** Wraps the services before the handlers get them (e.g. decorators that inject faults into the ports). */
   decorate?: (services: AppServices) => AppServices;
+  /** The app's clock is the emulator's (moved with emulator.clock), so maintenance windows open for both at once. */
+  followEmulatorClock?: boolean;
 }
 
 /** What a running local app is made of. */
@@ -167,6 +169,7 @@ export class LocalApp<T extends Telemetry = Telemetry> {
         armOptions: { ...LOCAL_ARM_OPTIONS, retry: options.armRetry ?? LOCAL_ARM_RETRY },
         armPolicies: options.armPolicies ?? [],
         ...(options.baseline ? { baseline: options.baseline } : {}),
+        ...(options.followEmulatorClock ? { clock: () => (emulator as RunningEmulator).clock.now() } : {}),
       });
       const services = options.decorate ? options.decorate(built) : built;
       return { azurite, emulator, services, storage, env };
