@@ -1,12 +1,16 @@
 // Rollout policies in the baseline and the pure decisions on them: validation messages that name the path, the
 // defaults, which policy governs a step, the wave of a cluster, the failure budget, the window gate and the progress.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, test } from '@jest/globals';
+import { validateBaseline } from '../../../src/core/baseline.js';
 import { parseMaintenanceConfig } from '../../../src/core/maintenance-windows.js';
 import {
   failureBudget,
   newRolloutRecord,
   rolloutPolicyFor,
   rolloutProgress,
+  waveNames,
   wavesNeedApproval,
   waveOf,
   windowBlock,
@@ -14,6 +18,7 @@ import {
   type RolloutPolicy,
 } from '../../../src/core/rollouts.js';
 import { baselineOf, problemsOf } from '../../support/builders.js';
+import { REPO_ROOT } from '../../support/paths.js';
 
 const SUB_A = '11111111-1111-1111-1111-111111111111';
 const SUB_B = '22222222-2222-2222-2222-222222222222';
@@ -177,5 +182,15 @@ describe('rolloutProgress', () => {
     expect(rolloutProgress(policy, false, record, members, now)).toMatchObject({ failures: 2, countedFailures: 2, budget: 1, overBudget: true });
     record.resume = { at: now.toISOString(), by: 'ops', failuresBefore: 2 };
     expect(rolloutProgress(policy, false, record, members, now)).toMatchObject({ failures: 2, countedFailures: 0, overBudget: false });
+  });
+});
+
+describe('the example in docs/rollouts.md', () => {
+  test('is a valid baseline: four waves and the remaining one, a budget of 10 failures for 500 clusters', () => {
+    const text = readFileSync(path.join(REPO_ROOT, 'docs', 'rollouts.md'), 'utf8');
+    const example = /```json\n([\s\S]*?)```/.exec(text)?.[1] ?? '';
+    const policy = validateBaseline(JSON.parse(example)).rollouts?.[0] as RolloutPolicy;
+    expect(waveNames(policy)).toStrictEqual(['canary', 'dev', 'staging', 'prod-europe', 'remaining']);
+    expect(failureBudget(policy, 500)).toBe(10);
   });
 });
