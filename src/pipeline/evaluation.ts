@@ -261,7 +261,7 @@ export async function runEvaluation(deps: EvaluationDeps, policy: EvaluationPoli
   if (records && policy.apply) {
     result.transitions = await recordStage(run, records, evaluation, snapshot, ruleOverrides, new Set([...run.intents.values()].map((ref) => ref.rowKey)));
     busyFollowUp(run);
-    if (deps.rollouts) await afterRolloutRun(deps.rollouts, { clusterId: run.clusterId, plan: evaluation.plan, steps: steps.map((report) => ({ step: report.step, outcome: report.outcome, ...(report.error ? { error: { code: report.error.code, message: report.error.message } } : {}) })) }, request.now);
+    if (deps.rollouts) await afterRolloutRun(deps.rollouts, { clusterId: run.clusterId, settled: !isBusy(snapshot.provisioningState), plan: evaluation.plan, steps: steps.map((report) => ({ step: report.step, outcome: report.outcome, ...(report.error ? { error: { code: report.error.code, message: report.error.message } } : {}) })) }, request.now);
     deps.telemetry.event('ClusterEvaluated', {
       clusterId: run.clusterId,
       status,

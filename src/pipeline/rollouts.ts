@@ -5,7 +5,7 @@
 //   gate       registers the cluster in its wave (the record is created with the first one), then: halted? wave not
 //              open (earlier waves, soak, approval)? outside a maintenance window? Then, as the very last gate, a
 //              concurrency slot of the wave is claimed and the cluster marked Running.
-//   afterRun   a Running cluster whose step failed is Failed; a cluster whose governed steps are gone is Succeeded;
+//   afterRun   a Running cluster whose step failed is Failed; a settled cluster whose governed steps are gone is Succeeded;
 //              either frees its slot, and the rollout advances.
 //   advance    one conditional update of the record: halt on the failure budget (RolloutHalted), waves completed
 //              (RolloutWaveCompleted), the next wave announced for approval (RolloutWaveReady); then the open wave's
@@ -145,6 +145,8 @@ export async function claimRolloutSlot(deps: RolloutDeps, check: Extract<Rollout
 /** What an evaluation did, as far as rollouts care. */
 export interface RunSummary {
   clusterId: string;
+  /** The cluster's provisioning state is settled (no operation running): a write that only looks done mid-operation is not a success yet. */
+  settled: boolean;
   plan: readonly PlanStep[];
   steps: readonly { step: PlanStep; outcome: string; error?: { code: string; message: string } }[];
 }
@@ -159,7 +161,7 @@ export async function afterRolloutRun(deps: RolloutDeps, run: RunSummary, now: D
     let next: RolloutMember | undefined;
     if (member.status === 'Running' && failed) {
       next = { ...withoutSlot(member), status: 'Failed', finishedAt: now.toISOString(), error: { code: failed.error?.code ?? 'Failed', message: failed.error?.message ?? `${failed.step.id} failed` } };
-    } else if (!run.plan.some(governed) && member.status !== 'Succeeded') {
+    } else if (!run.plan.some(governed) && member.status !== 'Succeeded' && run.settled) {
       const { error: _error, ...rest } = withoutSlot(member);
       next = { ...rest, status: 'Succeeded', finishedAt: now.toISOString() };
     }

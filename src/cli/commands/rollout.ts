@@ -33,7 +33,7 @@ export function renderRolloutStatus(view: RolloutStatusView, format: Format): st
   if (view.resume) lines.push(`Last resumed at ${view.resume.at} by ${view.resume.by}`);
   const table = new Table({ head: ['#', 'wave', 'clusters', 'pending', 'running', 'succeeded', 'failed', 'state', 'approved by'], style: NO_COLOUR });
   for (const wave of view.waves) {
-    const state = wave.complete ? 'complete' : wave.open ? 'running' : wave.awaitingApproval ? 'awaiting approval' : wave.soakUntil ? `soak until ${wave.soakUntil}` : 'waiting';
+    const state = wave.complete ? 'complete' : wave.open ? (view.status === 'Halted' ? 'halted' : 'running') : wave.awaitingApproval ? 'awaiting approval' : wave.soakUntil ? `soak until ${wave.soakUntil}` : 'waiting';
     table.push([String(wave.index + 1), wave.name, String(wave.clusters), String(wave.pending), String(wave.running), String(wave.succeeded), String(wave.failed), state, wave.approvedBy ?? '-']);
   }
   return `${lines.join('\n')}\n${table.toString()}\n`;
