@@ -333,6 +333,8 @@ export interface RolloutMember {
   /** The concurrency slot it holds while Running. */
   slot?: number;
   registeredAt: string;
+  /** A Pending cluster waiting for its next maintenance window: not queued by the rollout before then. */
+  notBefore?: string;
   startedAt?: string;
   finishedAt?: string;
   /** Why it failed (an ARM error code and message). */

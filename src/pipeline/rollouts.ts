@@ -112,6 +112,8 @@ export async function checkRolloutStep(deps: RolloutDeps, snapshot: ClusterSnaps
     const read = await deps.reader.readMaintenanceConfigs(snapshot.id, options.abortSignal ? { abortSignal: options.abortSignal } : {});
     const block = windowBlock(policy, step, Object.values(read.configurations), now, read.unreadable.map((config) => config.name));
     if (block) {
+      // Remember when it may go, so that freed slots are offered to clusters that can use them now.
+      if (block.nextWindowStart && member.notBefore !== block.nextWindowStart) await deps.store.putMember(policy.name, { ...member, notBefore: block.nextWindowStart });
       const check = gated(policy, member, 'blocked', block);
       // Look again when the window opens (the queue holds a message for up to 7 days; a sweep covers longer waits).
       if (block.nextWindowStart && check.gated) check.gated.followUpSeconds = Math.min(MAX_QUEUE_DELAY_SECONDS, Math.max(1, Math.ceil((Date.parse(block.nextWindowStart) - now.getTime()) / 1000)));
@@ -135,7 +137,7 @@ export async function claimRolloutSlot(deps: RolloutDeps, check: Extract<Rollout
   const slots = maxConcurrentOf(policy, member.wave);
   const slot = await deps.store.claimSlot(policy.name, member.wave, slots, member.clusterId);
   if (slot === undefined) return { outcome: 'try-later', reason: `rollout ${policy.name}: wave ${waveName(policy, member.wave)} already runs ${slots} clusters (maxConcurrent); this one is queued when a slot frees` };
-  const { error: _error, finishedAt: _finished, ...rest } = member;
+  const { error: _error, finishedAt: _finished, notBefore: _notBefore, ...rest } = member;
   const running: RolloutMember = { ...rest, status: 'Running', slot, startedAt: now.toISOString() };
   await deps.store.putMember(policy.name, running);
   check.member = running;
@@ -186,11 +188,12 @@ function waveName(policy: RolloutPolicy, wave: number): string {
 async function registerMember(deps: RolloutDeps, policy: RolloutPolicy, snapshot: ClusterSnapshot, now: Date): Promise<RolloutMember> {
   const existing = await deps.store.getMember(policy.name, snapshot.id);
   if (existing) return existing;
-  await deps.store.createRollout(newRolloutRecord(policy, now));
+  const first = (await deps.store.getRollout(policy.name)) === undefined;
+  if (first) await deps.store.createRollout(newRolloutRecord(policy, now));
   const member: RolloutMember = { clusterId: snapshot.id, wave: waveOf(policy, snapshot), status: 'Pending', registeredAt: now.toISOString() };
   await deps.store.putMember(policy.name, member);
-  // A new member can make a wave ready (the first one, for example): say so now.
-  await advanceRollout(deps, policy, now);
+  // The first member makes the first wave ready: say so now (later ones change nothing a person waits for).
+  if (first) await advanceRollout(deps, policy, now);
   return member;
 }
 
@@ -247,7 +250,10 @@ async function queueWaiting(deps: RolloutDeps, policy: RolloutPolicy, progress: 
   const approved = current.open || (soakLeftMs > 0 && !current.awaitingApproval);
   if (!approved) return;
   const free = current.maxConcurrent - current.counts.Running;
-  const waiting = members.filter((member) => member.wave === current.index && member.status === 'Pending').slice(0, Math.max(0, free));
+  const startsBy = now.getTime() + Math.max(0, soakLeftMs);
+  const waiting = members
+    .filter((member) => member.wave === current.index && member.status === 'Pending' && (!member.notBefore || Date.parse(member.notBefore) <= startsBy))
+    .slice(0, Math.max(0, free));
   for (const member of waiting) {
     await deps.queue.enqueue(
       { clusterId: member.clusterId, cause: enqueueCause(policy.name), enqueuedAt: now.toISOString() },

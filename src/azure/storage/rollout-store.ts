@@ -77,6 +77,7 @@ export class TableRolloutStore implements RolloutStore {
       status: member.status,
       slot: member.slot,
       registeredAt: member.registeredAt,
+      notBefore: member.notBefore,
       startedAt: member.startedAt,
       finishedAt: member.finishedAt,
       errorCode: member.error?.code,
@@ -148,6 +149,7 @@ export class TableRolloutStore implements RolloutStore {
     const read = new RowReader(row, this.table.tableName);
     const slot = read.optionalInt('slot');
     const startedAt = read.optionalText('startedAt');
+    const notBefore = read.optionalText('notBefore');
     const finishedAt = read.optionalText('finishedAt');
     const errorCode = read.optionalText('errorCode');
     return {
@@ -156,6 +158,7 @@ export class TableRolloutStore implements RolloutStore {
       status: read.oneOf('status', MEMBER_STATUSES),
       registeredAt: read.text('registeredAt'),
       ...(slot !== undefined ? { slot } : {}),
+      ...(notBefore ? { notBefore } : {}),
       ...(startedAt ? { startedAt } : {}),
       ...(finishedAt ? { finishedAt } : {}),
       ...(errorCode ? { error: { code: errorCode, message: read.optionalText('errorMessage') ?? '' } } : {}),
