@@ -78,6 +78,15 @@ function readBarrier(name: string, parties: number): { policy: () => PipelinePol
   };
 }
 
+/** How long a write runs on the frozen emulator, in the emulator's time. */
+const FROZEN_LRO_MS = 60;
+
+/** An emulator whose clock stands still until a test advances it: a write stays in flight however slow the machine. */
+async function startFrozenEmulator(): Promise<RunningEmulator> {
+  const frozenAt = new Date();
+  return startEmulator({ lroDurationMs: FROZEN_LRO_MS, now: () => frozenAt });
+}
+
 describe('ARM applier (SDK clients against the emulator)', () => {
   let emulator: RunningEmulator;
   const baseline = autoBaseline();
@@ -160,26 +169,32 @@ describe('ARM applier (SDK clients against the emulator)', () => {
   });
 
   test('returns a handle at once and lets the caller choose when to wait', async () => {
-    // Prepare
-    const id = seedCluster(emulator, 'aks-lro-1', (body) => {
-      setPath(body, 'properties.securityProfile.workloadIdentity', { enabled: false });
-    });
-    const clients = clientsFor(emulator);
-    const snapshot = await readClusterSnapshot(clients, id);
+    // Prepare: time stands still, so the write is still running when the handle comes back however slow the machine
+    const frozen = await startFrozenEmulator();
+    try {
+      const id = seedCluster(frozen, 'aks-lro-1', (body) => {
+        setPath(body, 'properties.securityProfile.workloadIdentity', { enabled: false });
+      });
+      const clients = clientsFor(frozen);
+      const snapshot = await readClusterSnapshot(clients, id);
 
-    // Act
-    const handle = await apply(clients, stepFor(snapshot, baseline, 'enable-workload-identity'), snapshot, baseline);
+      // Act
+      const handle = await apply(clients, stepFor(snapshot, baseline, 'enable-workload-identity'), snapshot, baseline);
 
-    // Assess: started, not finished yet, with a correlation id
-    expect(handle.started).toBe(true);
-    expect(getPath(emulator.state.cluster(id), 'properties.provisioningState')).toBe('Updating');
-    expect(handle.correlationId).toBeTruthy();
+      // Assess: started, not finished yet, with a correlation id
+      expect(handle.started).toBe(true);
+      expect(getPath(frozen.state.cluster(id), 'properties.provisioningState')).toBe('Updating');
+      expect(handle.correlationId).toBeTruthy();
 
-    // Act and assess: waiting polls the operation to its end
-    expect(await handle.wait()).toStrictEqual({ status: 'succeeded' });
-    expect(getPath(emulator.state.cluster(id), 'properties.provisioningState')).toBe('Succeeded');
-    // The wait polled the operation.
-    expect(clients.stats.requests['lro-poll']).toBeGreaterThanOrEqual(1);
+      // Act and assess: once the operation's time has passed, waiting polls it to its end
+      frozen.clock.advance(FROZEN_LRO_MS);
+      expect(await handle.wait()).toStrictEqual({ status: 'succeeded' });
+      expect(getPath(frozen.state.cluster(id), 'properties.provisioningState')).toBe('Succeeded');
+      // The wait polled the operation.
+      expect(clients.stats.requests['lro-poll']).toBeGreaterThanOrEqual(1);
+    } finally {
+      await frozen.stop();
+    }
   });
 
   test('reports an LRO that ends Failed as a failed outcome with the ARM error code', async () => {
@@ -235,27 +250,34 @@ describe('ARM applier (SDK clients against the emulator)', () => {
   });
 
   test('turns an ARM 409 "operation in progress" into try later', async () => {
-    // Prepare: a cluster write in flight, and an extension step planned from a snapshot that predates it
-    const id = seedCluster(
-      emulator,
-      'aks-busy-2',
-      (body) => {
-        setPath(body, 'properties.securityProfile.workloadIdentity', { enabled: false });
-      },
-      { extensions: false },
-    );
-    const clients = clientsFor(emulator);
-    const snapshot = await readClusterSnapshot(clients, id);
-    const clusterWrite = await apply(clients, stepFor(snapshot, baseline, 'enable-workload-identity'), snapshot, baseline);
-    expect(clusterWrite.started).toBe(true);
+    // Prepare: a cluster write in flight (time stands still until the test moves it), and an extension step planned
+    // from a snapshot that predates it
+    const frozen = await startFrozenEmulator();
+    try {
+      const id = seedCluster(
+        frozen,
+        'aks-busy-2',
+        (body) => {
+          setPath(body, 'properties.securityProfile.workloadIdentity', { enabled: false });
+        },
+        { extensions: false },
+      );
+      const clients = clientsFor(frozen);
+      const snapshot = await readClusterSnapshot(clients, id);
+      const clusterWrite = await apply(clients, stepFor(snapshot, baseline, 'enable-workload-identity'), snapshot, baseline);
+      expect(clusterWrite.started).toBe(true);
 
-    // Act
-    const install = await apply(clients, stepFor(snapshot, baseline, 'install-extension'), snapshot, baseline);
-    const outcome = await install.wait();
+      // Act
+      const install = await apply(clients, stepFor(snapshot, baseline, 'install-extension'), snapshot, baseline);
+      const outcome = await install.wait();
 
-    // Assess
-    expect(outcome).toMatchObject({ status: 'try-later', failure: { kind: 'busy', statusCode: 409 } });
-    expect(await clusterWrite.wait()).toStrictEqual({ status: 'succeeded' });
+      // Assess
+      expect(outcome).toMatchObject({ status: 'try-later', failure: { kind: 'busy', statusCode: 409 } });
+      frozen.clock.advance(FROZEN_LRO_MS);
+      expect(await clusterWrite.wait()).toStrictEqual({ status: 'succeeded' });
+    } finally {
+      await frozen.stop();
+    }
   });
 
   test('lets exactly one of two racing appliers write; the other re-reads, re-plans and never overwrites', async () => {

@@ -8,8 +8,8 @@ import { evaluateSnapshot } from '../../../src/core/index.js';
 import { autoBaseline, clientsFor, seedCluster, setPath } from '../../support/arm.js';
 import { rejectionOf } from '../../support/rejection.js';
 
-/** The storms below wait out several Retry-After seconds. */
-const STORM_TIMEOUT_MS = 60_000;
+/** The storms below wait out several Retry-After seconds (about 15 s each on a quiet machine). */
+const STORM_TIMEOUT_MS = 120_000;
 
 describe('ARM resilience (SDK pipeline against the emulator)', () => {
   let emulator: RunningEmulator | undefined;
@@ -19,7 +19,8 @@ describe('ARM resilience (SDK pipeline against the emulator)', () => {
   });
 
   test('rides out a 429 storm: nothing surfaces as an error and every retry waited for Retry-After', async () => {
-    // Prepare: buckets at a fifth of ARM's (50 reads, 5 per second), and 60 reads at once
+    // Prepare: buckets at a fifth of ARM's (50 reads, 5 per second), and 120 reads at once: more than the bucket
+    // refills even when a busy machine spreads them over several seconds
     emulator = await startEmulator({ throttleFactor: 0.2, lroDurationMs: 50 });
     const id = seedCluster(emulator, 'aks-storm');
     // No pacing, so the storm really happens; the SDK alone must absorb it.
@@ -27,11 +28,11 @@ describe('ARM resilience (SDK pipeline against the emulator)', () => {
 
     // Act
     const started = Date.now();
-    const snapshots = await Promise.all(Array.from({ length: 30 }, () => readClusterSnapshot(clients, id)));
+    const snapshots = await Promise.all(Array.from({ length: 60 }, () => readClusterSnapshot(clients, id)));
     const elapsedMs = Date.now() - started;
 
     // Assess
-    expect(snapshots.map((snapshot) => snapshot.name)).toStrictEqual(Array.from({ length: 30 }, () => 'aks-storm'));
+    expect(snapshots.map((snapshot) => snapshot.name)).toStrictEqual(Array.from({ length: 60 }, () => 'aks-storm'));
     // The storm produced 429s; every one the emulator sent was seen and retried.
     expect(clients.stats.throttled).toBeGreaterThan(0);
     expect(clients.stats.throttled).toBe(emulator.state.throttledCount);
@@ -46,8 +47,9 @@ describe('ARM resilience (SDK pipeline against the emulator)', () => {
   test('paces reads from x-ms-ratelimit-remaining so a burst meets far fewer 429s', async () => {
     // Prepare: the same storm, once unpaced and once paced, against fresh buckets
     const run = async (lowWaterFraction: number): Promise<{ throttled: number; paced: number }> => {
-      // Buckets at 0.4 of ARM's: 100 reads, refilled at 10 per second.
-      const server = await startEmulator({ throttleFactor: 0.4, lroDurationMs: 50 });
+      // Buckets at a fifth of ARM's: 50 reads, refilled at 5 per second, against 120 reads (a slow machine that
+      // spreads them over 10 s still runs the bucket dry).
+      const server = await startEmulator({ throttleFactor: 0.2, lroDurationMs: 50 });
       try {
         const id = seedCluster(server, 'aks-paced', undefined, { extensions: false });
         const clients = clientsFor(server, { pacing: { lowWaterFraction } });
