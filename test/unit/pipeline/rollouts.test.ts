@@ -7,7 +7,8 @@ import { describe, expect, test } from '@jest/globals';
 import { windowAt, parseMaintenanceConfig } from '../../../src/core/maintenance-windows.js';
 import { EVENT_TYPES, type ComplianceCloudEvent } from '../../../src/events-out/events.js';
 import { changeRolloutRoute, getRolloutRoute, type ApiRequest } from '../../../src/http/routes.js';
-import { rolloutStatus, type RolloutStatusView } from '../../../src/pipeline/rollouts.js';
+import { afterRolloutRun, rolloutStatus, type RolloutStatusView } from '../../../src/pipeline/rollouts.js';
+import { rolloutDeps } from '../../../src/pipeline/services.js';
 import { processEvaluationMessage, RetryLaterError } from '../../../src/pipeline/worker.js';
 import { baselineOf, snapshotOf } from '../../support/builders.js';
 import { fakeServices, type FakeServices } from '../../support/fakes/index.js';
@@ -240,5 +241,41 @@ describe('a rollout of enable-managed-identity across 200 clusters in three wave
     expect(succeeded.size).toBe(196);
     // No more than maxConcurrent (20) clusters of a wave ran at once, and the limit was reached.
     expect(w.maxRunning).toBe(20);
+  });
+});
+
+describe('a cluster of a rollout', () => {
+  const now = new Date('2026-01-16T02:00:00Z');
+  const id = clusterId(0);
+  const setup = async () => {
+    const services = fakeServices({ baseline, now });
+    const deps = rolloutDeps(services);
+    await services.store.createRollout({ rolloutId: ROLLOUT, status: 'Running', createdAt: now.toISOString(), waves: [{ name: 'canary' }, { name: 'early' }, { name: 'remaining' }] });
+    await services.store.putMember(ROLLOUT, { clusterId: id, wave: 0, status: 'Running', slot: 0, registeredAt: now.toISOString(), startedAt: now.toISOString() });
+    await services.store.claimSlot(ROLLOUT, 0, 20, id);
+    return { services, deps };
+  };
+
+  test('is not Succeeded while AKS still runs the operation, though the cluster already shows the new settings', async () => {
+    const { services, deps } = await setup();
+    await afterRolloutRun(deps, { clusterId: id, settled: false, plan: [], steps: [] }, now);
+    expect(await services.store.getMember(ROLLOUT, id)).toMatchObject({ status: 'Running', slot: 0 });
+
+    await afterRolloutRun(deps, { clusterId: id, settled: true, plan: [], steps: [] }, now);
+    const member = await services.store.getMember(ROLLOUT, id);
+    expect(member).toMatchObject({ status: 'Succeeded', finishedAt: now.toISOString() });
+    expect(member).not.toHaveProperty('slot');
+    expect(await services.store.claimSlot(ROLLOUT, 0, 1, clusterId(1))).toBe(0);
+  });
+
+  test('waiting for its window is not offered a freed slot before the window opens', async () => {
+    const { services, deps } = await setup();
+    await services.store.updateRollout(ROLLOUT, (record) => ({ ...record, waves: record.waves.map((wave, i) => (i === 0 ? { ...wave, approvedAt: now.toISOString(), approvedBy: 'ops' } : wave)) }));
+    await services.store.putMember(ROLLOUT, { clusterId: clusterId(1), wave: 0, status: 'Pending', registeredAt: now.toISOString(), notBefore: '2026-01-17T02:00:00.000Z' });
+    await services.store.putMember(ROLLOUT, { clusterId: clusterId(2), wave: 0, status: 'Pending', registeredAt: now.toISOString() });
+
+    await afterRolloutRun(deps, { clusterId: id, settled: true, plan: [], steps: [] }, now);
+
+    expect(services.queue.items.map((queued) => queued.item.clusterId)).toStrictEqual([clusterId(2)]);
   });
 });
