@@ -3,6 +3,7 @@
 // to re-read, it never carries the state we act on.
 import { EventGridDeserializer } from '@azure/eventgrid';
 import { clusterIdOf } from '../core/index.js';
+import { valueDepthProblem } from '../core/limits.js';
 import { ACCEPTED_ACTION_EVENT_TYPES, ACCEPTED_ACTION_OPERATIONS, ACCEPTED_EVENT_TYPES, ACCEPTED_OPERATIONS } from '../names.js';
 
 export const OBJECT_ID_CLAIM = 'http://schemas.microsoft.com/identity/claims/objectidentifier';
@@ -69,6 +70,8 @@ function errorMessage(error: unknown): string {
 /** Decides one raw event. Never throws: a malformed event is a decision with accepted=false and the exact problem. */
 export async function decideResourceEvent(raw: unknown, self: SelfIdentity = {}): Promise<ResourceEventDecision> {
   if (!isRecord(raw)) return { id: undefined, type: undefined, schema: 'unknown', accepted: false, reason: 'malformed: an event must be a JSON object' };
+  const tooDeep = valueDepthProblem(raw);
+  if (tooDeep) return { id: undefined, type: undefined, schema: 'unknown', accepted: false, reason: `malformed: the event ${tooDeep}` };
   const schema = schemaOf(raw);
   const base = { id: str(raw.id), type: str(raw.eventType) ?? str(raw.type), schema };
   if (schema === 'unknown') {

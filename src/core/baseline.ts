@@ -4,8 +4,10 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parseDocument } from 'yaml';
 import { isObject } from './cluster-body.js';
-import { clusterIdOf, normalizeLocation, parseResourceId, sameResourceId } from './resource-ids.js';
+import { clusterIdOf, nameProblem, normalizeLocation, parseResourceId, sameResourceId } from './resource-ids.js';
 import { baselineSchemaFor } from './baseline-schema.js';
+import { ISO_DATE_OR_DATE_TIME, parseIsoDateTime } from './dates.js';
+import { INPUT_LIMITS, jsonTextProblem, valueDepthProblem, yamlTextProblem } from './limits.js';
 import { InvalidInputError } from './errors.js';
 import { normalizeRolloutPolicy, rolloutProblems, type RawRolloutPolicy, type RolloutPolicy } from './rollouts.js';
 import { DEFAULT_REGISTRY, type Registry } from './registry.js';
@@ -137,11 +139,6 @@ export function exemptionExpiry(exemption: Pick<Exemption, 'expires'>): Date {
   return new Date(exemption.expires);
 }
 
-function isRealDate(text: string): boolean {
-  const datePart = text.slice(0, 10);
-  const parsed = new Date(`${datePart}T00:00:00Z`);
-  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === datePart && !Number.isNaN(Date.parse(text));
-}
 
 /** A required extension as written: settings may be numbers or booleans, and the optional maps may be left out. */
 type RawExtension = Omit<RequiredExtension, 'configurationSettings' | 'protectedSettings'> & {
@@ -218,18 +215,26 @@ function semanticProblems(document: unknown, registry: Registry): string[] {
       problems.push(`${at}.ruleId: "${ruleId}" is not a rule of this baseline; expected "*" or one of ${ruleIds.join(', ') || '(no rules)'}`);
     }
     const expires = text(exemption.expires);
-    if (expires && /^\d{4}-\d{2}-\d{2}/.test(expires) && !isRealDate(expires)) problems.push(`${at}.expires: "${expires}" is not a real date`);
+    if (expires && ISO_DATE_OR_DATE_TIME.test(expires) && !parseIsoDateTime(expires)) problems.push(`${at}.expires: "${expires}" is not a real date`);
   });
   problems.push(...rolloutProblems(root.rollouts, { actions: registry.actions.map((action) => action.name), ruleIds }));
   list(record(root.scope).resourceGroups).forEach((group, i) => {
-    if (typeof group !== 'string' || !group.startsWith('/')) return;
-    try {
-      const parts = parseResourceId(group);
-      if (parts.resources.length > 0 || !parts.resourceGroup) throw new Error('not a resource group id');
-    } catch {
-      problems.push(`scope.resourceGroups[${i}]: must be a resource group name or /subscriptions/<id>/resourceGroups/<name>`);
+    if (typeof group !== 'string') return;
+    let name = group;
+    if (group.startsWith('/')) {
+      try {
+        const parts = parseResourceId(group);
+        if (parts.resources.length > 0 || !parts.resourceGroup) throw new Error('not a resource group id');
+        name = parts.resourceGroup;
+      } catch {
+        problems.push(`scope.resourceGroups[${i}]: must be a resource group name or /subscriptions/<id>/resourceGroups/<name>`);
+        return;
+      }
     }
+    const problem = nameProblem('resourceGroup', name);
+    if (problem) problems.push(`scope.resourceGroups[${i}]: ${problem}`);
   });
+
   return problems;
 }
 
@@ -270,6 +275,8 @@ function normalize(raw: RawBaseline): Baseline {
  * InvalidInputError with one `path: message` per problem.
  */
 export function validateBaseline(document: unknown, registry: Registry = DEFAULT_REGISTRY): Baseline {
+  const tooDeep = valueDepthProblem(document);
+  if (tooDeep) throw new InvalidInputError(tooDeep);
   const validate = schemaValidator(registry);
   const problems = validate(document) ? [] : schemaProblems(validate.errors ?? []);
   problems.push(...semanticProblems(document, registry));
@@ -285,13 +292,24 @@ export function parseBaseline(text: string, sourceName: string, registry: Regist
   const trimmed = text.replace(/^\uFEFF/, '').trim();
   if (trimmed === '') throw new InvalidInputError('is empty: expected a baseline document');
   const yaml = /\.ya?ml$/i.test(sourceName) || (!/\.json$/i.test(sourceName) && !trimmed.startsWith('{'));
+  // Size and nesting before parsing (core/limits.ts): a parser would fail on them with a stack overflow.
+  const limit = yaml ? yamlTextProblem(trimmed) : jsonTextProblem(trimmed);
+  if (limit) throw new InvalidInputError(limit);
   let document: unknown;
   if (yaml) {
     const parsed = parseDocument(trimmed, { uniqueKeys: true });
     if (parsed.errors.length > 0) {
       throw new InvalidInputError(parsed.errors.map((e) => `is not valid YAML: ${e.message.split('\n')[0] ?? e.code}`));
     }
-    document = parsed.toJS() as unknown;
+    try {
+      document = parsed.toJS({ maxAliasCount: INPUT_LIMITS.maxYamlAliases }) as unknown;
+    } catch (error) {
+      // The yaml package's answer to a "billion laughs" document: a ReferenceError about the alias count.
+      if (error instanceof ReferenceError && /alias/i.test(error.message)) {
+        throw new InvalidInputError(`is not a usable YAML document: its aliases expand more than ${INPUT_LIMITS.maxYamlAliases} times (the most that is read)`);
+      }
+      throw error;
+    }
   } else {
     try {
       document = JSON.parse(trimmed) as unknown;

@@ -3,6 +3,7 @@
 import { CLUSTER_RESOURCE_TYPE, clusterIdOf, extensionId, normalizeLocation, parseResourceId, sameResourceId } from './resource-ids.js';
 import { isObject, toRestClusterBody, type JsonObject } from './cluster-body.js';
 import { InvalidInputError } from './errors.js';
+import { valueDepthProblem } from './limits.js';
 import { POWER_STATES, type ClusterSnapshot, type ExtensionManagementDetails, type ExtensionScope, type ExtensionSnapshot, type MarketplacePlan } from './types.js';
 
 /** Keys that only a managed cluster has; an object with none of them is some other document. */
@@ -26,13 +27,30 @@ class Reader {
     return this.prefix ? (path ? `${this.prefix}.${path}` : this.prefix) : path;
   }
 
+  /**
+   * The value at `path`. An object on the way that is of another type is a problem (`properties.securityProfile: must
+   * be an object, got "on"`), reported once: read as absent, it would make a rule see "off" and report Compliant.
+   */
   private lookup(source: JsonObject, path: string): unknown {
     let current: unknown = source;
-    for (const key of path.split('.')) {
-      if (!isObject(current)) return undefined;
+    const keys = path.split('.');
+    for (const [index, key] of keys.entries()) {
+      if (current === undefined || current === null) return undefined;
+      if (!isObject(current)) {
+        this.notAnObject(keys.slice(0, index).join('.'), current);
+        return undefined;
+      }
       current = current[key];
     }
     return current;
+  }
+
+  private readonly reported = new Set<string>();
+
+  private notAnObject(path: string, value: unknown): void {
+    if (this.reported.has(path)) return;
+    this.reported.add(path);
+    this.problem(path, `must be an object, got ${describe(value)}`);
   }
 
   problem(path: string, message: string): void {
@@ -78,8 +96,19 @@ class Reader {
     const value = this.lookup(source, path);
     if (value === undefined || value === null) return undefined;
     if (!isObject(value)) {
-      this.problem(path, `must be an object, got ${describe(value)}`);
+      this.notAnObject(path, value);
       return undefined;
+    }
+    return value;
+  }
+
+  /** A list, checked for its type only (its entries are read by whoever needs them). */
+  array(source: JsonObject, path: string, of: string): unknown[] {
+    const value = this.lookup(source, path);
+    if (value === undefined || value === null) return [];
+    if (!Array.isArray(value)) {
+      this.problem(path, `must be an array of ${of}, got ${describe(value)}`);
+      return [];
     }
     return value;
   }
@@ -91,6 +120,8 @@ class Reader {
  * Throws InvalidInputError listing every problem.
  */
 export function parseCluster(input: unknown): ClusterSnapshot {
+  const tooDeep = valueDepthProblem(input);
+  if (tooDeep) throw new InvalidInputError(tooDeep);
   if (!isObject(input) || !CLUSTER_MARKERS.some((key) => key in input)) {
     throw new InvalidInputError(
       `is not a managed cluster: expected the JSON body of GET .../${CLUSTER_RESOURCE_TYPE}/<name> or the output of az aks show -o json, got ${describe(input)}${isObject(input) && Array.isArray(input.value) ? ' with a "value" list' : ''}`,
@@ -117,6 +148,9 @@ export function parseCluster(input: unknown): ClusterSnapshot {
   const location = reader.string(input, 'location');
   if (location === undefined && !reader.problems.some((p) => p.startsWith('location:'))) reader.problem('location', 'is missing');
 
+  // Checked on the input: a `properties` that is not an object would otherwise be taken for the flattened shape.
+  reader.object(input, 'properties');
+  reader.object(input, 'identity');
   const body = toRestClusterBody(input);
   const props = reader.object(body, 'properties') ?? {};
   const p = new Reader('properties');
@@ -151,6 +185,9 @@ export function parseCluster(input: unknown): ClusterSnapshot {
   if (identityType) snapshot.identityType = identityType;
   const clientId = p.string(props, 'servicePrincipalProfile.clientId');
   if (clientId) snapshot.servicePrincipalClientId = clientId;
+  // What disabling pod identity lists as removed (no-pod-identity reads them from the body).
+  p.array(props, 'podIdentityProfile.userAssignedIdentities', 'pod identities');
+  p.array(props, 'podIdentityProfile.userAssignedIdentityExceptions', 'pod identity exceptions');
 
   const problems = [...reader.problems, ...p.problems];
   if (problems.length > 0) throw new InvalidInputError(problems);
@@ -161,11 +198,11 @@ function parseScope(reader: Reader, item: JsonObject, path: string): ExtensionSc
   const scope = reader.object(item, path);
   if (!scope) return undefined;
   const result: ExtensionScope = {};
-  if (isObject(scope.cluster)) {
+  if (reader.object(item, `${path}.cluster`)) {
     const releaseNamespace = reader.string(item, `${path}.cluster.releaseNamespace`);
     result.cluster = releaseNamespace ? { releaseNamespace } : {};
   }
-  if (isObject(scope.namespace)) {
+  if (reader.object(item, `${path}.namespace`)) {
     const targetNamespace = reader.string(item, `${path}.namespace.targetNamespace`);
     result.namespace = targetNamespace ? { targetNamespace } : {};
   }
@@ -198,7 +235,9 @@ function parseManagementDetails(reader: Reader, item: JsonObject, path: string):
       reader.problem(at, `must be an object, got ${describe(entry)}`);
       return;
     }
-    const allowed = Array.isArray(entry.allowedActions) ? entry.allowedActions.filter((action): action is string => typeof action === 'string') : [];
+    const actions = entry.allowedActions;
+    if (actions !== undefined && actions !== null && !Array.isArray(actions)) reader.problem(`${at}.allowedActions`, `must be an array of strings, got ${describe(actions)}`);
+    const allowed = Array.isArray(actions) ? actions.filter((action): action is string => typeof action === 'string') : [];
     const parsed: ExtensionManagementDetails['accessDetails'][number] = { allowedActions: allowed };
     if (typeof entry.entity === 'string') parsed.entity = entry.entity;
     if (typeof entry.description === 'string') parsed.description = entry.description;
@@ -214,6 +253,10 @@ function parseExtension(item: unknown, path: string, problems: string[]): Extens
     return undefined;
   }
   const reader = new Reader(path);
+  if (item.properties !== undefined && item.properties !== null && !isObject(item.properties)) {
+    problems.push(`${path}.properties: must be an object, got ${describe(item.properties)}`);
+    return undefined;
+  }
   const propsPath = isObject(item.properties) ? 'properties.' : '';
   const name = reader.string(item, 'name');
   const extensionType = reader.string(item, `${propsPath}extensionType`);
@@ -254,6 +297,8 @@ function parseExtension(item: unknown, path: string, problems: string[]): Extens
  * output of `az k8s-extension list -o json` (flattened items). A single extension resource is accepted too.
  */
 export function parseExtensions(input: unknown): ExtensionSnapshot[] {
+  const tooDeep = valueDepthProblem(input);
+  if (tooDeep) throw new InvalidInputError(tooDeep);
   let items: unknown[];
   let prefix: string;
   if (Array.isArray(input)) {

@@ -21,30 +21,45 @@ const ROLE_CLAIMS = new Set(['roles', 'http://schemas.microsoft.com/ws/2008/06/i
 const OBJECT_ID_CLAIMS = new Set(['oid', 'http://schemas.microsoft.com/identity/claims/objectidentifier']);
 const NAME_CLAIMS = new Set(['name', 'preferred_username', 'appid', 'azp']);
 
-/** Decodes App Service's x-ms-client-principal header (base64 JSON). Undefined when absent or unreadable. */
+const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Decodes App Service's x-ms-client-principal header (base64 JSON). Undefined when absent or malformed: not base64,
+ * not JSON, not an object, or neither shape App Service authentication sends (`auth_typ` with a `claims` list of
+ * objects, or the Static Web Apps `identityProvider` with a `userRoles` list). A malformed principal is 401 (who is
+ * calling is unknown), never 403.
+ */
 export function parseClientPrincipal(header: string | null | undefined): ClientPrincipal | undefined {
-  if (!header) return undefined;
+  if (!header || !BASE64.test(header)) return undefined;
   let raw: unknown;
   try {
     raw = JSON.parse(Buffer.from(header, 'base64').toString('utf8'));
   } catch {
     return undefined;
   }
-  if (typeof raw !== 'object' || raw === null) return undefined;
-  const record = raw as Record<string, unknown>;
-  const claims = Array.isArray(record.claims) ? (record.claims as RawClaim[]) : [];
-  const roleType = typeof record.role_typ === 'string' ? record.role_typ : undefined;
+  if (!isRecord(raw)) return undefined;
+  const provider = typeof raw.auth_typ === 'string' ? raw.auth_typ : typeof raw.identityProvider === 'string' ? raw.identityProvider : undefined;
+  const claims = raw.claims;
+  const userRoles = raw.userRoles;
+  const claimsOk = Array.isArray(claims) && claims.every(isRecord);
+  const userRolesOk = Array.isArray(userRoles) && userRoles.every((role) => typeof role === 'string');
+  if (!provider || (claims !== undefined && !claimsOk) || (userRoles !== undefined && !userRolesOk) || (!claimsOk && !userRolesOk)) return undefined;
+  const roleType = typeof raw.role_typ === 'string' ? raw.role_typ : undefined;
   const roles = new Set<string>();
   let name: string | undefined;
   let objectId: string | undefined;
-  for (const claim of claims) {
+  for (const claim of claimsOk ? (claims as RawClaim[]) : []) {
     if (typeof claim.typ !== 'string' || typeof claim.val !== 'string') continue;
     if (ROLE_CLAIMS.has(claim.typ) || claim.typ === roleType) roles.add(claim.val);
     if (OBJECT_ID_CLAIMS.has(claim.typ)) objectId = claim.val;
     if (!name && NAME_CLAIMS.has(claim.typ)) name = claim.val;
   }
-  if (Array.isArray(record.userRoles)) for (const role of record.userRoles) if (typeof role === 'string') roles.add(role);
-  const provider = typeof record.auth_typ === 'string' ? record.auth_typ : typeof record.identityProvider === 'string' ? record.identityProvider : 'unknown';
+  for (const role of userRolesOk ? (userRoles) : []) roles.add(role);
+  if (!name && typeof raw.userDetails === 'string') name = raw.userDetails;
   return { identityProvider: provider, roles: [...roles], ...(name ? { name } : {}), ...(objectId ? { objectId } : {}) };
 }
 

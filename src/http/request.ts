@@ -1,7 +1,8 @@
 // What the routes read from a request, and the strict parsing of it: the cluster id from the route, the remediate
 // body, the fleet query. Anything unknown, of the wrong type or out of range is a BadRequest naming the field (a
 // 400 problem). Nothing here depends on @azure/functions: a Functions HttpRequest is read through HttpRequestLike.
-import { CLUSTER_STATUSES, formatClusterId, isSubscriptionId, type ClusterStatus } from '../core/index.js';
+import { CLUSTER_STATUSES, formatClusterId, isSubscriptionId, nameProblem, type ClusterStatus, type NameKind } from '../core/index.js';
+import { jsonTextProblem } from '../core/limits.js';
 import type { Log } from '../ports.js';
 
 /** A request as the routes need it, independent of the Functions host. */
@@ -44,26 +45,23 @@ export class BadRequest extends Error {
   }
 }
 
-// ARM's naming rules: resource groups 1-90 letters, digits, _ - . ( ), not ending in a period; managed clusters
-// 1-63 letters, digits, _ and -, starting and ending with a letter or digit.
-const RESOURCE_GROUP = /^[-\w.()\p{L}\p{Nd}]{1,90}$/u;
-const CLUSTER_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?$/;
 /** The host's own query parameter: the function key. */
 const HOST_QUERY = new Set(['code']);
 const MAX_APPROVALS = 50;
 const MAX_APPROVAL_LENGTH = 200;
 
-/** The cluster id from the route, or the problems with its parts. */
+/** The cluster id from the route, or the problems with its parts (ARM's naming rules, core/resource-ids.ts). */
 export function clusterIdFromRoute(params: ApiRequest['params']): string {
-  const problems: string[] = [];
   const { subscriptionId = '', resourceGroup = '', clusterName = '' } = params;
-  if (!isSubscriptionId(subscriptionId)) problems.push(`subscriptionId: "${subscriptionId}" is not a subscription id (a GUID)`);
-  if (!RESOURCE_GROUP.test(resourceGroup) || resourceGroup.endsWith('.')) {
-    problems.push(`resourceGroup: "${resourceGroup}" is not a resource group name (1-90 letters, digits, _ - . ( ), not ending in a period)`);
-  }
-  if (!CLUSTER_NAME.test(clusterName)) {
-    problems.push(`clusterName: "${clusterName}" is not a managed cluster name (1-63 letters, digits, _ and -, starting and ending with a letter or digit)`);
-  }
+  const parts: [field: string, kind: NameKind, value: string][] = [
+    ['subscriptionId', 'subscription', subscriptionId],
+    ['resourceGroup', 'resourceGroup', resourceGroup],
+    ['clusterName', 'cluster', clusterName],
+  ];
+  const problems = parts.flatMap(([field, kind, value]) => {
+    const problem = nameProblem(kind, value);
+    return problem ? [`${field}: ${problem}`] : [];
+  });
   if (problems.length > 0) throw new BadRequest(problems);
   return formatClusterId({ subscriptionId, resourceGroup, name: clusterName });
 }
@@ -101,6 +99,8 @@ export function rejectUnknownQuery(query: URLSearchParams, known: readonly strin
 
 export function parseJsonObject(bodyText: string | undefined): Record<string, unknown> {
   if (bodyText === undefined || bodyText.trim() === '') return {};
+  const limit = jsonTextProblem(bodyText);
+  if (limit) throw new BadRequest([`body: ${limit}`]);
   let value: unknown;
   try {
     value = JSON.parse(bodyText);

@@ -3,6 +3,9 @@
 
 import type { QueueClient } from '@azure/storage-queue';
 import { CAUSE_KINDS, type Cause, type EnqueueManyResult, type EnqueueOptions, type EvaluationWorkItem, type WorkQueue } from '../../ports.js';
+import { InvalidInputError, parseClusterId } from '../../core/index.js';
+import { ISO_DATE_OR_DATE_TIME_RULE, parseIsoDateTime } from '../../core/dates.js';
+import { jsonTextProblem } from '../../core/limits.js';
 import { toStorageError } from '../errors.js';
 
 export type { EvaluationWorkItem } from '../../ports.js';
@@ -47,6 +50,8 @@ function decodeBody(body: unknown): unknown {
   if (body instanceof Uint8Array) return decodeBody(Buffer.from(body).toString('utf8'));
   if (typeof body !== 'string') return body;
   const text = body.trim();
+  const limit = jsonTextProblem(text);
+  if (limit) invalid('message', limit);
   try {
     return JSON.parse(text) as unknown;
   } catch {
@@ -68,8 +73,14 @@ export function parseWorkItem(body: unknown): EvaluationWorkItem {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) invalid('message', 'must be a JSON object');
   const raw = value as Record<string, unknown>;
   if (typeof raw['clusterId'] !== 'string' || raw['clusterId'].trim().length === 0) invalid('"clusterId"', 'must be a non-empty string');
+  try {
+    // ARM's naming rules: an id no cluster can have would be read, keyed and recorded as a cluster that never existed.
+    parseClusterId(raw['clusterId']);
+  } catch (error) {
+    invalid('"clusterId"', error instanceof InvalidInputError ? error.message : String(error));
+  }
   const cause = parseCause(raw['cause']);
-  if (typeof raw['enqueuedAt'] !== 'string' || Number.isNaN(Date.parse(raw['enqueuedAt']))) invalid('"enqueuedAt"', 'must be an ISO-8601 date-time string');
+  if (typeof raw['enqueuedAt'] !== 'string' || !parseIsoDateTime(raw['enqueuedAt'])) invalid('"enqueuedAt"', `must be ${ISO_DATE_OR_DATE_TIME_RULE}`);
   const item: EvaluationWorkItem = { clusterId: raw['clusterId'], cause, enqueuedAt: raw['enqueuedAt'] };
   if (raw['approvals'] !== undefined) {
     const approvals = raw['approvals'];

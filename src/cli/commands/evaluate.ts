@@ -2,6 +2,7 @@
 import { Option, type Command } from 'commander';
 import { DEFAULT_BASELINE_PATH } from '../../baseline-file.js';
 import { parseBaseline, type Baseline } from '../../core/baseline.js';
+import { ISO_DATE_OR_DATE_TIME_RULE, parseIsoDateTime } from '../../core/dates.js';
 import { evaluateSnapshot } from '../../core/evaluate.js';
 import { parseCluster, parseExtensions, withExtensions } from '../../core/snapshot.js';
 import type { Evaluation } from '../../core/types.js';
@@ -10,7 +11,7 @@ import { renderEvaluationTable } from '../format.js';
 import { readJson, readText, sourceName, STDIN } from '../input.js';
 
 interface EvaluateFlags {
-  cluster: string;
+  cluster?: string;
   extensions?: string;
   baseline?: string;
   format: 'table' | 'json';
@@ -26,8 +27,8 @@ async function loadBaseline(file: string | undefined): Promise<{ baseline: Basel
 
 function parseNow(now: string | undefined): Date {
   if (now === undefined) return new Date();
-  const parsed = new Date(now);
-  if (Number.isNaN(parsed.getTime())) throw new CliInputError('--now', [`"${now}" is not a date or date-time (e.g. 2026-01-31T12:00:00Z)`]);
+  const parsed = parseIsoDateTime(now);
+  if (!parsed) throw new CliInputError('--now', [`"${now}" is not ${ISO_DATE_OR_DATE_TIME_RULE}`]);
   return parsed;
 }
 
@@ -37,6 +38,9 @@ export function exitCodeFor(evaluation: Evaluation): number {
 }
 
 async function run(flags: EvaluateFlags): Promise<void> {
+  // Checked here, not by commander's requiredOption: commander reports a missing required option before an unknown
+  // one, so `--cluser c.json` would say "--cluster not specified" and never name the misspelt flag.
+  if (flags.cluster === undefined) throw new CliInputError(undefined, ["required option '--cluster <file>' not specified"]);
   const stdinUsers = [flags.cluster, flags.extensions, flags.baseline].filter((f) => f === STDIN);
   if (stdinUsers.length > 1) throw new CliInputError(undefined, ['only one of --cluster, --extensions and --baseline can read standard input (-)']);
   const now = parseNow(flags.now);
@@ -61,11 +65,11 @@ export function register(program: Command): void {
   program
     .command('evaluate')
     .description('Evaluate one cluster against a baseline and print the results and the remediation plan (no Azure calls).')
-    .requiredOption('--cluster <file>', 'managed cluster JSON: an ARM GET body or az aks show -o json output ("-" for stdin)')
+    .option('--cluster <file>', '(required) managed cluster JSON: an ARM GET body or az aks show -o json output ("-" for stdin)')
     .option('--extensions <file>', 'cluster extensions JSON: {"value": [...]}, an array, or az k8s-extension list -o json output ("-" for stdin)')
     .option('--baseline <file>', 'baseline document, JSON or YAML ("-" for stdin); default: baselines/default.json')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
-    .option('--now <date-time>', 'evaluate exemptions as of this time instead of now')
+    .option('--now <date-time>', 'evaluate exemptions as of this time instead of now: an ISO 8601 date (its start, UTC) or date-time with a zone')
     .addHelpText(
       'after',
       '\nExit codes: 0 every result is Compliant, NotApplicable or Exempt; 1 at least one is NonCompliant (or Unknown); 2 bad input or usage.',

@@ -13,7 +13,7 @@ import { createStorageClients, createTableComplianceStore, ensureTables } from '
 import { noTelemetry } from '../../azure/telemetry.js';
 import { APP_SETTINGS, commandLineArmSettings, commandLineStorageSettings, ConfigError, DEFAULT_ARM_ENDPOINT, DEV_ONLY_SETTINGS, type AppConfig } from '../../config.js';
 import { DEFAULT_BASELINE_PATH, loadBaselineFile } from '../../baseline-file.js';
-import { InvalidInputError, isPassingStatus, isSubscriptionId, type Baseline } from '../../core/index.js';
+import { InvalidInputError, isPassingStatus, isSubscriptionId, nameProblem, type Baseline } from '../../core/index.js';
 import type { EvaluationRecords, StepReport } from '../../pipeline/evaluation.js';
 import { scanPolicy } from '../../pipeline/policies.js';
 import { scanFleet, type ScanReport, type ScanSummary } from '../../pipeline/scan.js';
@@ -256,6 +256,8 @@ async function run(flags: ScanFlags, env: Env = process.env): Promise<void> {
   const busyDelayMs = seconds('--busy-delay', flags.busyDelay, 3600) * 1000;
   const pollIntervalInMs = flags.pollInterval === undefined ? undefined : seconds('--poll-interval', flags.pollInterval, 600) * 1000;
   for (const id of flags.subscription) if (!isSubscriptionId(id)) throw new CliInputError('--subscription', [`"${id}" is not a subscription id (a GUID)`]);
+  const groupProblem = flags.resourceGroup === undefined ? undefined : nameProblem('resourceGroup', flags.resourceGroup);
+  if (groupProblem) throw new CliInputError('--resource-group', [groupProblem]);
   if (!flags.apply && !flags.wait) throw new CliInputError('--no-wait', ['only means something with --apply']);
   const { arm, managedIdentityClientId } = armSettings(flags, env);
   const storage = flags.record ? storageSettings(env) : undefined;

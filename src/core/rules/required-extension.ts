@@ -1,7 +1,7 @@
 // required-extension/<name>: the cluster runs the extension the baseline requires, healthy and configured as declared.
 // Extensions are matched by type, not name (a Flux extension named flux-system satisfies "flux"), and a second
 // instance of a type that is already there is never planned.
-import { extensionId, normalizeLocation, sameResourceId } from '../resource-ids.js';
+import { extensionId, NAME_RULES, normalizeLocation, sameResourceId } from '../resource-ids.js';
 import type { RequiredExtension } from '../baseline.js';
 import { defaultScopeFor, EXTENSION_TYPES, extensionTypeFor, immutableSettingsAmong, sameExtensionType, supersedingTypesOf } from '../extension-types/index.js';
 import type { JsonObject } from '../cluster-body.js';
@@ -31,8 +31,9 @@ const ENTRY_SCHEMA = {
   properties: {
     name: {
       type: 'string',
-      pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$',
-      errorMessage: 'must be an extension name: letters, digits, ".", "_" or "-", starting with a letter or digit',
+      // ARM's naming rules live in resource-ids.ts; the schema publishes the same pattern.
+      pattern: NAME_RULES.extension.pattern.source,
+      errorMessage: `must be an extension name: ${NAME_RULES.extension.rule}`,
       description: 'Name used when the extension has to be installed, and in the rule id required-extension/<name>.',
     },
     extensionType: {

@@ -154,6 +154,10 @@ describe('onResourceEvent', () => {
         [outOfScope, /not in TARGET_SUBSCRIPTION_IDS/],
         [malformed, /malformed: .*source/],
         ['not an object', /malformed: an event must be a JSON object/],
+        // Issue 17: `..` was enqueued (and recorded as a Deleted cluster that never existed); a 100,000-character name
+        // threw at the table key, so Event Grid redelivered it until it was dead-lettered.
+        [clusterWriteEvent(cluster(0).id.replace(/[^/]+$/, '..'), OTHER_IDENTITY), /malformed: .*managed cluster name "\.\." is not valid/],
+        [clusterWriteEvent(cluster(0).id.replace(/[^/]+$/, 'c'.repeat(100_000)), OTHER_IDENTITY), /malformed: .*managed cluster name "c+\.\.\." is not valid/],
       ];
 
       // Act

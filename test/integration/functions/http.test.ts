@@ -39,6 +39,8 @@ interface Call {
   params?: Record<string, string>;
   query?: string;
   body?: string;
+  /** The raw x-ms-client-principal header, instead of one built from `roles`. */
+  principalHeader?: string;
 }
 
 type Handler = typeof remediateCluster;
@@ -57,7 +59,8 @@ describe('the HTTP routes', () => {
 
   const call = async (handler: Handler, path: string, options: Call = {}): Promise<HttpResponseInit> => {
     const headers: Record<string, string> = {};
-    if (options.roles !== null) headers['x-ms-client-principal'] = principal(options.roles ?? [READ, REMEDIATE]);
+    if (options.principalHeader !== undefined) headers['x-ms-client-principal'] = options.principalHeader;
+    else if (options.roles !== null) headers['x-ms-client-principal'] = principal(options.roles ?? [READ, REMEDIATE]);
     return handler(
       new azureFunctions.HttpRequest({
         method: handler === remediateCluster || handler === startSweep ? 'POST' : 'GET',
@@ -131,6 +134,12 @@ describe('the HTTP routes', () => {
       expectProblem(await compliance(1, { roles }), 403, /Compliance\.Read/);
       expectProblem(await call(getFleetCompliance, 'compliance', { roles }), 403);
       expectProblem(await call(startSweep, 'sweeps', { roles }), 403);
+    }
+
+    // A malformed principal is 401 too (issue 17: JSON [] was 403 "unknown-principal lacks the app role").
+    for (const principalHeader of [Buffer.from('[]').toString('base64'), Buffer.from('"aad"').toString('base64'), '%%%']) {
+      expectProblem(await remediate(1, {}, { principalHeader }), 401, /x-ms-client-principal/);
+      expectProblem(await compliance(1, { principalHeader }), 401);
     }
 
     // Reading does not allow remediating or sweeping.

@@ -292,6 +292,7 @@ describe('aks-baseline-guard scan (built CLI, emulator fleet, Azurite)', () => {
       // Prepare
       const cases: [string[], RegExp][] = [
         [['scan', '--subscription', 'not-a-guid'], /--subscription: "not-a-guid" is not a subscription id/],
+        [['scan', '--resource-group', '..'], /--resource-group: resource group name "\.\." is not valid: must be 1-90 letters/],
         [['scan', '--concurrency', '0'], /--concurrency: must be a whole number from 1 to 64/],
         [['scan', '--baseline', path.join(workDir ?? '', 'missing.json')], /missing\.json: cannot read/],
         [['scan', '--arm-endpoint', 'http://127.0.0.1:1'], /--arm-endpoint: must be an https:\/\/ URL/],

@@ -201,27 +201,28 @@ describe('cluster state and history on Table Storage (Azurite)', () => {
     expect(smaller?.results[0]?.observed).toStrictEqual({ small: true });
   });
 
-  test('treats odd ids exactly: mixed case, # ? \\, unicode and long names all find the same row in any casing', async () => {
-    // Act and assess: odd characters, looked up in other casings
-    const odd = `/subscriptions/${ODD_SUBSCRIPTION}/resourceGroups/Rg#1?x\\y/providers/Microsoft.ContainerService/managedClusters/Clüster-ÄÖ-😀`;
+  test('treats odd ids exactly: mixed case, parentheses, periods, unicode and the longest names find the same row in any casing', async () => {
+    // Act and assess: the odd characters ARM allows, looked up in other casings
+    const odd = `/subscriptions/${ODD_SUBSCRIPTION}/resourceGroups/Rg(1).Grüne_x/providers/Microsoft.ContainerService/managedClusters/Cluster_AO-1`;
     await store.recordEvaluation(odd, evaluation(odd, [rule('a', 'Compliant')]), cause('odd-1'), { now: at(0) });
     const state = await store.getState(odd.toLowerCase());
     expect(state?.clusterId).toBe(odd);
-    expect(state?.resourceGroup).toBe('Rg#1?x\\y');
-    expect(state?.clusterName).toBe('Clüster-ÄÖ-😀');
+    expect(state?.resourceGroup).toBe('Rg(1).Grüne_x');
+    expect(state?.clusterName).toBe('Cluster_AO-1');
     expect(await store.listHistory(odd.toUpperCase())).toHaveLength(2);
 
-    // Act and assess: the longest id that fits
-    const longName = 'n'.repeat(512 - clusterId('').length);
-    const long = clusterId(longName);
-    expect(long).toHaveLength(512);
+    // Act and assess: the longest names ARM allows (a 90-character group, a 63-character cluster) fit a key
+    const longName = `n${'-'.repeat(61)}n`;
+    const long = clusterId(longName, ODD_SUBSCRIPTION.toLowerCase(), 'g'.repeat(90));
     await store.recordEvaluation(long, evaluation(long, [rule('a', 'Compliant')]), cause('long-1'), { now: at(0) });
     expect((await store.getState(long))?.clusterName).toBe(longName);
 
-    // Act and assess: one character more is refused, and nothing is half-written
-    const tooLong = clusterId(`${longName}x`);
-    await expect(store.recordEvaluation(tooLong, evaluation(tooLong, [rule('a', 'Compliant')]), cause('long-2'), { now: at(0) })).rejects.toThrow(/clusterId is too long to be a table key/);
-    expect((await store.listStates({ pageSize: 1000 })).items.filter((s) => s.clusterName.endsWith('nx'))).toHaveLength(0);
+    // Act and assess: what ARM's naming rules refuse (issue 17) is refused before anything is written
+    const refused = [clusterId(`${longName}x`), clusterId('..'), clusterId('aks', SUBSCRIPTION_A, 'Rg#1?x\\y'), clusterId('c'.repeat(5000))];
+    for (const id of refused) {
+      await expect(store.recordEvaluation(id, evaluation(id, [rule('a', 'Compliant')]), cause('refused'), { now: at(0) })).rejects.toThrow(/is not a valid AKS cluster id/);
+    }
+    expect((await store.listStates({ pageSize: 1000 })).items.filter((s) => s.clusterName.endsWith('nx') || s.clusterName === '..')).toHaveLength(0);
   });
 
   test('rejects bad input before writing anything', async () => {

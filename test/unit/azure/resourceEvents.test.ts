@@ -111,6 +111,11 @@ describe('malformed events', () => {
     ['an Event Grid event with no subject', { ...valid(), subject: undefined }, /missing required property 'subject'/],
     ['data that is not an object', { ...valid(), data: 'x' }, /data must be an object/],
     ['an odd resource id', { ...valid(), data: { ...(valid().data as object), resourceUri: '/subscriptions/s/providers/Microsoft.Storage' } }, /^malformed: /],
+    // Issue 17: both were accepted (and `events inspect` showed them as accepted).
+    ['a cluster named ..', { ...valid(), data: { ...(valid().data as object), resourceUri: `${CLUSTER_ID.replace(/[^/]+$/, '..')}` } }, /^malformed: .*managed cluster name "\.\." is not valid/],
+    ['a cluster name of 100,000 characters', { ...valid(), data: { ...(valid().data as object), resourceUri: CLUSTER_ID.replace(/[^/]+$/, 'c'.repeat(100_000)) } }, /^malformed: .*managed cluster name/],
+    ['data nested 200,000 levels deep', { ...valid(), data: Array.from({ length: 200_000 }).reduce((inner: unknown) => ({ inner }), {}) }, /^malformed: the event nests deeper than 64 levels/],
+    ['an extension named ..', { ...valid(), data: { ...(valid().data as object), resourceUri: `${CLUSTER_ID}/providers/Microsoft.KubernetesConfiguration/extensions/..` } }, /^malformed: .*extension name "\.\." is not valid/],
   ];
   test.each(cases)('reports %s and keeps reading', async (_name, raw, reason) => {
     // One delivery holding the bad event and a good one, decided one by one as the intake and `events` do.

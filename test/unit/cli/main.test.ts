@@ -227,7 +227,57 @@ describe('aks-baseline-guard evaluate rejects bad input with exit code 2 and one
   });
 
   test('a --now that is not a date', () => {
-    expectBadInput(run(['evaluate', '--cluster', getExample, '--now', 'tomorrow']), ['aks-baseline-guard: --now: "tomorrow" is not a date or date-time (e.g. 2026-01-31T12:00:00Z)']);
+    expectBadInput(run(['evaluate', '--cluster', getExample, '--now', 'tomorrow']), ['aks-baseline-guard: --now: "tomorrow" is not an ISO 8601 date (2026-01-31) or date-time with a zone (2026-01-31T12:00:00Z)']);
+  });
+
+  // Issue 17: each of these was accepted, or reported without naming the input.
+  test('a pod identity profile of true: bad input naming the path, not "Compliant" with exit 0', () => {
+    const body = clusterBody({ podIdentity: true });
+    (body.properties as Record<string, unknown>).podIdentityProfile = true;
+    const wrongType = file('pod-identity-true.json', body);
+
+    expectBadInput(run(['evaluate', '--cluster', wrongType]), [`aks-baseline-guard: ${wrongType}: properties.podIdentityProfile: must be an object, got true`]);
+  });
+
+  test('a cluster named .., naming the rule it breaks', () => {
+    const dots = file('dots.json', clusterBody({ id: CLUSTER_ID.replace(/[^/]+$/, '..') }));
+
+    expectBadInput(run(['evaluate', '--cluster', dots]), [/^aks-baseline-guard: .*dots\.json: id: ".*managedClusters\/\.\." is not a valid AKS cluster id: managed cluster name "\.\." is not valid: must be 1-63 letters/]);
+  });
+
+  test('a misspelt flag is named, with the flag meant (not "required option --cluster not specified")', () => {
+    expectBadInput(run(['evaluate', '--cluser', getExample]), ["aks-baseline-guard: unknown option '--cluser' (Did you mean --cluster?)"]);
+  });
+
+  const notInTheCalendar: [string, string][] = [
+    ['February 30th', '2026-02-30'],
+    ['a date-time on February 30th', '2026-02-30T12:00:00Z'],
+    ['hour 25', '2026-01-31T25:00:00Z'],
+    ['a date-time without a zone', '2026-01-31T12:00:00'],
+    ['a date Date.parse reads but ISO 8601 does not', 'Jan 31 2026'],
+  ];
+  test.each(notInTheCalendar)('a --now of %s', (_name, now) => {
+    expectBadInput(run(['evaluate', '--cluster', getExample, '--now', now]), [
+      `aks-baseline-guard: --now: "${now}" is not an ISO 8601 date (2026-01-31) or date-time with a zone (2026-01-31T12:00:00Z)`,
+    ]);
+  });
+
+  test('a cluster file nested 200,000 levels deep, naming the file and the limit', () => {
+    const deep = file('deep-array.json', `${'['.repeat(200_000)}${']'.repeat(200_000)}`);
+
+    expectBadInput(run(['evaluate', '--cluster', deep]), [`aks-baseline-guard: ${deep}: nests deeper than 64 levels of objects and arrays, the most that is read`]);
+  });
+
+  test('an extensions file nested 20,000 objects deep, naming the file and the limit', () => {
+    const deep = file('deep-object.json', `${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}`);
+
+    expectBadInput(run(['evaluate', '--cluster', compliantCluster, '--extensions', deep]), [`aks-baseline-guard: ${deep}: nests deeper than 64 levels of objects and arrays, the most that is read`]);
+  });
+
+  test('a cluster file past the size limit, before reading it', () => {
+    const huge = file('huge.json', `{"id": "${'x'.repeat(4 * 1024 * 1024)}"}`);
+
+    expectBadInput(run(['evaluate', '--cluster', huge]), [new RegExp(`^aks-baseline-guard: ${escapeRegExp(huge)}: is too large: \\d+ bytes, at most 4194304 are read$`)]);
   });
 
   test('no command at all', () => {
@@ -271,6 +321,22 @@ describe('aks-baseline-guard baseline', () => {
       /^aks-baseline-guard: .*bad\.yaml: requiredExtensions\[0\]\.configurationProtectedSettings: literal protected values are not allowed in a baseline; /,
       `aks-baseline-guard: ${bad}: requiredExtensions[0].version: a pinned version needs "autoUpgradeMinorVersion": false`,
     ]);
+  });
+
+  test('validate rejects a YAML alias bomb, naming the file and the limit (issue 17)', () => {
+    const lines = ['a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]'];
+    for (let i = 1; i < 9; i++) lines.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(', ')}]`);
+    const bomb = file('bomb.yaml', `${lines.join('\n')}\nversion: 1\n`);
+
+    expectBadInput(run(['baseline', 'validate', bomb]), [`aks-baseline-guard: ${bomb}: is not a usable YAML document: its aliases expand more than 100 times (the most that is read)`]);
+  });
+
+  test('validate rejects a baseline nested 20,000 levels deep, naming the file and the limit (issue 17)', () => {
+    const deep = file('deep.json', `{"version": 1, "description": ${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}}`);
+    const deepYaml = file('deep.yaml', `version: 1\ndescription: ${'['.repeat(20_000)}`);
+
+    expectBadInput(run(['baseline', 'validate', deep]), [`aks-baseline-guard: ${deep}: nests deeper than 64 levels of objects and arrays, the most that is read`]);
+    expectBadInput(run(['baseline', 'validate', deepYaml]), [`aks-baseline-guard: ${deepYaml}: nests deeper than 64 levels of objects and arrays, the most that is read`]);
   });
 
   test('schema prints the published JSON Schema', () => {

@@ -98,10 +98,13 @@ describe('a Failed cluster is settled: its steps run', () => {
 });
 
 describe('an extension AKS manages: its finding stays, its step is blocked ManagedByAks', () => {
-  const SPEC_CLUSTER_ID = '/subscriptions/subId1/resourceGroups/rg1/providers/Microsoft.ContainerService/managedClusters/clusterName1';
+  // The spec examples' subscription "subId1" is no GUID, which ARM (and so the parser) refuses: a real one in its place.
+  const SPEC_SUBSCRIPTION = '00000000-0000-4000-8000-0000000000aa';
+  const realSubscription = <T>(body: T): T => JSON.parse(JSON.stringify(body).replaceAll('/subscriptions/subId1/', `/subscriptions/${SPEC_SUBSCRIPTION}/`)) as T;
+  const SPEC_CLUSTER_ID = `/subscriptions/${SPEC_SUBSCRIPTION}/resourceGroups/rg1/providers/Microsoft.ContainerService/managedClusters/clusterName1`;
   // The cluster the spec example's extension belongs to: ManagedClustersGet, renamed to it.
   const cluster = (): Record<string, unknown> => ({ ...specCluster(() => undefined), id: SPEC_CLUSTER_ID, name: 'clusterName1', identity: { type: 'SystemAssigned' } });
-  const managed = () => exampleResponseBody(MANAGED_BY_FIXTURE);
+  const managed = () => realSubscription(exampleResponseBody(MANAGED_BY_FIXTURE));
   const withoutManagedBy = () => {
     // GetExtensionWithManagementDetails: the same body without the top-level managedBy.
     const { managedBy: _managedBy, ...rest } = managed();
@@ -112,7 +115,7 @@ describe('an extension AKS manages: its finding stays, its step is blocked Manag
     delete (body.properties as Record<string, unknown>).managementDetails;
     return body;
   };
-  const managedElsewhere = () => ({ ...unmanaged(), managedBy: '/subscriptions/subId1/resourceGroups/rg1/providers/Microsoft.Resources/deployments/other' });
+  const managedElsewhere = () => ({ ...unmanaged(), managedBy: `/subscriptions/${SPEC_SUBSCRIPTION}/resourceGroups/rg1/providers/Microsoft.Resources/deployments/other` });
   // The example's extension runs 0.1.4 on Preview; the baseline pins 0.1.5.
   const vote = { name: 'azureVote', extensionType: 'azure-vote', mode: 'auto', releaseTrain: 'Preview', autoUpgradeMinorVersion: false, version: '0.1.5' };
 

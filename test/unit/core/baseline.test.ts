@@ -4,7 +4,7 @@ import { describe, expect, test } from '@jest/globals';
 import { activeExemption, exclusionTagOf, isInScope, parseBaseline, ruleIdsOf, validateBaseline } from '../../../src/core/baseline.js';
 import { EXTENSION_TYPES, sameExtensionType, supersedingTypesOf } from '../../../src/core/extension-types/index.js';
 import { InvalidInputError } from '../../../src/core/errors.js';
-import { CLUSTER_ID, FLUX, problemsOf } from '../../support/builders.js';
+import { CLUSTER_ID, FLUX, problemsOf, SUBSCRIPTION } from '../../support/builders.js';
 import { repoPath } from '../../support/paths.js';
 
 const EXAMPLES_DIR = repoPath('baselines', 'examples');
@@ -127,7 +127,12 @@ describe('validateBaseline rejects bad documents with one `path: message` per pr
     ['a setting whose value is an object', { version: 1, requiredExtensions: [{ ...FLUX, configurationSettings: { a: { b: 1 } } }] }, ['requiredExtensions[0].configurationSettings.a: must be a string, number or boolean']],
     ['a tag value that is not a string', { version: 1, excludeTags: { sandbox: 1 } }, ['excludeTags.sandbox: must be a string']],
     ['a rule without a mode', { version: 1, rules: { managedIdentity: {} } }, ['rules.managedIdentity.mode: is required']],
-    ['a bad extension name', { version: 1, requiredExtensions: [{ ...FLUX, name: '-flux' }] }, ['requiredExtensions[0].name: must be an extension name: letters, digits, ".", "_" or "-", starting with a letter or digit']],
+    ['a bad extension name', { version: 1, requiredExtensions: [{ ...FLUX, name: '-flux' }] }, ['requiredExtensions[0].name: must be an extension name: 1-253 letters, digits, ., _ and -, starting and ending with a letter or digit']],
+    // Issue 17: ARM's naming rules apply in the baseline too.
+    ['an extension name ending in a period', { version: 1, requiredExtensions: [{ ...FLUX, name: 'flux.' }] }, ['requiredExtensions[0].name: must be an extension name: 1-253 letters, digits, ., _ and -, starting and ending with a letter or digit']],
+    ['a scope resource group named ..', { version: 1, scope: { resourceGroups: ['..'] } }, ['scope.resourceGroups[0]: resource group name ".." is not valid: must be 1-90 letters, digits, _ - . ( ), not ending in a period']],
+    ['a scope resource group id whose name ends in a period', { version: 1, scope: { resourceGroups: [`/subscriptions/${SUBSCRIPTION}/resourceGroups/rg.`] } }, ['scope.resourceGroups[0]: resource group name "rg." is not valid: must be 1-90 letters, digits, _ - . ( ), not ending in a period']],
+    ['an expiry that is not in the calendar', { version: 1, exemptions: [{ clusterId: CLUSTER_ID, ruleId: '*', reason: 'r', expires: '2026-02-30' }] }, ['exemptions[0].expires: "2026-02-30" is not a real date']],
     ['a region that is not a location', { version: 1, requiredExtensions: [{ ...FLUX, regions: ['east-us'] }] }, ['requiredExtensions[0].regions[0]: must be an ARM location such as eastus']],
     ['a pinned version that is not major.minor.patch', { version: 1, requiredExtensions: [{ ...FLUX, autoUpgradeMinorVersion: false, version: '1.2' }] }, ['requiredExtensions[0].version: must be a version such as 1.2.3']],
     ['an app setting reference with a bad name', { version: 1, requiredExtensions: [{ ...FLUX, protectedSettings: { token: { appSetting: 'GIT TOKEN' } } }] }, ['requiredExtensions[0].protectedSettings.token.appSetting: must be the name of an app setting (letters, digits, "_", ".", ":" or "-")']],
@@ -297,4 +302,10 @@ describe('activeExemption', () => {
   test('does not apply to another cluster', () => {
     expect(activeExemption(baseline, CLUSTER_ID.replace('/c1', '/c2'), 'managed-identity', new Date('2026-01-01T00:00:00Z'))).toBeUndefined();
   });
+});
+
+test('an exemption for a cluster named .. is refused by the naming rules (issue 17)', () => {
+  const document = { version: 1, rules: { managedIdentity: { mode: 'auto' } }, exemptions: [{ clusterId: CLUSTER_ID.replace(/[^/]+$/, '..'), ruleId: '*', reason: 'r', expires: '2026-01-01' }] };
+
+  expect(problemsOf(() => validateBaseline(document))).toStrictEqual([expect.stringMatching(/^exemptions\[0\]\.clusterId: .*managed cluster name "\.\." is not valid/)]);
 });

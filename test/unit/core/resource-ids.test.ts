@@ -198,3 +198,102 @@ describe('normalizeLocation', () => {
     expect(normalizeLocation(input)).toBe(expected);
   });
 });
+
+describe("ARM's naming rules, in every id parser (issue 17)", () => {
+  const SUB = '00000000-0000-0000-0000-000000000000';
+  const clusterId = (group: string, name: string, subscription = SUB): string => `/subscriptions/${subscription}/resourceGroups/${group}/providers/Microsoft.ContainerService/managedClusters/${name}`;
+  const parsers: [string, (id: string) => unknown][] = [
+    ['clusterIdOf', clusterIdOf],
+    ['parseClusterId', parseClusterId],
+  ];
+
+  const badClusterNames: [string, string][] = [
+    ['..', '..'],
+    ['.', '.'],
+    ['a question mark', 'a?b'],
+    ['a hash', 'a#b'],
+    ['NUL', 'a\u0000b'],
+    ['a newline', 'a\nb'],
+    ['a space', 'a b'],
+    ['U+202E (right-to-left override)', 'a\u202Eb'],
+    ['a period', 'a.b'],
+    ['a leading hyphen', '-c'],
+    ['a trailing underscore', 'c_'],
+    ['64 characters', 'c'.repeat(64)],
+    ['5,000 characters', 'c'.repeat(5000)],
+    ['100,000 characters', 'c'.repeat(100_000)],
+  ];
+  describe.each(parsers)('%s', (_parser, parse) => {
+    test.each(badClusterNames)('rejects a cluster name with %s, naming the rule', (_name, name) => {
+      const error = errorOf(clusterId('rg1', name), parse);
+
+      expect(error).toBeInstanceOf(InvalidInputError);
+      expect((error as Error).message).toMatch(/managed cluster name .*must be 1-63 letters, digits, _ and -, starting and ending with a letter or digit/);
+      // A long id is quoted shortened, so one bad event cannot fill a log line.
+      expect((error as Error).message.length).toBeLessThan(1500);
+    });
+
+    const badGroups: [string, string][] = [
+      ['..', '..'],
+      ['a trailing period', 'rg.'],
+      ['a question mark', 'rg?'],
+      ['a space', 'r g'],
+      ['NUL', 'r\u0000g'],
+      ['91 characters', 'g'.repeat(91)],
+    ];
+    test.each(badGroups)('rejects a resource group with %s', (_name, group) => {
+      const error = errorOf(clusterId(group, 'c1'), parse);
+
+      expect(error).toBeInstanceOf(InvalidInputError);
+      expect((error as Error).message).toMatch(/resource group name .*must be 1-90 letters, digits, _ - \. \( \), not ending in a period/);
+    });
+
+    test('rejects a subscription that is not a GUID', () => {
+      const error = errorOf(clusterId('rg1', 'c1', 'prod'), parse);
+
+      expect(error).toBeInstanceOf(InvalidInputError);
+      expect((error as Error).message).toMatch(/subscription "prod" .*must be a subscription id \(a GUID\)/);
+    });
+
+    const good: [string, string, string][] = [
+      ['the shortest names', 'r', 'c'],
+      ['the longest names', 'g'.repeat(90), `a${'-'.repeat(61)}z`],
+      ['every allowed character', 'rg_(1)-x.y', 'c_1-a'],
+      ['letters beyond ASCII in a resource group', 'grüße', 'c1'],
+    ];
+    test.each(good)('accepts %s', (_name, group, name) => {
+      expect(() => parse(clusterId(group, name))).not.toThrow();
+    });
+  });
+
+  const badExtensions: [string, string][] = [
+    ['..', '..'],
+    ['a leading period', '.flux'],
+    ['a trailing hyphen', 'flux-'],
+    ['a space', 'fl ux'],
+    ['a question mark', 'flux?x'],
+    ['254 characters', 'f'.repeat(254)],
+  ];
+  test.each(badExtensions)('parseExtensionId rejects an extension name with %s', (_name, name) => {
+    const error = errorOf(`${clusterId('rg1', 'c1')}/providers/Microsoft.KubernetesConfiguration/extensions/${name}`, parseExtensionId);
+
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect((error as Error).message).toMatch(/extension name .*must be 1-253 letters, digits, \., _ and -, starting and ending with a letter or digit/);
+  });
+
+  test('parseExtensionId and extensionId accept dotted names and names of 253 characters', () => {
+    const long = `a${'b'.repeat(251)}c`;
+    expect(parseExtensionId(extensionId(clusterId('rg1', 'c1'), 'microsoft.azurecontainerstorage')).extensionName).toBe('microsoft.azurecontainerstorage');
+    expect(parseExtensionId(extensionId(clusterId('rg1', 'c1'), long)).extensionName).toBe(long);
+  });
+
+  test('extensionId refuses a name ARM would not accept', () => {
+    expect(() => extensionId(clusterId('rg1', 'c1'), '../flux')).toThrow(InvalidInputError);
+  });
+
+  test('an extension id below a cluster whose name breaks the rules is refused for the cluster name', () => {
+    const error = errorOf(`${clusterId('rg1', '..')}/providers/Microsoft.KubernetesConfiguration/extensions/flux`);
+
+    expect((error as Error).message).toMatch(/managed cluster name "\.\."/);
+  });
+});

@@ -442,13 +442,94 @@ describe('power state, AKS management and Marketplace plans (issue 14)', () => {
       '[1].plan: must have name, product and publisher; publisher is missing',
       '[2].properties.managementDetails.accessDetails: must be an array, got "all"',
       '[3].properties.managementDetails.accessDetails[0]: must be an object, got "Read"',
+      '[3].properties.managementDetails.accessDetails[1].allowedActions: must be an array of strings, got "Read"',
       '[4].properties.managementDetails: must be an object, got "managed"',
     ]);
   });
 
-  test('keeps an entry whose actions are not a list, with none', () => {
-    const [extension] = parseExtensions([{ name: 'x', properties: { extensionType: 'y', managementDetails: { accessDetails: [{ entity: 'Users', description: 'read only', allowedActions: 'Read' }] } } }]);
+  test('rejects an entry whose actions are not a list (issue 17: a wrong type is bad input, not "no actions")', () => {
+    const problems = problemsOf(() => parseExtensions([{ name: 'x', properties: { extensionType: 'y', managementDetails: { accessDetails: [{ entity: 'Users', description: 'read only', allowedActions: 'Read' }] } } }]));
 
-    expect(extension?.managementDetails).toStrictEqual({ accessDetails: [{ entity: 'Users', description: 'read only', allowedActions: [] }] });
+    expect(problems).toStrictEqual(['[0].properties.managementDetails.accessDetails[0].allowedActions: must be an array of strings, got "Read"']);
+  });
+});
+
+describe('objects of the wrong type are bad input, never read as absent (issue 17)', () => {
+  // Each of these once made no-pod-identity (or the identity rules) read the object as missing, and so Compliant.
+  const notObjects: [string, unknown][] = [
+    ['true', true],
+    ['"enabled"', 'enabled'],
+    ['an array', []],
+    ['1', 1],
+  ];
+  const got = (value: unknown): string => (Array.isArray(value) ? 'an array' : typeof value === 'string' ? `"${value}"` : String(value));
+
+  test.each(notObjects)('properties.podIdentityProfile = %s is rejected, naming the path and the expected type', (_name, value) => {
+    const body = clusterBody({ podIdentity: true });
+    (body.properties as Json).podIdentityProfile = value;
+
+    expect(problemsOf(() => parseCluster(body))).toStrictEqual([`properties.podIdentityProfile: must be an object, got ${got(value)}`]);
+  });
+
+  test.each(notObjects)('a flattened podIdentityProfile = %s (az aks show) is rejected too', (_name, value) => {
+    const flattened: Json = { ...clusterBody(), ...(clusterBody().properties as Json), podIdentityProfile: value };
+    delete flattened.properties;
+
+    expect(problemsOf(() => parseCluster(flattened))).toStrictEqual([`properties.podIdentityProfile: must be an object, got ${got(value)}`]);
+  });
+
+  const properties: [string, unknown][] = [['"x"', 'x'], ['an array', []], ['5', 5], ['true', true]];
+  test.each(properties)('properties = %s is rejected', (_name, value) => {
+    const body = { ...clusterBody(), properties: value };
+
+    expect(problemsOf(() => parseCluster(body))).toStrictEqual([`properties: must be an object, got ${got(value)}`]);
+  });
+
+  const nested: [string, (properties: Json) => void, string][] = [
+    ['oidcIssuerProfile', (p) => (p.oidcIssuerProfile = true), 'properties.oidcIssuerProfile: must be an object, got true'],
+    ['securityProfile', (p) => (p.securityProfile = 'on'), 'properties.securityProfile: must be an object, got "on"'],
+    ['securityProfile.workloadIdentity', (p) => (p.securityProfile = { workloadIdentity: [] }), 'properties.securityProfile.workloadIdentity: must be an object, got an array'],
+    ['servicePrincipalProfile', (p) => (p.servicePrincipalProfile = 'msi'), 'properties.servicePrincipalProfile: must be an object, got "msi"'],
+    ['powerState', (p) => (p.powerState = 'Running'), 'properties.powerState: must be an object, got "Running"'],
+  ];
+  test.each(nested)('%s of the wrong type is rejected', (_name, spoil, problem) => {
+    const body = clusterBody();
+    spoil(body.properties as Json);
+
+    expect(problemsOf(() => parseCluster(body))).toStrictEqual([problem]);
+  });
+
+  const identities: [string, unknown][] = [['"SystemAssigned"', 'SystemAssigned'], ['an array', []], ['5', 5], ['true', true]];
+  test.each(identities)('identity = %s is rejected with a message naming identity', (_name, value) => {
+    const body = { ...clusterBody(), identity: value };
+
+    expect(problemsOf(() => parseCluster(body))).toStrictEqual([`identity: must be an object, got ${got(value)}`]);
+  });
+
+  test('null stays "absent" (ARM leaves out or nulls what is not set)', () => {
+    const body = clusterBody({ podIdentity: true });
+    (body.properties as Json).podIdentityProfile = null;
+    body.identity = null;
+
+    expect(parseCluster(body)).toMatchObject({ podIdentityEnabled: false });
+  });
+
+  test('an extension whose properties are not an object is rejected, naming them', () => {
+    const extension = { ...extensionResource({ name: 'flux', extensionType: 'microsoft.flux' }), properties: 'x' };
+
+    expect(problemsOf(() => parseExtensions([extension]))).toStrictEqual(['[0].properties: must be an object, got "x"']);
+  });
+
+  const extensionParts: [string, (properties: Json) => void, string][] = [
+    ['scope.cluster', (p) => (p.scope = { cluster: 'flux-system' }), 'value[0].properties.scope.cluster: must be an object, got "flux-system"'],
+    ['scope.namespace', (p) => (p.scope = { namespace: 1 }), 'value[0].properties.scope.namespace: must be an object, got 1'],
+    ['configurationSettings', (p) => (p.configurationSettings = []), 'value[0].properties.configurationSettings: must be an object of strings, got an array'],
+    ['managementDetails.accessDetails[0].allowedActions', (p) => (p.managementDetails = { accessDetails: [{ allowedActions: 'write' }] }), 'value[0].properties.managementDetails.accessDetails[0].allowedActions: must be an array of strings, got "write"'],
+  ];
+  test.each(extensionParts)('an extension %s of the wrong type is rejected', (_name, spoil, problem) => {
+    const extension = extensionResource({ name: 'flux', extensionType: 'microsoft.flux' });
+    spoil(extension.properties as Json);
+
+    expect(problemsOf(() => parseExtensions({ value: [extension] }))).toStrictEqual([problem]);
   });
 });

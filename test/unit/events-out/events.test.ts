@@ -192,11 +192,13 @@ describe('ApprovalRequested', () => {
   });
 
   test('escapes a resource group name that a URL path or a shell would misread', () => {
-    const clusterId = CLUSTER.replace('rg-prod', "rg(prod)'s");
+    // Parentheses and letters beyond ASCII are allowed in resource group names (an apostrophe is not: ARM refuses it).
+    const group = 'rg(prod)-grüße';
+    const clusterId = CLUSTER.replace('rg-prod', group);
     const { approve } = approvalRequestedEvent(approval({ clusterId })).data;
 
-    expect(approve.http.path).toBe(`/api/clusters/${SUBSCRIPTION}/rg(prod)'s/aks-1/remediate`.replace("rg(prod)'s", encodeURIComponent("rg(prod)'s")));
-    expect(approve.cli).toContain(`--resource-group 'rg(prod)'\\''s' --apply`);
+    expect(approve.http.path).toBe(`/api/clusters/${SUBSCRIPTION}/${encodeURIComponent(group)}/aks-1/remediate`);
+    expect(approve.cli).toContain(`--resource-group '${group}' --apply`);
   });
 
   test('is one request per cluster, step and plan: re-evaluations of the same plan keep the id, a new plan gets a new one', () => {

@@ -42,3 +42,39 @@ describe('authorize', () => {
     expect(parseClientPrincipal(header)?.roles).toStrictEqual([PERMISSIONS.read]);
   });
 });
+
+describe('a missing or malformed principal is 401, a valid one without the role 403 (issue 17)', () => {
+  const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
+  const malformed: [string, string][] = [
+    ['an empty header', ''],
+    ['JSON [] (once 403 "unknown-principal lacks the app role")', b64('[]')],
+    ['a JSON array of claims', b64(JSON.stringify([{ typ: 'roles', val: PERMISSIONS.read }]))],
+    ['a JSON string', b64('"aad"')],
+    ['a JSON number', b64('5')],
+    ['JSON null', b64('null')],
+    ['an empty object', b64('{}')],
+    ['claims that are not a list', b64(JSON.stringify({ auth_typ: 'aad', claims: { typ: 'roles', val: PERMISSIONS.read } }))],
+    ['claims that are not objects', b64(JSON.stringify({ auth_typ: 'aad', claims: ['roles'] }))],
+    ['no identity provider', b64(JSON.stringify({ claims: [] }))],
+    ['characters outside base64', '%%%not base64%%%'],
+    ['base64 of something that is not JSON', b64('hello')],
+    ['base64 of bytes that are not UTF-8', Buffer.from([0xff, 0xfe, 0x7b, 0x7d]).toString('base64')],
+  ];
+  test.each(malformed)('%s -> 401', (_name, header) => {
+    expect(parseClientPrincipal(header)).toBeUndefined();
+    expect(authorize(header, PERMISSIONS.read, true)).toMatchObject({ allowed: false, status: 401 });
+  });
+
+  test('a valid principal with no claims at all is 403, naming the role it lacks', () => {
+    const header = b64(JSON.stringify({ auth_typ: 'aad', claims: [] }));
+
+    expect(authorize(header, PERMISSIONS.read, true)).toStrictEqual({ allowed: false, status: 403, detail: `The caller unknown-principal lacks the app role ${PERMISSIONS.read}.` });
+  });
+
+  test("a Static Web Apps principal (identityProvider, userRoles) is read", () => {
+    const header = b64(JSON.stringify({ identityProvider: 'aad', userId: 'u1', userDetails: 'ops@contoso.com', userRoles: ['authenticated', PERMISSIONS.read] }));
+
+    expect(authorize(header, PERMISSIONS.read, true)).toMatchObject({ allowed: true });
+    expect(authorize(header, PERMISSIONS.remediate, true)).toMatchObject({ allowed: false, status: 403 });
+  });
+});
