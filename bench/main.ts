@@ -5,7 +5,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { BENCHES, isBenchName, type BenchName } from './registry.js';
+import { BENCHES, isBenchName, type Bench, type BenchName } from './registry.js';
 import { addOverrideOptions, type Overrides } from './support/options.js';
 
 const RUN_ONE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'run.js');
@@ -13,10 +13,11 @@ const RUN_ONE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'run.js'
 /** @azure/functions announces its test mode once per function file outside the host: noise here. */
 const TEST_MODE_NOTICE = /^WARNING: (Failed to detect the Azure Functions runtime|Skipping call to register function)/;
 
-function runOne(name: BenchName, args: string[]): Promise<number> {
+function runOne(name: BenchName, args: string[], heapMb: number | undefined): Promise<number> {
   return new Promise((resolve) => {
     // --expose-gc lets a benchmark tell live memory from garbage once it has measured (it never collects before).
-    const child = spawn(process.execPath, ['--expose-gc', RUN_ONE, name, ...args], { stdio: ['inherit', 'inherit', 'pipe'] });
+    const node = ['--expose-gc', ...(heapMb !== undefined ? [`--max-old-space-size=${heapMb}`] : [])];
+    const child = spawn(process.execPath, [...node, RUN_ONE, name, ...args], { stdio: ['inherit', 'inherit', 'pipe'] });
     let pending = '';
     child.stderr?.on('data', (chunk: Buffer) => {
       pending += chunk.toString('utf8');
@@ -78,7 +79,8 @@ async function main(): Promise<void> {
   const failed: string[] = [];
   for (const name of names) {
     const started = Date.now();
-    const code = await runOne(name, passThrough(options));
+    const bench: Bench = BENCHES[name];
+    const code = await runOne(name, passThrough(options), bench.heapMb?.(options));
     process.stdout.write(`# ${name}: ${code === 0 ? 'done' : `FAILED (exit ${code})`} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     if (code !== 0) failed.push(name);
   }

@@ -49,10 +49,10 @@ export class Monitor {
     this.progress.update(this.counts());
     if (this.sampling) return;
     this.sampling = true;
-    this.app.storage.evaluationQueue
-      .getProperties()
-      .then((properties) => {
-        this.queued = properties.approximateMessagesCount ?? 0;
+    this.app
+      .queueLength()
+      .then((length) => {
+        this.queued = length;
       })
       // A failed sample only leaves the last number on screen; the pipeline reports real failures.
       .catch(() => undefined)

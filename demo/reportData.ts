@@ -81,6 +81,8 @@ export function reactionRows(reactions: readonly DriftReaction[], startedAt: num
       changedAtMs: offset(changedAt, startedAt),
       recordedAtMs: offset(recordedAt, startedAt),
       ...(fixedAt !== undefined ? { fixedAtMs: offset(fixedAt, startedAt) } : {}),
+      recordedMs: Math.max(0, recordedAt - changedAt),
+      ...(fixedAt !== undefined ? { fixedMs: Math.max(0, fixedAt - changedAt) } : {}),
       reactionMs: Math.max(0, (fixedAt ?? recordedAt) - changedAt),
     });
   }

@@ -1,7 +1,8 @@
 // The Functions app run locally, outside the host: Azurite for storage and the HTTPS ARM emulator in process, the
 // app's services built from settings that point at them (exactly as the host would build them), and the host's part
-// played here: the queue trigger by dev/queue-host.ts (host.json's settings) pulling messages into evaluateCluster,
-// and Event Grid by handing the emulator's events to onResourceEvent. The demo runs on it; the test driver
+// played here: the queue triggers by dev/queue-host.ts (host.json's settings), one per lane, pulling the sweep lane
+// into evaluateCluster and the events lane into evaluateChangedCluster, and Event Grid by handing the emulator's
+// events to onResourceEvent. The demo runs on it; the test driver
 // (test/support/driver.ts) is this plus what only tests need (recorded writes, crash injection).
 import { randomUUID } from 'node:crypto';
 // The package is a CommonJS bundle whose classes Node's ESM loader cannot see as named exports: take them from the default export.
@@ -14,6 +15,7 @@ import { createStorageClients, type StorageClients } from '../src/azure/storage/
 import { loadConfig, type WorkerTuning } from '../src/config.js';
 import { createServices, resetServices, useServices, type AppServices } from '../src/container.js';
 import type { Baseline } from '../src/core/index.js';
+import { evaluateChangedCluster } from '../src/functions/evaluateChangedCluster.js';
 import { evaluateCluster } from '../src/functions/evaluateCluster.js';
 import { onResourceEvent } from '../src/functions/onResourceEvent.js';
 import { sweep } from '../src/functions/sweep.js';
@@ -35,7 +37,8 @@ export const APP_IDENTITY: Identity = { appId: '7c0e2f4a-5b6d-4e8f-9a1b-2c3d4e5f
 /** Someone else: a person or pipeline that changes clusters behind the app's back. */
 export const OTHER_IDENTITY: Identity = { appId: '0f1e2d3c-4b5a-4968-8776-655443322110', objectId: '9e8d7c6b-5a49-4838-9271-605f4e3d2c1b' };
 
-export const POISON_QUEUE = `${QUEUE_NAMES.evaluations}-poison`;
+/** The poison queues the Functions host would create, one per lane. */
+export const POISON_QUEUES = { evaluations: `${QUEUE_NAMES.evaluations}-poison`, events: `${QUEUE_NAMES.events}-poison` } as const;
 
 export interface LocalAppOptions<T extends Telemetry> {
   /** Where the app's telemetry goes (a recorder, a counter). */
@@ -103,8 +106,9 @@ export class LocalApp<T extends Telemetry = Telemetry> {
   private readonly pendingEvents = new Set<Promise<void>>();
   private deliveringEvents: boolean;
   private unsubscribe: (() => void) | undefined;
-  private readonly poisonQueue: QueueClient;
-  private readonly host: QueueHost;
+  private readonly poisonQueues: QueueClient[];
+  /** The queue triggers: the sweep lane (evaluateCluster) and the events lane (evaluateChangedCluster). */
+  private readonly hosts: QueueHost[];
 
   readonly azurite: Azurite;
   readonly emulator: RunningEmulator;
@@ -118,20 +122,27 @@ export class LocalApp<T extends Telemetry = Telemetry> {
     ({ azurite: this.azurite, emulator: this.emulator, services: this.services, storage: this.storage, env: this.env } = parts);
     this.telemetry = telemetry;
     this.deliveringEvents = options.deliverEvents ?? true;
-    this.poisonQueue = new QueueClient(this.azurite.connectionString, POISON_QUEUE);
-    this.host = new QueueHost({
-      queue: this.storage.evaluationQueue,
-      poisonQueue: this.poisonQueue,
-      functionName: FUNCTION_NAMES.evaluateCluster,
-      handler: evaluateCluster,
-      ...(options.queueHost ? { settings: options.queueHost } : {}),
-      log: (functionName, level, message) => this.log(functionName, level, message),
-      onHandled: (message) => {
-        const processed = message as ProcessedMessage;
-        this.processed.push(processed);
-        if (processed.poisoned) this.poisoned.push(processed);
-      },
-    });
+    const lanes = [
+      { queue: this.storage.evaluationQueue, poison: POISON_QUEUES.evaluations, functionName: FUNCTION_NAMES.evaluateCluster, handler: evaluateCluster },
+      { queue: this.storage.eventQueue, poison: POISON_QUEUES.events, functionName: FUNCTION_NAMES.evaluateChangedCluster, handler: evaluateChangedCluster },
+    ];
+    this.poisonQueues = lanes.map((lane) => new QueueClient(this.azurite.connectionString, lane.poison));
+    this.hosts = lanes.map(
+      (lane, index) =>
+        new QueueHost({
+          queue: lane.queue,
+          poisonQueue: this.poisonQueues[index] as QueueClient,
+          functionName: lane.functionName,
+          handler: lane.handler,
+          ...(options.queueHost ? { settings: options.queueHost } : {}),
+          log: (functionName, level, message) => this.log(functionName, level, message),
+          onHandled: (message) => {
+            const processed = message as ProcessedMessage;
+            this.processed.push(processed);
+            if (processed.poisoned) this.poisoned.push(processed);
+          },
+        }),
+    );
   }
 
   /** Starts Azurite and the emulator and wires the app to them; the handlers use these services from then on. */
@@ -182,7 +193,7 @@ export class LocalApp<T extends Telemetry = Telemetry> {
 
   /** Hands the services to the handlers and starts listening to the emulator. */
   protected async begin(): Promise<this> {
-    await this.poisonQueue.createIfNotExists();
+    await Promise.all(this.poisonQueues.map((queue) => queue.createIfNotExists()));
     useServices(this.services);
     this.unsubscribe = this.emulator.onEvent((event) => this.onEmulatorEvent(event));
     return this;
@@ -226,24 +237,42 @@ export class LocalApp<T extends Telemetry = Telemetry> {
   }
 
   /**
-   * Runs the queue trigger until no message is left (visible or delayed), no event is being handled and no handler
-   * is running; then stops it, so nothing runs between drains. Throws after `timeoutMs`, saying what is left.
+   * Runs the queue triggers until no message is left on either lane (visible or delayed), no event is being handled
+   * and no handler is running; then stops them, so nothing runs between drains (unless `startQueues` left them
+   * running). Throws after `timeoutMs`, saying what is left.
    */
   async drain(options: DrainOptions = {}): Promise<void> {
     const timeoutMs = options.timeoutMs ?? 60_000;
     const deadline = Date.now() + timeoutMs;
-    this.host.start();
+    const keepRunning = this.hosts.every((host) => host.running);
+    this.startQueues();
     try {
       for (;;) {
         await this.settleEvents();
-        const queued = this.host.inFlight === 0 ? await this.host.queueLength() : -1;
-        if (queued === 0 && this.host.inFlight === 0 && this.pendingEvents.size === 0) return;
-        if (Date.now() > deadline) throw new Error(`drain: ${Math.max(queued, 0)} messages still queued (${this.host.inFlight} being handled) after ${timeoutMs} ms`);
+        const inFlight = (): number => this.hosts.reduce((sum, host) => sum + host.inFlight, 0);
+        const queued = inFlight() === 0 ? await this.queueLength() : -1;
+        if (queued === 0 && inFlight() === 0 && this.pendingEvents.size === 0) return;
+        if (Date.now() > deadline) throw new Error(`drain: ${Math.max(queued, 0)} messages still queued (${inFlight()} being handled) after ${timeoutMs} ms`);
         await new Promise((resolve) => setTimeout(resolve, options.pollIntervalMs ?? 100));
       }
     } finally {
-      await this.host.stop();
+      if (!keepRunning) await this.stopQueues();
     }
+  }
+
+  /** Starts the queue triggers and leaves them running (as the host does) until stopQueues or stop. */
+  startQueues(): void {
+    for (const host of this.hosts) host.start();
+  }
+
+  async stopQueues(): Promise<void> {
+    await Promise.all(this.hosts.map((host) => host.stop()));
+  }
+
+  /** Messages on both lanes, visible or not (delayed, or being handled). */
+  async queueLength(): Promise<number> {
+    const lengths = await Promise.all(this.hosts.map((host) => host.queueLength()));
+    return lengths.reduce((sum, length) => sum + length, 0);
   }
 
   /** Waits for every event handed to onResourceEvent so far. */
@@ -251,14 +280,15 @@ export class LocalApp<T extends Telemetry = Telemetry> {
     while (this.pendingEvents.size > 0) await Promise.all([...this.pendingEvents]);
   }
 
-  /** Messages on the poison queue now. */
+  /** Messages on the poison queues now. */
   async poisonCount(): Promise<number> {
-    return (await this.poisonQueue.getProperties()).approximateMessagesCount ?? 0;
+    const counts = await Promise.all(this.poisonQueues.map(async (queue) => (await queue.getProperties()).approximateMessagesCount ?? 0));
+    return counts.reduce((sum, count) => sum + count, 0);
   }
 
   async stop(): Promise<void> {
     this.unsubscribe?.();
-    await this.host.stop();
+    await this.stopQueues();
     await this.settleEvents().catch(() => undefined);
     resetServices();
     await this.emulator.stop();

@@ -2,8 +2,8 @@
 // by a sequence (one entry consumed per matching request; past its end the rule stays quiet).
 import { type Random, pick } from './random.js';
 
-export type FaultKind = '500' | '503' | 'reset' | 'slow' | 'lro-failed';
-export const FAULT_KINDS: readonly FaultKind[] = ['500', '503', 'reset', 'slow', 'lro-failed'];
+export type FaultKind = '429' | '500' | '503' | 'reset' | 'slow' | 'lro-failed';
+export const FAULT_KINDS: readonly FaultKind[] = ['429', '500', '503', 'reset', 'slow', 'lro-failed'];
 
 export interface FaultRule {
   /**

@@ -40,6 +40,11 @@ export class RequestCounters {
     }
   }
 
+  /** A request already recorded that a 429 fault then throttled. */
+  recordThrottled(subscriptionId: string, callerObjectId: string): void {
+    for (const counts of [this.total, this.entry(this.bySubscription, subscriptionId), this.entry(this.byCaller, callerObjectId)]) counts.throttled += 1;
+  }
+
   reset(): void {
     Object.assign(this.total, emptyCounts());
     this.bySubscription.clear();
@@ -154,6 +159,17 @@ export class ArmServer {
       }
       const delay = latencyMs + (fault?.kind === 'slow' ? fault.delayMs : 0);
       if (delay > 0) await sleep(delay);
+      if (fault?.kind === '429') {
+        // A throttling storm on demand, answered as ARM's own throttling above is (the bucket itself is untouched).
+        counters.recordThrottled(route.subscriptionId, caller.objectId);
+        const scope = route.subscriptionId ? `subscription '${route.subscriptionId}'` : `tenant '${caller.tenantId}'`;
+        throw new ArmError(
+          429,
+          route.subscriptionId ? 'SubscriptionRequestsThrottled' : 'TenantRequestsThrottled',
+          `Number of '${kind.slice(0, -1)}' requests for ${scope} actor '${caller.objectId}' exceeded. Please try again after '1' seconds.`,
+          { 'retry-after': '1' },
+        );
+      }
       if (fault?.kind === '500') throw new ArmError(500, 'InternalServerError', 'Encountered internal server error (injected fault). Please try again.');
       if (fault?.kind === '503') throw new ArmError(503, 'ServiceUnavailable', 'The service is unavailable (injected fault). Please try again.', { 'retry-after': '1' });
 

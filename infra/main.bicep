@@ -53,10 +53,10 @@ param baselinePath string = 'baselines/default.json'
 @description('NCRONTAB schedule (six fields) of the fleet sweep.')
 param sweepSchedule string = '0 */30 * * * *'
 
-@description('Seconds during which further events for one cluster coalesce into one evaluation.')
+@description('Seconds a follow-up evaluation waits when events arrived during an evaluation that its read may have missed (the first event of a cluster is never delayed).')
 @minValue(1)
 @maxValue(3600)
-param coalesceWindowSeconds int = 10
+param coalesceWindowSeconds int = 5
 
 @description('Attempts per cluster and rule before a finding is recorded as RemediationFailed.')
 @minValue(1)

@@ -6,9 +6,10 @@
 var onResourceEventFunctionName = 'onResourceEvent'
 
 @export()
-@description('Storage queues the app reads and writes (QUEUE_NAMES). The Functions host adds <name>-poison itself.')
+@description('Storage queues the app reads and writes (QUEUE_NAMES): the sweep lane and the events lane. The Functions host adds <name>-poison itself.')
 var queueNames = [
   'cluster-evaluations'
+  'cluster-events'
 ]
 
 @export()
@@ -18,7 +19,6 @@ var tableNames = [
   'ClusterHistory'
   'Remediations'
   'Sweeps'
-  'ProcessedEvents'
   'ClusterLeases'
   'Rollouts'
 ]

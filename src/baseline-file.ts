@@ -1,16 +1,21 @@
 // Reading a baseline file, at the edge: the CLI, the app's container (BASELINE_PATH) and the demo load baselines
 // through this. Parsing and validation stay in core/baseline.ts, which is pure.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseBaseline, type Baseline } from './core/baseline.js';
 import { InvalidInputError } from './core/errors.js';
 
-/** The package root: this file is in src/ in the sources and in dist/src/ once built. */
+/** The package root: the nearest folder above this module with a package.json (src/, dist/src/ and the bundle, dist/app/). */
 function packageRoot(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const up = path.basename(path.resolve(here, '..')) === 'dist' ? ['..', '..'] : ['..'];
-  return path.resolve(here, ...up);
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}: cannot find baselines/default.json`);
+    dir = parent;
+  }
+  return dir;
 }
 
 /** baselines/default.json of this package: used when no baseline is given. */

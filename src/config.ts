@@ -27,7 +27,11 @@ export const APP_SETTINGS = {
    * binding names it as `%SWEEP_SCHEDULE%` (src/functions/sweep.ts), so it is declared here and never parsed.
    */
   sweepSchedule: 'SWEEP_SCHEDULE',
-  /** Seconds during which further events for one cluster coalesce into one pending evaluation. */
+  /**
+   * Seconds a follow-up evaluation waits (the trailing edge): when events arrived during an evaluation that its read
+   * may have missed, the cluster is evaluated again this long after, so the rest of a burst lands first. The first
+   * event of a cluster is never delayed.
+   */
   coalesceWindowSeconds: 'COALESCE_WINDOW_SECONDS',
   /** Attempts per (cluster, rule) before a finding is recorded as RemediationFailed. */
   maxRemediationAttempts: 'MAX_REMEDIATION_ATTEMPTS',
@@ -78,6 +82,9 @@ export interface AppConfig {
   exemptionExpiryNoticeDays: number;
 }
 
+/** COALESCE_WINDOW_SECONDS when unset. */
+export const DEFAULT_COALESCE_WINDOW_SECONDS = 5;
+
 /** MAX_REMEDIATION_ATTEMPTS when unset; also what `scan --record` uses. */
 export const DEFAULT_MAX_REMEDIATION_ATTEMPTS = 5;
 
@@ -102,6 +109,11 @@ export interface WorkerTuning {
   openRemediationGraceMs: number;
   /** Clusters per enqueueMany call during a sweep. */
   sweepBatchSize: number;
+  /**
+   * Event times are the sender's clock (ARM's), read times ours: an event this close before a read may still postdate
+   * it, and gets a follow-up evaluation. Well above the skew of NTP-synchronised clocks.
+   */
+  eventTimeMarginMs: number;
 }
 
 export const DEFAULT_TUNING: WorkerTuning = {
@@ -114,6 +126,7 @@ export const DEFAULT_TUNING: WorkerTuning = {
   maxBackoffSeconds: 6 * 60 * 60,
   openRemediationGraceMs: 2 * 60_000,
   sweepBatchSize: 32,
+  eventTimeMarginMs: 1000,
 };
 
 function positive(value: number, name: string): void {
@@ -224,7 +237,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     arm: { endpoint: endpoint.replace(/\/+$/, ''), ...(caFile ? { caFile } : {}), ...(token ? { token } : {}) },
     targetSubscriptionIds: subscriptions,
     baselinePath: text(env, APP_SETTINGS.baselinePath) ?? 'baselines/default.json',
-    coalesceWindowSeconds: positiveInt(env, APP_SETTINGS.coalesceWindowSeconds, 10, 3600),
+    coalesceWindowSeconds: positiveInt(env, APP_SETTINGS.coalesceWindowSeconds, DEFAULT_COALESCE_WINDOW_SECONDS, 3600),
     maxRemediationAttempts: positiveInt(env, APP_SETTINGS.maxRemediationAttempts, DEFAULT_MAX_REMEDIATION_ATTEMPTS, 50),
     entraAuthRequired: entra === 'true',
     ...(aiConnection ? { appInsights: aiAuth ? { connectionString: aiConnection, authenticationString: aiAuth } : { connectionString: aiConnection } } : {}),

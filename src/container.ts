@@ -1,10 +1,12 @@
 // Wiring, and nothing else: builds the services the handlers run on (src/pipeline/services.ts) from the settings
-// (src/config.ts): the Table store and the queue, the ARM reader and writer over clients made on first use, the
+// (src/config.ts): the Table store and the queue, the ARM reader and writer over clients imported and made on first use, the
 // baseline named by BASELINE_PATH, and telemetry. Built lazily once per process: a cold start pays for it once, warm
 // invocations reuse the clients and their keep-alive connections. Tests, the demo and the benchmarks build theirs
 // with createServices (with fakes or decorators around the ports) and hand them in with useServices.
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
-import { ArmClusterReader, ArmStepWriter, createArmClients, type ArmClients, type ArmClientsOptions } from './azure/arm/index.js';
+import { ArmStepWriter } from './azure/arm/applier.js';
+import type { ArmClients, ArmClientsOptions } from './azure/arm/clients.js';
+import { ArmClusterReader } from './azure/arm/reader.js';
 import { createStorageClients, createTableComplianceStore, ensureQueues, ensureTables, EvaluationQueue, type StorageClients } from './azure/storage/index.js';
 import { createTelemetry } from './azure/telemetry.js';
 import { loadConfiguredBaseline } from './baseline-file.js';
@@ -45,8 +47,19 @@ export async function createServices(config: AppConfig, options: CreateServicesO
     ...options.armOptions,
     additionalPolicies: [...(options.armOptions?.additionalPolicies ?? []), ...(options.armPolicies ?? [])],
   };
-  let clients: ArmClients | undefined;
-  const arm = (): ArmClients => (clients ??= createArmClients(config.arm, armOptions));
+  // The ARM SDKs and the credential are imported on the first ARM call: the intake and the read-only routes never
+  // make one, and a cold start should not pay for them. A failed build is not kept, so the next call tries again.
+  let clients: Promise<ArmClients> | undefined;
+  const arm = (): Promise<ArmClients> => {
+    if (!clients) {
+      const building = import('./azure/arm/clients.js').then(({ createArmClients }) => createArmClients(config.arm, armOptions));
+      clients = building;
+      building.catch(() => {
+        if (clients === building) clients = undefined;
+      });
+    }
+    return clients;
+  };
   return {
     config,
     tuning: resolveTuning(options.tuning),
@@ -55,7 +68,8 @@ export async function createServices(config: AppConfig, options: CreateServicesO
     writer: new ArmStepWriter(arm, options.env ?? process.env),
     store: createTableComplianceStore(storageClients),
     queue: new EvaluationQueue(storageClients.evaluationQueue),
-    telemetry: options.telemetry ?? (await createTelemetry(config.appInsights, config.azureClientId)),
+    eventQueue: new EvaluationQueue(storageClients.eventQueue),
+    telemetry: options.telemetry ?? createTelemetry(config.appInsights, config.azureClientId),
     self: {
       ...(config.azureClientId ? { appId: config.azureClientId } : {}),
       ...(config.selfPrincipalId ? { objectId: config.selfPrincipalId } : {}),

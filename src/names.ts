@@ -6,6 +6,7 @@ export const FUNCTION_NAMES = {
   sweep: 'sweep',
   startSweep: 'startSweep',
   evaluateCluster: 'evaluateCluster',
+  evaluateChangedCluster: 'evaluateChangedCluster',
   remediateCluster: 'remediateCluster',
   getClusterCompliance: 'getClusterCompliance',
   getFleetCompliance: 'getFleetCompliance',
@@ -15,9 +16,16 @@ export const FUNCTION_NAMES = {
   resumeRollout: 'resumeRollout',
 } as const;
 
-/** Storage queues. The Functions host adds `<name>-poison` after maxDequeueCount. */
+/**
+ * Storage queues, one per lane. The Functions host adds `<name>-poison` after maxDequeueCount. Each queue has its own
+ * queue-triggered function, and on Flex Consumption each such function scales in its own group, so a sweep's backlog
+ * on `evaluations` never delays what waits on `events`.
+ */
 export const QUEUE_NAMES = {
+  /** The sweep's fan-out (one message per cluster) and its continuations: `evaluateCluster`. */
   evaluations: 'cluster-evaluations',
+  /** Evaluations someone is waiting for: a changed cluster (its event, the follow-up after a burst), their continuations and the remediate route's: `evaluateChangedCluster`. */
+  events: 'cluster-events',
 } as const;
 
 /** Table Storage tables (alphanumeric only, as the service requires). */
@@ -26,7 +34,7 @@ export const TABLE_NAMES = {
   history: 'ClusterHistory',
   remediations: 'Remediations',
   sweeps: 'Sweeps',
-  events: 'ProcessedEvents',
+  /** Per cluster: the lease or pending mark, events already handled, and events that joined an evaluation. */
   leases: 'ClusterLeases',
   rollouts: 'Rollouts',
 } as const;

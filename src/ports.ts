@@ -88,6 +88,8 @@ export interface OperationHandle {
   step: PlanStep;
   /** ARM's x-ms-correlation-request-id of the write, for support cases and the remediation log. */
   correlationId?: string;
+  /** The operation's status URL (ARM's Azure-AsyncOperation header), kept so that a later run can read its outcome. */
+  operationUrl?: string;
   /** Polls the operation to its end. Never throws for ARM failures: they come back classified. */
   wait(options?: { abortSignal?: AbortSignal }): Promise<ApplyOutcome>;
 }
@@ -101,9 +103,24 @@ export interface StepWriteContext {
   abortSignal?: AbortSignal;
 }
 
+/**
+ * Where a write ARM accepted stands, read from its operation status (ARM's async operation contract): still running,
+ * succeeded, or failed with ARM's error; `unknown` when the status could not be read (expired, unreachable, not ours).
+ */
+export type OperationCheck =
+  | { status: 'in-progress' }
+  | { status: 'succeeded' }
+  | { status: 'failed'; failure: ArmFailure }
+  | { status: 'unknown'; reason: string };
+
 /** Starts a plan step's ARM write and resolves once ARM accepted or refused it. ARM failures come back in the handle. */
 export interface StepWriter {
   startStep(step: PlanStep, context: StepWriteContext): Promise<OperationHandle>;
+  /**
+   * Reads the status of an operation a write started (its OperationHandle.operationUrl), once: ARM accepting a write
+   * (and its write event) says nothing of how the operation ends. Never throws for ARM failures.
+   */
+  checkOperation(operationUrl: string, resourceId: string, options?: ReadOptions): Promise<OperationCheck>;
 }
 
 /** ARM requests counted on the wire (the CLI's scan summary prints them). */
@@ -192,8 +209,26 @@ export interface Transition {
   cause: Cause;
 }
 
+/**
+ * The state row as a run starts from it, read together with the cluster, so that recording needs no read of its own
+ * and the run knows whether it must look at the remediation log. Opaque to callers beyond these fields.
+ */
+export interface RecordedBasis {
+  clusterId: string;
+  state: ClusterState | undefined;
+  /**
+   * False only when the row says that no remediation row of the cluster is open (Started or Accepted): a run that
+   * starts no write then need not read the remediation log. True when it says some may be, or does not say.
+   */
+  remediationsOpen: boolean;
+}
+
 export interface RecordEvaluationOptions {
   now: Date;
+  /** What the run read (readBasis): the state is written under that version, without reading it again. */
+  basis?: RecordedBasis;
+  /** Whether remediation rows may still be open after this run; absent: the row keeps what it says. */
+  remediationsOpen?: boolean;
   /** Record these rules as RemediationFailed (after the attempt limit) instead of their evaluated status. */
   ruleOverrides?: RuleOverride[];
   /** The cluster's location, from the snapshot; kept from the previous record when absent. */
@@ -220,6 +255,13 @@ export interface ClusterStateStore {
   getState(clusterId: string): Promise<ClusterState | undefined>;
   listStates(options?: ListStatesOptions): Promise<Page<ClusterState>>;
   countByStatus(options?: { subscriptionId?: string }): Promise<StatusCounts>;
+  /** The state row to start a run from (see RecordedBasis). */
+  readBasis(clusterId: string): Promise<RecordedBasis>;
+  /**
+   * Notes on the state row that remediation rows may be open, before a run whose basis said none were writes its
+   * first intent row: a crash after that write must not leave the next run thinking the log is clean.
+   */
+  markRemediationsOpen(basis: RecordedBasis): Promise<void>;
   /** Writes the new state (optimistic concurrency, retried) and one history row per transition; returns the transitions. */
   recordEvaluation(clusterId: string, evaluation: Evaluation, cause: Cause, options: RecordEvaluationOptions): Promise<Transition[]>;
   /** Sets the status to Deleted, keeping the history. No-op (returns []) for a cluster never recorded. */
@@ -314,6 +356,11 @@ export interface RecordAttemptOptions {
   /** Cap on the wait (default one day). */
   maxBackoffSeconds?: number;
   error?: ErrorInfo;
+  /**
+   * The operation of the last counted attempt ended (failed, with `error`): note the error and back off from `now`,
+   * without counting another attempt.
+   */
+  sameAttempt?: boolean;
 }
 
 export interface AttemptTracker {
@@ -322,18 +369,46 @@ export interface AttemptTracker {
   resetAttempts(clusterId: string, ruleId: string): Promise<void>;
 }
 
-export interface EventDeduplicator {
-  /** True the first time an event id is claimed, false for every later delivery. */
-  claimEvent(eventId: string, now: Date): Promise<boolean>;
-  /** Undoes a claim when handling failed before anything durable happened, so a redelivery is processed. */
-  releaseEventClaim(eventId: string): Promise<void>;
+/**
+ * A cluster's mark that an evaluation of it is queued and not started yet. The queue message carries its version, so
+ * the worker that takes the message turns the mark into its lease in one conditional write.
+ */
+export interface PendingMark {
+  clusterId: string;
+  etag: string;
 }
 
-export interface EvaluationCoalescer {
-  /** True when the caller should enqueue: no evaluation of this cluster is pending within the window. */
-  claimPendingEvaluation(clusterId: string, windowSeconds: number, now: Date): Promise<boolean>;
-  /** Called by the worker when it starts, so later changes trigger a fresh evaluation. */
-  clearPendingEvaluation(clusterId: string): Promise<void>;
+/** What happened to an event the intake claimed for a change (see EventDeduplicator.claimChange). */
+export type ChangeClaim =
+  /** Already handled: Event Grid delivered it again. */
+  | { outcome: 'duplicate' }
+  /** Nothing was pending or running for the cluster: it is marked pending now, and the caller enqueues its evaluation. */
+  | { outcome: 'first'; pending: PendingMark }
+  /**
+   * An evaluation of the cluster is pending or running: the event is noted against it, and when that evaluation ends
+   * it looks again if the event may postdate its read (LeaseManager.releaseLease).
+   */
+  | { outcome: 'joined' };
+
+export interface ClaimedEvent {
+  id: string;
+  /** When the change happened (the event's time, ISO 8601); the time it arrived when the event has none. */
+  time: string;
+}
+
+export interface EventDeduplicator {
+  /**
+   * A change someone made: claims the event id and either marks the cluster pending (nothing was) or notes the event
+   * against the evaluation that is. One write when nothing is pending, two otherwise.
+   */
+  claimChange(clusterId: string, event: ClaimedEvent, now: Date): Promise<ChangeClaim>;
+  /** Claims the id only, for events that start nothing (deletes, the app's own writes): true the first time. */
+  claimEvent(clusterId: string, eventId: string, now: Date): Promise<boolean>;
+  /**
+   * Undoes a claim when handling failed before anything durable happened (with the pending mark it made, when its
+   * message could not be enqueued), so a redelivery is processed.
+   */
+  releaseEventClaim(clusterId: string, eventId: string, pending?: PendingMark): Promise<void>;
 }
 
 export interface Lease {
@@ -343,11 +418,36 @@ export interface Lease {
   etag: string;
 }
 
+/** When the evaluation under a lease read the cluster, so that events after it are not lost (releaseLease). */
+export interface ReleaseOptions {
+  /** Taken just before the read started. */
+  readAt: Date;
+  /** Event times are the sender's clock: an event this close before readAt may still postdate the read. */
+  marginMs: number;
+  now: Date;
+}
+
+/** The lease was turned into a pending mark, because events arrived that the evaluation may not have seen. */
+export interface FollowUpMark extends PendingMark {
+  /** The newest such event. */
+  eventId?: string;
+  eventTime: string;
+}
+
 export interface LeaseManager {
-  /** The lease, or undefined when someone else holds an unexpired one. The same owner acquiring again renews it. */
-  acquireLease(clusterId: string, owner: string, ttlMs: number, now: Date): Promise<Lease | undefined>;
-  /** Releases it if still ours; a lease taken over after expiry is left alone. */
-  releaseLease(lease: Lease): Promise<void>;
+  /**
+   * The lease, or undefined when someone else holds an unexpired one. The same owner acquiring again renews it. With
+   * the pending mark its message carries, taking it over is one conditional write.
+   */
+  acquireLease(clusterId: string, owner: string, ttlMs: number, now: Date, pending?: Pick<PendingMark, 'etag'>): Promise<Lease | undefined>;
+  /**
+   * Releases the lease if still ours (a lease taken over after expiry is left alone). With `options`, when events
+   * arrived during the evaluation and the newest may postdate the read, the lease becomes a pending mark instead and
+   * is returned: the caller enqueues the follow-up evaluation (or abandons the mark).
+   */
+  releaseLease(lease: Lease, options?: ReleaseOptions): Promise<FollowUpMark | undefined>;
+  /** Drops a pending mark whose evaluation could not be enqueued (the next event starts one again). */
+  abandonPending(mark: PendingMark): Promise<void>;
 }
 
 export const SWEEP_TRIGGERS = ['timer', 'http', 'cli'] as const;
@@ -387,8 +487,11 @@ export interface SweepLog {
   listSweeps(options?: { limit?: number }): Promise<SweepRecord[]>;
 }
 
-/** Who may evaluate what, agreed through storage: event dedupe, pending-evaluation marks and per-cluster leases. */
-export interface Coordination extends EventDeduplicator, EvaluationCoalescer, LeaseManager {}
+/**
+ * Who may evaluate what, agreed through storage: event dedupe, pending marks and per-cluster leases, all in the
+ * cluster's partition so that the intake claims an event and marks its cluster in one write.
+ */
+export interface Coordination extends EventDeduplicator, LeaseManager {}
 
 /** Every storage port, as the Table Storage adapter implements them in one object (src/azure/storage). */
 export interface ComplianceStore extends ClusterStateStore, RemediationLog, AttemptTracker, Coordination, SweepLog, RolloutStore {}
@@ -425,6 +528,8 @@ export interface EvaluationWorkItem {
   approvals?: string[];
   /** How many times this evaluation has been continued (long remediations re-enqueue themselves). */
   attempt?: number;
+  /** The version of the cluster's pending mark this message was enqueued under (PendingMark.etag). */
+  pendingEtag?: string;
 }
 
 export interface EnqueueOptions {

@@ -17,10 +17,12 @@ import { createStorageClients, type StorageClients } from '../../src/azure/stora
 import { scrubProperties } from '../../src/azure/telemetry.js';
 import type { Telemetry, TelemetryEventName, TelemetryMetricName, TelemetryProperties } from '../../src/ports.js';
 import { loadConfig } from '../../src/config.js';
+import { evaluateChangedCluster } from '../../src/functions/evaluateChangedCluster.js';
 import { evaluateCluster } from '../../src/functions/evaluateCluster.js';
 import { FUNCTION_NAMES, QUEUE_NAMES } from '../../src/names.js';
 import type { WorkerTuning } from '../../src/config.js';
 import { createServices, resetServices, useServices, type AppServices } from '../../src/container.js';
+import type { Lane } from '../../src/pipeline/services.js';
 import { ArmWireCounter } from './arm-wire.js';
 import { startEmulatorProcess, type EmulatorProcess } from './processes.js';
 import { QueueHost, type HandledMessage } from '../../dev/queue-host.js';
@@ -114,7 +116,6 @@ export async function startBenchApp(options: BenchAppOptions): Promise<BenchApp>
       armPolicies: options.productionTls === false ? [] : [sharedTlsAgentPolicy(options.arm.caFile)],
       ...(options.tuning ? { tuning: options.tuning } : {}),
     });
-    await storage.evaluationQueue.createIfNotExists();
     useServices(services);
     return {
       azurite,
@@ -138,8 +139,11 @@ export interface BenchStack {
   app: BenchApp;
   /** Counts the app's ARM requests on the wire. */
   counter: ArmWireCounter;
-  /** The queue trigger over the evaluation queue, calling the real evaluateCluster (not started yet). */
-  queueHost(options: { instances: number; onHandled?: (message: HandledMessage) => void }): QueueHost;
+  /**
+   * The queue trigger over one lane (default: the sweep lane, calling the real evaluateCluster; `events`: the events
+   * lane, calling evaluateChangedCluster). Not started yet.
+   */
+  queueHost(options: { instances: number; lane?: Lane; onHandled?: (message: HandledMessage) => void }): QueueHost;
   stop(): Promise<void>;
 }
 
@@ -160,8 +164,11 @@ export async function startBenchStack(options: {
       ...(options.tuning ? { tuning: options.tuning } : {}),
       ...(options.productionTls === false ? { productionTls: false } : {}),
     });
-    const poisonQueue = new QueueClient(app.azurite.connectionString, `${QUEUE_NAMES.evaluations}-poison`);
-    await poisonQueue.createIfNotExists();
+    const poisonQueues = {
+      evaluations: new QueueClient(app.azurite.connectionString, `${QUEUE_NAMES.evaluations}-poison`),
+      events: new QueueClient(app.azurite.connectionString, `${QUEUE_NAMES.events}-poison`),
+    };
+    await Promise.all(Object.values(poisonQueues).map((queue) => queue.createIfNotExists()));
     const counter = new ArmWireCounter(emulator.endpoint);
     const hosts: QueueHost[] = [];
     const started = app;
@@ -169,14 +176,15 @@ export async function startBenchStack(options: {
       emulator,
       app: started,
       counter,
-      queueHost: ({ instances, onHandled }) => {
+      queueHost: ({ instances, lane = 'evaluations', onHandled }) => {
         // host.json's queue settings, as the Functions host reads them.
+        const events = lane === 'events';
         const host = new QueueHost({
           instances,
-          queue: started.storage.evaluationQueue,
-          poisonQueue,
-          functionName: FUNCTION_NAMES.evaluateCluster,
-          handler: evaluateCluster,
+          queue: events ? started.storage.eventQueue : started.storage.evaluationQueue,
+          poisonQueue: poisonQueues[lane],
+          functionName: events ? FUNCTION_NAMES.evaluateChangedCluster : FUNCTION_NAMES.evaluateCluster,
+          handler: events ? evaluateChangedCluster : evaluateCluster,
           ...(onHandled ? { onHandled } : {}),
         });
         hosts.push(host);

@@ -44,6 +44,8 @@ export class ArmWireCounter {
   readonly byStatus = new Map<number, number>();
   /** GETs of one cluster (lower-cased id): how often its snapshot was read. */
   readonly clusterReads = new Map<string, number>();
+  /** Writes ARM accepted (below 400), per resource (lower-cased path): more than one to a resource is a duplicate. */
+  readonly writesByResource = new Map<string, number>();
   total = 0;
   readonly #host: string;
   readonly #listener = (message: unknown): void => this.#onResponse(message as { request: ClientRequest; response: IncomingMessage });
@@ -63,6 +65,7 @@ export class ArmWireCounter {
     this.byPurpose.clear();
     this.byStatus.clear();
     this.clusterReads.clear();
+    this.writesByResource.clear();
     this.total = 0;
   }
 
@@ -94,6 +97,10 @@ export class ArmWireCounter {
     if (purpose === 'cluster-get' && status !== 429) {
       const key = path.toLowerCase();
       this.clusterReads.set(key, (this.clusterReads.get(key) ?? 0) + 1);
+    }
+    if ((purpose === 'cluster-write' || purpose === 'extension-write') && status < 400) {
+      const key = path.toLowerCase();
+      this.writesByResource.set(key, (this.writesByResource.get(key) ?? 0) + 1);
     }
   }
 }

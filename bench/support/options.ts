@@ -29,6 +29,7 @@ export interface Overrides {
   concurrency?: number;
   window?: number;
   caFileTls?: boolean;
+  heapMb?: number;
 }
 
 /** The override flags every benchmark accepts (each uses the ones that apply to it). */
@@ -44,5 +45,6 @@ export function addOverrideOptions(command: Command): Command {
     .option('--concurrency <n>', 'burst: deliveries in flight', integer(1))
     .option('--window <seconds>', 'latency/burst: COALESCE_WINDOW_SECONDS (default: the app default, 10)', integer(1))
     .option('--runs <n>', 'coldstart: fresh processes to time', integer(1))
+    .option('--heap-mb <n>', "sweep: V8's old-space limit for the benchmark's process (default: what the smallest Flex Consumption instance implies)", integer(16))
     .option('--ca-file-tls', 'sweep: reach the emulator through ARM_CA_FILE as the tests do (to see what that costs)');
 }

@@ -274,6 +274,8 @@ function renderReactions(data: ReportData): string {
 <div class="stats">
 ${stat('Median (p50)', 'reaction-p50', p50)}
 ${stat('Slowest (max)', 'reaction-max', max)}
+${stat('Change → recorded (p50)', 'reaction-recorded-p50', percentile(rows.map((r) => r.recordedMs), 50))}
+${stat('Change → fixed (p50)', 'reaction-fixed-p50', percentile(rows.flatMap((r) => (r.fixedMs === undefined ? [] : [r.fixedMs])), 50))}
 <div class="kpi"${attr('data-testid', 'reaction-fixed')}${attr('data-count', fixed)}><div class="label">Drifts fixed</div><div class="value">${formatCount(fixed)} <small>of ${formatCount(rows.length)}</small></div></div>
 </div>
 <div class="chart-box"${attr('style', `height: ${height}px`)}>

@@ -42,6 +42,7 @@ export interface ReportData {
   timeline: { atMs: number; clusterId: string; clusterName: string; stepId: string; action: string; outcome: TimelineOutcome }[];
   awaitingApproval: { clusterId: string; clusterName: string; stepId: string; ruleId: string; action: string; httpCall: string; cliCommand: string }[];
   /** The "drift happens" round: when each drift was made, recorded by the service, and fixed. */
-  reactions: { clusterId: string; clusterName: string; drift: string; eventId: string; changedAtMs: number; recordedAtMs: number; fixedAtMs?: number; reactionMs: number }[];
+  /** recordedMs: change -> recorded (NonCompliant written); fixedMs: change -> fixed (Compliant written again). */
+  reactions: { clusterId: string; clusterName: string; drift: string; eventId: string; changedAtMs: number; recordedAtMs: number; fixedAtMs?: number; recordedMs: number; fixedMs?: number; reactionMs: number }[];
   phases: { name: string; startedAtMs: number; endedAtMs: number }[];
 }

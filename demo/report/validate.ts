@@ -99,6 +99,8 @@ export function assertValidReportData(data: ReportData): void {
     millis(`${path}.changedAtMs`, row.changedAtMs);
     millis(`${path}.recordedAtMs`, row.recordedAtMs);
     if (row.fixedAtMs !== undefined) millis(`${path}.fixedAtMs`, row.fixedAtMs);
+    millis(`${path}.recordedMs`, row.recordedMs);
+    if (row.fixedMs !== undefined) millis(`${path}.fixedMs`, row.fixedMs);
     millis(`${path}.reactionMs`, row.reactionMs);
   });
 

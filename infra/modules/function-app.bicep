@@ -47,7 +47,7 @@ param baselinePath string
 @description('NCRONTAB schedule (six fields) of the fleet sweep.')
 param sweepSchedule string
 
-@description('Seconds during which events for one cluster coalesce into one evaluation.')
+@description('Seconds a follow-up evaluation waits when events arrived during an evaluation that its read may have missed (the first event of a cluster is never delayed).')
 param coalesceWindowSeconds int
 
 @description('Attempts per cluster and rule before a finding is recorded as RemediationFailed.')

@@ -1,4 +1,4 @@
-// The app's own storage account: host state, the evaluation queue, the compliance tables, the
+// The app's own storage account: host state, the two evaluation queues (sweep lane, events lane), the compliance tables, the
 // Flex Consumption deployment package and Event Grid dead letters. Identity only, no shared keys.
 
 import { deadLetterContainerName, queueNames, tableNames } from '../names.bicep'
@@ -102,7 +102,7 @@ resource tables 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-
 ]
 
 // Blob Data Owner because the Functions host keeps its keys and leases in blobs and Flex deploys from
-// the package container; queue and table contributor for the evaluation queue and the compliance store.
+// the package container; queue and table contributor for the evaluation queues and the compliance store.
 var appDataRoles = [
   builtInRoles.storageBlobDataOwner
   builtInRoles.storageQueueDataContributor

@@ -87,6 +87,17 @@ export function busyFailure(resourceId: string, provisioningState: string | unde
   return armFailure('busy', 'ResourceNotReady', resourceId, `provisioningState is ${provisioningState ?? 'unknown'}: an operation is running; try later`);
 }
 
+/**
+ * An operation ARM accepted that ended Failed or Canceled, from its status resource (ARM's async operation contract:
+ * `status` and `error.code` / `error.message`). Permanent: the same write would fail the same way; whether to try
+ * again is the attempt limit's call.
+ */
+export function operationFailure(resourceId: string, status: string, error: { code?: unknown; message?: unknown } | undefined): ArmFailure {
+  const code = typeof error?.code === 'string' && error.code.length > 0 ? error.code : `Operation${status}`;
+  const detail = typeof error?.message === 'string' && error.message.length > 0 ? error.message : `the operation ended ${status} without an error body`;
+  return armFailure('permanent', code, resourceId, `the operation ended ${status}: ${detail}`);
+}
+
 /** A failure decided without ARM (a missing eTag, an unresolvable protected setting): permanent, with our code. */
 export function refusedFailure(code: string, resourceId: string, detail: string): ArmFailure {
   return { kind: 'permanent', code, message: `${resourceId}: ${code}: ${detail}` };

@@ -143,7 +143,7 @@ export async function decideResourceEvent(raw: unknown, self: SelfIdentity = {})
     causedBySelf,
     ...(correlationId ? { correlationId } : {}),
     reason: causedBySelf
-      ? `accepted: ${kind.target} ${kind.operation} by this app's own identity (confirms a remediation)`
+      ? `accepted: ${kind.target} ${kind.operation} by this app's own identity (ARM accepted one of its writes; starts nothing)`
       : `accepted: ${kind.target} ${kind.operation}`,
   };
 }

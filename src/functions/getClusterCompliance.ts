@@ -2,10 +2,10 @@
 // One cluster's recorded state, recent history and recent remediations.
 import { app, type HttpFunctionOptions, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { FUNCTION_NAMES } from '../names.js';
-import { apiRequestFrom, getClusterComplianceRoute } from '../http/routes.js';
-import { getServices } from '../container.js';
 
 export async function getClusterCompliance(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  // Imported on the first invocation: at start-up the host loads only the trigger registrations (docs/performance.md).
+  const [{ getServices }, { apiRequestFrom, getClusterComplianceRoute }] = await Promise.all([import('../container.js'), import('../http/routes.js')]);
   return getClusterComplianceRoute(await getServices(), await apiRequestFrom(request, context));
 }
 

@@ -2,10 +2,10 @@
 // The fleet summary (counts by status) and one page of cluster states.
 import { app, type HttpFunctionOptions, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { FUNCTION_NAMES } from '../names.js';
-import { apiRequestFrom, getFleetComplianceRoute } from '../http/routes.js';
-import { getServices } from '../container.js';
 
 export async function getFleetCompliance(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  // Imported on the first invocation: at start-up the host loads only the trigger registrations (docs/performance.md).
+  const [{ getServices }, { apiRequestFrom, getFleetComplianceRoute }] = await Promise.all([import('../container.js'), import('../http/routes.js')]);
   return getFleetComplianceRoute(await getServices(), await apiRequestFrom(request, context));
 }
 

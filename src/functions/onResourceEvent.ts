@@ -2,10 +2,11 @@
 // Decide, dedupe, coalesce and enqueue; the worker does the rest. A throw makes Event Grid redeliver.
 import { app, type EventGridFunctionOptions, type InvocationContext } from '@azure/functions';
 import { FUNCTION_NAMES } from '../names.js';
-import { getServices } from '../container.js';
-import { takeResourceEvent, type IntakeResult } from '../pipeline/intake.js';
+import type { IntakeResult } from '../pipeline/intake.js';
 
 export async function onResourceEvent(event: unknown, context: InvocationContext): Promise<IntakeResult> {
+  // Imported on the first invocation: at start-up the host loads only the trigger registrations (docs/performance.md).
+  const [{ getServices }, { takeResourceEvent }] = await Promise.all([import('../container.js'), import('../pipeline/intake.js')]);
   return takeResourceEvent(await getServices(), event, context);
 }
 

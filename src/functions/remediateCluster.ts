@@ -2,10 +2,10 @@
 // Evaluates one cluster now and runs its automatic steps plus the approval steps the body approves (unless dryRun).
 import { app, type HttpFunctionOptions, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { FUNCTION_NAMES } from '../names.js';
-import { apiRequestFrom, remediateClusterRoute } from '../http/routes.js';
-import { getServices } from '../container.js';
 
 export async function remediateCluster(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  // Imported on the first invocation: at start-up the host loads only the trigger registrations (docs/performance.md).
+  const [{ getServices }, { apiRequestFrom, remediateClusterRoute }] = await Promise.all([import('../container.js'), import('../http/routes.js')]);
   return remediateClusterRoute(await getServices(), await apiRequestFrom(request, context));
 }
 

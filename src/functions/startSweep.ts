@@ -2,10 +2,10 @@
 // Starts a fleet sweep now (the same sweep the timer runs).
 import { app, type HttpFunctionOptions, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { FUNCTION_NAMES } from '../names.js';
-import { apiRequestFrom, startSweepRoute } from '../http/routes.js';
-import { getServices } from '../container.js';
 
 export async function startSweep(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  // Imported on the first invocation: at start-up the host loads only the trigger registrations (docs/performance.md).
+  const [{ getServices }, { apiRequestFrom, startSweepRoute }] = await Promise.all([import('../container.js'), import('../http/routes.js')]);
   return startSweepRoute(await getServices(), await apiRequestFrom(request, context));
 }
 

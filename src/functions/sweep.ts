@@ -4,11 +4,12 @@
 // itself, from a terminal.
 import { app, type InvocationContext, type Timer, type TimerFunctionOptions } from '@azure/functions';
 import { FUNCTION_NAMES } from '../names.js';
-import { getServices } from '../container.js';
-import { runSweep, type SweepResult } from '../pipeline/sweep.js';
+import type { SweepResult } from '../pipeline/sweep.js';
 
 export async function sweep(timer: Timer, context: InvocationContext): Promise<SweepResult> {
   if (timer.isPastDue) context.warn('the sweep is running late (past due); running one catch-up sweep now');
+  // Imported on the first invocation: at start-up the host loads only the trigger registrations (docs/performance.md).
+  const [{ getServices }, { runSweep }] = await Promise.all([import('../container.js'), import('../pipeline/sweep.js')]);
   return runSweep(await getServices(), { trigger: 'timer', log: context });
 }
 

@@ -9,7 +9,7 @@ import { outOfScopeReason } from '../pipeline/scope.js';
 import { approveNextWave, haltRollout, resumeRollout, rolloutStatus } from '../pipeline/rollouts.js';
 import { evaluationDeps, rolloutDeps, type AppServices } from '../pipeline/services.js';
 import { runSweep } from '../pipeline/sweep.js';
-import { scheduleContinuation } from '../pipeline/worker.js';
+import { endLease, scheduleContinuation } from '../pipeline/worker.js';
 import type { Cause } from '../ports.js';
 import { authorize, PERMISSIONS, type Permission } from './auth.js';
 import { failureResult } from './failures.js';
@@ -70,17 +70,22 @@ export async function remediateClusterRoute(services: AppServices, request: ApiR
       const wait = services.tuning.leaseBusyRetrySeconds;
       return problem(409, `${clusterId} is being evaluated or remediated right now; retry in ${wait} s`, { retryAfterSeconds: wait });
     }
+    const readAt = services.clock();
     let run;
     try {
-      run = await runEvaluation(evaluationDeps(services), policy, { clusterId, cause, now: services.clock(), log: request.log });
-    } finally {
-      if (lease) await services.store.releaseLease(lease);
+      run = await runEvaluation(evaluationDeps(services), policy, { clusterId, cause, now: readAt, log: request.log });
+    } catch (error) {
+      if (lease) await endLease(services, lease, undefined, request.log).catch((release: unknown) => request.log.error(`${clusterId}: could not release the lease: ${String(release)}`));
+      throw error;
     }
+    // Events that joined while it ran get their follow-up, unless a continuation (below) reads again anyway.
+    if (lease) await endLease(services, lease, run.found && !run.followUp && !run.retryLater ? readAt : undefined, request.log);
     if (!run.found) return problem(404, `${clusterId} does not exist (or the app's identity cannot see it)`);
 
     const retry = run.followUp ?? (run.retryLater ? { delaySeconds: services.tuning.continuationDelaySeconds, reason: describeFailure(run.retryLater) } : undefined);
+    // A person is waiting for this one: its continuation goes on the events lane, never behind a sweep.
     const continued = retry && !body.dryRun
-      ? await scheduleContinuation(services, { clusterId: run.clusterId, cause, enqueuedAt: services.clock().toISOString(), approvals: body.approve }, retry, request.log)
+      ? await scheduleContinuation({ ...services, queue: services.eventQueue }, { clusterId: run.clusterId, cause, enqueuedAt: services.clock().toISOString(), approvals: body.approve }, retry, request.log)
       : false;
     const approvalSteps = run.evaluation.plan.filter((step) => step.mode === 'approval');
     const unusedApprovals = body.approve.filter((entry) => !approvalSteps.some((step) => approves([entry], step)));

@@ -47,6 +47,7 @@ import type {
   Log,
   OperationHandle,
   RemediationLog,
+  RecordedBasis,
   RemediationRecord,
   RemediationRef,
   StepWriter,
@@ -87,7 +88,7 @@ export interface StepReport {
 
 /** Where a run records what it did. */
 export interface EvaluationRecords {
-  state: Pick<ClusterStateStore, 'recordEvaluation' | 'markDeleted'>;
+  state: Pick<ClusterStateStore, 'readBasis' | 'markRemediationsOpen' | 'recordEvaluation' | 'markDeleted'>;
   remediations: RemediationLog;
   attempts: AttemptTracker;
 }
@@ -139,6 +140,8 @@ export interface EvaluationRequest {
   log: Log;
   /** Cancels ARM calls in flight (the CLI's Ctrl-C). */
   abortSignal?: AbortSignal;
+  /** The state row as the caller already read it (readBasis), when it had to look before the run: not read again. */
+  basis?: RecordedBasis;
 }
 
 /** Evaluate again later: to confirm writes, wait out a busy resource, or retry after a back-off. */
@@ -188,6 +191,10 @@ interface RunState {
   readonly evaluation: Evaluation;
   /** The intent protocol's store; undefined when the run does not record or does not apply. */
   readonly protocol: EvaluationRecords | undefined;
+  /** The state row as the run found it, read beside the cluster; undefined when the run does not record. */
+  readonly basis: RecordedBasis | undefined;
+  /** Whether remediation rows may be open: what the basis said, until the run writes an intent of its own. */
+  remediationsOpen: boolean;
   readonly attempts: Map<string, Attempts>;
   readonly intents: Map<string, RemediationRef>;
   readonly overrides: Map<string, RuleOverride>;
@@ -206,8 +213,8 @@ interface RunState {
 export async function runEvaluation(deps: EvaluationDeps, policy: EvaluationPolicy, request: EvaluationRequest): Promise<EvaluationResult> {
   const records = policy.record ? requireRecords(deps) : undefined;
 
-  // 1. read
-  const snapshot = await readStage(deps, request);
+  // 1. read: the cluster, and beside it the state row the record will be written over
+  const [snapshot, basis] = await Promise.all([readStage(deps, request), records ? (request.basis ?? records.state.readBasis(request.clusterId)) : undefined]);
   if ('failure' in snapshot) {
     const transitions = records ? await records.state.markDeleted(request.clusterId, request.cause, request.now) : [];
     request.log.info(`${request.clusterId}: not found in ARM${records ? '; recorded as Deleted' : ''}`);
@@ -224,6 +231,8 @@ export async function runEvaluation(deps: EvaluationDeps, policy: EvaluationPoli
     snapshot,
     evaluation,
     protocol: records && policy.apply ? records : undefined,
+    basis,
+    remediationsOpen: basis?.remediationsOpen ?? true,
     attempts: new Map(),
     intents: new Map(),
     overrides: new Map(),
@@ -259,7 +268,7 @@ export async function runEvaluation(deps: EvaluationDeps, policy: EvaluationPoli
   const steps = evaluation.plan.map((step) => run.reports.get(step.id)).filter((report): report is StepReport => report !== undefined);
   const result: EvaluationRun = { found: true, clusterId: run.clusterId, snapshot, evaluation, steps, status, ruleOverrides, transitions: [] };
   if (records && policy.apply) {
-    result.transitions = await recordStage(run, records, evaluation, snapshot, ruleOverrides, new Set([...run.intents.values()].map((ref) => ref.rowKey)));
+    result.transitions = await recordStage(run, records, evaluation, snapshot, ruleOverrides, new Set([...run.intents.values()].map((ref) => ref.rowKey)), run.basis);
     busyFollowUp(run);
     if (deps.rollouts) await afterRolloutRun(deps.rollouts, { clusterId: run.clusterId, settled: !isBusy(snapshot.provisioningState), plan: evaluation.plan, steps: steps.map((report) => ({ step: report.step, outcome: report.outcome, ...(report.error ? { error: { code: report.error.code, message: report.error.message } } : {}) })) }, request.now);
     deps.telemetry.event('ClusterEvaluated', {
@@ -274,7 +283,7 @@ export async function runEvaluation(deps: EvaluationDeps, policy: EvaluationPoli
     });
   } else if (records) {
     // Recording without applying (the CLI's `scan --record` dry run): the evaluation only.
-    result.transitions = await records.state.recordEvaluation(run.clusterId, evaluation, request.cause, { now: request.now, location: snapshot.location });
+    result.transitions = await records.state.recordEvaluation(run.clusterId, evaluation, request.cause, { now: request.now, location: snapshot.location, ...(basis ? { basis } : {}) });
   }
 
   // ... and once more after waiting, when something was applied
@@ -404,11 +413,28 @@ async function rolloutGate(run: RunState, step: PlanStep): Promise<Gated | undef
   return { outcome, reason, ...(blockedBy ? { blockedBy } : {}) };
 }
 
-/** The intent protocol's part of the gate: attempt limit, back-off, busy resource, a write possibly in flight. */
+/**
+ * The intent protocol's part of the gate: a write possibly in flight (read from its operation's status when ARM gave
+ * one), the attempt limit, the back-off, a busy resource. An open row is settled first, so that an operation that
+ * ended Failed counts with ARM's error before the limit is looked at.
+ */
 async function intentGate(run: RunState, protocol: EvaluationRecords, step: PlanStep): Promise<Gated | undefined> {
   const { clusterId, request, policy } = run;
   const { maxAttempts, openIntentGraceMs, followUpDelaySeconds } = policy.intents;
   const now = request.now.getTime();
+  const open = await protocol.remediations.findOpenRemediation(clusterId, step.id);
+  const busy = targetBusy(step, run.snapshot);
+  if (open) {
+    const settled = await settleOpenRow(run, protocol, open);
+    const age = now - Date.parse(open.startedAt);
+    if (settled === 'in-progress' || (settled === 'unknown' && (busy || age < openIntentGraceMs))) {
+      followUpIn(run, followUpDelaySeconds, `confirm ${step.id}`);
+      return { outcome: 'started', reason: `a write for this step (intent ${open.status} at ${open.startedAt}) may still be in flight; not writing again` };
+    }
+    if (settled === 'unknown') {
+      await completeOpenRow(run, protocol, open, 'Failed', { code: 'NotConfirmed', message: `${clusterId}: the write of ${step.id} started at ${open.startedAt} did not fix ${step.ruleId}` });
+    }
+  }
   const tried = run.attempts.get(step.ruleId) ?? { count: 0 };
   if (tried.count >= maxAttempts) {
     const lastError = tried.lastError ?? exhausted(clusterId, step, tried);
@@ -420,27 +446,72 @@ async function intentGate(run: RunState, protocol: EvaluationRecords, step: Plan
     followUpIn(run, (next - now) / 1000, `back-off of ${step.ruleId}`);
     return { outcome: 'try-later', reason: `backing off after attempt ${tried.count}: the next attempt is due at ${tried.nextAttemptAfter}` };
   }
-  const open = await protocol.remediations.findOpenRemediation(clusterId, step.id);
-  const busy = targetBusy(step, run.snapshot);
-  if (!open && busy) {
+  if (busy) {
     // Not an attempt and no intent row: ARM would refuse the write (409) while the resource is mid-operation.
     followUpIn(run, followUpDelaySeconds, `${step.id} is waiting for a busy resource`);
     return { outcome: 'try-later', reason: 'the cluster or extension is mid-operation (its provisioningState says an operation is running); trying again later' };
   }
-  if (open) {
-    const age = now - Date.parse(open.startedAt);
-    if (busy || age < openIntentGraceMs) {
-      followUpIn(run, followUpDelaySeconds, `confirm ${step.id}`);
-      return { outcome: 'started', reason: `a write for this step (intent ${open.status} at ${open.startedAt}) may still be in flight; not writing again` };
-    }
-    await completeOpenRow(run, protocol, open, 'Failed', { code: 'NotConfirmed', message: `${clusterId}: the write of ${step.id} started at ${open.startedAt} did not fix ${step.ruleId}` });
-  }
   return undefined;
+}
+
+/**
+ * What became of the write an open row started, read from its operation's status (never from the write event, which
+ * only says ARM accepted it). An operation that ended is completed here: Succeeded, or Failed with ARM's error code and
+ * message, which also lands on the rule's attempts (the same attempt, backing off from now). `unknown` when the row
+ * has no operation to read (a crash before Accepted) or its status could not be read: the caller decides.
+ */
+async function settleOpenRow(run: RunState, records: EvaluationRecords, row: RemediationRecord): Promise<'in-progress' | 'succeeded' | 'failed' | 'unknown'> {
+  const operationUrl = row.status === 'Accepted' ? row.armOperation?.operationUrl : undefined;
+  if (!operationUrl) return 'unknown';
+  const check = await run.deps.writer.checkOperation(operationUrl, row.request.path, run.request.abortSignal ? { abortSignal: run.request.abortSignal } : {});
+  switch (check.status) {
+    case 'in-progress':
+      return 'in-progress';
+    case 'unknown':
+      run.request.log.warn(`${run.clusterId}: the operation of ${row.stepId} could not be read (${check.reason})`);
+      return 'unknown';
+    case 'succeeded':
+      if (await completeOpenRow(run, records, row, 'Succeeded')) {
+        run.deps.telemetry.event('RemediationSucceeded', { clusterId: run.clusterId, stepId: row.stepId, ruleId: row.ruleId, armCorrelationId: row.armOperation?.correlationId, confirmedBy: 'operation' });
+      }
+      return 'succeeded';
+    case 'failed': {
+      const error = errorInfo(check.failure);
+      if (await completeOpenRow(run, records, row, 'Failed', error)) await operationFailed(run, records, row, check.failure);
+      return 'failed';
+    }
+  }
+}
+
+/** An accepted write whose operation ended Failed: the attempt it was carries ARM's error and backs off from now. */
+async function operationFailed(run: RunState, records: EvaluationRecords, row: Pick<RemediationRecord, 'stepId' | 'ruleId' | 'action' | 'armOperation'>, failure: ArmFailure): Promise<Attempts> {
+  const { policy, request, clusterId } = run;
+  const recorded = await recordAttempt(run, records, row.ruleId, errorInfo(failure), true);
+  const final = recorded.count >= policy.intents.maxAttempts;
+  run.deps.telemetry.event('RemediationFailed', {
+    clusterId,
+    stepId: row.stepId,
+    ruleId: row.ruleId,
+    action: row.action,
+    causeKind: request.cause.kind,
+    causeId: request.cause.id,
+    armCorrelationId: row.armOperation?.correlationId,
+    errorCode: failure.code,
+    attempt: recorded.count,
+    final,
+  });
+  request.log.error(`${clusterId}: the operation of ${row.stepId} failed (attempt ${recorded.count} of ${policy.intents.maxAttempts}): ${failure.message}`);
+  return recorded;
 }
 
 /** Stage 4. The intent row, written before the ARM call (only when the run keeps the protocol). */
 async function intentStage(run: RunState, step: PlanStep): Promise<RemediationRef | undefined> {
   if (!run.protocol) return undefined;
+  if (!run.remediationsOpen && run.basis) {
+    // The state row said the log was clean; from this write on it is not, whatever happens to this run.
+    await run.protocol.state.markRemediationsOpen(run.basis);
+    run.remediationsOpen = true;
+  }
   const tried = run.attempts.get(step.ruleId) ?? { count: 0 };
   const ref = await run.protocol.remediations.startRemediation({
     clusterId: run.clusterId,
@@ -477,8 +548,14 @@ async function recordWriteStage(run: RunState, step: PlanStep, intent: Remediati
   const { protocol, policy } = run;
   if (handle.started) {
     if (protocol && intent) {
-      await recordAttempt(run, protocol, step);
-      run.intents.set(step.id, await protocol.remediations.completeRemediation(intent, { outcome: 'Accepted', armOperation: { ...(handle.correlationId ? { correlationId: handle.correlationId } : {}), status: 'InProgress' } }));
+      await recordAttempt(run, protocol, step.ruleId);
+      run.intents.set(
+        step.id,
+        await protocol.remediations.completeRemediation(intent, {
+          outcome: 'Accepted',
+          armOperation: { ...(handle.correlationId ? { correlationId: handle.correlationId } : {}), ...(handle.operationUrl ? { operationUrl: handle.operationUrl } : {}), status: 'InProgress' },
+        }),
+      );
       run.deps.telemetry.event('RemediationStarted', { ...stepProperties(run, step), armCorrelationId: handle.correlationId, eventId: run.request.cause.kind === 'event' ? run.request.cause.id : undefined });
       run.request.log.info(`${run.clusterId}: started ${step.id} (ARM correlation ${handle.correlationId ?? 'unknown'})`);
       followUpIn(run, policy.intents.followUpDelaySeconds, `confirm ${step.id}`);
@@ -511,7 +588,7 @@ async function recordUnsent(run: RunState, protocol: EvaluationRecords, step: Pl
       return;
     }
     case 'failed': {
-      const recorded = await recordAttempt(run, protocol, step, errorInfo(outcome.failure));
+      const recorded = await recordAttempt(run, protocol, step.ruleId, errorInfo(outcome.failure));
       await protocol.remediations.completeRemediation(intent, { outcome: 'Failed', error: errorInfo(outcome.failure) });
       const final = recorded.count >= policy.intents.maxAttempts;
       if (final) giveUp(run, step, errorInfo(outcome.failure));
@@ -535,7 +612,15 @@ async function waitStage(run: RunState, sent: readonly { step: PlanStep; handle:
     if (!protocol || !intent) continue;
     // An accepted write the run stopped waiting for (try-later) is still in flight: its row stays Accepted.
     if (outcome.status === 'succeeded') await protocol.remediations.completeRemediation(intent, { outcome: 'Succeeded' });
-    else if (outcome.status === 'failed') await protocol.remediations.completeRemediation(intent, { outcome: 'Failed', error: errorInfo(outcome.failure) });
+    else if (outcome.status === 'failed') {
+      await protocol.remediations.completeRemediation(intent, { outcome: 'Failed', error: errorInfo(outcome.failure) });
+      // The write was counted when ARM accepted it; its operation's failure is that attempt's error.
+      if (handle.started) {
+        const row = { stepId: step.id, ruleId: step.ruleId, action: step.action, ...(handle.correlationId ? { armOperation: { correlationId: handle.correlationId } } : {}) };
+        const recorded = await operationFailed(run, protocol, row, outcome.failure);
+        if (recorded.count >= run.policy.intents.maxAttempts) giveUp(run, step, errorInfo(outcome.failure));
+      }
+    }
   }
 }
 
@@ -560,26 +645,56 @@ async function recordStage(
   snapshot: ClusterSnapshot,
   ruleOverrides: RuleOverride[],
   startedNow: ReadonlySet<string>,
+  basis?: RecordedBasis,
 ): Promise<Transition[]> {
   const { clusterId, request } = run;
-  await confirmFixedRemediations(run, records, evaluation, startedNow);
-  const transitions = await records.state.recordEvaluation(clusterId, evaluation, request.cause, { now: request.now, ruleOverrides, location: snapshot.location });
+  const remediationsOpen = await confirmFixedRemediations(run, records, evaluation, startedNow);
+  const transitions = await records.state.recordEvaluation(clusterId, evaluation, request.cause, {
+    now: request.now,
+    ruleOverrides,
+    location: snapshot.location,
+    remediationsOpen,
+    ...(basis ? { basis } : {}),
+  });
   const fixed = transitions.filter((t) => t.ruleId !== undefined && t.to !== null && isPassingStatus(t.to) && t.from !== null && !isPassingStatus(t.from));
   await Promise.all(fixed.map((t) => records.attempts.resetAttempts(clusterId, t.ruleId as string)));
   return transitions;
 }
 
-/** Open intent rows whose rule is now fixed: the write they started has done its job. */
-async function confirmFixedRemediations(run: RunState, records: EvaluationRecords, evaluation: Evaluation, startedNow: ReadonlySet<string>): Promise<void> {
+/**
+ * Open intent rows whose rule is now fixed: the write they started has done its job. Returns whether rows are still
+ * open after it. The log is read only when rows may be open: the state row said so, or this run wrote an intent.
+ */
+async function confirmFixedRemediations(run: RunState, records: EvaluationRecords, evaluation: Evaluation, startedNow: ReadonlySet<string>): Promise<boolean> {
+  if (!run.remediationsOpen) return false;
   const statusOf = new Map(evaluation.results.map((result) => [result.ruleId, result.status as string]));
   const rows = await records.remediations.listRemediations(run.clusterId, { limit: OPEN_ROWS_TO_CHECK });
+  let stillOpen = false;
   for (const row of rows) {
-    if ((row.status !== 'Started' && row.status !== 'Accepted') || startedNow.has(row.ref.rowKey)) continue;
-    if (!isPassingStatus(statusOf.get(row.ruleId) ?? '')) continue;
+    if (row.status !== 'Started' && row.status !== 'Accepted') continue;
+    if (startedNow.has(row.ref.rowKey)) {
+      stillOpen = true;
+      continue;
+    }
+    // Only the operation says whether the write succeeded: a rule that passes now may be undone by a failed one, and a
+    // failed create leaves a step the plan now names differently (a repair), whose gate never sees this row.
+    const settled = await settleOpenRow(run, records, row);
+    if (settled === 'in-progress') {
+      stillOpen = true;
+      followUpIn(run, run.policy.intents.followUpDelaySeconds, `confirm ${row.stepId}`);
+      continue;
+    }
+    if (settled !== 'unknown') continue;
+    if (!isPassingStatus(statusOf.get(row.ruleId) ?? '')) {
+      stillOpen = true;
+      continue;
+    }
     if (await completeOpenRow(run, records, row, 'Succeeded')) {
       run.deps.telemetry.event('RemediationSucceeded', { clusterId: run.clusterId, stepId: row.stepId, ruleId: row.ruleId, armCorrelationId: row.armOperation?.correlationId, confirmedBy: 'evaluation' });
-    }
+    } else stillOpen = true;
   }
+  // Older rows than the ones read may still be open: say so, and the next run reads again.
+  return stillOpen || rows.length >= OPEN_ROWS_TO_CHECK;
 }
 
 /** Completes an open row; false when someone else completed it first. */
@@ -607,10 +722,17 @@ function busyFollowUp(run: RunState): void {
   }
 }
 
-async function recordAttempt(run: RunState, protocol: EvaluationRecords, step: PlanStep, error?: ErrorInfo): Promise<Attempts> {
+/** Counts an attempt of the rule (or, with `sameAttempt`, notes the error of the last one and backs off from now). */
+async function recordAttempt(run: RunState, protocol: EvaluationRecords, ruleId: string, error?: ErrorInfo, sameAttempt = false): Promise<Attempts> {
   const { backoffBaseSeconds, maxBackoffSeconds } = run.policy.intents;
-  const recorded = await protocol.attempts.recordAttempt(run.clusterId, step.ruleId, { now: run.request.now, backoffBaseSeconds, maxBackoffSeconds, ...(error ? { error } : {}) });
-  run.attempts.set(step.ruleId, recorded);
+  const recorded = await protocol.attempts.recordAttempt(run.clusterId, ruleId, {
+    now: run.request.now,
+    backoffBaseSeconds,
+    maxBackoffSeconds,
+    ...(error ? { error } : {}),
+    ...(sameAttempt ? { sameAttempt } : {}),
+  });
+  run.attempts.set(ruleId, recorded);
   return recorded;
 }
 

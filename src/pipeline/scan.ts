@@ -7,18 +7,35 @@
 // "scan" is the CLI's word: it runs from a terminal with the credential of the person running it, evaluates and
 // fixes each cluster itself and waits for the operations it starts. The app's "sweep" (sweep.ts) walks the fleet
 // the same way but only fans out to the queue. With --record, a scan keeps the same records as the app, through the
-// same intent protocol (attempts, back-off, open intents). (Issue 17 adds the per-cluster lease here.)
+// same intent protocol (attempts, back-off, open intents), and when it also applies it takes the same per-cluster lease
+// as the worker first, so two scans (or a scan and the app) never write the same step twice: the second one to get a
+// cluster's lease reads it after the first one's operations finished.
 import { classifyArmError, isRetryable, type ArmFailure } from '../azure/errors.js';
 import { isInScope, type Evaluation, type RuleStatus } from '../core/index.js';
-import type { ArmRequestCounts, Cause, ClusterReader, ListedCluster, Log } from '../ports.js';
+import type { ArmRequestCounts, Cause, ClusterReader, Lease, LeaseManager, ListedCluster, Log } from '../ports.js';
 import { runEvaluation, STEP_OUTCOMES, type EvaluationDeps, type EvaluationPolicy, type EvaluationResult, type StepOutcome, type StepReport } from './evaluation.js';
 import { newFleetTally, walkFleet } from './fleet.js';
+import { endLease, type LeaseEnding } from './worker.js';
+
+/** The per-cluster lease of a scan that records and applies: the worker's, through the same store. */
+export interface ScanLeases extends LeaseEnding {
+  store: LeaseEnding['store'] & Pick<LeaseManager, 'acquireLease'>;
+  /** Who holds it: the scan id. */
+  owner: string;
+  /** Long enough for the cluster's operations to be waited for. */
+  ttlMs: number;
+  /** How long to wait for a lease someone else holds before the cluster is left to a later round. */
+  waitMs: number;
+  pollMs: number;
+}
 
 export interface ScanOptions {
   /** The pipeline's ports (records only with --record) and the baseline. */
   deps: EvaluationDeps & { reader: ClusterReader };
   /** The scan's policy (policies.ts scanPolicy). */
   policy: EvaluationPolicy;
+  /** With --record and --apply: each cluster is evaluated under its lease. */
+  leases?: ScanLeases;
   /** Why the evaluations ran, as recorded: `{ kind: 'cli', id: <scan id>, caller }`. */
   cause: Cause;
   /** The ARM requests counted so far (the summary's last table). */
@@ -92,6 +109,8 @@ export interface ScanSummary {
   armRequests: ArmRequestCounts;
   /** Listings or clusters that could not be read, with the classified reason. */
   errors: { scope: string; kind: string; code: string; message: string }[];
+  /** Writes started and not waited for (--no-wait, or someone else's still in flight): the clusters may change yet. */
+  stillRunning: { clusterId: string; stepId: string; resourceId?: string; correlationId?: string; reason?: string }[];
 }
 
 export interface ScanReport {
@@ -139,7 +158,7 @@ export async function scanFleet(options: ScanOptions, scanId: string): Promise<S
     const { result, firstResults } = await scanCluster(options, cluster, previous, round);
     results.set(key, result);
     if (firstResults && !initialResults.has(key)) initialResults.set(key, firstResults);
-    if (result.error && !worthAnotherRound(result)) {
+    if (result.error && !worthAnotherRound(result, options.policy.waitForOperations)) {
       errors.push({ scope: cluster.id, kind: result.error.kind, code: result.error.code, message: result.error.message });
     }
     if (round === 1) {
@@ -152,7 +171,7 @@ export async function scanFleet(options: ScanOptions, scanId: string): Promise<S
 
   // Further rounds for the clusters that were busy, after a pause long enough for their operations to end.
   for (let round = 2; round <= options.busyRetries + 1 && !stopped(); round += 1) {
-    const busy = [...results.values()].filter(worthAnotherRound);
+    const busy = [...results.values()].filter((result) => worthAnotherRound(result, options.policy.waitForOperations));
     if (busy.length === 0) break;
     progress.round = round;
     report();
@@ -163,7 +182,7 @@ export async function scanFleet(options: ScanOptions, scanId: string): Promise<S
   }
   // Errors of clusters still failing after the last round.
   for (const result of results.values()) {
-    if (result.error && worthAnotherRound(result) && !errors.some((e) => e.scope === result.clusterId)) {
+    if (result.error && worthAnotherRound(result, options.policy.waitForOperations) && !errors.some((e) => e.scope === result.clusterId)) {
       errors.push({ scope: result.clusterId, kind: result.error.kind, code: result.error.code, message: result.error.message });
     }
   }
@@ -194,6 +213,17 @@ export async function scanFleet(options: ScanOptions, scanId: string): Promise<S
         pacedMs: Math.round(stats.pacedMs),
       },
       errors,
+      stillRunning: clusters.flatMap((cluster) =>
+        cluster.steps
+          .filter((step) => step.outcome === 'started')
+          .map((step) => ({
+            clusterId: cluster.clusterId,
+            stepId: step.step.id,
+            ...(step.operation ? { resourceId: step.operation.resourceId } : {}),
+            ...(step.operation?.correlationId ? { correlationId: step.operation.correlationId } : {}),
+            ...(step.reason ? { reason: step.reason } : {}),
+          })),
+      ),
     },
     clusters,
   };
@@ -229,13 +259,19 @@ async function scanCluster(
   });
   let outcome: EvaluationResult;
   try {
-    outcome = await runEvaluation(options.deps, options.policy, {
-      clusterId: cluster.id,
-      cause: options.cause,
-      now: options.now(),
-      log: quiet,
-      ...(options.armAbortSignal ? { abortSignal: options.armAbortSignal } : {}),
-    });
+    const evaluate = (): Promise<EvaluationResult> =>
+      runEvaluation(options.deps, options.policy, {
+        clusterId: cluster.id,
+        cause: options.cause,
+        now: options.now(),
+        log: quiet,
+        ...(options.armAbortSignal ? { abortSignal: options.armAbortSignal } : {}),
+      });
+    const evaluated = options.leases && options.policy.apply ? await underLease(options.leases, cluster.id, evaluate, options.stopSignal) : await evaluate();
+    if (evaluated === 'lease-held') {
+      return failed({ kind: 'busy', code: 'LeaseHeld', message: `${cluster.id}: another scan or the app is evaluating it (its lease is held); trying again in a later round` });
+    }
+    outcome = evaluated;
   } catch (error) {
     return failed(classifyArmError(error, cluster.id));
   }
@@ -255,10 +291,36 @@ async function scanCluster(
   };
 }
 
-/** Busy, throttled or unreachable: worth another round. */
-function worthAnotherRound(result: ClusterScanResult): boolean {
+/**
+ * Runs `work` under the cluster's lease, waiting for it while someone else holds it ('lease-held' when it stays held).
+ * The lease ends as the worker's does: when events joined during the run that its read may have missed, it becomes a
+ * pending mark and a follow-up goes on the app's events lane.
+ */
+async function underLease<T>(leases: ScanLeases, clusterId: string, work: () => Promise<T>, stopSignal: AbortSignal | undefined): Promise<T | 'lease-held'> {
+  const deadline = Date.now() + leases.waitMs;
+  let lease: Lease | undefined;
+  for (;;) {
+    lease = await leases.store.acquireLease(clusterId, leases.owner, leases.ttlMs, leases.clock());
+    if (lease || Date.now() >= deadline || stopSignal?.aborted) break;
+    await pause(leases.pollMs, stopSignal);
+  }
+  if (!lease) return 'lease-held';
+  const readAt = leases.clock();
+  let result: T;
+  try {
+    result = await work();
+  } catch (error) {
+    await endLease(leases, lease, undefined, quiet).catch(() => undefined);
+    throw error;
+  }
+  await endLease(leases, lease, readAt, quiet);
+  return result;
+}
+
+/** Busy, throttled or unreachable, or someone else's write still in flight while we wait for ours: worth another round. */
+function worthAnotherRound(result: ClusterScanResult, waiting: boolean): boolean {
   if (result.error) return isRetryable(result.error.kind);
-  return result.steps.some((step) => step.outcome === 'try-later');
+  return result.steps.some((step) => step.outcome === 'try-later' || (waiting && step.outcome === 'started'));
 }
 
 function mergeSteps(earlier: StepReport[], later: StepReport[]): StepReport[] {

@@ -18,13 +18,23 @@ export interface AppServices {
   writer: StepWriter;
   /** Every storage port, in one adapter: state, remediation log, attempts, coordination, sweeps. */
   store: ComplianceStore;
+  /** The sweep lane: the sweep's fan-out and its continuations (QUEUE_NAMES.evaluations). */
   queue: WorkQueue;
+  /** The events lane: evaluations someone is waiting for, never behind a sweep (QUEUE_NAMES.events). */
+  eventQueue: WorkQueue;
   telemetry: Telemetry;
   /** The app's own identity: writes it makes come back as events that only confirm. */
   self: SelfIdentity;
   clock(): Date;
   /** Where compliance and rollout events go (Event Grid); absent: nowhere. Must not throw. */
   publishEvents?: PublishEvents;
+}
+
+/** Which queue a message came from; what it enqueues next (a continuation, a retry) goes back to the same one. */
+export type Lane = 'evaluations' | 'events';
+
+export function queueOf(services: Pick<AppServices, 'queue' | 'eventQueue'>, lane: Lane): WorkQueue {
+  return lane === 'events' ? services.eventQueue : services.queue;
 }
 
 /** The pipeline's ports, taken from the services: the store is the record keeper. */

@@ -1,19 +1,25 @@
-// The queue worker behind evaluateCluster: one message = one cluster to evaluate and, where the baseline says so,
-// remediate. It parses the message, checks scope, takes the cluster's lease, runs the evaluation pipeline with the
-// queue's policy, and then acts on what the run returned: a continuation message to confirm the writes it started
-// (or to wait out a busy cluster or a back-off), or a throw so that the queue retries a throttled write.
+// The queue worker behind evaluateCluster and evaluateChangedCluster: one message = one cluster to evaluate and, where
+// the baseline says so, remediate. It parses the message, checks scope, takes the cluster's lease (in one write when
+// the message carries the cluster's pending mark), runs the evaluation pipeline with the queue's policy, ends the lease
+// (the trailing edge: a follow-up when events joined that the read may have missed), and then acts on what the run
+// returned: a continuation message to confirm the writes it started (or to wait out a busy cluster or a back-off), or
+// a throw so that the queue retries a throttled write.
 import { parseWorkItem } from '../azure/storage/queue.js';
 import type { ArmFailure } from '../azure/errors.js';
-import type { Cause, EvaluationWorkItem, Log } from '../ports.js';
+import type { AppConfig, WorkerTuning } from '../config.js';
+import type { Cause, EvaluationWorkItem, Lease, LeaseManager, Log, RecordedBasis, WorkQueue } from '../ports.js';
 import { runEvaluation, type EvaluationRun, type FollowUp, type StepReport } from './evaluation.js';
 import { intentRules, queuePolicy } from './policies.js';
 import { outOfScopeReason } from './scope.js';
-import { evaluationDeps, type AppServices } from './services.js';
+import { evaluationDeps, queueOf, type AppServices, type Lane } from './services.js';
 
 export type WorkerOutcome =
-  | { kind: 'evaluated'; run: EvaluationRun; continued: boolean }
+  /** `continued`: a continuation was enqueued (to confirm a write); `followedUp`: a follow-up, for events that joined. */
+  | { kind: 'evaluated'; run: EvaluationRun; continued: boolean; followedUp: boolean }
   | { kind: 'deleted'; clusterId: string }
   | { kind: 'lease-busy'; clusterId: string }
+  /** An event whose change a read made since (recorded in the state row) already saw: nothing read again. */
+  | { kind: 'covered'; clusterId: string; readAt: string }
   | { kind: 'out-of-scope'; clusterId: string; reason: string };
 
 /** Thrown when a write met a throttled or transient ARM failure: the queue retries the message. */
@@ -29,41 +35,108 @@ export class RetryLaterError extends Error {
  * moves it to the poison queue after maxDequeueCount), ArmError/RetryLaterError for transient ARM failures and
  * StorageError for store failures: all of those are retried by the queue.
  */
-export async function processEvaluationMessage(services: AppServices, message: unknown, invocation: { invocationId: string; log: Log }): Promise<WorkerOutcome> {
+export async function processEvaluationMessage(services: AppServices, message: unknown, invocation: { invocationId: string; log: Log; lane?: Lane }): Promise<WorkerOutcome> {
   const item = parseWorkItem(message);
   const { log } = invocation;
   const { store, tuning } = services;
+  const queue = queueOf(services, invocation.lane ?? 'evaluations');
   const outOfScope = outOfScopeReason(services, item.clusterId);
   if (outOfScope) {
+    // Its pending mark would hold back the cluster's next event: drop it with the message.
+    if (item.pendingEtag) await store.abandonPending({ clusterId: item.clusterId, etag: item.pendingEtag });
     log.warn(`${item.clusterId}: not evaluated: ${outOfScope}`);
     return { kind: 'out-of-scope', clusterId: item.clusterId, reason: outOfScope };
   }
-  // From here on, a new event for this cluster must enqueue a new evaluation: this one may read too early for it.
-  if (item.cause.kind === 'event') await store.clearPendingEvaluation(item.clusterId);
 
-  const lease = await store.acquireLease(item.clusterId, invocation.invocationId, tuning.leaseTtlMs, services.clock());
+  // The pending mark the message was enqueued under becomes the lease in one write.
+  const lease = await store.acquireLease(item.clusterId, invocation.invocationId, tuning.leaseTtlMs, services.clock(), item.pendingEtag ? { etag: item.pendingEtag } : undefined);
   if (!lease) {
     // Someone else is evaluating it; they may have read before the change that sent us. Look again shortly.
-    await services.queue.enqueue(item, { visibilityDelaySeconds: tuning.leaseBusyRetrySeconds });
+    const { pendingEtag: _taken, ...again } = item;
+    await queue.enqueue(again, { visibilityDelaySeconds: tuning.leaseBusyRetrySeconds });
     log.info(`${item.clusterId}: another worker holds the lease; evaluating again in ${tuning.leaseBusyRetrySeconds} s`);
     return { kind: 'lease-busy', clusterId: item.clusterId };
   }
+  // Taken before the read: an event after this may not be in what the run reads.
+  const readAt = services.clock();
   let result;
   try {
+    // An event that is not fresh (a storm delivered over minutes, a redelivery) may predate a read the cluster has had
+    // since: the state row says when its evaluation read ARM. Then that read saw the change, and reading again is
+    // waste. A fresh event keeps the state read beside the ARM read instead of before it.
+    const basis = isOldEvent(item, readAt, tuning.eventTimeMarginMs) ? await store.readBasis(item.clusterId) : undefined;
+    const coveredBy = basis ? readCovering(basis, item, tuning.eventTimeMarginMs) : undefined;
+    if (coveredBy) {
+      await endLease(services, lease, coveredBy, log);
+      log.info(`${item.clusterId}: the change of ${item.cause.id} (at ${item.enqueuedAt}) was seen by the read at ${coveredBy.toISOString()}; not read again`);
+      return { kind: 'covered', clusterId: item.clusterId, readAt: coveredBy.toISOString() };
+    }
     const policy = queuePolicy(item, intentRules(services.config.maxRemediationAttempts, tuning));
-    result = await runEvaluation(evaluationDeps(services), policy, { clusterId: item.clusterId, cause: item.cause, now: services.clock(), log });
-  } finally {
-    await store.releaseLease(lease);
+    result = await runEvaluation(evaluationDeps(services), policy, { clusterId: item.clusterId, cause: item.cause, now: readAt, log, ...(basis ? { basis } : {}) });
+  } catch (error) {
+    // The queue delivers this message again, and that run reads again: whatever joined meanwhile is covered.
+    await endLease(services, lease, undefined, log).catch((release: unknown) => log.error(`${item.clusterId}: could not release the lease: ${String(release)}`));
+    throw error;
   }
+  // A retry or a continuation reads the cluster again anyway, and covers events that joined meanwhile.
+  const looksAgain = !result.found || result.retryLater !== undefined || result.followUp !== undefined;
+  const followedUp = await endLease(services, lease, looksAgain ? undefined : readAt, log);
   if (!result.found) return { kind: 'deleted', clusterId: result.clusterId };
 
   if (item.cause.kind === 'event') {
     services.telemetry.metric('EventToRecordLatencyMs', services.clock().getTime() - Date.parse(item.enqueuedAt), { clusterId: result.clusterId, eventId: item.cause.id });
   }
   if (result.retryLater) throw new RetryLaterError(result.retryLater);
-  const continued = result.followUp ? await scheduleContinuation(services, item, result.followUp, log) : false;
+  const continued = result.followUp ? await scheduleContinuation({ ...services, queue }, item, result.followUp, log) : false;
   log.info(`${result.clusterId}: ${result.status}; ${describeSteps(result.steps)}`);
-  return { kind: 'evaluated', run: result, continued };
+  return { kind: 'evaluated', run: result, continued, followedUp };
+}
+
+/** An event's change, when the event is older than a fresh one by more than the clock margin (twice over). */
+function isOldEvent(item: EvaluationWorkItem, now: Date, marginMs: number): boolean {
+  if (item.cause.kind !== 'event') return false;
+  const changedAt = Date.parse(item.enqueuedAt);
+  return Number.isFinite(changedAt) && now.getTime() - changedAt > 2 * marginMs;
+}
+
+/** The time of the recorded read that saw the item's change (it began at least the clock margin after it), if any. */
+function readCovering(basis: RecordedBasis, item: EvaluationWorkItem, marginMs: number): Date | undefined {
+  const readAt = basis.state ? Date.parse(basis.state.evaluatedAt) : Number.NaN;
+  if (!basis.state || basis.state.status === 'Deleted' || !Number.isFinite(readAt)) return undefined;
+  return readAt - marginMs >= Date.parse(item.enqueuedAt) ? new Date(readAt) : undefined;
+}
+
+/** What ending a lease needs: the worker's services, or the CLI scan's (which has no app settings beyond these). */
+export interface LeaseEnding {
+  store: Pick<LeaseManager, 'releaseLease' | 'abandonPending'>;
+  eventQueue: WorkQueue;
+  tuning: Pick<WorkerTuning, 'eventTimeMarginMs'>;
+  config: Pick<AppConfig, 'coalesceWindowSeconds'>;
+  clock(): Date;
+}
+
+/**
+ * Ends the lease of a run that read the cluster at `readAt` (the trailing edge). When events joined during the run and
+ * the newest may postdate the read, the lease becomes a pending mark and a follow-up evaluation goes on the events
+ * lane, after COALESCE_WINDOW_SECONDS so that the rest of a burst lands first; events that join it meanwhile cost one
+ * write each and no read. Without `readAt` (the run failed, or a retry or continuation reads again anyway) the lease is
+ * only released. Returns whether a follow-up was enqueued; throws when it could not be (after dropping the mark, so
+ * the next event starts an evaluation again), so that the caller's message is retried instead.
+ */
+export async function endLease(services: LeaseEnding, lease: Lease, readAt: Date | undefined, log: Log): Promise<boolean> {
+  const { store, tuning } = services;
+  const mark = await store.releaseLease(lease, readAt ? { readAt, marginMs: tuning.eventTimeMarginMs, now: services.clock() } : undefined);
+  if (!mark) return false;
+  const item: EvaluationWorkItem = { clusterId: mark.clusterId, cause: { kind: 'event', id: mark.eventId ?? `follow-up-${mark.eventTime}` }, enqueuedAt: mark.eventTime, pendingEtag: mark.etag };
+  const delaySeconds = services.config.coalesceWindowSeconds;
+  try {
+    await services.eventQueue.enqueue(item, { visibilityDelaySeconds: delaySeconds });
+  } catch (error) {
+    await store.abandonPending(mark).catch((abandon: unknown) => log.error(`${mark.clusterId}: could not drop the pending mark: ${String(abandon)}`));
+    throw error;
+  }
+  log.info(`${mark.clusterId}: an event at ${mark.eventTime} may postdate the read; evaluating again in ${delaySeconds} s`);
+  return true;
 }
 
 /** The work item that evaluates the cluster again later, keeping the original cause, approvals and approver. */
@@ -78,7 +151,7 @@ export function continuationOf(item: EvaluationWorkItem, now: Date): EvaluationW
   };
 }
 
-/** Enqueues the continuation unless the chain is at its limit; returns whether it did. */
+/** Enqueues the continuation on `queue` (the lane it belongs to) unless the chain is at its limit; returns whether it did. */
 export async function scheduleContinuation(services: Pick<AppServices, 'queue' | 'tuning' | 'clock'>, item: EvaluationWorkItem, followUp: FollowUp, log: Log): Promise<boolean> {
   if ((item.attempt ?? 0) >= services.tuning.maxContinuations) {
     log.warn(`${item.clusterId}: ${services.tuning.maxContinuations} continuations in a row; leaving it to the next sweep or event (${followUp.reason})`);

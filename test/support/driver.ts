@@ -4,14 +4,14 @@
 // the integration tests under test/integration/functions/.
 import type { PipelinePolicy, PipelineRetryOptions } from '@azure/core-rest-pipeline';
 import type { EmulatorOptions, FleetOptions } from '../../emulator/index.js';
-import { APP_IDENTITY, LocalApp, OTHER_IDENTITY, POISON_QUEUE, type Identity, type LocalAppOptions, type LocalAppParts, type ProcessedMessage } from '../../dev/local-app.js';
+import { APP_IDENTITY, LocalApp, OTHER_IDENTITY, POISON_QUEUES, type Identity, type LocalAppOptions, type LocalAppParts, type ProcessedMessage } from '../../dev/local-app.js';
 import type { QueueHostSettings } from '../../dev/queue-host.js';
 import type { WorkerTuning } from '../../src/config.js';
 import type { Baseline } from '../../src/core/index.js';
 import { withCrashPoints, type CrashPoints } from './faults.js';
 import { RecordingTelemetry } from './telemetry.js';
 
-export { APP_IDENTITY, OTHER_IDENTITY, POISON_QUEUE, type Identity, type ProcessedMessage };
+export { APP_IDENTITY, OTHER_IDENTITY, POISON_QUEUES, type Identity, type ProcessedMessage };
 
 /** Short timings so the suites stay fast; the behaviour under test does not depend on them. */
 export const FAST_TUNING: Partial<WorkerTuning> = {

@@ -1,8 +1,10 @@
 // Crash injection by decorating the ports, so production code has no test hooks: a remediation log that fails
 // right after writing an intent row (before the ARM write), and a step writer that fails right after ARM accepted
 // a write (before the Table write that records it). Set a hook to crash at that point; leave it unset to pass through.
+// One more point is not a crash: the moment an evaluation reads its cluster, where a test delivers events as if they
+// arrived while the evaluation runs.
 import type { AppServices } from '../../src/pipeline/services.js';
-import type { ComplianceStore, OperationHandle, RemediationLog, StepWriter } from '../../src/ports.js';
+import type { ClusterReader, ComplianceStore, OperationHandle, RemediationLog, StepWriter } from '../../src/ports.js';
 import type { PlanStep } from '../../src/core/index.js';
 
 export interface CrashPoints {
@@ -10,6 +12,8 @@ export interface CrashPoints {
   afterIntent?(stepId: string): Promise<void>;
   /** Called after ARM answered a step's write, before anything records it. */
   afterWrite?(step: PlanStep, handle: OperationHandle): Promise<void>;
+  /** Called when an evaluation starts reading a cluster from ARM, before the read. */
+  beforeRead?(clusterId: string): Promise<void>;
 }
 
 /** `target` with some methods replaced; every other method still runs on `target` itself. */
@@ -44,7 +48,21 @@ export function crashAfterWrite(writer: StepWriter, points: CrashPoints): StepWr
   });
 }
 
-/** The services with both crash points in place. */
+export function pauseBeforeRead(reader: ClusterReader, points: CrashPoints): ClusterReader {
+  return withOverrides(reader, {
+    readCluster: async (clusterId, options) => {
+      await points.beforeRead?.(clusterId);
+      return reader.readCluster(clusterId, options);
+    },
+  });
+}
+
+/** The services with every point in place. */
 export function withCrashPoints(services: AppServices, points: CrashPoints): AppServices {
-  return { ...services, store: crashAfterIntent<ComplianceStore>(services.store, points), writer: crashAfterWrite(services.writer, points) };
+  return {
+    ...services,
+    store: crashAfterIntent<ComplianceStore>(services.store, points),
+    writer: crashAfterWrite(services.writer, points),
+    reader: pauseBeforeRead(services.reader, points),
+  };
 }

@@ -211,6 +211,8 @@ export function buildReportData(options: ReportDataOptions = {}): ReportData {
       changedAtMs,
       recordedAtMs,
       ...(fixedAtMs === undefined ? {} : { fixedAtMs }),
+      recordedMs: recordedAtMs - changedAtMs,
+      ...(fixedAtMs === undefined ? {} : { fixedMs: fixedAtMs - changedAtMs }),
       reactionMs: (fixedAtMs ?? recordedAtMs) - changedAtMs,
     };
   });

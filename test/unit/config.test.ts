@@ -19,7 +19,7 @@ describe('loadConfig', () => {
     expect(config.storage).toStrictEqual({ connectionString: 'UseDevelopmentStorage=true' });
     expect(config.arm.endpoint).toBe('https://management.azure.com');
     expect(config.baselinePath).toBe('baselines/default.json');
-    expect(config.coalesceWindowSeconds).toBe(10);
+    expect(config.coalesceWindowSeconds).toBe(5);
     expect(config.maxRemediationAttempts).toBe(5);
     expect(config.entraAuthRequired).toBe(false);
     expect(config.appInsights).toBeUndefined();

@@ -7,7 +7,9 @@
 // otherwise none, and a PATCH keeps what the service has. A recreate DELETEs the extension, waits until a GET answers
 // 404, then PUTs it as an install. A blocked step (PlanStep.blockedBy) is never sent.
 import type { Extension, Extensions, PatchExtension } from '@azure/arm-kubernetesconfiguration';
+import { createDefaultHttpClient, createPipelineRequest, type HttpClient } from '@azure/core-rest-pipeline';
 import {
+  clusterIdOf,
   evaluateSnapshot,
   isBusy,
   parseClusterId,
@@ -18,11 +20,11 @@ import {
   type ClusterSnapshot,
   type PlanStep,
 } from '../../core/index.js';
-import type { ApplyOutcome, OperationHandle, OperationTarget, StepWriteContext, StepWriter } from '../../ports.js';
+import type { ApplyOutcome, OperationCheck, OperationHandle, OperationTarget, ReadOptions, StepWriteContext, StepWriter } from '../../ports.js';
 import type { ArmClients } from './clients.js';
 import { applyMergePatch, changedLeaves, clusterPatchToModel, extensionBodyToModel, extensionPatchFromRest } from './convert.js';
-import { busyFailure, classifyArmError, isRetryable, refusedFailure, type ArmFailure } from '../errors.js';
-import { readClusterForWrite, readExtensions } from './reader.js';
+import { busyFailure, classifyArmError, isRetryable, operationFailure, refusedFailure, type ArmFailure } from '../errors.js';
+import { readClusterForWrite, readExtensions, type ArmClientsSource } from './reader.js';
 
 export type { ApplyOutcome, OperationHandle, OperationTarget } from '../../ports.js';
 
@@ -40,13 +42,53 @@ export interface ApplyStepOptions {
 /** The StepWriter port: ARM clients made on first use, protected settings resolved from `env`. */
 export class ArmStepWriter implements StepWriter {
   constructor(
-    private readonly clients: () => ArmClients,
+    private readonly clients: ArmClientsSource,
     private readonly env: Record<string, string | undefined> = process.env,
   ) {}
 
-  startStep(step: PlanStep, context: StepWriteContext): Promise<OperationHandle> {
-    return applyPlanStep(this.clients(), step, { ...context, env: this.env });
+  async startStep(step: PlanStep, context: StepWriteContext): Promise<OperationHandle> {
+    return applyPlanStep(await this.clients(), step, { ...context, env: this.env });
   }
+
+  async checkOperation(operationUrl: string, resourceId: string, options?: ReadOptions): Promise<OperationCheck> {
+    return checkOperationStatus(await this.clients(), operationUrl, resourceId, options);
+  }
+}
+
+let httpClient: HttpClient | undefined;
+
+/**
+ * One GET of an operation's status resource (the Azure-AsyncOperation URL ARM answered a write with), through the
+ * SDK client's pipeline: its credential, TLS settings, retries and pacing. The bearer token goes to the ARM endpoint
+ * only: a URL elsewhere is not read.
+ */
+export async function checkOperationStatus(clients: ArmClients, operationUrl: string, resourceId: string, options: ReadOptions = {}): Promise<OperationCheck> {
+  let url: URL;
+  try {
+    url = new URL(operationUrl);
+  } catch {
+    return { status: 'unknown', reason: 'the operation URL is not a URL' };
+  }
+  if (url.origin.toLowerCase() !== new URL(clients.endpoint).origin.toLowerCase()) return { status: 'unknown', reason: `the operation URL is not on ${clients.endpoint}` };
+  let subscriptionId: string;
+  try {
+    subscriptionId = parseClusterId(clusterIdOf(resourceId)).subscriptionId;
+  } catch (error) {
+    return { status: 'unknown', reason: (error as Error).message };
+  }
+  const client = clients.containerService(subscriptionId);
+  let body: { status?: unknown; error?: { code?: unknown; message?: unknown } };
+  try {
+    const response = await client.pipeline.sendRequest((httpClient ??= createDefaultHttpClient()), createPipelineRequest({ url: url.toString(), method: 'GET', ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}) }));
+    if (response.status !== 200) return { status: 'unknown', reason: `the operation status answered HTTP ${response.status}` };
+    body = JSON.parse(response.bodyAsText ?? '{}') as typeof body;
+  } catch (error) {
+    return { status: 'unknown', reason: classifyArmError(error, resourceId).message };
+  }
+  const status = typeof body.status === 'string' ? body.status : '';
+  if (/^succeeded$/i.test(status)) return { status: 'succeeded' };
+  if (/^(failed|canceled|cancelled)$/i.test(status)) return { status: 'failed', failure: operationFailure(resourceId, status, body.error) };
+  return { status: 'in-progress' };
 }
 
 const CLUSTER_RP = 'Microsoft.ContainerService';
@@ -112,12 +154,14 @@ async function startClusterWrite(clients: ArmClients, step: PlanStep, options: A
   const model = applyMergePatch(fresh.model, clusterPatchToModel(restPatch));
 
   let correlationId: string | undefined;
+  let operationUrl: string | undefined;
   const poller = clients.containerService(parseClusterId(clusterId).subscriptionId).managedClusters.createOrUpdate(resourceGroup, name, model, {
     ifMatch: eTag,
     abortSignal: options.abortSignal,
     ...pollOptions(clients),
     onResponse: (response) => {
       correlationId ??= correlationOf(response.headers);
+      operationUrl ??= response.headers.get('azure-asyncoperation') ?? undefined;
     },
   });
   try {
@@ -139,6 +183,7 @@ async function startClusterWrite(clients: ArmClients, step: PlanStep, options: A
     started: true,
     step: current,
     ...(correlationId ? { correlationId } : {}),
+    ...(operationUrl ? { operationUrl } : {}),
     wait: async (waitOptions) => {
       try {
         await poller.pollUntilDone({ abortSignal: waitOptions?.abortSignal });
@@ -176,11 +221,13 @@ async function startExtensionWrite(clients: ArmClients, step: PlanStep, options:
 
   const extensions = clients.kubernetesConfiguration(ref.subscriptionId).extensions;
   let correlationId: string | undefined;
+  let operationUrl: string | undefined;
   const requestOptions = {
     abortSignal: options.abortSignal,
     ...pollOptions(clients),
     onResponse: (response: { headers: { get(name: string): string | undefined } }) => {
       correlationId ??= correlationOf(response.headers);
+      operationUrl ??= response.headers.get('azure-asyncoperation');
     },
   };
   // Resolved before anything is sent: a recreate whose protected settings cannot be resolved must not delete.
@@ -193,6 +240,8 @@ async function startExtensionWrite(clients: ArmClients, step: PlanStep, options:
       // Delete, wait until it is gone, then create: the settings that cannot change take their new values only so.
       const deleted = await deleteAndWaitUntilGone(extensions, ref, resourceId, { ...requestOptions });
       if (deleted) return finished(deleted);
+      // The operation to read later is the create's, not the delete's.
+      operationUrl = undefined;
     }
     if (step.change.method === 'PATCH') {
       const patch = extensionPatchFromRest(step.change.body) as PatchExtension;
@@ -219,6 +268,7 @@ async function startExtensionWrite(clients: ArmClients, step: PlanStep, options:
     started: true,
     step,
     ...(correlationId ? { correlationId } : {}),
+    ...(operationUrl ? { operationUrl } : {}),
     wait: async (waitOptions) => {
       try {
         await started.pollUntilDone({ abortSignal: waitOptions?.abortSignal });

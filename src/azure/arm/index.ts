@@ -14,6 +14,7 @@ export {
 export { ArmError, busyFailure, classifyArmError, type ArmFailure, type ArmFailureKind } from '../errors.js';
 export {
   ArmClusterReader,
+  type ArmClientsSource,
   listClusters,
   listSubscriptions,
   readClusterForWrite,

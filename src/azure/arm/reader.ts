@@ -13,14 +13,17 @@ import type { MaintenanceConfigs } from '../../core/maintenance-windows.js';
 
 export type { ListedCluster, ListedSubscription, ReadOptions } from '../../ports.js';
 
-/** The ClusterReader port: ARM clients made on first use (the event intake never needs them). */
+/** The ARM clients, or a promise of them: the app imports the ARM SDKs on first use (the event intake never needs them). */
+export type ArmClientsSource = () => ArmClients | Promise<ArmClients>;
+
+/** The ClusterReader port: ARM clients made on first use. */
 export class ArmClusterReader implements ClusterReader {
-  constructor(private readonly clients: () => ArmClients) {}
+  constructor(private readonly clients: ArmClientsSource) {}
 
   /** Throws ArmError (a missing cluster is kind not-found), or InvalidInputError for an id or body the core cannot read. */
   async readCluster(clusterId: string, options: ReadOptions = {}): Promise<ClusterSnapshot> {
     try {
-      return await readClusterSnapshot(this.clients(), clusterId, options);
+      return await readClusterSnapshot(await this.clients(), clusterId, options);
     } catch (error) {
       if (error instanceof InvalidInputError) throw error;
       throw new ArmError(classifyArmError(error, clusterId));
@@ -30,7 +33,7 @@ export class ArmClusterReader implements ClusterReader {
   /** Throws ArmError; a cluster without configurations gives none. */
   async readMaintenanceConfigs(clusterId: string, options: ReadOptions = {}): Promise<MaintenanceConfigs> {
     try {
-      const { configurations, unreadable } = await readMaintenanceConfigs(this.clients(), clusterId, options);
+      const { configurations, unreadable } = await readMaintenanceConfigs(await this.clients(), clusterId, options);
       return { configurations, unreadable };
     } catch (error) {
       if (error instanceof InvalidInputError) throw error;
@@ -39,19 +42,19 @@ export class ArmClusterReader implements ClusterReader {
   }
 
   listSubscriptions(options: ReadOptions = {}): AsyncIterable<ListedSubscription> {
-    return classified(() => listSubscriptions(this.clients(), options), '/subscriptions');
+    return classified(async () => listSubscriptions(await this.clients(), options), '/subscriptions');
   }
 
   listClusters(scope: { subscriptionId: string; resourceGroup?: string }, options: ReadOptions = {}): AsyncIterable<ListedCluster> {
     const where = `/subscriptions/${scope.subscriptionId}${scope.resourceGroup ? `/resourceGroups/${scope.resourceGroup}` : ''}`;
-    return classified(() => listClusters(this.clients(), scope, options), where);
+    return classified(async () => listClusters(await this.clients(), scope, options), where);
   }
 }
 
 /** A listing whose failures (including making the clients) come out as ArmError naming the scope. */
-async function* classified<T>(list: () => AsyncIterable<T>, scope: string): AsyncIterable<T> {
+async function* classified<T>(list: () => Promise<AsyncIterable<T>>, scope: string): AsyncIterable<T> {
   try {
-    yield* list();
+    yield* await list();
   } catch (error) {
     throw new ArmError(classifyArmError(error, scope));
   }

@@ -34,7 +34,9 @@ export class TableAttemptTracker implements AttemptTracker {
     const rowKey = attemptRowKey(ruleId);
     for (let round = 1; round <= MAX_WRITE_ROUNDS; round++) {
       const row = await readRow(this.table, partitionKey, rowKey);
-      const count = (row ? this.toAttempts(row).count : 0) + 1;
+      const before = row ? this.toAttempts(row).count : 0;
+      // An attempt's operation that ended later is the same attempt: its error, and a back-off from now.
+      const count = options.sameAttempt ? Math.max(before, 1) : before + 1;
       const next = new Date(options.now.getTime() + backoffSeconds(count, options.backoffBaseSeconds, maxBackoff) * 1000);
       // Replace, not merge: an attempt without an error clears the previous one.
       const entity = {

@@ -13,7 +13,10 @@ export type TableRole = keyof typeof TABLE_NAMES;
 
 export interface StorageClients {
   tables: Record<TableRole, TableClient>;
+  /** The sweep lane (QUEUE_NAMES.evaluations). */
   evaluationQueue: QueueClient;
+  /** The events lane (QUEUE_NAMES.events). */
+  eventQueue: QueueClient;
 }
 
 export interface CreateStorageClientsOptions {
@@ -52,9 +55,11 @@ export function createStorageClients(storage: AppConfig['storage'], options: Cre
   if ('connectionString' in storage) {
     const tableOptions: TableServiceClientOptions = { retryOptions: TABLE_RETRY, ...(usesHttp(storage.connectionString) ? { allowInsecureConnection: true } : {}) };
     const queueOptions: StoragePipelineOptions = { retryOptions: QUEUE_RETRY };
+    const queues = QueueServiceClient.fromConnectionString(storage.connectionString, queueOptions);
     return {
       tables: Object.fromEntries(tableNames.map(([role, name]) => [role, TableClient.fromConnectionString(storage.connectionString, name, tableOptions)])) as Record<TableRole, TableClient>,
-      evaluationQueue: QueueServiceClient.fromConnectionString(storage.connectionString, queueOptions).getQueueClient(QUEUE_NAMES.evaluations),
+      evaluationQueue: queues.getQueueClient(QUEUE_NAMES.evaluations),
+      eventQueue: queues.getQueueClient(QUEUE_NAMES.events),
     };
   }
   const credential = credentialFor(storage, options.credential);
@@ -63,6 +68,7 @@ export function createStorageClients(storage: AppConfig['storage'], options: Cre
   return {
     tables: Object.fromEntries(tableNames.map(([role, name]) => [role, new TableClient(tableEndpoint, name, credential, { retryOptions: TABLE_RETRY })])) as Record<TableRole, TableClient>,
     evaluationQueue: new QueueClient(`${queueEndpoint}/${QUEUE_NAMES.evaluations}`, credential, { retryOptions: QUEUE_RETRY }),
+    eventQueue: new QueueClient(`${queueEndpoint}/${QUEUE_NAMES.events}`, credential, { retryOptions: QUEUE_RETRY }),
   };
 }
 
@@ -81,9 +87,13 @@ export async function ensureTables(clients: StorageClients): Promise<void> {
 
 /** Creates the queues that are missing. Idempotent. */
 export async function ensureQueues(clients: StorageClients): Promise<void> {
-  try {
-    await clients.evaluationQueue.createIfNotExists();
-  } catch (error) {
-    throw toStorageError(error, { resource: clients.evaluationQueue.name, operation: 'create queue' });
-  }
+  await Promise.all(
+    [clients.evaluationQueue, clients.eventQueue].map(async (queue) => {
+      try {
+        await queue.createIfNotExists();
+      } catch (error) {
+        throw toStorageError(error, { resource: queue.name, operation: 'create queue' });
+      }
+    }),
+  );
 }

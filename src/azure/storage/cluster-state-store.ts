@@ -1,7 +1,10 @@
 // Current state per cluster (ClusterState, row "state") and its history of status changes (ClusterHistory).
 //
 // Every write is read → compute → write-if-ETag-unchanged, recomputed on a conflict, so concurrent evaluations
-// of one cluster never lose an update. The two tables cannot share a transaction, so the state row carries its
+// of one cluster never lose an update. An evaluation reads the row as it starts, beside its read of the cluster
+// (readBasis), and its write uses that read: a steady-state evaluation is one read and one write of this table.
+// The row also says whether remediation rows of the cluster may be open, so that a clean cluster's evaluation does
+// not read the remediation log. The two tables cannot share a transaction, so the state row carries its
 // own pending history rows (an outbox, with fixed row keys): history is written after the state, and if that
 // is interrupted the next write of the cluster writes them again first. Replays are upserts of the same keys.
 
@@ -15,6 +18,7 @@ import {
   type ClusterStateStore,
   type ListStatesOptions,
   type Page,
+  type RecordedBasis,
   type RecordEvaluationOptions,
   type RecordedRuleResult,
   type StatusCounts,
@@ -46,14 +50,20 @@ interface StoredState {
   state: ClusterState;
   historyClock: string;
   outbox: OutboxEntry[];
+  /** Undefined for rows written before the flag existed: unknown, so treated as open. */
+  remediationsOpen: boolean | undefined;
 }
 
 interface NextState {
   state: Omit<ClusterState, 'version'>;
   transitions: Transition[];
+  remediationsOpen: boolean | undefined;
 }
 
 export class TableClusterStateStore implements ClusterStateStore {
+  /** What each basis was read from: used once, by the first write that names it. */
+  private readonly bases = new WeakMap<RecordedBasis, { stored: StoredState | undefined }>();
+
   constructor(
     private readonly stateTable: TableClient,
     private readonly historyTable: TableClient,
@@ -61,6 +71,30 @@ export class TableClusterStateStore implements ClusterStateStore {
 
   async getState(clusterId: string): Promise<ClusterState | undefined> {
     return (await this.readStored(clusterKey(clusterId)))?.state;
+  }
+
+  async readBasis(clusterId: string): Promise<RecordedBasis> {
+    const stored = await this.readStored(clusterKey(clusterId));
+    const basis: RecordedBasis = { clusterId, state: stored?.state, remediationsOpen: stored?.remediationsOpen !== false };
+    this.bases.set(basis, { stored });
+    return basis;
+  }
+
+  async markRemediationsOpen(basis: RecordedBasis): Promise<void> {
+    const held = this.bases.get(basis);
+    // No row yet: nothing says the log is clean, so the next run reads it anyway.
+    if (!held?.stored || held.stored.remediationsOpen !== false) return;
+    const partitionKey = clusterKey(basis.clusterId);
+    const entity = { partitionKey, rowKey: STATE_ROW, remediationsOpen: true };
+    try {
+      const etag = await updateRow(this.stateTable, entity, held.stored.row.etag, 'Merge');
+      held.stored = { ...held.stored, row: { ...held.stored.row, etag, remediationsOpen: true }, remediationsOpen: true };
+    } catch (error) {
+      if (!isConflict(error)) throw error;
+      // Written since the basis was read: flag it regardless, and let the record read the row again.
+      await updateRow(this.stateTable, entity, '*', 'Merge');
+      this.bases.delete(basis);
+    }
   }
 
   async listStates(options: ListStatesOptions = {}): Promise<Page<ClusterState>> {
@@ -101,21 +135,32 @@ export class TableClusterStateStore implements ClusterStateStore {
     const overrides = options.ruleOverrides ?? [];
     const results = recordedResults(evaluation, overrides);
     const status = recordedStatus(evaluation, overrides);
-    return this.mutate(clusterId, options.now, (current) => {
-      const location = options.location ?? current?.state.location;
-      const state: Omit<ClusterState, 'version'> = {
-        clusterId,
-        subscriptionId: cluster.subscriptionId,
-        resourceGroup: cluster.resourceGroup,
-        clusterName: cluster.name,
-        ...(location !== undefined ? { location } : {}),
-        status,
-        results,
-        evaluatedAt: options.now.toISOString(),
-        lastCause: cause,
-      };
-      return { state, transitions: diffTransitions(clusterId, current?.state, state, options.now, cause) };
-    });
+    const basis = options.basis ? this.bases.get(options.basis) : undefined;
+    if (options.basis) this.bases.delete(options.basis);
+    return this.mutate(
+      clusterId,
+      options.now,
+      (current, fromBasis) => {
+        const location = options.location ?? current?.state.location;
+        const state: Omit<ClusterState, 'version'> = {
+          clusterId,
+          subscriptionId: cluster.subscriptionId,
+          resourceGroup: cluster.resourceGroup,
+          clusterName: cluster.name,
+          ...(location !== undefined ? { location } : {}),
+          status,
+          results,
+          evaluatedAt: options.now.toISOString(),
+          lastCause: cause,
+        };
+        // What the run says about open remediation rows holds for the row it read. A row written since may know of
+        // rows the run did not see (a scan is not under the lease), so then an "open" there stays.
+        const said = options.remediationsOpen;
+        const remediationsOpen = said === undefined ? current?.remediationsOpen : fromBasis ? said : said || current?.remediationsOpen !== false;
+        return { state, transitions: diffTransitions(clusterId, current?.state, state, options.now, cause), remediationsOpen };
+      },
+      basis,
+    );
   }
 
   async markDeleted(clusterId: string, cause: Cause, now: Date): Promise<Transition[]> {
@@ -126,7 +171,11 @@ export class TableClusterStateStore implements ClusterStateStore {
       // Rule results stay as last seen: they are the record of what the cluster looked like.
       const { version: _version, detailsOmitted: _omitted, ...previous } = current.state;
       const state = { ...previous, status: 'Deleted' as const, evaluatedAt: now.toISOString(), lastCause: cause };
-      return { state, transitions: diffTransitions(clusterId, { status: current.state.status, results: [] }, { status: 'Deleted', results: [] }, now, cause) };
+      return {
+        state,
+        transitions: diffTransitions(clusterId, { status: current.state.status, results: [] }, { status: 'Deleted', results: [] }, now, cause),
+        remediationsOpen: current.remediationsOpen,
+      };
     });
   }
 
@@ -136,13 +185,22 @@ export class TableClusterStateStore implements ClusterStateStore {
     return rows.map((row) => this.toTransition(row));
   }
 
-  /** Read → compute → conditional write, recomputed on conflict; then the history rows. */
-  private async mutate(clusterId: string, now: Date, compute: (current: StoredState | undefined) => NextState | undefined): Promise<Transition[]> {
+  /**
+   * Read → compute → conditional write, recomputed on conflict; then the history rows. The first round uses `basis`
+   * (what the caller read) when given, instead of reading.
+   */
+  private async mutate(
+    clusterId: string,
+    now: Date,
+    compute: (current: StoredState | undefined, fromBasis: boolean) => NextState | undefined,
+    basis?: { stored: StoredState | undefined },
+  ): Promise<Transition[]> {
     const partitionKey = clusterKey(clusterId);
     for (let round = 1; round <= MAX_WRITE_ROUNDS; round++) {
-      const current = await this.readStored(partitionKey);
+      const fromBasis = round === 1 && basis !== undefined;
+      const current = fromBasis ? basis.stored : await this.readStored(partitionKey);
       if (current && current.outbox.length > 0) await this.writeHistory(partitionKey, current.outbox);
-      const next = compute(current);
+      const next = compute(current, fromBasis);
       if (!next) {
         if (current && current.outbox.length > 0) await this.clearOutbox(partitionKey, current.row.etag);
         return [];
@@ -156,7 +214,7 @@ export class TableClusterStateStore implements ClusterStateStore {
         rowKey: `${invertedTime(new Date(clock))}-${invertedCounter(version, 10)}-${String(index).padStart(4, '0')}`,
         transition,
       }));
-      const entity = this.toEntity(partitionKey, next.state, version, clock, outbox);
+      const entity = this.toEntity(partitionKey, next.state, version, clock, outbox, next.remediationsOpen);
       let etag: string;
       try {
         etag = current ? await updateRow(this.stateTable, entity, current.row.etag) : await createRow(this.stateTable, entity);
@@ -209,7 +267,7 @@ export class TableClusterStateStore implements ClusterStateStore {
     return row ? this.toStored(row) : undefined;
   }
 
-  private toEntity(partitionKey: string, state: Omit<ClusterState, 'version'>, version: number, historyClock: string, outbox: OutboxEntry[]) {
+  private toEntity(partitionKey: string, state: Omit<ClusterState, 'version'>, version: number, historyClock: string, outbox: OutboxEntry[], remediationsOpen: boolean | undefined) {
     let results = splitJson('results', state.results, RESULT_CHUNKS);
     let detailsOmitted = false;
     if (!results) {
@@ -233,6 +291,7 @@ export class TableClusterStateStore implements ClusterStateStore {
       version,
       historyClock,
       detailsOmitted: detailsOmitted || undefined,
+      remediationsOpen,
       ...causeProperties(state.lastCause),
       ...results,
       ...pending,
@@ -260,7 +319,14 @@ export class TableClusterStateStore implements ClusterStateStore {
       version: read.int('version'),
       ...(row['detailsOmitted'] === true ? { detailsOmitted: true } : {}),
     };
-    return { row, state, historyClock: read.text('historyClock'), outbox: (outbox ?? []) as OutboxEntry[] };
+    const remediationsOpen = row['remediationsOpen'];
+    return {
+      row,
+      state,
+      historyClock: read.text('historyClock'),
+      outbox: (outbox ?? []) as OutboxEntry[],
+      remediationsOpen: typeof remediationsOpen === 'boolean' ? remediationsOpen : undefined,
+    };
   }
 
   private toTransition(row: Row): Transition {

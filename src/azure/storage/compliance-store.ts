@@ -4,7 +4,7 @@ import type { ComplianceStore } from '../../ports.js';
 import { TableAttemptTracker } from './attempt-tracker.js';
 import type { StorageClients } from './clients.js';
 import { TableClusterStateStore } from './cluster-state-store.js';
-import { TableEvaluationCoalescer, TableEventDeduplicator, TableLeaseManager } from './coordination.js';
+import { TableCoordination } from './coordination.js';
 import { TableRemediationLog } from './remediation-log.js';
 import { TableRolloutStore } from './rollout-store.js';
 import { TableSweepLog } from './sweep-log.js';
@@ -14,15 +14,15 @@ export function createTableComplianceStore(clients: Pick<StorageClients, 'tables
   const state = new TableClusterStateStore(tables.state, tables.history);
   const remediations = new TableRemediationLog(tables.remediations);
   const attempts = new TableAttemptTracker(tables.state);
-  const events = new TableEventDeduplicator(tables.events);
-  const coalescer = new TableEvaluationCoalescer(tables.leases);
-  const leases = new TableLeaseManager(tables.leases);
+  const coordination = new TableCoordination(tables.leases);
   const sweeps = new TableSweepLog(tables.sweeps);
   const rollouts = new TableRolloutStore(tables.rollouts);
   return {
     getState: (clusterId) => state.getState(clusterId),
     listStates: (options) => state.listStates(options),
     countByStatus: (options) => state.countByStatus(options),
+    readBasis: (clusterId) => state.readBasis(clusterId),
+    markRemediationsOpen: (basis) => state.markRemediationsOpen(basis),
     recordEvaluation: (clusterId, evaluation, cause, options) => state.recordEvaluation(clusterId, evaluation, cause, options),
     markDeleted: (clusterId, cause, now) => state.markDeleted(clusterId, cause, now),
     listHistory: (clusterId, options) => state.listHistory(clusterId, options),
@@ -36,12 +36,12 @@ export function createTableComplianceStore(clients: Pick<StorageClients, 'tables
     recordAttempt: (clusterId, ruleId, options) => attempts.recordAttempt(clusterId, ruleId, options),
     resetAttempts: (clusterId, ruleId) => attempts.resetAttempts(clusterId, ruleId),
 
-    claimEvent: (eventId, now) => events.claimEvent(eventId, now),
-    releaseEventClaim: (eventId) => events.releaseEventClaim(eventId),
-    claimPendingEvaluation: (clusterId, windowSeconds, now) => coalescer.claimPendingEvaluation(clusterId, windowSeconds, now),
-    clearPendingEvaluation: (clusterId) => coalescer.clearPendingEvaluation(clusterId),
-    acquireLease: (clusterId, owner, ttlMs, now) => leases.acquireLease(clusterId, owner, ttlMs, now),
-    releaseLease: (lease) => leases.releaseLease(lease),
+    claimChange: (clusterId, event, now) => coordination.claimChange(clusterId, event, now),
+    claimEvent: (clusterId, eventId, now) => coordination.claimEvent(clusterId, eventId, now),
+    releaseEventClaim: (clusterId, eventId, pending) => coordination.releaseEventClaim(clusterId, eventId, pending),
+    acquireLease: (clusterId, owner, ttlMs, now, pending) => coordination.acquireLease(clusterId, owner, ttlMs, now, pending),
+    releaseLease: (lease, options) => coordination.releaseLease(lease, options),
+    abandonPending: (mark) => coordination.abandonPending(mark),
 
     startSweep: (input) => sweeps.startSweep(input),
     finishSweep: (sweepId, input) => sweeps.finishSweep(sweepId, input),

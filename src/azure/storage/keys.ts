@@ -85,13 +85,13 @@ export function clusterKey(clusterId: string): string {
 }
 
 /**
- * A key for ids we only look up and never read back (event ids): `encodeKey` when it fits, else a SHA-256
- * of the lower-cased id. "%s" never occurs in an encoded key, so the two forms cannot collide.
+ * A key for ids we only look up and never read back (event ids): `encodeKey` when it fits in `maxLength`, else a
+ * SHA-256 of the lower-cased id. "%s" never occurs in an encoded key, so the two forms cannot collide.
  */
-export function lookupKey(value: string, what: string): string {
+export function lookupKey(value: string, what: string, maxLength: number = MAX_KEY_LENGTH): string {
   if (value.length === 0) throw new RangeError(`${what} must not be empty`);
   const key = encodeKey(value);
-  if (key.length <= MAX_KEY_LENGTH) return key;
+  if (key.length <= maxLength) return key;
   return `%sha256-${createHash('sha256').update(value.toLowerCase(), 'utf8').digest('hex')}`;
 }
 

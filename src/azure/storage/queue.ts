@@ -95,6 +95,8 @@ export function parseWorkItem(body: unknown): EvaluationWorkItem {
     if (typeof attempt !== 'number' || !Number.isInteger(attempt) || attempt < 0) invalid('"attempt"', `must be a whole number from 0, got ${JSON.stringify(attempt)}`);
     item.attempt = attempt;
   }
+  const pendingEtag = optionalString(raw['pendingEtag'], '"pendingEtag"');
+  if (pendingEtag !== undefined) item.pendingEtag = pendingEtag;
   return item;
 }
 

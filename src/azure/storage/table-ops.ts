@@ -81,6 +81,32 @@ export async function upsertInBatches(table: TableClient, partitionKey: string, 
   }
 }
 
+/**
+ * Submits one entity group transaction: all actions on one partition, at most 100, applied together or not at all.
+ * Returns the new ETag of each action, in order (undefined for deletes). A failure is a StorageError whose cause names
+ * the action that failed (see failedActionOf).
+ */
+export async function submitBatch(table: TableClient, partitionKey: string, actions: readonly TransactionAction[], operation: string): Promise<(string | undefined)[]> {
+  if (actions.length === 0 || actions.length > MAX_BATCH) throw new RangeError(`submitBatch: ${actions.length} actions; a transaction holds 1 to ${MAX_BATCH}`);
+  const sent = actions.map((action): TransactionAction => (action[0] === 'delete' ? action : ([action[0], defined(action[1] as TableEntity<Properties>), ...action.slice(2)] as TransactionAction)));
+  try {
+    const response = await table.submitTransaction(sent);
+    return sent.map((_, index) => response.subResponses[index]?.etag);
+  } catch (error) {
+    throw toStorageError(error, { ...where(table, partitionKey), operation });
+  }
+}
+
+/**
+ * Which action of a failed transaction failed: the service prefixes its message with the action's index ("1:The
+ * specified entity already exists."). Undefined when the failure was not about one action.
+ */
+export function failedActionOf(error: unknown): number | undefined {
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  const match = cause instanceof Error ? /^(\d+):/.exec(cause.message) : null;
+  return match ? Number(match[1]) : undefined;
+}
+
 export interface QueryPageOptions {
   pageSize: number;
   continuationToken?: string;

@@ -9,20 +9,34 @@ import cliProgress from 'cli-progress';
 import Table from 'cli-table3';
 import { Option, type Command } from 'commander';
 import { ArmClusterReader, ArmStepWriter, createArmClients, type ArmClients } from '../../azure/arm/index.js';
-import { createStorageClients, createTableComplianceStore, ensureTables } from '../../azure/storage/index.js';
+import { createStorageClients, createTableComplianceStore, ensureQueues, ensureTables } from '../../azure/storage/index.js';
+import { EvaluationQueue } from '../../azure/storage/queue.js';
 import { noTelemetry } from '../../azure/telemetry.js';
-import { APP_SETTINGS, commandLineArmSettings, commandLineStorageSettings, ConfigError, DEFAULT_ARM_ENDPOINT, DEV_ONLY_SETTINGS, type AppConfig } from '../../config.js';
+import {
+  APP_SETTINGS,
+  commandLineArmSettings,
+  commandLineStorageSettings,
+  ConfigError,
+  DEFAULT_ARM_ENDPOINT,
+  DEFAULT_COALESCE_WINDOW_SECONDS,
+  DEFAULT_TUNING,
+  DEV_ONLY_SETTINGS,
+  type AppConfig,
+} from '../../config.js';
 import { DEFAULT_BASELINE_PATH, loadBaselineFile } from '../../baseline-file.js';
 import { InvalidInputError, isPassingStatus, isSubscriptionId, nameProblem, type Baseline } from '../../core/index.js';
 import type { EvaluationRecords, StepReport } from '../../pipeline/evaluation.js';
 import { scanPolicy } from '../../pipeline/policies.js';
-import { scanFleet, type ScanReport, type ScanSummary } from '../../pipeline/scan.js';
+import { scanFleet, type ScanLeases, type ScanReport, type ScanSummary } from '../../pipeline/scan.js';
 import { CliInputError, EXIT_CODES, PROGRAM_NAME } from '../exit.js';
 import { failureReport } from '../failure.js';
 import { sourceName } from '../input.js';
 
 /** Ctrl-C: the conventional 128 + SIGINT. */
 export const EXIT_INTERRUPTED = 130;
+
+/** How often a scan looks again at a cluster lease someone else holds. */
+const LEASE_POLL_MS = 500;
 
 /** Rows of the "needs attention" table before it points at --format json. */
 const ATTENTION_ROWS = 40;
@@ -195,6 +209,10 @@ export function renderSummary(report: ScanReport): string {
     lines.push(table(['Cluster', 'Status', 'Rule', 'Why'], attention.slice(0, ATTENTION_ROWS)));
     if (attention.length > ATTENTION_ROWS) lines.push(`... and ${attention.length - ATTENTION_ROWS} more (use --format json for all)`);
   }
+  if (summary.stillRunning.length > 0) {
+    lines.push('', `Still running (${summary.stillRunning.length}): started and not waited for; these clusters may change yet`);
+    lines.push(table(['Cluster', 'Step', 'ARM correlation'], summary.stillRunning.slice(0, ATTENTION_ROWS).map((r) => [r.clusterId, r.stepId, r.correlationId ?? '-'])));
+  }
   if (summary.errors.length > 0) {
     lines.push('', `Errors (${summary.errors.length})`);
     lines.push(table(['Where', 'Kind', 'What'], summary.errors.slice(0, ATTENTION_ROWS).map((e) => [e.scope, e.kind, e.message])));
@@ -276,11 +294,28 @@ async function run(flags: ScanFlags, env: Env = process.env): Promise<void> {
   const scanId = `scan-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`;
   // With --record: the app's store, through the same intent protocol as the app's worker.
   let records: EvaluationRecords | undefined;
+  // With --apply too: the worker's per-cluster lease, so that this scan, another one and the app never write one step
+  // twice. A follow-up for events that joined while the scan held a lease goes on the app's events lane.
+  let leases: ScanLeases | undefined;
   if (storage) {
     const storageClients = createStorageClients(storage);
     await ensureTables(storageClients);
     const store = createTableComplianceStore(storageClients);
     records = { state: store, remediations: store, attempts: store };
+    if (flags.apply) {
+      await ensureQueues(storageClients);
+      leases = {
+        store,
+        eventQueue: new EvaluationQueue(storageClients.eventQueue),
+        tuning: DEFAULT_TUNING,
+        config: { coalesceWindowSeconds: DEFAULT_COALESCE_WINDOW_SECONDS },
+        clock: () => new Date(),
+        owner: scanId,
+        ttlMs: DEFAULT_TUNING.leaseTtlMs,
+        waitMs: DEFAULT_TUNING.leaseTtlMs,
+        pollMs: LEASE_POLL_MS,
+      };
+    }
   }
 
   // First Ctrl-C: start nothing new and cancel ARM calls, but let store writes in flight finish. Second: leave now.
@@ -308,6 +343,7 @@ async function run(flags: ScanFlags, env: Env = process.env): Promise<void> {
           ...(records ? { records } : {}),
         },
         policy: scanPolicy({ apply: flags.apply, wait: flags.wait, record: records !== undefined, approvals: flags.approve }),
+        ...(leases ? { leases } : {}),
         cause: { kind: 'cli', id: scanId, caller: safeUserName() },
         armRequests: () => clients.stats,
         subscriptions: flags.subscription,

@@ -40,6 +40,30 @@ describe('fault injection', () => {
     }
   });
 
+  test('answers a 429 storm as ARM throttles, and the SDK waits out its Retry-After', async () => {
+    // Prepare: the next two GETs of the cluster are throttled
+    emulator.setFaults([{ route: `GET ${cluster.id}`, kind: '429', sequence: [true, true] }]);
+    try {
+      const recorder = recordResponses();
+      const sdk = containerService(emulator, cluster.subscriptionId, { policies: [recorder.policy], fastRetries: true });
+
+      // Act
+      const got = await sdk.managedClusters.get(cluster.resourceGroup, cluster.name);
+
+      // Assess
+      expect(got.name).toBe(cluster.name);
+      expect(recorder.seen.map((response) => response.status)).toStrictEqual([429, 429, 200]);
+      expect(recorder.seen[0]?.headers['retry-after']).toBe('1');
+      // A plain request sees ARM's throttling error.
+      emulator.setFaults([{ route: `GET ${cluster.id}`, kind: '429', sequence: [true] }]);
+      const plain = await armRequest(emulator, 'GET', `${cluster.id}?api-version=2026-06-01`);
+      expect(plain.status).toBe(429);
+      expect(plain.body).toMatchObject({ error: { code: 'SubscriptionRequestsThrottled' } });
+    } finally {
+      emulator.setFaults([]);
+    }
+  });
+
   test('resets the connection and the SDK retries', async () => {
     emulator.setFaults([{ route: `GET ${cluster.id}`, kind: 'reset', sequence: [true] }]);
     try {

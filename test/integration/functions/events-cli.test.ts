@@ -238,10 +238,9 @@ describe('events replay', () => {
         ['44444444-4444-4444-4444-444444444444', 'ignored'],
       ]);
       expect(rows[4]?.reason).toMatch(/not in TARGET_SUBSCRIPTION_IDS/);
-      // Two work items, visible once the 1 s coalescing window has passed.
-      const queue = new QueueClient(connectionString(), QUEUE_NAMES.evaluations);
+      // Two work items on the events lane, visible at once (the first event of a cluster is never delayed).
+      const queue = new QueueClient(connectionString(), QUEUE_NAMES.events);
       expect((await queue.getProperties()).approximateMessagesCount).toBe(2);
-      await new Promise((resolve) => setTimeout(resolve, 1200));
       const received = await queue.receiveMessages({ numberOfMessages: 10 });
       const items = received.receivedMessageItems.map(
         (message) => JSON.parse(Buffer.from(message.messageText, 'base64').toString('utf8')) as { clusterId: string; cause: { kind: string; id: string } },

@@ -4,6 +4,7 @@
 // and ARM's error texts kept out of every response.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import azureFunctions, { type HttpResponseInit } from '@azure/functions';
+import { evaluateChangedClusterOptions } from '../../../src/functions/evaluateChangedCluster.js';
 import { evaluateClusterOptions } from '../../../src/functions/evaluateCluster.js';
 import { getClusterCompliance, getClusterComplianceOptions } from '../../../src/functions/getClusterCompliance.js';
 import { getFleetCompliance, getFleetComplianceOptions } from '../../../src/functions/getFleetCompliance.js';
@@ -119,6 +120,9 @@ describe('the HTTP routes', () => {
     expect(startSweepOptions.route).toBe('sweeps');
     expect(evaluateClusterOptions.queueName).toBe(QUEUE_NAMES.evaluations);
     expect(evaluateClusterOptions.connection).toBe('AzureWebJobsStorage');
+    // Changed clusters have a lane of their own, never behind a sweep.
+    expect(evaluateChangedClusterOptions.queueName).toBe(QUEUE_NAMES.events);
+    expect(evaluateChangedClusterOptions.connection).toBe('AzureWebJobsStorage');
     expect(sweepOptions.schedule).toBe('%SWEEP_SCHEDULE%');
     expect(typeof onResourceEventOptions.handler).toBe('function');
   });

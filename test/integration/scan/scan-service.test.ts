@@ -55,6 +55,24 @@ describe('scanFleet (SDK clients against the emulator)', () => {
     expect(report.summary.errors).toStrictEqual([]);
   });
 
+  test('with --no-wait, lists the writes still running, and reports the clusters as evaluated before them', async () => {
+    // Prepare: operations that outlast the scan
+    emulator = await startEmulator({ lroDurationMs: 5000 });
+    seedCluster(emulator, 'aks-nowait-a', (body) => setPath(body, 'properties.securityProfile.workloadIdentity', { enabled: false }));
+    seedCluster(emulator, 'aks-nowait-b');
+
+    // Act
+    const report = await scanFleet({ ...options(emulator), policy: scanPolicy({ apply: true, wait: false, record: false, approvals: [] }) }, 'scan-no-wait');
+
+    // Assess
+    expect(report.summary.steps.started).toBe(1);
+    expect(report.summary.stillRunning).toStrictEqual([
+      expect.objectContaining({ clusterId: clusterIdFor('aks-nowait-a'), stepId: 'workload-identity:enable-workload-identity', resourceId: clusterIdFor('aks-nowait-a') }),
+    ]);
+    expect(report.clusters.find((cluster) => cluster.name === 'aks-nowait-a')?.status).toBe('NonCompliant');
+    expect(report.clusters.find((cluster) => cluster.name === 'aks-nowait-b')?.status).toBe('Compliant');
+  });
+
   test('gives a busy cluster another round once its operation has ended', async () => {
     // Prepare: a cluster mid-update for 1.5 s, with drift to fix
     emulator = await startEmulator({ lroDurationMs: 30, busyDurationMs: 1500 });

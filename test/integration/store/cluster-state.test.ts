@@ -151,6 +151,53 @@ describe('cluster state and history on Table Storage (Azurite)', () => {
     }
   });
 
+  test('records over the row a run read beside its cluster, reading again only when another writer came first', async () => {
+    const id = clusterId('aks-basis');
+    const clean = evaluation(id, [rule('managed-identity', 'Compliant')]);
+    await store.recordEvaluation(id, clean, cause('evt-b0'), { now: at(0), basis: await store.readBasis(id), remediationsOpen: false });
+
+    // Act: a run reads its basis; another writer records in between; the run records over its basis
+    const basis = await store.readBasis(id);
+    await store.recordEvaluation(id, evaluation(id, [rule('managed-identity', 'NonCompliant')]), cause('evt-b1'), { now: at(1) });
+    const transitions = await store.recordEvaluation(id, clean, cause('evt-b2'), { now: at(2), basis, remediationsOpen: false });
+
+    // Assess: the basis was version 1 and clean; the run's write went through after a fresh read, both writes count
+    expect(basis).toMatchObject({ clusterId: id, state: { version: 1, status: 'Compliant' }, remediationsOpen: false });
+    expect(transitions.map((t) => [t.ruleId ?? 'cluster', t.from, t.to])).toStrictEqual([
+      ['cluster', 'NonCompliant', 'Compliant'],
+      ['managed-identity', 'NonCompliant', 'Compliant'],
+    ]);
+    expect((await store.getState(id))?.version).toBe(3);
+  });
+
+  test('says whether remediation rows may be open: unknown counts as open, a run that starts a write marks it first', async () => {
+    const id = clusterId('aks-open-flag');
+    // Nothing recorded yet, or recorded without saying: open.
+    expect((await store.readBasis(id)).remediationsOpen).toBe(true);
+    await store.recordEvaluation(id, evaluation(id, [rule('workload-identity', 'NonCompliant')]), cause('evt-f0'), { now: at(0) });
+    expect((await store.readBasis(id)).remediationsOpen).toBe(true);
+
+    // Without the row it read, a writer saying none are open is not believed (the row may know better).
+    await store.recordEvaluation(id, evaluation(id, [rule('workload-identity', 'NonCompliant')]), cause('evt-f1'), { now: at(1), remediationsOpen: false });
+    expect((await store.readBasis(id)).remediationsOpen).toBe(true);
+
+    // Act and assess: a run that read it says none are open; the next run reads that, and marks the row before its
+    // first intent
+    await store.recordEvaluation(id, evaluation(id, [rule('workload-identity', 'NonCompliant')]), cause('evt-f1b'), { now: at(1.5), basis: await store.readBasis(id), remediationsOpen: false });
+    const basis = await store.readBasis(id);
+    expect(basis.remediationsOpen).toBe(false);
+    await store.markRemediationsOpen(basis);
+    expect((await store.readBasis(id)).remediationsOpen).toBe(true);
+    // The run's own record still writes over its basis (the mark kept it current), and says what it leaves open.
+    await store.recordEvaluation(id, evaluation(id, [rule('workload-identity', 'NonCompliant')]), cause('evt-f2'), { now: at(2), basis, remediationsOpen: true });
+    expect((await store.getState(id))?.version).toBe(4);
+    // A later write that does not say keeps it; marking a row that says so already writes nothing.
+    await store.markDeleted(id, cause('evt-f3'), at(3));
+    const afterDelete = await store.readBasis(id);
+    expect(afterDelete.remediationsOpen).toBe(true);
+    await expect(store.markRemediationsOpen(afterDelete)).resolves.toBeUndefined();
+  });
+
   test('records RemediationFailed overrides with the last ARM error', async () => {
     const id = clusterId('aks-failed');
 

@@ -22,64 +22,120 @@ describe('coordination, attempts, remediations and sweeps on Table Storage (Azur
 
   describe('event dedupe', () => {
     test('claims an event once across three concurrent deliveries, and again after a release', async () => {
+      const id = clusterId('aks-dedupe');
       const eventId = '5f1c1a3e-0d3c-4b5e-9a61-7e2f0c1d2e3f';
 
       // Act and assess: one of three concurrent claims wins
-      expect(countTrue(await Promise.all([1, 2, 3].map(() => store.claimEvent(eventId, at(0)))))).toBe(1);
+      expect(countTrue(await Promise.all([1, 2, 3].map(() => store.claimEvent(id, eventId, at(0)))))).toBe(1);
       // Ids compare case-insensitively.
-      expect(await store.claimEvent(eventId.toUpperCase(), at(1))).toBe(false);
+      expect(await store.claimEvent(id, eventId.toUpperCase(), at(1))).toBe(false);
 
       // Act and assess: released, it can be claimed again; releasing an unclaimed id is harmless
-      await store.releaseEventClaim(eventId);
-      expect(await store.claimEvent(eventId, at(2))).toBe(true);
-      await expect(store.releaseEventClaim('never-claimed')).resolves.toBeUndefined();
+      await store.releaseEventClaim(id, eventId);
+      expect(await store.claimEvent(id, eventId, at(2))).toBe(true);
+      await expect(store.releaseEventClaim(id, 'never-claimed')).resolves.toBeUndefined();
     });
 
     test('accepts any id as a key: forbidden characters, unicode, very long', async () => {
+      const id = clusterId('aks-odd-ids');
       const odd = ['a/b#c?d\\e', 'Ünïcødé-😀', '%7C|%', '\u0000\u0085ctl', 'x'.repeat(5000), `${'x'.repeat(4999)}y`];
 
-      const first = await Promise.all(odd.map((id) => store.claimEvent(id, at(0))));
-      const second = await Promise.all(odd.map((id) => store.claimEvent(id, at(1))));
+      const first = await Promise.all(odd.map((eventId) => store.claimEvent(id, eventId, at(0))));
+      const second = await Promise.all(odd.map((eventId) => store.claimChange(id, { id: eventId, time: at(0).toISOString() }, at(1))));
 
-      // Distinct ids, including two long ones differing in the last character.
+      // Distinct ids, including two long ones differing in the last character; a change claims the same ids.
       expect(first).toStrictEqual(odd.map(() => true));
-      expect(second).toStrictEqual(odd.map(() => false));
-      await expect(store.claimEvent('', at(0))).rejects.toThrow(/eventId must not be empty/);
+      expect(second).toStrictEqual(odd.map(() => ({ outcome: 'duplicate' })));
+      await expect(store.claimEvent(id, '', at(0))).rejects.toThrow(/eventId must not be empty/);
     });
   });
 
-  describe('coalescing', () => {
-    test('lets exactly one of 20 concurrent claims enqueue, until the window ends or the worker clears it', async () => {
-      const id = clusterId('aks-coalesce');
-      const burst = (now: Date) => Promise.all(Array.from({ length: 20 }, () => store.claimPendingEvaluation(id, 30, now)));
+  describe('changes: the leading edge and the trailing edge', () => {
+    const change = (id: string, eventId: string, minutes: number, now = at(minutes)) => store.claimChange(id, { id: eventId, time: at(minutes).toISOString() }, now);
 
-      // First burst, then inside the window, then after it (one claim takes over the expired marker).
-      expect(countTrue(await burst(at(0)))).toBe(1);
-      expect(countTrue(await burst(at(0.4)))).toBe(0);
-      expect(countTrue(await burst(at(0.51)))).toBe(1);
-      // After the worker cleared it.
-      await store.clearPendingEvaluation(id);
-      expect(countTrue(await burst(at(0.6)))).toBe(1);
-      await expect(store.clearPendingEvaluation(clusterId('aks-never-claimed'))).resolves.toBeUndefined();
-      await expect(store.claimPendingEvaluation(id, 0, at(0))).rejects.toThrow(/windowSeconds must be above 0/);
+    test('of 20 concurrent new events on an idle cluster, one marks it pending and the rest join; a duplicate is dropped', async () => {
+      const id = clusterId('aks-burst');
+
+      // Act
+      const claims = await Promise.all(Array.from({ length: 20 }, (_, i) => change(id, `burst-${i}`, 0)));
+
+      // Assess
+      expect(claims.filter((claim) => claim.outcome === 'first')).toHaveLength(1);
+      expect(claims.filter((claim) => claim.outcome === 'joined')).toHaveLength(19);
+      expect(await change(id, 'burst-7', 0.1)).toStrictEqual({ outcome: 'duplicate' });
     });
-  });
 
-  describe('coalescing while the worker clears', () => {
-    test('never fails a claim whose expired marker is deleted between its read and its update', async () => {
-      const id = clusterId('aks-coalesce-race');
-      const rounds: [boolean, string][] = [];
+    test('the worker takes the mark in one write; events before its read are covered, a newer one turns the lease into a pending mark', async () => {
+      // Prepare: the first event marks the cluster; a second joins while it is pending
+      const id = clusterId('aks-trailing');
+      const first = await change(id, 'e1', 0);
+      if (first.outcome !== 'first') throw new Error(`the first event was ${first.outcome}`);
+      expect((await change(id, 'e2', 0.01)).outcome).toBe('joined');
+
+      // Act: the worker takes it over (the mark changed, so it reads and takes it), reads at 0.05, and an event from
+      // before the read and one from after it join while it runs
+      const lease = await store.acquireLease(id, 'worker-1', 60_000, at(0.05), first.pending);
+      if (!lease) throw new Error('the worker could not take the pending mark');
+      expect((await change(id, 'e3', 0.04, at(0.06))).outcome).toBe('joined');
+      expect((await change(id, 'e4', 0.07)).outcome).toBe('joined');
+      const mark = await store.releaseLease(lease, { readAt: at(0.05), marginMs: 1000, now: at(0.08) });
+
+      // Assess: a pending mark for the newest event; a later event joins it, and the next worker takes it in one write
+      expect(mark).toMatchObject({ clusterId: id, eventId: 'e4', eventTime: at(0.07).toISOString() });
+      expect((await change(id, 'e5', 0.09)).outcome).toBe('joined');
+      const next = await store.acquireLease(id, 'worker-2', 60_000, at(0.2), mark);
+      if (!next) throw new Error('the follow-up could not take the mark');
+      // Nothing joined the follow-up after its read: it ends clean, and the cluster is idle again.
+      expect(await store.releaseLease(next, { readAt: at(0.2), marginMs: 1000, now: at(0.21) })).toBeUndefined();
+      expect((await change(id, 'e6', 0.3)).outcome).toBe('first');
+    });
+
+    test('an evaluation that only saw events from before its read releases the cluster', async () => {
+      const id = clusterId('aks-late-events');
+      const first = await change(id, 'l1', 0);
+      if (first.outcome !== 'first') throw new Error(`the first event was ${first.outcome}`);
+      const lease = await store.acquireLease(id, 'worker-1', 60_000, at(1), first.pending);
+      if (!lease) throw new Error('the worker could not take the pending mark');
+
+      // Act: a late delivery of an event from before the read
+      await change(id, 'l2', 0.5, at(1.01));
+      const mark = await store.releaseLease(lease, { readAt: at(1), marginMs: 1000, now: at(1.02) });
+
+      // Assess
+      expect(mark).toBeUndefined();
+      expect((await change(id, 'l3', 1.1)).outcome).toBe('first');
+    });
+
+    test('a redelivery restarts a pending mark that lost its message, once it is older than two minutes', async () => {
+      const id = clusterId('aks-lost-message');
+      // The intake marked the cluster and stopped before it enqueued.
+      expect((await change(id, 'm1', 0)).outcome).toBe('first');
+
+      // Act and assess: a redelivery soon after is a duplicate; one after two minutes starts the evaluation again
+      expect((await change(id, 'm1', 0, at(1))).outcome).toBe('duplicate');
+      const revived = await change(id, 'm1', 0, at(2.5));
+      expect(revived.outcome).toBe('first');
+      // Released with its mark, nothing is left behind.
+      if (revived.outcome === 'first') await store.releaseEventClaim(id, 'm1', revived.pending);
+      expect((await change(id, 'm1', 3)).outcome).toBe('first');
+    });
+
+    test('never fails a claim whose lease row is released between its two writes', async () => {
+      const id = clusterId('aks-claim-race');
+      const rounds: string[] = [];
 
       for (let round = 0; round < 15; round += 1) {
-        // An expired marker, then a claim racing the worker's clear: the claim reads the row, the clear deletes it.
-        const marked = await store.claimPendingEvaluation(id, 1, at(round));
-        const [claimed] = await Promise.all([store.claimPendingEvaluation(id, 1, at(round + 0.5)), store.clearPendingEvaluation(id)]);
-        rounds.push([marked, typeof claimed]);
-        await store.clearPendingEvaluation(id);
+        // A running evaluation, and a new event racing its release: the claim finds the row, the release deletes it.
+        const lease = await store.acquireLease(id, `worker-${round}`, 60_000, at(round));
+        if (!lease) throw new Error(`round ${round}: no lease`);
+        const [claim] = await Promise.all([change(id, `race-${round}`, round + 0.5), store.releaseLease(lease)]);
+        rounds.push(claim.outcome);
+        const left = await store.acquireLease(id, `cleaner-${round}`, 60_000, at(round + 0.6));
+        if (left) await store.releaseLease(left);
       }
 
-      // Each round: the marker was set, and the racing claim answered true or false (it did not throw).
-      expect(rounds).toStrictEqual(rounds.map(() => [true, 'boolean']));
+      // Each round the event joined the evaluation or, once it was gone, started a new one; no claim threw.
+      expect(rounds.every((outcome) => outcome === 'joined' || outcome === 'first')).toBe(true);
     });
   });
 

@@ -9,6 +9,7 @@ import type {
   ClusterReader,
   ListedCluster,
   ListedSubscription,
+  OperationCheck,
   OperationHandle,
   StepWriteContext,
   StepWriter,
@@ -35,6 +36,15 @@ export class FakeArm implements ClusterReader, StepWriter {
   readonly maintenance = new Map<string, unknown[]>();
   /** Decides each write; default: ARM accepts it. */
   answer: (step: PlanStep) => FakeAnswer = () => 'accept';
+  /**
+   * Per step: the failure its accepted write's operation ends with (ARM took the write, then it failed and left the
+   * resource as it was); undefined: the operation succeeds.
+   */
+  operationFails: (step: PlanStep) => ArmFailure | undefined = () => undefined;
+  /** What an accepted write's operation status says, by its operation URL; absent: Succeeded. */
+  readonly operations = new Map<string, OperationCheck>();
+  /** Operation status reads, in order (their URLs). */
+  readonly operationChecks: string[] = [];
 
   constructor(snapshots: readonly ClusterSnapshot[] = []) {
     for (const snapshot of snapshots) this.put(snapshot);
@@ -81,6 +91,11 @@ export class FakeArm implements ClusterReader, StepWriter {
     }
   }
 
+  async checkOperation(operationUrl: string): Promise<OperationCheck> {
+    this.operationChecks.push(operationUrl);
+    return structuredClone(this.operations.get(operationUrl) ?? { status: 'succeeded' });
+  }
+
   async startStep(step: PlanStep, context: StepWriteContext): Promise<OperationHandle> {
     const answer = this.answer(step);
     const handle = (started: boolean, outcome: ApplyOutcome): OperationHandle => ({
@@ -91,11 +106,17 @@ export class FakeArm implements ClusterReader, StepWriter {
       startedAt: context.now.toISOString(),
       started,
       step,
-      ...(started ? { correlationId: `corr-${this.writes.length}` } : {}),
+      ...(started ? { correlationId: `corr-${this.writes.length}`, operationUrl: `https://arm.fake/operations/${this.writes.length}` } : {}),
       wait: async () => outcome,
     });
     if (answer !== 'accept') return handle(false, answer);
     this.writes.push({ stepId: step.id, resourceId: step.change.path, method: step.change.method });
+    const failure = this.operationFails(step);
+    if (failure) {
+      const accepted = handle(true, { status: 'failed', failure });
+      if (accepted.operationUrl) this.operations.set(accepted.operationUrl, { status: 'failed', failure });
+      return accepted;
+    }
     const current = this.get(context.plannedFrom.id);
     if (current) this.put(applyStep(current, step));
     return handle(true, { status: 'succeeded' });

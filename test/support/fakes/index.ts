@@ -16,6 +16,7 @@ export interface FakeServices extends AppServices {
   arm: FakeArm;
   store: InMemoryStore;
   queue: InMemoryQueue;
+  eventQueue: InMemoryQueue;
   telemetry: RecordingTelemetry;
   /** Moves the clock on. */
   advance(ms: number): void;
@@ -34,6 +35,7 @@ export function fakeServices(options: { baseline: Baseline; clusters?: readonly 
     arm,
     store: new InMemoryStore(),
     queue: new InMemoryQueue(),
+    eventQueue: new InMemoryQueue(),
     telemetry: new RecordingTelemetry(),
     self: {},
     clock: () => new Date(now),

@@ -3,9 +3,15 @@
 // same pure helpers, src/azure/storage/state-model.ts) and none of its I/O. For unit tests of the pipeline.
 import { recordedResults, diffTransitions } from '../../../src/azure/storage/state-model.js';
 import { CLUSTER_STATUSES, parseClusterId, recordedStatus, type Evaluation, type RolloutMember, type RolloutRecord } from '../../../src/core/index.js';
+import { PENDING_STALE_AFTER_MS } from '../../../src/azure/storage/coordination.js';
 import type {
   Attempts,
   Cause,
+  ChangeClaim,
+  ClaimedEvent,
+  FollowUpMark,
+  PendingMark,
+  ReleaseOptions,
   ClusterState,
   CompleteRemediationInput,
   ComplianceStore,
@@ -14,6 +20,7 @@ import type {
   ListStatesOptions,
   Page,
   RecordAttemptOptions,
+  RecordedBasis,
   RecordEvaluationOptions,
   RemediationRecord,
   RemediationRef,
@@ -26,6 +33,14 @@ import type {
 
 const key = (id: string): string => id.toLowerCase();
 
+interface CoordinationRow {
+  state: 'pending' | 'running';
+  owner?: string;
+  expiresAt?: string;
+  since: string;
+  etag: string;
+}
+
 export class InMemoryStore implements ComplianceStore {
   readonly states = new Map<string, ClusterState>();
   /** Newest last. */
@@ -33,9 +48,12 @@ export class InMemoryStore implements ComplianceStore {
   /** Newest last. */
   readonly remediations = new Map<string, RemediationRecord[]>();
   readonly attempts = new Map<string, Attempts>();
+  /** Claimed event ids, as `<cluster>|<event id>`. */
   readonly events = new Set<string>();
-  readonly pending = new Map<string, number>();
-  readonly leases = new Map<string, Lease>();
+  /** Per cluster: a pending mark or a running lease (absent: idle). */
+  readonly leases = new Map<string, CoordinationRow>();
+  /** Per cluster: events that joined a pending or running evaluation. */
+  readonly notes = new Map<string, { eventId: string; eventTime: string }[]>();
   readonly sweeps = new Map<string, SweepRecord>();
   readonly rollouts = new Map<string, RolloutRecord>();
   /** Per rollout, per cluster key. */
@@ -45,6 +63,18 @@ export class InMemoryStore implements ComplianceStore {
   private etags = 0;
 
   // ---- ClusterStateStore
+
+  /** Per cluster: what the state row says about open remediation rows (absent: it does not say). */
+  readonly remediationsOpen = new Map<string, boolean>();
+
+  async readBasis(clusterId: string): Promise<RecordedBasis> {
+    const state = this.states.get(key(clusterId));
+    return { clusterId, state: structuredClone(state), remediationsOpen: this.remediationsOpen.get(key(clusterId)) !== false };
+  }
+
+  async markRemediationsOpen(basis: RecordedBasis): Promise<void> {
+    if (this.states.has(key(basis.clusterId))) this.remediationsOpen.set(key(basis.clusterId), true);
+  }
 
   async getState(clusterId: string): Promise<ClusterState | undefined> {
     return structuredClone(this.states.get(key(clusterId)));
@@ -84,6 +114,7 @@ export class InMemoryStore implements ComplianceStore {
       lastCause: cause,
       version: (current?.version ?? 0) + 1,
     };
+    if (options.remediationsOpen !== undefined) this.remediationsOpen.set(key(clusterId), options.remediationsOpen);
     return this.write(clusterId, state, diffTransitions(clusterId, current, state, options.now, cause));
   }
 
@@ -159,7 +190,8 @@ export class InMemoryStore implements ComplianceStore {
   }
 
   async recordAttempt(clusterId: string, ruleId: string, options: RecordAttemptOptions): Promise<Attempts> {
-    const count = (await this.getAttempts(clusterId, ruleId)).count + 1;
+    const before = (await this.getAttempts(clusterId, ruleId)).count;
+    const count = options.sameAttempt ? Math.max(before, 1) : before + 1;
     const waitSeconds = Math.min(options.maxBackoffSeconds ?? 86_400, options.backoffBaseSeconds * 2 ** (count - 1));
     const attempts: Attempts = {
       count,
@@ -175,39 +207,63 @@ export class InMemoryStore implements ComplianceStore {
     this.attempts.delete(`${key(clusterId)}|${ruleId}`);
   }
 
-  // ---- Coordination
+  // ---- Coordination (the same decisions as src/azure/storage/coordination.ts)
 
-  async claimEvent(eventId: string): Promise<boolean> {
-    if (this.events.has(eventId)) return false;
-    this.events.add(eventId);
+  async claimChange(clusterId: string, event: ClaimedEvent, now: Date): Promise<ChangeClaim> {
+    const eventKey = `${key(clusterId)}|${key(event.id)}`;
+    const row = this.leases.get(key(clusterId));
+    if (this.events.has(eventKey)) {
+      // A redelivery restarts a pending mark that lost its message.
+      if (row?.state !== 'pending' || !(now.getTime() - Date.parse(row.since) > PENDING_STALE_AFTER_MS)) return { outcome: 'duplicate' };
+      return { outcome: 'first', pending: this.markPending(clusterId, now) };
+    }
+    this.events.add(eventKey);
+    if (!row) return { outcome: 'first', pending: this.markPending(clusterId, now) };
+    row.etag = this.etag();
+    this.notes.set(key(clusterId), [...(this.notes.get(key(clusterId)) ?? []), { eventId: event.id, eventTime: event.time }]);
+    return { outcome: 'joined' };
+  }
+
+  async claimEvent(clusterId: string, eventId: string): Promise<boolean> {
+    const eventKey = `${key(clusterId)}|${key(eventId)}`;
+    if (this.events.has(eventKey)) return false;
+    this.events.add(eventKey);
     return true;
   }
 
-  async releaseEventClaim(eventId: string): Promise<void> {
-    this.events.delete(eventId);
+  async releaseEventClaim(clusterId: string, eventId: string, pending?: PendingMark): Promise<void> {
+    this.events.delete(`${key(clusterId)}|${key(eventId)}`);
+    if (pending) await this.abandonPending(pending);
   }
 
-  async claimPendingEvaluation(clusterId: string, windowSeconds: number, now: Date): Promise<boolean> {
-    const until = this.pending.get(key(clusterId));
-    if (until !== undefined && until > now.getTime()) return false;
-    this.pending.set(key(clusterId), now.getTime() + windowSeconds * 1000);
-    return true;
-  }
-
-  async clearPendingEvaluation(clusterId: string): Promise<void> {
-    this.pending.delete(key(clusterId));
+  async abandonPending(mark: PendingMark): Promise<void> {
+    if (this.leases.get(key(mark.clusterId))?.state === 'pending') this.leases.delete(key(mark.clusterId));
   }
 
   async acquireLease(clusterId: string, owner: string, ttlMs: number, now: Date): Promise<Lease | undefined> {
     const held = this.leases.get(key(clusterId));
-    if (held && held.owner !== owner && Date.parse(held.expiresAt) > now.getTime()) return undefined;
+    if (held?.state === 'running' && held.owner !== owner && Date.parse(held.expiresAt ?? '') > now.getTime()) return undefined;
     const lease: Lease = { clusterId, owner, expiresAt: new Date(now.getTime() + ttlMs).toISOString(), etag: this.etag() };
-    this.leases.set(key(clusterId), lease);
+    this.leases.set(key(clusterId), { state: 'running', owner, expiresAt: lease.expiresAt, since: now.toISOString(), etag: lease.etag });
     return { ...lease };
   }
 
-  async releaseLease(lease: Lease): Promise<void> {
-    if (this.leases.get(key(lease.clusterId))?.etag === lease.etag) this.leases.delete(key(lease.clusterId));
+  async releaseLease(lease: Lease, options?: ReleaseOptions): Promise<FollowUpMark | undefined> {
+    const row = this.leases.get(key(lease.clusterId));
+    if (row?.state !== 'running' || row.owner !== lease.owner) return undefined;
+    this.leases.delete(key(lease.clusterId));
+    if (row.etag === lease.etag) return undefined;
+    const notes = this.notes.get(key(lease.clusterId)) ?? [];
+    this.notes.delete(key(lease.clusterId));
+    const newest = [...notes].sort((a, b) => Date.parse(b.eventTime) - Date.parse(a.eventTime))[0];
+    if (!options || !newest || !(Date.parse(newest.eventTime) > options.readAt.getTime() - options.marginMs)) return undefined;
+    return { ...this.markPending(lease.clusterId, options.now), eventId: newest.eventId, eventTime: new Date(newest.eventTime).toISOString() };
+  }
+
+  private markPending(clusterId: string, now: Date): PendingMark {
+    const etag = this.etag();
+    this.leases.set(key(clusterId), { state: 'pending', since: now.toISOString(), etag });
+    return { clusterId, etag };
   }
 
   // ---- SweepLog

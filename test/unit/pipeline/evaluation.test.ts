@@ -1,6 +1,7 @@
 // The evaluation pipeline on in-memory ports (no Azurite, no emulator): the stages in order, the intent protocol
 // (intent rows, attempts, back-off, writes that may still be in flight), and the three policies.
 import { describe, expect, test } from '@jest/globals';
+import { DEFAULT_MAX_REMEDIATION_ATTEMPTS } from '../../../src/config.js';
 import type { ApplyOutcome } from '../../../src/ports.js';
 import { runEvaluation, type EvaluationDeps, type EvaluationPolicy, type EvaluationRequest, type EvaluationRun, type IntentRules } from '../../../src/pipeline/evaluation.js';
 import { queuePolicy, remediatePolicy, scanPolicy } from '../../../src/pipeline/policies.js';
@@ -82,7 +83,7 @@ describe('runEvaluation', () => {
     expect(telemetry.events.map((event) => event.name)).toStrictEqual(['RemediationStarted', 'ClusterEvaluated']);
   });
 
-  test('confirms the write on the follow-up: the row is Succeeded, the rule Compliant, its attempts start over', async () => {
+  test('confirms the write on the follow-up from its operation status: the row is Succeeded, the rule Compliant, its attempts start over', async () => {
     // Prepare: a first run started the write
     const { arm, store, telemetry, deps } = world([{ workloadIdentity: false }, [FLUX_OK]]);
     await run(deps);
@@ -95,7 +96,8 @@ describe('runEvaluation', () => {
     expect(arm.writes).toHaveLength(1);
     expect(store.rowsOf(CLUSTER_ID)).toStrictEqual([[ENABLE_WI, 'Succeeded', 1]]);
     expect((await store.getAttempts(CLUSTER_ID, 'workload-identity')).count).toBe(0);
-    expect(telemetry.events.filter((event) => event.name === 'RemediationSucceeded').map((event) => event.properties['confirmedBy'])).toStrictEqual(['evaluation']);
+    expect(telemetry.events.filter((event) => event.name === 'RemediationSucceeded').map((event) => event.properties['confirmedBy'])).toStrictEqual(['operation']);
+    expect(arm.operationChecks).toStrictEqual(['https://arm.fake/operations/1']);
     expect(result.followUp).toBeUndefined();
   });
 
@@ -136,6 +138,75 @@ describe('runEvaluation', () => {
     expect(outcomes(result)).toStrictEqual({ [ENABLE_WI]: 'started', [INSTALL_FLUX]: 'blocked' });
     expect(result.steps.find((report) => report.step.id === INSTALL_FLUX)?.reason).toMatch(/still running; extension writes wait for it/);
     expect(arm.writes).toHaveLength(1);
+  });
+
+  describe('the remediation log is read only when a remediation may be open', () => {
+    /** Counts the run's reads of the remediation log. */
+    function countingLogReads(store: InMemoryStore): { count: number } {
+      const reads = { count: 0 };
+      const listRemediations = store.listRemediations.bind(store);
+      store.listRemediations = (...args) => {
+        reads.count += 1;
+        return listRemediations(...args);
+      };
+      return reads;
+    }
+
+    test('a cluster recorded clean, and clean again, is evaluated without reading the log', async () => {
+      // Prepare: a first evaluation recorded it (the first one reads the log: the state row does not say yet)
+      const { store, deps } = world([{}, [FLUX_OK]]);
+      await run(deps);
+      const reads = countingLogReads(store);
+
+      // Act
+      const result = await run(deps, QUEUE, 60);
+
+      // Assess
+      expect(result.status).toBe('Compliant');
+      expect(reads.count).toBe(0);
+    });
+
+    test('after a write, the log is read until the write is confirmed, and then no more', async () => {
+      // Prepare: clean, then someone turns workload identity off
+      const { arm, store, deps } = world([{}, [FLUX_OK]]);
+      await run(deps);
+      arm.put(snapshotOf({ workloadIdentity: false }, [FLUX_OK]));
+      const reads = countingLogReads(store);
+
+      // Act: the write, its confirmation, and one more evaluation
+      await run(deps, QUEUE, 10);
+      const confirmed = await run(deps, QUEUE, 40);
+      const readsUntilConfirmed = reads.count;
+      await run(deps, QUEUE, 70);
+
+      // Assess
+      expect(confirmed.status).toBe('Compliant');
+      expect(store.rowsOf(CLUSTER_ID)).toStrictEqual([[ENABLE_WI, 'Succeeded', 1]]);
+      expect(readsUntilConfirmed).toBe(2);
+      expect(reads.count).toBe(2);
+    });
+
+    test('a crash right after the intent row leaves the state row saying a remediation may be open', async () => {
+      // Prepare: recorded clean; then the drift, and a run that dies right after its intent row
+      const { arm, store, deps } = world([{}, [FLUX_OK]]);
+      await run(deps);
+      arm.put(snapshotOf({ workloadIdentity: false }, [FLUX_OK]));
+      const crashing = crashAfterIntent(store, {
+        afterIntent: async () => {
+          throw new Error('simulated crash');
+        },
+      });
+      await expect(runEvaluation({ ...deps, records: { state: store, remediations: crashing, attempts: store } }, QUEUE, request(10))).rejects.toThrow('simulated crash');
+      // Someone else fixes it before the redelivery.
+      arm.put(snapshotOf({}, [FLUX_OK]));
+
+      // Act
+      await run(deps, QUEUE, 200);
+
+      // Assess: the redelivery read the log and closed the intent the crash left open
+      expect(store.rowsOf(CLUSTER_ID)).toStrictEqual([[ENABLE_WI, 'Succeeded', 1]]);
+      expect((await store.readBasis(CLUSTER_ID)).remediationsOpen).toBe(false);
+    });
   });
 
   test('never writes twice after a crash between the intent row and the ARM write', async () => {
@@ -189,6 +260,71 @@ describe('runEvaluation', () => {
     const state = await store.getState(CLUSTER_ID);
     expect(state?.results.find((result) => result.ruleId === 'workload-identity')).toMatchObject({ status: 'RemediationFailed', lastError: { code: 'BadRequest' } });
     expect(telemetry.events.filter((event) => event.name === 'RemediationFailed').map((event) => event.properties['final'])).toStrictEqual(['false', 'false', 'true']);
+  });
+
+  test("an accepted write whose operation ends Failed is logged Failed with ARM's error, backs off, and gives up at the limit", async () => {
+    // Prepare: ARM accepts every write of the step, and each operation then fails
+    const { arm, store, telemetry, deps } = world([{ workloadIdentity: false }, [FLUX_OK]]);
+    const OPERATION_FAILED = { kind: 'permanent' as const, code: 'InternalOperationError', message: `${CLUSTER_ID}: the operation ended Failed: no` };
+    arm.operationFails = () => OPERATION_FAILED;
+
+    // Act: the write, its continuation (the operation has failed), one during the back-off, then the same after each
+    // back-off, and one long after the limit
+    const times = [0, 25, 50, 90, 115, 240, 265, 2000];
+    const results: EvaluationRun[] = [];
+    for (const seconds of times) results.push(await run(deps, QUEUE, seconds));
+
+    // Assess
+    expect(results.map((result) => result.steps[0]?.outcome)).toStrictEqual(['started', 'try-later', 'try-later', 'started', 'try-later', 'started', 'failed', 'failed']);
+    expect(arm.writes).toHaveLength(3);
+    expect(store.rowsOf(CLUSTER_ID).map(([, status, attempt]) => `${status} ${attempt}`)).toStrictEqual(['Failed 1', 'Failed 2', 'Failed 3']);
+    expect((await store.listRemediations(CLUSTER_ID)).map((row) => row.error?.code)).toStrictEqual(['InternalOperationError', 'InternalOperationError', 'InternalOperationError']);
+    // The back-off runs from when the failure was seen: 60 s after the first, 120 s after the second.
+    expect(results[1]?.followUp).toStrictEqual({ delaySeconds: 60, reason: 'back-off of workload-identity' });
+    const attempts = await store.getAttempts(CLUSTER_ID, 'workload-identity');
+    expect(attempts).toMatchObject({ count: 3, lastError: { code: 'InternalOperationError' } });
+    expect(results.at(-2)?.status).toBe('RemediationFailed');
+    expect(results.at(-1)?.status).toBe('RemediationFailed');
+    const state = await store.getState(CLUSTER_ID);
+    expect(state?.results.find((result) => result.ruleId === 'workload-identity')).toMatchObject({ status: 'RemediationFailed', lastError: { code: 'InternalOperationError' } });
+    expect(telemetry.events.filter((event) => event.name === 'RemediationFailed').map((event) => [event.properties['errorCode'], event.properties['final']])).toStrictEqual([
+      ['InternalOperationError', 'false'],
+      ['InternalOperationError', 'false'],
+      ['InternalOperationError', 'true'],
+    ]);
+    expect(telemetry.events.filter((event) => event.name === 'RemediationSucceeded')).toStrictEqual([]);
+    expect(results.at(-1)?.followUp).toBeUndefined();
+  });
+
+  test('a scan that waits logs a failed operation Failed, counts it as the attempt it was, and gives up at the limit', async () => {
+    // Prepare: the rule has all but one of its attempts (the scan's default limit) behind it
+    const { arm, store, deps } = world([{ workloadIdentity: false }, [FLUX_OK]]);
+    arm.operationFails = () => ({ kind: 'permanent', code: 'InternalOperationError', message: `${CLUSTER_ID}: the operation ended Failed: no` });
+    for (let attempt = 0; attempt < DEFAULT_MAX_REMEDIATION_ATTEMPTS - 1; attempt += 1) await store.recordAttempt(CLUSTER_ID, 'workload-identity', { now: NOW, backoffBaseSeconds: 1, maxBackoffSeconds: 1 });
+
+    // Act
+    const result = await run(deps, scanPolicy({ apply: true, wait: true, record: true, approvals: [] }), 10);
+
+    // Assess
+    expect(outcomes(result)).toStrictEqual({ [ENABLE_WI]: 'failed' });
+    expect(store.rowsOf(CLUSTER_ID)).toStrictEqual([[ENABLE_WI, 'Failed', DEFAULT_MAX_REMEDIATION_ATTEMPTS]]);
+    expect(result.status).toBe('RemediationFailed');
+    expect(await store.getAttempts(CLUSTER_ID, 'workload-identity')).toMatchObject({ count: DEFAULT_MAX_REMEDIATION_ATTEMPTS, lastError: { code: 'InternalOperationError' } });
+  });
+
+  test('an operation still running keeps its row open, even when the rule already passes', async () => {
+    // Prepare: the write is in place, its operation still running
+    const { arm, store, deps } = world([{ workloadIdentity: false }, [FLUX_OK]]);
+    await run(deps);
+    arm.operations.set('https://arm.fake/operations/1', { status: 'in-progress' });
+
+    // Act
+    const result = await run(deps, QUEUE, 25);
+
+    // Assess
+    expect(result.status).toBe('Compliant');
+    expect(store.rowsOf(CLUSTER_ID)).toStrictEqual([[ENABLE_WI, 'Accepted', 1]]);
+    expect(result.followUp).toStrictEqual({ delaySeconds: 25, reason: `confirm ${ENABLE_WI}` });
   });
 
   test('waits out a busy cluster without an intent row', async () => {

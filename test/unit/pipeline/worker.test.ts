@@ -124,24 +124,139 @@ describe('processEvaluationMessage', () => {
     expect(stacks['state']).toStrictEqual(path);
   });
 
-  test('runs the pipeline under the lease, then enqueues a continuation to confirm the write it started', async () => {
-    // Prepare
+  test('runs the pipeline under the lease taken from the pending mark, then enqueues a continuation to confirm the write it started', async () => {
+    // Prepare: the intake marked the cluster pending and enqueued the message under the mark
     const services = fakeServices({ baseline: BASELINE, clusters: [snapshotOf({ workloadIdentity: false }, [FLUX_OK])] });
-    await services.store.claimPendingEvaluation(CLUSTER_ID, 10, services.clock());
+    const claim = await services.store.claimChange(CLUSTER_ID, { id: 'event-1', time: '2026-01-15T11:59:59.000Z' }, services.clock());
+    if (claim.outcome !== 'first') throw new Error(`the first event was ${claim.outcome}`);
 
     // Act
-    const outcome = await processEvaluationMessage(services, message(), { invocationId: 'invocation-1', log: quiet });
+    const outcome = await processEvaluationMessage(services, { ...message(), pendingEtag: claim.pending.etag }, { invocationId: 'invocation-1', log: quiet });
 
     // Assess
-    expect(outcome).toMatchObject({ kind: 'evaluated', continued: true, run: { status: 'NonCompliant' } });
+    expect(outcome).toMatchObject({ kind: 'evaluated', continued: true, followedUp: false, run: { status: 'NonCompliant' } });
     expect(services.arm.writes).toHaveLength(1);
-    // The pending mark is cleared and the lease released.
-    expect(services.store.pending.size).toBe(0);
+    // The mark became the lease, and the lease is released.
     expect(services.store.leases.size).toBe(0);
     expect(services.queue.take()).toStrictEqual([
       { item: { clusterId: CLUSTER_ID, cause: { kind: 'continuation', id: 'event-1' }, enqueuedAt: services.clock().toISOString(), attempt: 1 }, delaySeconds: 25 },
     ]);
     expect(services.telemetry.metrics.map((metric) => [metric.name, metric.value])).toStrictEqual([['EventToRecordLatencyMs', 1000]]);
+  });
+
+  describe('the trailing edge: events that join while the evaluation runs', () => {
+    /** Runs one event-lane message for a compliant cluster while `during` delivers more events (at the read). */
+    async function evaluateWhile(during: (services: ReturnType<typeof fakeServices>) => Promise<void>, cluster = snapshotOf({}, [FLUX_OK])) {
+      const services = fakeServices({ baseline: BASELINE, clusters: [cluster], settings: { COALESCE_WINDOW_SECONDS: '3' } });
+      const claim = await services.store.claimChange(CLUSTER_ID, { id: 'event-1', time: '2026-01-15T11:59:59.000Z' }, services.clock());
+      if (claim.outcome !== 'first') throw new Error(`the first event was ${claim.outcome}`);
+      const readCluster = services.arm.readCluster.bind(services.arm);
+      services.arm.readCluster = async (clusterId) => {
+        await during(services);
+        return readCluster(clusterId);
+      };
+      const outcome = await processEvaluationMessage(services, { ...message(), pendingEtag: claim.pending.etag }, { invocationId: 'invocation-1', log: quiet, lane: 'events' });
+      return { services, outcome };
+    }
+    const join = (services: ReturnType<typeof fakeServices>, id: string, secondsFromNow: number) =>
+      services.store.claimChange(CLUSTER_ID, { id, time: new Date(services.clock().getTime() + secondsFromNow * 1000).toISOString() }, services.clock());
+
+    test('evaluates again, once, after COALESCE_WINDOW_SECONDS and under a pending mark, when the newest event may postdate the read', async () => {
+      // Act: two events join during the read, one from before it and one from after it
+      const { services, outcome } = await evaluateWhile(async (s) => {
+        expect((await join(s, 'event-2', -30)).outcome).toBe('joined');
+        expect((await join(s, 'event-3', 2)).outcome).toBe('joined');
+      });
+
+      // Assess: one follow-up, for the newest event, on the events lane, delayed by the window
+      expect(outcome).toMatchObject({ kind: 'evaluated', continued: false, followedUp: true });
+      const [followUp, ...more] = services.eventQueue.take();
+      expect(more).toStrictEqual([]);
+      expect(followUp).toMatchObject({ item: { clusterId: CLUSTER_ID, cause: { kind: 'event', id: 'event-3' }, enqueuedAt: '2026-01-15T12:00:02.000Z' }, delaySeconds: 3 });
+      // The lease became the pending mark the follow-up carries: a later event joins it instead of enqueueing.
+      expect(services.store.leases.get(CLUSTER_ID.toLowerCase())).toMatchObject({ state: 'pending', etag: followUp?.item.pendingEtag });
+      expect((await join(services, 'event-4', 5)).outcome).toBe('joined');
+    });
+
+    test('does not evaluate again when every event that joined happened before the read (a late delivery)', async () => {
+      // Act
+      const { services, outcome } = await evaluateWhile(async (s) => {
+        await join(s, 'event-2', -5);
+        await join(s, 'event-3', -2);
+      });
+
+      // Assess
+      expect(outcome).toMatchObject({ kind: 'evaluated', followedUp: false });
+      expect(services.eventQueue.take()).toStrictEqual([]);
+      expect(services.store.leases.size).toBe(0);
+    });
+
+    test('leaves events that join a run which continues anyway to that continuation', async () => {
+      // Act: the run starts a write, so a continuation reads again
+      const { services, outcome } = await evaluateWhile(async (s) => {
+        await join(s, 'event-2', 2);
+      }, snapshotOf({ workloadIdentity: false }, [FLUX_OK]));
+
+      // Assess: the continuation, on the events lane it came from, and nothing else
+      expect(outcome).toMatchObject({ kind: 'evaluated', continued: true, followedUp: false });
+      expect(services.eventQueue.take().map((queued) => queued.item.cause.kind)).toStrictEqual(['continuation']);
+      expect(services.store.leases.size).toBe(0);
+    });
+
+    test('the duplicate of an event is dropped, and the first event of an idle cluster starts an evaluation again', async () => {
+      // Prepare: a finished evaluation
+      const { services } = await evaluateWhile(async () => undefined);
+
+      // Act
+      const again = await services.store.claimChange(CLUSTER_ID, { id: 'event-1', time: '2026-01-15T11:59:59.000Z' }, services.clock());
+      const next = await join(services, 'event-9', 1);
+
+      // Assess
+      expect(again.outcome).toBe('duplicate');
+      expect(next.outcome).toBe('first');
+    });
+  });
+
+  describe('the leading edge of a storm delivered slowly: a change a later read already saw', () => {
+    /** An event-lane message under a fresh pending mark, for a change made at `changedAt`. */
+    async function deliver(services: ReturnType<typeof fakeServices>, id: string, changedAt: string) {
+      const claim = await services.store.claimChange(CLUSTER_ID, { id, time: changedAt }, services.clock());
+      if (claim.outcome !== 'first') throw new Error(`${id} was ${claim.outcome}`);
+      const item: EvaluationWorkItem = { clusterId: CLUSTER_ID, cause: { kind: 'event', id }, enqueuedAt: changedAt, pendingEtag: claim.pending.etag };
+      return processEvaluationMessage(services, item, { invocationId: `invocation-${id}`, log: quiet, lane: 'events' });
+    }
+
+    test('is not read again when the recorded read began after the change, and the lease is released', async () => {
+      // Prepare: a storm's first event is evaluated at 12:00:00 (a read of the cluster, recorded)
+      const services = fakeServices({ baseline: BASELINE, clusters: [snapshotOf({}, [FLUX_OK])] });
+      expect(await deliver(services, 'event-1', '2026-01-15T11:59:50.000Z')).toMatchObject({ kind: 'evaluated' });
+
+      // Act: a minute later another event of the same storm arrives, its change made before that read
+      services.advance(60_000);
+      const outcome = await deliver(services, 'event-2', '2026-01-15T11:59:55.000Z');
+
+      // Assess: covered by the 12:00:00 read, one ARM read in all, nothing enqueued, no lease left
+      expect(outcome).toStrictEqual({ kind: 'covered', clusterId: CLUSTER_ID, readAt: '2026-01-15T12:00:00.000Z' });
+      expect(services.arm.reads.get(CLUSTER_ID.toLowerCase())).toBe(1);
+      expect(services.eventQueue.take()).toStrictEqual([]);
+      expect(services.store.leases.size).toBe(0);
+    });
+
+    test('is read again when its change may postdate the recorded read (within the clock margin, or after it)', async () => {
+      // Prepare
+      const services = fakeServices({ baseline: BASELINE, clusters: [snapshotOf({}, [FLUX_OK])] });
+      await deliver(services, 'event-1', '2026-01-15T11:59:50.000Z');
+      services.advance(60_000);
+
+      // Act: a change 0.5 s before the read (inside the 1 s margin), read at 12:01:00; then one after that read
+      const close = await deliver(services, 'event-2', '2026-01-15T11:59:59.500Z');
+      services.advance(60_000);
+      const later = await deliver(services, 'event-3', '2026-01-15T12:01:30.000Z');
+
+      // Assess
+      expect([close.kind, later.kind]).toStrictEqual(['evaluated', 'evaluated']);
+      expect(services.arm.reads.get(CLUSTER_ID.toLowerCase())).toBe(3);
+    });
   });
 
   test('puts the message back when another worker holds the lease, and does not evaluate', async () => {

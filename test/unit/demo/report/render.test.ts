@@ -149,6 +149,15 @@ describe('renderReport', () => {
     expect(html).toMatch(new RegExp(`<canvas id="chart-reactions" role="img" data-p50="${median}" data-max="${sorted.at(-1)}"`));
   });
 
+  test('reports the median time from a change to its recording and to its fix', () => {
+    const median = (values: number[]): number | undefined => [...values].sort((a, b) => a - b)[Math.ceil(values.length / 2) - 1];
+    const recorded = median(data.reactions.map((r) => r.recordedAtMs - r.changedAtMs));
+    const fixed = median(data.reactions.flatMap((r) => (r.fixedAtMs === undefined ? [] : [r.fixedAtMs - r.changedAtMs])));
+
+    expect(html).toMatch(new RegExp(`data-testid="reaction-recorded-p50" data-ms="${recorded}"`));
+    expect(html).toMatch(new RegExp(`data-testid="reaction-fixed-p50" data-ms="${fixed}"`));
+  });
+
   test('renders an empty run without rows, still with every chart canvas', () => {
     const empty = buildReportData({ clusters: 0 });
 
