@@ -67,6 +67,8 @@ export interface LocalAppOptions<T extends Telemetry> {
   decorate?: (services: AppServices) => AppServices;
   /** Start the events receiver and point EVENTS_TOPIC_ENDPOINT (with EVENTS_CA_FILE and EVENTS_TOKEN) at it. */
   eventsReceiver?: boolean;
+  /** The app's clock is the emulator's (moved with emulator.clock), so maintenance windows open for both at once. */
+  followEmulatorClock?: boolean;
 }
 
 /** What a running local app is made of. */
@@ -189,6 +191,7 @@ export class LocalApp<T extends Telemetry = Telemetry> {
         armOptions: { ...LOCAL_ARM_OPTIONS, retry: options.armRetry ?? LOCAL_ARM_RETRY },
         armPolicies: options.armPolicies ?? [],
         ...(options.baseline ? { baseline: options.baseline } : {}),
+        ...(options.followEmulatorClock ? { clock: () => (emulator as RunningEmulator).clock.now() } : {}),
       });
       const services = options.decorate ? options.decorate(built) : built;
       return { azurite, emulator, services, storage, env, ...(eventsReceiver ? { eventsReceiver } : {}) };

@@ -20,6 +20,7 @@ var tableNames = [
   'Remediations'
   'Sweeps'
   'ClusterLeases'
+  'Rollouts'
 ]
 
 @export()

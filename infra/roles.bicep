@@ -23,6 +23,7 @@ var remediatorActions = [
   'Microsoft.Resources/subscriptions/read'
   'Microsoft.ContainerService/managedClusters/read'
   'Microsoft.ContainerService/managedClusters/write'
+  'Microsoft.ContainerService/managedClusters/maintenanceConfigurations/read'
   'Microsoft.ContainerService/locations/operations/read'
   'Microsoft.ContainerService/locations/operationresults/read'
   'Microsoft.KubernetesConfiguration/extensions/read'

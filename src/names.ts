@@ -11,6 +11,10 @@ export const FUNCTION_NAMES = {
   getClusterCompliance: 'getClusterCompliance',
   getFleetCompliance: 'getFleetCompliance',
   getReport: 'getReport',
+  getRollout: 'getRollout',
+  approveRollout: 'approveRollout',
+  haltRollout: 'haltRollout',
+  resumeRollout: 'resumeRollout',
 } as const;
 
 /**
@@ -33,6 +37,7 @@ export const TABLE_NAMES = {
   sweeps: 'Sweeps',
   /** Per cluster: the lease or pending mark, events already handled, and events that joined an evaluation. */
   leases: 'ClusterLeases',
+  rollouts: 'Rollouts',
 } as const;
 
 /** Blob container that Event Grid dead-letters undeliverable events into (read back by `events replay`). */

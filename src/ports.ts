@@ -28,8 +28,11 @@ import type {
   RecordedRuleStatus,
   RemediationAction,
   RuleOverride,
+  RolloutMember,
+  RolloutRecord,
   StepRemovals,
 } from './core/index.js';
+import type { MaintenanceConfigs } from './core/maintenance-windows.js';
 
 // ---- ARM ---------------------------------------------------------------------------------------------------------
 
@@ -61,6 +64,8 @@ export interface ClusterReader {
   readCluster(clusterId: string, options?: ReadOptions): Promise<ClusterSnapshot>;
   listSubscriptions(options?: ReadOptions): AsyncIterable<ListedSubscription>;
   listClusters(scope: { subscriptionId: string; resourceGroup?: string }, options?: ReadOptions): AsyncIterable<ListedCluster>;
+  /** The cluster's AKS planned maintenance configurations, parsed; those that do not parse are in `unreadable`. */
+  readMaintenanceConfigs(clusterId: string, options?: ReadOptions): Promise<MaintenanceConfigs>;
 }
 
 /**
@@ -222,7 +227,7 @@ export interface EventsPublisher {
 
 // ---- Storage -------------------------------------------------------------------------------------------------------
 
-export const CAUSE_KINDS = ['event', 'sweep', 'http', 'cli', 'continuation'] as const;
+export const CAUSE_KINDS = ['event', 'sweep', 'http', 'cli', 'continuation', 'rollout'] as const;
 export type CauseKind = (typeof CAUSE_KINDS)[number];
 
 /** Why something ran: the Event Grid event id, the sweep id, the HTTP request id, ... */
@@ -573,7 +578,30 @@ export interface SweepLog {
 export interface Coordination extends EventDeduplicator, LeaseManager {}
 
 /** Every storage port, as the Table Storage adapter implements them in one object (src/azure/storage). */
-export interface ComplianceStore extends ClusterStateStore, RemediationLog, AttemptTracker, Coordination, SweepLog {}
+export interface ComplianceStore extends ClusterStateStore, RemediationLog, AttemptTracker, Coordination, SweepLog, RolloutStore {}
+
+/**
+ * Rollout records (src/core/rollouts.ts): one record per rollout, one member per cluster, and concurrency slots.
+ * Members are written by whoever holds the cluster's lease; the record by anyone, under optimistic concurrency.
+ */
+export interface RolloutStore {
+  getRollout(rolloutId: string): Promise<RolloutRecord | undefined>;
+  /** Creates the record unless it exists; returns the one stored. */
+  createRollout(record: RolloutRecord): Promise<RolloutRecord>;
+  /**
+   * Reads the record, applies `change` and writes the result if nobody wrote in between (else reads and tries again).
+   * `change` returns undefined to leave it as it is. Returns the record as stored and whether this call changed it.
+   */
+  updateRollout(rolloutId: string, change: (record: RolloutRecord) => RolloutRecord | undefined): Promise<{ record: RolloutRecord; changed: boolean }>;
+  listRollouts(): Promise<RolloutRecord[]>;
+  getMember(rolloutId: string, clusterId: string): Promise<RolloutMember | undefined>;
+  /** Writes the member as given (insert or replace). */
+  putMember(rolloutId: string, member: RolloutMember): Promise<void>;
+  listMembers(rolloutId: string): Promise<RolloutMember[]>;
+  /** Takes a free slot of the wave (0..slots-1) for the cluster: the slot, or undefined when all are taken. A cluster holding one gets it back. */
+  claimSlot(rolloutId: string, wave: number, slots: number, clusterId: string): Promise<number | undefined>;
+  releaseSlot(rolloutId: string, wave: number, slot: number): Promise<void>;
+}
 
 // ---- Reading the whole store (the compliance report) ----------------------------------------------------------------
 

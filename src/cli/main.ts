@@ -5,6 +5,7 @@ import { register as registerEvaluate } from './commands/evaluate.js';
 import { register as registerScan } from './commands/scan.js';
 import { register as registerEvents } from './commands/events.js';
 import { register as registerReport } from './commands/report.js';
+import { register as registerRollout } from './commands/rollout.js';
 import { runCli } from './exit.js';
 import { createProgram } from './program.js';
 
@@ -14,5 +15,6 @@ registerBaseline(program);
 registerScan(program);
 registerEvents(program);
 registerReport(program);
+registerRollout(program);
 
 process.exitCode = await runCli(program, process.argv);

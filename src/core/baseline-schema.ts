@@ -4,6 +4,7 @@
 // `aks-baseline-guard baseline schema` prints it).
 // `errorMessage` is the custom-message keyword VS Code's JSON support understands; we use it for our messages too.
 import { DEFAULT_REGISTRY, type Registry } from './registry.js';
+import { ROLLOUTS_SCHEMA } from './rollouts.js';
 import { modeSchema, type ClusterRuleDefinition, type JsonSchema } from './rules/rule.js';
 
 /** A cluster rule's entry under `rules`: `mode`, then its own parameters. */
@@ -74,6 +75,7 @@ export function baselineSchemaFor(registry: Registry) {
         description: 'Clusters carrying any of these tags (name: value, "*" for any value) are Exempt from every rule. Tag names compare case-insensitively.',
         additionalProperties: { type: 'string' },
       },
+      rollouts: ROLLOUTS_SCHEMA,
       exemptions: {
         type: 'array',
         description: 'Per-cluster, per-rule exemptions. An exemption stops applying after it expires.',

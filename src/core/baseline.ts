@@ -11,6 +11,7 @@ import { INPUT_LIMITS, jsonTextProblem, valueDepthProblem, yamlTextProblem } fro
 import { InvalidInputError } from './errors.js';
 import { extensionTypeFor, realSettingKey } from './extension-types/index.js';
 import { profileProblems } from './profile-checks.js';
+import { normalizeRolloutPolicy, rolloutProblems, type RawRolloutPolicy, type RolloutPolicy } from './rollouts.js';
 import { DEFAULT_REGISTRY, type Registry } from './registry.js';
 import type { ExtensionScope, MarketplacePlan, Mode, ProtectedSettingRef } from './types.js';
 
@@ -66,6 +67,8 @@ export interface Baseline {
   /** Tag name -> value (`*` matches any value). */
   excludeTags: Record<string, string>;
   exemptions: Exemption[];
+  /** Rollout policies (src/core/rollouts.ts); absent or empty: every step runs as its mode says, cluster by cluster. */
+  rollouts?: RolloutPolicy[];
 }
 
 const compiled = new WeakMap<Registry, ValidateFunction>();
@@ -153,6 +156,7 @@ interface RawBaseline {
   scope?: BaselineScope;
   excludeTags?: Record<string, string>;
   exemptions?: Exemption[];
+  rollouts?: RawRolloutPolicy[];
 }
 
 /** Rule ids a baseline turns on, in evaluation order. */
@@ -217,6 +221,7 @@ function semanticProblems(document: unknown, registry: Registry): string[] {
     const expires = text(exemption.expires);
     if (expires && ISO_DATE_OR_DATE_TIME.test(expires) && !parseIsoDateTime(expires)) problems.push(`${at}.expires: "${expires}" is not a real date`);
   });
+  problems.push(...rolloutProblems(root.rollouts, { actions: registry.actions.map((action) => action.name), ruleIds }));
   list(record(root.scope).resourceGroups).forEach((group, i) => {
     if (typeof group !== 'string') return;
     let name = group;
@@ -269,6 +274,7 @@ function normalize(raw: RawBaseline): Baseline {
     exemptions: (raw.exemptions ?? []).map((e) => ({ clusterId: e.clusterId, ruleId: e.ruleId, reason: e.reason, expires: e.expires })),
   };
   if (raw.description !== undefined) baseline.description = raw.description;
+  if (raw.rollouts !== undefined) baseline.rollouts = raw.rollouts.map(normalizeRolloutPolicy);
   if (raw.scope?.subscriptions) baseline.scope.subscriptions = raw.scope.subscriptions.map((s) => s.toLowerCase());
   if (raw.scope?.resourceGroups) baseline.scope.resourceGroups = [...raw.scope.resourceGroups];
   return baseline;

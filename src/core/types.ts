@@ -193,6 +193,16 @@ export const BLOCKED_REASONS = [
    * its fix.
    */
   'PrerequisiteMissing',
+  /** A rollout policy governs the disruptive step and no maintenance window of the cluster is open long enough for it; `nextWindowStart` says when one is. */
+  'OutsideMaintenanceWindow',
+  /** A rollout policy governs the disruptive step, the cluster has no maintenance window, and the policy does not allow disrupting it without one. */
+  'NoMaintenanceWindow',
+  /** The step's rollout is halted (failure budget spent, or a person halted it): no new starts until someone resumes it. */
+  'RolloutHalted',
+  /** The step's rollout has not reached the cluster's wave yet (earlier waves running, or the soak after them). */
+  'RolloutWaveNotOpen',
+  /** A rollout policy governs the step, and only the app's queue worker runs rollouts (the CLI scan does not). */
+  'RolloutManaged',
 ] as const;
 export type BlockedReason = (typeof BLOCKED_REASONS)[number];
 
@@ -200,6 +210,8 @@ export interface BlockedBy {
   reason: BlockedReason;
   /** What blocks the step, and what a person can do about it (a command, a baseline change, an approval). */
   message: string;
+  /** OutsideMaintenanceWindow: when the next window long enough for the step opens (ISO 8601), if one does within 400 days. */
+  nextWindowStart?: string;
 }
 
 /** A pod identity that disable-pod-identity removes from the cluster (`podIdentityProfile.userAssignedIdentities[]`). */

@@ -17,6 +17,9 @@ export const EVENT_TYPES = {
   approvalRequested: `${EVENT_TYPE_PREFIX}ApprovalRequested`,
   remediationFailed: `${EVENT_TYPE_PREFIX}RemediationFailed`,
   exemptionExpiring: `${EVENT_TYPE_PREFIX}ExemptionExpiring`,
+  rolloutWaveReady: `${EVENT_TYPE_PREFIX}RolloutWaveReady`,
+  rolloutWaveCompleted: `${EVENT_TYPE_PREFIX}RolloutWaveCompleted`,
+  rolloutHalted: `${EVENT_TYPE_PREFIX}RolloutHalted`,
 } as const;
 export type ComplianceEventType = (typeof EVENT_TYPES)[keyof typeof EVENT_TYPES];
 
@@ -91,6 +94,42 @@ export interface ExpiringExemption {
   at: Date | string;
 }
 
+/** A rollout's wave (src/core/rollouts.ts) as the rollout events name it. */
+export interface RolloutWaveRef {
+  rolloutId: string;
+  /** 0 for the first wave. */
+  index: number;
+  name: string;
+}
+
+/** A wave is next and waits for a person's approval. */
+export interface RolloutWaveReadiness extends RolloutWaveRef {
+  /** Clusters of the wave known so far. */
+  clusters: number;
+  /** When the soak after the previous wave ends, if it has not yet: the wave starts no earlier, approved or not. */
+  startsNoEarlierThan?: Date | string;
+  at: Date | string;
+}
+
+/** Every cluster of a wave finished. */
+export interface RolloutWaveCompletion extends RolloutWaveRef {
+  succeeded: number;
+  failed: number;
+  at: Date | string;
+}
+
+/** A rollout stopped starting clusters. */
+export interface RolloutHalt {
+  rolloutId: string;
+  reason: string;
+  /** `failure-budget`, or the caller who halted it. */
+  by: string;
+  /** Failures that counted against the budget, and the budget, when the budget halted it. */
+  failures?: number;
+  budget?: number;
+  at: Date | string;
+}
+
 // ---- events ----
 
 export interface ComplianceChangedData {
@@ -132,11 +171,40 @@ export interface ExemptionExpiringData {
   reason?: string;
 }
 
+export interface RolloutWaveReadyData {
+  rolloutId: string;
+  wave: { index: number; name: string; clusters: number };
+  startsNoEarlierThan?: string;
+  approve: {
+    http: { method: 'POST'; path: string };
+    cli: string;
+  };
+}
+
+export interface RolloutWaveCompletedData {
+  rolloutId: string;
+  wave: { index: number; name: string };
+  succeeded: number;
+  failed: number;
+}
+
+export interface RolloutHaltedData {
+  rolloutId: string;
+  reason: string;
+  by: string;
+  failures?: number;
+  budget?: number;
+  resume: { http: { method: 'POST'; path: string }; cli: string };
+}
+
 export interface ComplianceEventData {
   [EVENT_TYPES.complianceChanged]: ComplianceChangedData;
   [EVENT_TYPES.approvalRequested]: ApprovalRequestedData;
   [EVENT_TYPES.remediationFailed]: RemediationFailedData;
   [EVENT_TYPES.exemptionExpiring]: ExemptionExpiringData;
+  [EVENT_TYPES.rolloutWaveReady]: RolloutWaveReadyData;
+  [EVENT_TYPES.rolloutWaveCompleted]: RolloutWaveCompletedData;
+  [EVENT_TYPES.rolloutHalted]: RolloutHaltedData;
 }
 
 /** A CloudEvents 1.0 event in structured JSON form, exactly as it goes on the wire (`time` is ISO 8601). */
@@ -144,7 +212,7 @@ export interface ComplianceCloudEvent<T extends ComplianceEventType = Compliance
   specversion: '1.0';
   type: T;
   source: typeof EVENT_SOURCE;
-  /** The cluster's resource id (canonical casing: fixed segments as ARM writes them, subscription id lower case). */
+  /** The cluster's resource id (canonical casing: fixed segments as ARM writes them, subscription id lower case); `rollouts/<id>` for the rollout events. */
   subject: string;
   id: string;
   time: string;
@@ -152,7 +220,7 @@ export interface ComplianceCloudEvent<T extends ComplianceEventType = Compliance
   data: ComplianceEventData[T];
 }
 
-/** Any of the four, narrowed by `type`. */
+/** Any of them, narrowed by `type`. */
 export type AnyComplianceCloudEvent = { [T in ComplianceEventType]: ComplianceCloudEvent<T> }[ComplianceEventType];
 
 export const MAX_ERROR_MESSAGE_CHARS = 300;
@@ -231,6 +299,40 @@ export function exemptionExpiringEvent(exemption: ExpiringExemption): Compliance
   });
 }
 
+export function rolloutWaveReadyEvent(ready: RolloutWaveReadiness): ComplianceCloudEvent<typeof EVENT_TYPES.rolloutWaveReady> {
+  const wave = waveRef(ready);
+  const startsNoEarlierThan = ready.startsNoEarlierThan === undefined ? undefined : instant(ready.startsNoEarlierThan, 'startsNoEarlierThan');
+  return envelope(EVENT_TYPES.rolloutWaveReady, rolloutSubject(wave.rolloutId), instant(ready.at, 'at'), [wave.rolloutId, String(wave.index), wave.name], {
+    rolloutId: wave.rolloutId,
+    wave: { index: wave.index, name: wave.name, clusters: count(ready.clusters, 'clusters') },
+    ...(startsNoEarlierThan ? { startsNoEarlierThan } : {}),
+    approve: { http: { method: 'POST', path: `${rolloutPath(wave.rolloutId)}/approve` }, cli: ['aks-baseline-guard', 'rollout', 'approve', wave.rolloutId].map(shellWord).join(' ') },
+  });
+}
+
+export function rolloutWaveCompletedEvent(completion: RolloutWaveCompletion): ComplianceCloudEvent<typeof EVENT_TYPES.rolloutWaveCompleted> {
+  const wave = waveRef(completion);
+  return envelope(EVENT_TYPES.rolloutWaveCompleted, rolloutSubject(wave.rolloutId), instant(completion.at, 'at'), [wave.rolloutId, String(wave.index), wave.name], {
+    rolloutId: wave.rolloutId,
+    wave: { index: wave.index, name: wave.name },
+    succeeded: count(completion.succeeded, 'succeeded'),
+    failed: count(completion.failed, 'failed'),
+  });
+}
+
+export function rolloutHaltedEvent(halt: RolloutHalt): ComplianceCloudEvent<typeof EVENT_TYPES.rolloutHalted> {
+  const rolloutId = name(halt.rolloutId, 'rolloutId');
+  const time = instant(halt.at, 'at');
+  return envelope(EVENT_TYPES.rolloutHalted, rolloutSubject(rolloutId), time, [rolloutId, time], {
+    rolloutId,
+    reason: text(halt.reason, 'reason'),
+    by: name(halt.by, 'by', MAX_KEY_CHARS),
+    ...(halt.failures !== undefined ? { failures: count(halt.failures, 'failures') } : {}),
+    ...(halt.budget !== undefined ? { budget: count(halt.budget, 'budget') } : {}),
+    resume: { http: { method: 'POST', path: `${rolloutPath(rolloutId)}/resume` }, cli: ['aks-baseline-guard', 'rollout', 'resume', rolloutId].map(shellWord).join(' ') },
+  });
+}
+
 /**
  * Whether an exemption ending at `expiry` is inside its notice period at `now`: at most `noticeDays` days before
  * it ends, and not yet ended. The event id does not depend on `now`, so asking every day publishes one notice.
@@ -270,6 +372,23 @@ export function eventId(type: ComplianceEventType, facts: readonly string[]): st
 }
 
 // ---- helpers ----
+
+function rolloutSubject(rolloutId: string): string {
+  return `rollouts/${rolloutId}`;
+}
+
+function rolloutPath(rolloutId: string): string {
+  return `/api/rollouts/${encodeURIComponent(rolloutId)}`;
+}
+
+function waveRef(wave: RolloutWaveRef): RolloutWaveRef {
+  return { rolloutId: name(wave.rolloutId, 'rolloutId'), index: count(wave.index, 'index'), name: name(wave.name, 'wave name') };
+}
+
+function count(value: number, field: string): number {
+  if (!Number.isInteger(value) || value < 0) throw new InvalidInputError(`${field}: must be a whole number >= 0, got ${String(value)}`);
+  return value;
+}
 
 function envelope<T extends ComplianceEventType>(type: T, subject: string, time: string, facts: string[], data: ComplianceEventData[T]): ComplianceCloudEvent<T> {
   return { specversion: '1.0', type, source: EVENT_SOURCE, subject, id: eventId(type, facts), time, datacontenttype: 'application/json', data };

@@ -2,12 +2,15 @@
 // names or status codes, and never with ARM's or Storage's own text. Anything unexpected is a 500 with no internals.
 import { ArmError, failureKindOf, isRetryable } from '../azure/errors.js';
 import { InvalidInputError } from '../core/index.js';
+import { RolloutConflict, RolloutNotFound } from '../pipeline/rollouts.js';
 import { problem, type HttpResult } from './problem.js';
 import { BadRequest, type ApiRequest } from './request.js';
 import { describeFailure } from './views.js';
 
 export function failureResult(error: unknown, request: ApiRequest, what: string): HttpResult {
   if (error instanceof BadRequest) return problem(400, error.problems.length === 1 ? (error.problems[0] as string) : `${error.problems.length} problems with the request`, { errors: error.problems });
+  if (error instanceof RolloutNotFound) return problem(404, error.message);
+  if (error instanceof RolloutConflict) return problem(409, error.message);
   if (error instanceof ArmError) {
     const { failure } = error;
     request.log.warn(`${what}: ${failure.message}`);

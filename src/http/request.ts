@@ -83,6 +83,32 @@ export function clusterIdFromRoute(params: ApiRequest['params']): string {
   return formatClusterId({ subscriptionId, resourceGroup, name: clusterName });
 }
 
+const ROLLOUT_ID = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const MAX_HALT_REASON = 500;
+
+/** The rollout id from the route (a rollout policy's name), or the problem with it. */
+export function rolloutIdFromRoute(params: ApiRequest['params']): string {
+  const { rolloutId = '' } = params;
+  if (!ROLLOUT_ID.test(rolloutId)) throw new BadRequest([`rolloutId: "${rolloutId}" is not a rollout name (1-63 lower-case letters, digits and hyphens)`]);
+  return rolloutId;
+}
+
+/** The halt route's body: an optional `reason` (one line, at most 500 characters). */
+export function parseHaltBody(bodyText: string | undefined): { reason?: string } {
+  const body = parseJsonObject(bodyText);
+  const problems = Object.keys(body).filter((key) => key !== 'reason').map((key) => `body.${key}: unknown field (supported: reason)`);
+  const reason = body['reason'];
+  if (reason !== undefined && (typeof reason !== 'string' || reason.trim() === '' || reason.length > MAX_HALT_REASON)) problems.push(`body.reason: must be a non-empty string of at most ${MAX_HALT_REASON} characters`);
+  if (problems.length > 0) throw new BadRequest(problems);
+  return typeof reason === 'string' ? { reason: reason.replace(/\s+/g, ' ').trim() } : {};
+}
+
+/** A route that takes no body: an empty one, or `{}`. */
+export function rejectBody(bodyText: string | undefined): void {
+  const unknown = Object.keys(parseJsonObject(bodyText));
+  if (unknown.length > 0) throw new BadRequest(unknown.map((key) => `body.${key}: unknown field (this route takes no body)`));
+}
+
 export function rejectUnknownQuery(query: URLSearchParams, known: readonly string[]): void {
   const unknown = [...new Set(query.keys())].filter((key) => !known.includes(key) && !HOST_QUERY.has(key));
   if (unknown.length > 0) throw new BadRequest(unknown.map((key) => `query parameter "${key}" is not supported (supported: ${known.join(', ') || 'none'})`));

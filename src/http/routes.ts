@@ -6,7 +6,8 @@ import { approves } from '../core/index.js';
 import { runEvaluation } from '../pipeline/evaluation.js';
 import { intentRules, remediatePolicy } from '../pipeline/policies.js';
 import { outOfScopeReason } from '../pipeline/scope.js';
-import { evaluationDeps, type AppServices } from '../pipeline/services.js';
+import { approveNextWave, haltRollout, resumeRollout, rolloutStatus } from '../pipeline/rollouts.js';
+import { evaluationDeps, rolloutDeps, type AppServices } from '../pipeline/services.js';
 import { runSweep } from '../pipeline/sweep.js';
 import { endLease, scheduleContinuation } from '../pipeline/worker.js';
 import type { Cause } from '../ports.js';
@@ -15,7 +16,19 @@ import { failureResult } from './failures.js';
 import { json, problem, type HttpResult } from './problem.js';
 import { buildReport, reportContentSecurityPolicy } from '../report/index.js';
 import { describeStore } from '../report/store-label.js';
-import { BadRequest, clusterIdFromRoute, parseFleetQuery, parseJsonObject, parseRemediateBody, parseReportQuery, rejectUnknownQuery, type ApiRequest } from './request.js';
+import {
+  BadRequest,
+  clusterIdFromRoute,
+  parseFleetQuery,
+  parseHaltBody,
+  parseJsonObject,
+  parseRemediateBody,
+  parseReportQuery,
+  rejectBody,
+  rejectUnknownQuery,
+  rolloutIdFromRoute,
+  type ApiRequest,
+} from './request.js';
 import { describeFailure, remediationView, reportView, resultView, stateView, stepView } from './views.js';
 
 export { apiRequestFrom, type ApiRequest, type HttpRequestLike } from './request.js';
@@ -224,5 +237,51 @@ export async function getReportRoute(services: AppServices, request: ApiRequest)
     return { status: 200, headers: reportHeaders(), body: report.html };
   } catch (error) {
     return failureResult(error, request, 'report');
+  }
+}
+
+/** GET /api/rollouts/{rolloutId}: the rollout's record and each wave's progress. */
+export async function getRolloutRoute(services: AppServices, request: ApiRequest): Promise<HttpResult> {
+  const allowed = allow(request, services, PERMISSIONS.read);
+  if (isResult(allowed)) return allowed;
+  try {
+    rejectUnknownQuery(request.query, []);
+    return json(200, await rolloutStatus(rolloutDeps(services), rolloutIdFromRoute(request.params), services.clock()));
+  } catch (error) {
+    return failureResult(error, request, 'rollout');
+  }
+}
+
+export const ROLLOUT_ACTIONS = ['approve', 'halt', 'resume'] as const;
+export type RolloutAction = (typeof ROLLOUT_ACTIONS)[number];
+
+/**
+ * POST /api/rollouts/{rolloutId}/approve | halt | resume. approve: the wave waiting for approval, once (409 when none
+ * waits), with the caller recorded as approver; halt: no new starts (body `reason`, optional); resume: a halted
+ * rollout goes on, the failures so far no longer counting against its budget. Each answers with the rollout's status.
+ */
+export async function changeRolloutRoute(services: AppServices, request: ApiRequest, action: RolloutAction): Promise<HttpResult> {
+  const allowed = allow(request, services, PERMISSIONS.remediate);
+  if (isResult(allowed)) return allowed;
+  try {
+    rejectUnknownQuery(request.query, []);
+    const rolloutId = rolloutIdFromRoute(request.params);
+    const deps = rolloutDeps(services, request.log);
+    const now = services.clock();
+    let approved: { wave: string; index: number } | undefined;
+    if (action === 'approve') {
+      rejectBody(request.bodyText);
+      approved = await approveNextWave(deps, rolloutId, allowed.caller, now);
+    } else if (action === 'halt') {
+      const body = parseHaltBody(request.bodyText);
+      await haltRollout(deps, rolloutId, allowed.caller, body.reason ?? `halted by ${allowed.caller}`, now);
+    } else {
+      rejectBody(request.bodyText);
+      await resumeRollout(deps, rolloutId, allowed.caller, now);
+    }
+    const status = await rolloutStatus(deps, rolloutId, now);
+    return json(200, { ...(approved ? { approved: { ...approved, by: allowed.caller } } : {}), ...status });
+  } catch (error) {
+    return failureResult(error, request, `rollout ${action}`);
   }
 }

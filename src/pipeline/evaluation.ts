@@ -62,6 +62,7 @@ import type {
   Transition,
 } from '../ports.js';
 import { eventsOfRun, publishEvents, type PublishedEvents } from './notify.js';
+import { afterRolloutRun, checkRolloutStep, claimRolloutSlot, governingPolicy, type RolloutCheck, type RolloutDeps } from './rollouts.js';
 
 export const STEP_OUTCOMES = [
   /** The write finished successfully (the policy waited for it). */
@@ -114,6 +115,8 @@ export interface EvaluationDeps {
   records?: EvaluationRecords;
   /** Where the compliance events of recorded runs go; absent or disabled: none are built. */
   events?: EventsPublisher;
+  /** Rollouts (pipeline/rollouts.ts): the app's worker and routes have them; without them a governed step never starts. */
+  rollouts?: RolloutDeps;
 }
 
 /** The intent protocol's numbers: how often a rule may be tried, how long to back off, when to look again. */
@@ -216,6 +219,8 @@ interface RunState {
   readonly intents: Map<string, RemediationRef>;
   readonly overrides: Map<string, RuleOverride>;
   readonly reports: Map<string, StepReport>;
+  /** The rollout gate's answer per governed step, until its slot is claimed. */
+  readonly rolloutChecks: Map<string, Extract<RolloutCheck, { governed: true }>>;
   followUp: FollowUp | undefined;
   retryLater: ArmFailure | undefined;
 }
@@ -254,6 +259,7 @@ export async function runEvaluation(deps: EvaluationDeps, policy: EvaluationPoli
     intents: new Map(),
     overrides: new Map(),
     reports: new Map(),
+    rolloutChecks: new Map(),
     followUp: undefined,
     retryLater: undefined,
   };
@@ -286,6 +292,7 @@ export async function runEvaluation(deps: EvaluationDeps, policy: EvaluationPoli
   if (records && policy.apply) {
     result.transitions = await recordStage(run, records, evaluation, snapshot, ruleOverrides, new Set([...run.intents.values()].map((ref) => ref.rowKey)), run.basis);
     busyFollowUp(run);
+    if (deps.rollouts) await afterRolloutRun(deps.rollouts, { clusterId: run.clusterId, settled: !isBusy(snapshot.provisioningState), plan: evaluation.plan, steps: steps.map((report) => ({ step: report.step, outcome: report.outcome, ...(report.error ? { error: { code: report.error.code, message: report.error.message } } : {}) })) }, request.now);
     deps.telemetry.event('ClusterEvaluated', {
       clusterId: run.clusterId,
       status,
@@ -403,7 +410,10 @@ async function gateStage(run: RunState, step: PlanStep): Promise<Gated | undefin
   // A step that cannot run now (a stopped cluster, an AKS-managed extension, ...): no intent, no attempt, no follow-up;
   // an approval would not help, and no retry does until a person acts (or the cluster starts: its event re-evaluates).
   if (step.blockedBy) return { outcome: 'blocked', reason: step.blockedBy.message, blockedBy: step.blockedBy };
-  if (step.mode === 'approval' && !approves(policy.approvals, step)) {
+  // A step a rollout governs: the rollout decides (halted, wave, window; the wave's approval stands for the step's).
+  const rollout = await rolloutGate(run, step);
+  if (rollout) return rollout;
+  if (step.mode === 'approval' && !run.rolloutChecks.has(step.id) && !approves(policy.approvals, step)) {
     return { outcome: 'awaiting-approval', reason: `rule ${step.ruleId} needs approval: approve step ${step.id} or rule ${step.ruleId}` };
   }
   const unfinished = step.dependsOn.map((dependency) => reports.get(dependency)).find((report) => report !== undefined && !FINISHED.has(report.outcome));
@@ -413,7 +423,36 @@ async function gateStage(run: RunState, step: PlanStep): Promise<Gated | undefin
     if (clusterBusy) return { outcome: 'blocked', reason: `the cluster update ${clusterBusy.step.id} is still running; extension writes wait for it` };
   }
   if (!policy.apply) return { outcome: 'skipped-dry-run', reason: 'dry run: nothing is written without --apply' };
-  return run.protocol ? intentGate(run, run.protocol, step) : undefined;
+  const intent = run.protocol ? await intentGate(run, run.protocol, step) : undefined;
+  if (intent) return intent;
+  // Last: a concurrency slot of the wave (claimed only when nothing else stops the step).
+  const check = run.rolloutChecks.get(step.id);
+  return check && run.deps.rollouts ? claimRolloutSlot(run.deps.rollouts, check, run.request.now) : undefined;
+}
+
+/**
+ * The rollout's part of the gate, for a step a rollout policy governs, when the run applies: undefined when the
+ * rollout lets it go on (the check is kept for the slot), else why not. Without rollouts (the CLI scan) it never
+ * starts. A dry run asks nothing of the rollout.
+ */
+async function rolloutGate(run: RunState, step: PlanStep): Promise<Gated | undefined> {
+  const { deps, policy, request } = run;
+  if (!policy.apply) return undefined;
+  if (!deps.rollouts) {
+    const governing = governingPolicy(deps.baseline, step);
+    if (!governing) return undefined;
+    const blockedBy: BlockedBy = { reason: 'RolloutManaged', message: `Rollout ${governing.name} governs ${step.action}: the app's queue worker starts it, wave by wave (aks-baseline-guard rollout status ${governing.name}).` };
+    return { outcome: 'blocked', reason: blockedBy.message, blockedBy };
+  }
+  const check = await checkRolloutStep(deps.rollouts, run.snapshot, step, request.now, request.abortSignal ? { abortSignal: request.abortSignal } : {});
+  if (!check.governed) return undefined;
+  if (!check.gated) {
+    run.rolloutChecks.set(step.id, check);
+    return undefined;
+  }
+  const { outcome, reason, blockedBy, followUpSeconds } = check.gated;
+  if (followUpSeconds !== undefined) followUpIn(run, followUpSeconds, `${step.id} waits for a maintenance window`);
+  return { outcome, reason, ...(blockedBy ? { blockedBy } : {}) };
 }
 
 /**

@@ -6,6 +6,7 @@ import type { AppConfig, WorkerTuning } from '../config.js';
 import type { Baseline } from '../core/index.js';
 import type { ClusterReader, ComplianceStore, EventsPublisher, FactReader, ReportSource, StepWriter, Telemetry, WorkQueue } from '../ports.js';
 import type { EvaluationDeps } from './evaluation.js';
+import type { PublishEvents, RolloutDeps } from './rollouts.js';
 
 export interface AppServices {
   config: AppConfig;
@@ -31,6 +32,8 @@ export interface AppServices {
   /** The app's own identity: writes it makes come back as events that only confirm. */
   self: SelfIdentity;
   clock(): Date;
+  /** Where rollout events go instead of `events` (the demo and tests print or collect them). Must not throw. */
+  publishEvents?: PublishEvents;
 }
 
 /** Which queue a message came from; what it enqueues next (a continuation, a retry) goes back to the same one. */
@@ -43,5 +46,11 @@ export function queueOf(services: Pick<AppServices, 'queue' | 'eventQueue'>, lan
 /** The pipeline's ports, taken from the services: the store is the record keeper. */
 export function evaluationDeps(services: AppServices): EvaluationDeps {
   const { reader, facts, writer, telemetry, baseline, store, events } = services;
-  return { reader, ...(facts ? { facts } : {}), writer, telemetry, baseline, records: { state: store, remediations: store, attempts: store }, events };
+  return { reader, ...(facts ? { facts } : {}), writer, telemetry, baseline, records: { state: store, remediations: store, attempts: store }, events, rollouts: rolloutDeps(services) };
+}
+
+/** What rollouts run on, from the services. */
+export function rolloutDeps(services: AppServices, log?: RolloutDeps['log']): RolloutDeps {
+  const { store, reader, queue, baseline } = services;
+  return { store, reader, queue, baseline, publish: services.publishEvents ?? (async (events) => void (await services.events.publish(events))), ...(log ? { log } : {}) };
 }

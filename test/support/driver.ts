@@ -42,6 +42,8 @@ export interface DriverOptions {
   deliverEvents?: boolean;
   /** The app's ARM retry policy (default: 8 quick retries). */
   armRetry?: PipelineRetryOptions;
+  /** The app's clock is the emulator's (see LocalAppOptions). */
+  followEmulatorClock?: boolean;
 }
 
 export interface CapturedWrite {

@@ -8,6 +8,8 @@ import { InvalidInputError, parseCluster, parseClusterId, parseExtensions, withE
 import type { ClusterReader, ListedCluster, ListedSubscription, ReadOptions } from '../../ports.js';
 import { ArmError, classifyArmError } from '../errors.js';
 import type { ArmClients } from './clients.js';
+import { readMaintenanceConfigs } from './maintenance.js';
+import type { MaintenanceConfigs } from '../../core/maintenance-windows.js';
 
 export type { ListedCluster, ListedSubscription, ReadOptions } from '../../ports.js';
 
@@ -25,6 +27,17 @@ export class ArmClusterReader implements ClusterReader {
     } catch (error) {
       if (error instanceof InvalidInputError) throw error;
       throw new ArmError(classifyArmError(error, clusterId));
+    }
+  }
+
+  /** Throws ArmError; a cluster without configurations gives none. */
+  async readMaintenanceConfigs(clusterId: string, options: ReadOptions = {}): Promise<MaintenanceConfigs> {
+    try {
+      const { configurations, unreadable } = await readMaintenanceConfigs(await this.clients(), clusterId, options);
+      return { configurations, unreadable };
+    } catch (error) {
+      if (error instanceof InvalidInputError) throw error;
+      throw new ArmError(classifyArmError(error, `${clusterId}/maintenanceConfigurations`));
     }
   }
 

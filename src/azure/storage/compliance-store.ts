@@ -6,6 +6,7 @@ import type { StorageClients } from './clients.js';
 import { TableClusterStateStore } from './cluster-state-store.js';
 import { TableCoordination } from './coordination.js';
 import { TableRemediationLog } from './remediation-log.js';
+import { TableRolloutStore } from './rollout-store.js';
 import { TableSweepLog } from './sweep-log.js';
 
 export function createTableComplianceStore(clients: Pick<StorageClients, 'tables'>): ComplianceStore {
@@ -15,6 +16,7 @@ export function createTableComplianceStore(clients: Pick<StorageClients, 'tables
   const attempts = new TableAttemptTracker(tables.state);
   const coordination = new TableCoordination(tables.leases);
   const sweeps = new TableSweepLog(tables.sweeps);
+  const rollouts = new TableRolloutStore(tables.rollouts);
   return {
     getState: (clusterId) => state.getState(clusterId),
     listStates: (options) => state.listStates(options),
@@ -45,6 +47,16 @@ export function createTableComplianceStore(clients: Pick<StorageClients, 'tables
     finishSweep: (sweepId, input) => sweeps.finishSweep(sweepId, input),
     getSweep: (sweepId) => sweeps.getSweep(sweepId),
     listSweeps: (options) => sweeps.listSweeps(options),
+
+    getRollout: (rolloutId) => rollouts.getRollout(rolloutId),
+    createRollout: (record) => rollouts.createRollout(record),
+    updateRollout: (rolloutId, change) => rollouts.updateRollout(rolloutId, change),
+    listRollouts: () => rollouts.listRollouts(),
+    getMember: (rolloutId, clusterId) => rollouts.getMember(rolloutId, clusterId),
+    putMember: (rolloutId, member) => rollouts.putMember(rolloutId, member),
+    listMembers: (rolloutId) => rollouts.listMembers(rolloutId),
+    claimSlot: (rolloutId, wave, slots, clusterId) => rollouts.claimSlot(rolloutId, wave, slots, clusterId),
+    releaseSlot: (rolloutId, wave, slot) => rollouts.releaseSlot(rolloutId, wave, slot),
   };
 }
 

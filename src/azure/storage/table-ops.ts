@@ -50,6 +50,15 @@ export async function updateRow(table: TableClient, entity: TableEntity<Properti
   }
 }
 
+/** Inserts or replaces the row, whatever is there. */
+export async function upsertRow(table: TableClient, entity: TableEntity<Properties>): Promise<void> {
+  try {
+    await table.upsertEntity(defined(entity), 'Replace');
+  } catch (error) {
+    throw toStorageError(error, { ...where(table, entity.partitionKey, entity.rowKey), operation: 'upsert' });
+  }
+}
+
 /** Deletes; a missing row is fine. With `etag`, only if unchanged (throws kind "conflict" otherwise). */
 export async function deleteRow(table: TableClient, partitionKey: string, rowKey: string, etag?: string): Promise<void> {
   try {

@@ -3,6 +3,7 @@
 // is read back already done); `answer` decides, per step, what ARM says instead.
 import { ArmError, type ArmFailure } from '../../../src/azure/errors.js';
 import { deepMerge, parseCluster, parseClusterId, parseExtensionId, parseExtensions, sameResourceId, type ClusterSnapshot, type ExtensionSnapshot, type PlanStep } from '../../../src/core/index.js';
+import { parseMaintenanceConfigs, type MaintenanceConfigs } from '../../../src/core/maintenance-windows.js';
 import type {
   ApplyOutcome,
   ClusterReader,
@@ -31,6 +32,8 @@ export class FakeArm implements ClusterReader, StepWriter {
   readonly writes: FakeWrite[] = [];
   /** Cluster reads, per cluster key. */
   readonly reads = new Map<string, number>();
+  /** Planned maintenance configurations per cluster key, in REST shape (none: the cluster has none). */
+  readonly maintenance = new Map<string, unknown[]>();
   /** Decides each write; default: ARM accepts it. */
   answer: (step: PlanStep) => FakeAnswer = () => 'accept';
   /**
@@ -65,6 +68,11 @@ export class FakeArm implements ClusterReader, StepWriter {
     const snapshot = this.clusters.get(key);
     if (!snapshot) throw new ArmError({ kind: 'not-found', code: 'ResourceNotFound', message: `${clusterId}: ResourceNotFound (HTTP 404): not found`, statusCode: 404 });
     return structuredClone(snapshot);
+  }
+
+  async readMaintenanceConfigs(clusterId: string): Promise<MaintenanceConfigs> {
+    if (!this.clusters.has(clusterId.toLowerCase())) throw new ArmError({ kind: 'not-found', code: 'ResourceNotFound', message: `${clusterId}: ResourceNotFound (HTTP 404): not found`, statusCode: 404 });
+    return parseMaintenanceConfigs(this.maintenance.get(clusterId.toLowerCase()) ?? []);
   }
 
   async *listSubscriptions(): AsyncIterable<ListedSubscription> {

@@ -2,7 +2,7 @@
 // sweeps, with the same decisions as the Table Storage adapter (recorded results and transitions come from the
 // same pure helpers, src/azure/storage/state-model.ts) and none of its I/O. For unit tests of the pipeline.
 import { recordedResults, diffTransitions } from '../../../src/azure/storage/state-model.js';
-import { CLUSTER_STATUSES, parseClusterId, recordedStatus, type Evaluation } from '../../../src/core/index.js';
+import { CLUSTER_STATUSES, parseClusterId, recordedStatus, type Evaluation, type RolloutMember, type RolloutRecord } from '../../../src/core/index.js';
 import { PENDING_STALE_AFTER_MS } from '../../../src/azure/storage/coordination.js';
 import type {
   Attempts,
@@ -55,6 +55,11 @@ export class InMemoryStore implements ComplianceStore {
   /** Per cluster: events that joined a pending or running evaluation. */
   readonly notes = new Map<string, { eventId: string; eventTime: string }[]>();
   readonly sweeps = new Map<string, SweepRecord>();
+  readonly rollouts = new Map<string, RolloutRecord>();
+  /** Per rollout, per cluster key. */
+  readonly rolloutMembers = new Map<string, Map<string, RolloutMember>>();
+  /** Per rollout, `<wave>|<slot>` -> cluster key. */
+  readonly rolloutSlots = new Map<string, Map<string, string>>();
   private etags = 0;
 
   // ---- ClusterStateStore
@@ -296,4 +301,59 @@ export class InMemoryStore implements ComplianceStore {
     this.etags += 1;
     return `W/"${this.etags}"`;
   }
+
+  // ---- RolloutStore
+
+  async getRollout(rolloutId: string): Promise<RolloutRecord | undefined> {
+    return structuredClone(this.rollouts.get(rolloutId));
+  }
+
+  async createRollout(record: RolloutRecord): Promise<RolloutRecord> {
+    if (!this.rollouts.has(record.rolloutId)) this.rollouts.set(record.rolloutId, structuredClone(record));
+    return structuredClone(this.rollouts.get(record.rolloutId) as RolloutRecord);
+  }
+
+  async updateRollout(rolloutId: string, change: (record: RolloutRecord) => RolloutRecord | undefined): Promise<{ record: RolloutRecord; changed: boolean }> {
+    const current = this.rollouts.get(rolloutId);
+    if (!current) throw new RangeError(`rollout "${rolloutId}" has no record yet`);
+    const next = change(structuredClone(current));
+    if (!next) return { record: structuredClone(current), changed: false };
+    this.rollouts.set(rolloutId, structuredClone(next));
+    return { record: structuredClone(next), changed: true };
+  }
+
+  async listRollouts(): Promise<RolloutRecord[]> {
+    return structuredClone([...this.rollouts.values()]);
+  }
+
+  async getMember(rolloutId: string, clusterId: string): Promise<RolloutMember | undefined> {
+    return structuredClone(this.rolloutMembers.get(rolloutId)?.get(key(clusterId)));
+  }
+
+  async putMember(rolloutId: string, member: RolloutMember): Promise<void> {
+    const members = this.rolloutMembers.get(rolloutId) ?? new Map<string, RolloutMember>();
+    members.set(key(member.clusterId), structuredClone(member));
+    this.rolloutMembers.set(rolloutId, members);
+  }
+
+  async listMembers(rolloutId: string): Promise<RolloutMember[]> {
+    return structuredClone([...(this.rolloutMembers.get(rolloutId)?.values() ?? [])]);
+  }
+
+  async claimSlot(rolloutId: string, wave: number, slots: number, clusterId: string): Promise<number | undefined> {
+    const held = this.rolloutSlots.get(rolloutId) ?? new Map<string, string>();
+    this.rolloutSlots.set(rolloutId, held);
+    for (const [slotKey, holder] of held) if (holder === key(clusterId) && slotKey.startsWith(`${wave}|`)) return Number(slotKey.split('|')[1]);
+    for (let slot = 0; slot < slots; slot++) {
+      if (held.has(`${wave}|${slot}`)) continue;
+      held.set(`${wave}|${slot}`, key(clusterId));
+      return slot;
+    }
+    return undefined;
+  }
+
+  async releaseSlot(rolloutId: string, wave: number, slot: number): Promise<void> {
+    this.rolloutSlots.get(rolloutId)?.delete(`${wave}|${slot}`);
+  }
+
 }

@@ -18,6 +18,9 @@ import {
   exemptionExpiringEvent,
   exemptionNoticeDue,
   remediationFailedEvent,
+  rolloutHaltedEvent,
+  rolloutWaveCompletedEvent,
+  rolloutWaveReadyEvent,
   scrubErrorMessage,
 } from '../../../src/events-out/events.js';
 
@@ -105,7 +108,7 @@ describe('the envelope of every event', () => {
   test('ids differ between the four types even for the same facts', () => {
     const ids = Object.values(EVENT_TYPES).map((type) => eventId(type, [CLUSTER.toLowerCase(), 'r', 'x']));
 
-    expect(new Set(ids).size).toBe(4);
+    expect(new Set(ids).size).toBe(Object.values(EVENT_TYPES).length);
   });
 });
 
@@ -323,5 +326,47 @@ describe('no secrets go out', () => {
 
     expect(serialized).not.toContain(PROTECTED_VALUE);
     expect(serialized).not.toMatch(/eyJ[\w-]+\.|Bearer [^*]|sig=[^*]|AccountKey=[^*]|"redact"/);
+  });
+});
+
+describe('the rollout events', () => {
+  const ready = rolloutWaveReadyEvent({ rolloutId: 'mi-migration', index: 1, name: 'dev', clusters: 120, startsNoEarlierThan: '2026-03-02T14:00:00Z', at: '2026-03-02T02:10:00Z' });
+  const completed = rolloutWaveCompletedEvent({ rolloutId: 'mi-migration', index: 1, name: 'dev', succeeded: 118, failed: 2, at: '2026-03-03T03:00:00Z' });
+  const halted = rolloutHaltedEvent({ rolloutId: 'mi-migration', reason: '11 clusters failed,\nmore than maxFailures 2% allows', by: 'failure-budget', failures: 11, budget: 10, at: '2026-03-03T02:30:00Z' });
+
+  test('name the rollout as subject, with what a person needs to act', () => {
+    expect(ready).toMatchObject({
+      type: `${EVENT_TYPE_PREFIX}RolloutWaveReady`,
+      source: EVENT_SOURCE,
+      subject: 'rollouts/mi-migration',
+      time: '2026-03-02T02:10:00.000Z',
+      data: {
+        rolloutId: 'mi-migration',
+        wave: { index: 1, name: 'dev', clusters: 120 },
+        startsNoEarlierThan: '2026-03-02T14:00:00.000Z',
+        approve: { http: { method: 'POST', path: '/api/rollouts/mi-migration/approve' }, cli: 'aks-baseline-guard rollout approve mi-migration' },
+      },
+    });
+    expect(completed.data).toStrictEqual({ rolloutId: 'mi-migration', wave: { index: 1, name: 'dev' }, succeeded: 118, failed: 2 });
+    expect(halted.data).toStrictEqual({
+      rolloutId: 'mi-migration',
+      reason: '11 clusters failed, more than maxFailures 2% allows',
+      by: 'failure-budget',
+      failures: 11,
+      budget: 10,
+      resume: { http: { method: 'POST', path: '/api/rollouts/mi-migration/resume' }, cli: 'aks-baseline-guard rollout resume mi-migration' },
+    });
+  });
+
+  test('have one id per wave (whenever announced) and per halt', () => {
+    expect(rolloutWaveReadyEvent({ rolloutId: 'mi-migration', index: 1, name: 'dev', clusters: 121, at: '2026-03-04T00:00:00Z' }).id).toBe(ready.id);
+    expect(rolloutWaveReadyEvent({ rolloutId: 'mi-migration', index: 2, name: 'prod', clusters: 120, at: '2026-03-02T02:10:00Z' }).id).not.toBe(ready.id);
+    expect(rolloutHaltedEvent({ rolloutId: 'mi-migration', reason: 'x', by: 'ops', at: '2026-03-03T02:30:01Z' }).id).not.toBe(halted.id);
+    for (const event of [ready, completed, halted]) expect(event.id).toMatch(UUID);
+  });
+
+  test('refuse counts that are not whole numbers, naming the field', () => {
+    expect(() => rolloutWaveCompletedEvent({ rolloutId: 'r', index: 0, name: 'w', succeeded: -1, failed: 0, at: '2026-03-03T03:00:00Z' })).toThrow('succeeded: must be a whole number >= 0, got -1');
+    expect(() => rolloutWaveReadyEvent({ rolloutId: ' ', index: 0, name: 'w', clusters: 1, at: '2026-03-03T03:00:00Z' })).toThrow('rolloutId: must be a non-empty string');
   });
 });

@@ -45,6 +45,7 @@ const REMEDIATOR_ACTIONS = [
   'Microsoft.Resources/subscriptions/read',
   'Microsoft.ContainerService/managedClusters/read',
   'Microsoft.ContainerService/managedClusters/write',
+  'Microsoft.ContainerService/managedClusters/maintenanceConfigurations/read',
   'Microsoft.ContainerService/locations/operations/read',
   'Microsoft.ContainerService/locations/operationresults/read',
   'Microsoft.KubernetesConfiguration/extensions/read',

@@ -35,7 +35,7 @@ describe('parseWorkItem', () => {
     ['no clusterId', { ...ITEM, clusterId: undefined }, /"clusterId" must be a non-empty string/],
     ['blank clusterId', { ...ITEM, clusterId: '  ' }, /"clusterId" must be a non-empty string/],
     ['no cause', { ...ITEM, cause: 'event' }, /"cause" must be an object/],
-    ['unknown cause kind', { ...ITEM, cause: { kind: 'cron', id: 'x' } }, /"cause.kind" must be one of event, sweep, http, cli, continuation, got "cron"/],
+    ['unknown cause kind', { ...ITEM, cause: { kind: 'cron', id: 'x' } }, /"cause.kind" must be one of event, sweep, http, cli, continuation, rollout, got "cron"/],
     ['empty cause id', { ...ITEM, cause: { kind: 'sweep', id: '' } }, /"cause.id" must be a non-empty string/],
     ['bad correlation id', { ...ITEM, cause: { kind: 'sweep', id: 'x', correlationId: 5 } }, /"cause.correlationId" must be a non-empty string/],
     ['bad date', { ...ITEM, enqueuedAt: 'yesterday' }, /"enqueuedAt" must be an ISO 8601 date/],

@@ -1,0 +1,20 @@
+// POST /api/rollouts/{rolloutId}/approve
+// Approves the wave waiting for approval, once; the caller is recorded as approver.
+import { app, type HttpFunctionOptions, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { FUNCTION_NAMES } from '../names.js';
+import { apiRequestFrom, changeRolloutRoute } from '../http/routes.js';
+import { getServices } from '../container.js';
+
+export async function approveRollout(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  return changeRolloutRoute(await getServices(), await apiRequestFrom(request, context), 'approve');
+}
+
+// authLevel 'function': the host demands a function key before our code runs (Entra ID roles are checked on top).
+export const approveRolloutOptions: HttpFunctionOptions = {
+  methods: ['POST'],
+  authLevel: 'function',
+  route: 'rollouts/{rolloutId}/approve',
+  handler: approveRollout,
+};
+
+app.http(FUNCTION_NAMES.approveRollout, approveRolloutOptions);
