@@ -625,7 +625,12 @@ export interface ReportSource {
   getAttempts(clusterId: string, ruleId: string): Promise<Attempts>;
   /** Newest first. `limit` 1..1000, default 20. */
   listSweeps(options?: { limit?: number }): Promise<SweepRecord[]>;
+  /** Every rollout's record and members (slots are left out), rollout by rollout; within one, in no set order. */
+  scanRollouts(options?: ScanOptions): AsyncIterable<RolloutRow>;
 }
+
+/** One row of the rollout table, as the report reads it. */
+export type RolloutRow = { kind: 'record'; record: RolloutRecord } | { kind: 'member'; rolloutId: string; member: RolloutMember };
 
 /** A request to evaluate one cluster, as carried on the evaluation queue. */
 export interface EvaluationWorkItem {

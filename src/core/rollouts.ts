@@ -379,18 +379,43 @@ export function newRolloutRecord(policy: RolloutPolicy, now: Date): RolloutRecor
  * finished (a wave without members completes as soon as it opens).
  */
 export function rolloutProgress(policy: RolloutPolicy, approval: boolean, record: RolloutRecord, members: readonly RolloutMember[], now: Date): RolloutProgress {
+  const tally = emptyMemberTally();
+  for (const member of members) tallyMember(tally, member);
+  return rolloutProgressOf(policy, approval, record, tally, now);
+}
+
+export type WaveCounts = Record<MemberStatus, number> & { total: number };
+
+/** The members of a rollout, counted per wave: what the progress needs of them (the report counts while it streams). */
+export interface MemberTally {
+  byWave: Map<number, WaveCounts>;
+  total: number;
+}
+
+export function emptyMemberTally(): MemberTally {
+  return { byWave: new Map(), total: 0 };
+}
+
+export function tallyMember(tally: MemberTally, member: Pick<RolloutMember, 'wave' | 'status'>): void {
+  let counts = tally.byWave.get(member.wave);
+  if (!counts) {
+    counts = { Pending: 0, Running: 0, Succeeded: 0, Failed: 0, total: 0 };
+    tally.byWave.set(member.wave, counts);
+  }
+  counts[member.status] += 1;
+  counts.total += 1;
+  tally.total += 1;
+}
+
+/** rolloutProgress from members already counted. */
+export function rolloutProgressOf(policy: RolloutPolicy, approval: boolean, record: RolloutRecord, tally: MemberTally, now: Date): RolloutProgress {
   const names = waveNames(policy);
   const waves: WaveProgress[] = [];
   let previousDone = true;
   let previousCompletedAt: string | undefined;
   for (const [index, name] of names.entries()) {
     const recorded = record.waves[index] ?? { name };
-    const counts = { Pending: 0, Running: 0, Succeeded: 0, Failed: 0, total: 0 };
-    for (const member of members) {
-      if (member.wave !== index) continue;
-      counts[member.status] += 1;
-      counts.total += 1;
-    }
+    const counts = { ...(tally.byWave.get(index) ?? { Pending: 0, Running: 0, Succeeded: 0, Failed: 0, total: 0 }) };
     const soakUntil = previousCompletedAt && policy.soakMinutes > 0 ? new Date(Date.parse(previousCompletedAt) + policy.soakMinutes * 60_000).toISOString() : undefined;
     const soaked = soakUntil === undefined || Date.parse(soakUntil) <= now.getTime();
     const approved = !approval || recorded.approvedAt !== undefined;
@@ -401,11 +426,24 @@ export function rolloutProgress(policy: RolloutPolicy, approval: boolean, record
     previousDone = complete;
     previousCompletedAt = recorded.completedAt ?? (complete ? now.toISOString() : undefined);
   }
-  const failures = members.filter((member) => member.status === 'Failed').length;
+  let failures = 0;
+  for (const counts of tally.byWave.values()) failures += counts.Failed;
   const countedFailures = failures - (record.resume?.failuresBefore ?? 0);
-  const budget = failureBudget(policy, members.length);
+  const budget = failureBudget(policy, tally.total);
   const current = waves.find((wave) => !wave.complete)?.index;
   return { waves, current, failures, countedFailures, budget, overBudget: countedFailures > budget };
+}
+
+export const WAVE_STATES = ['completed', 'running', 'halted', 'awaiting-approval', 'soaking', 'waiting'] as const;
+export type WaveState = (typeof WAVE_STATES)[number];
+
+/** Where a wave stands, in one word: the soak counts only while it lasts, and a halt stops only the waves that run. */
+export function waveState(wave: WaveProgress, halted: boolean, now: Date): WaveState {
+  if (wave.complete) return 'completed';
+  if (wave.open) return halted ? 'halted' : 'running';
+  if (wave.soakUntil !== undefined && Date.parse(wave.soakUntil) > now.getTime()) return 'soaking';
+  if (wave.awaitingApproval) return 'awaiting-approval';
+  return 'waiting';
 }
 
 /**

@@ -9,19 +9,28 @@
 // window is undone, bucket by bucket, from the counts of now.
 import {
   DEFAULT_REGISTRY,
+  describeBudget,
+  emptyMemberTally,
   exemptionExpiry,
   parseClusterId,
   resourceIdKey,
+  rolloutProgressOf,
   stepId,
+  tallyMember,
+  waveState,
+  wavesNeedApproval,
   type ActionDefinition,
   type Baseline,
+  type MemberTally,
   type Mode,
   type Registry,
+  type RolloutPolicy,
+  type RolloutRecord,
 } from '../core/index.js';
 import { exemptionNoticeDue, scrubErrorMessage } from '../events-out/events.js';
 import type { ClusterState, RecordedRuleResult, RemediationRecord, ReportSource, Transition } from '../ports.js';
 import { approvalCliCommand, approvalHttpCall, type ApprovalCommandOptions } from './approvals.js';
-import type { ApprovalRow, ApprovalStep, BlockedRow, Counts, ExemptionRow, FailureRow, RemediationBucket, RemediationRow, ReportData, ReportSweep } from './model.js';
+import type { ApprovalRow, ApprovalStep, BlockedRow, Counts, ExemptionRow, FailureRow, RemediationBucket, RemediationRow, ReportData, ReportRollout, ReportSweep, RolloutWaveRow } from './model.js';
 import { bucketFor } from './since.js';
 
 /** Rows a detailed table lists at most, unless told otherwise; the rest is counted. */
@@ -301,7 +310,25 @@ export async function collectReport(source: ReportSource, options: CollectReport
     }
   };
 
-  const [sweeps] = await Promise.all([source.listSweeps({ limit: 1 }), readStates(), readHistory(), readRemediations()]);
+  // ---- the rollouts: each record, and its members counted per wave (never kept)
+  const rolloutRecords = new Map<string, RolloutRecord>();
+  const rolloutTallies = new Map<string, MemberTally>();
+  const readRollouts = async (): Promise<void> => {
+    for await (const row of source.scanRollouts(signal)) {
+      if (row.kind === 'record') {
+        rolloutRecords.set(row.record.rolloutId, row.record);
+        continue;
+      }
+      let tally = rolloutTallies.get(row.rolloutId);
+      if (!tally) {
+        tally = emptyMemberTally();
+        rolloutTallies.set(row.rolloutId, tally);
+      }
+      tallyMember(tally, row.member);
+    }
+  };
+
+  const [sweeps] = await Promise.all([source.listSweeps({ limit: 1 }), readStates(), readHistory(), readRemediations(), readRollouts()]);
 
   // Attempts for the failures listed: a point read each, a few at a time.
   await forEachLimited(failureRows.rows, ATTEMPT_READS_IN_PARALLEL, async (row) => {
@@ -407,7 +434,99 @@ export async function collectReport(source: ReportSource, options: CollectReport
       omitted: blockedRows.omitted,
     },
     exemptions: { noticeDays, rows: exemptionRows },
+    rollouts: rolloutSection(baseline, registry, rolloutRecords, rolloutTallies, now, maxRows),
   };
+}
+
+/**
+ * The baseline's rollouts in its order, then records whose policy it no longer has (by id), the first `maxRows`
+ * listed. Progress is the core's (rolloutProgressOf), from the members counted while streaming.
+ */
+function rolloutSection(baseline: Baseline, registry: Registry, records: ReadonlyMap<string, RolloutRecord>, tallies: ReadonlyMap<string, MemberTally>, now: Date, maxRows: number): NonNullable<ReportData['rollouts']> {
+  const policies = baseline.rollouts ?? [];
+  const known = new Set(policies.map((policy) => policy.name));
+  const orphans = [...new Set([...records.keys(), ...tallies.keys()])].filter((id) => !known.has(id)).sort();
+  const rows = new FirstRows<ReportRollout>(maxRows);
+  for (const policy of policies) rows.offer(() => rolloutOfPolicy(baseline, registry, policy, records.get(policy.name), tallies.get(policy.name) ?? emptyMemberTally(), now));
+  for (const id of orphans) rows.offer(() => orphanRollout(id, records.get(id), tallies.get(id) ?? emptyMemberTally()));
+  return { total: rows.total, rows: rows.rows, omitted: rows.omitted };
+}
+
+function rolloutOfPolicy(baseline: Baseline, registry: Registry, policy: RolloutPolicy, record: RolloutRecord | undefined, tally: MemberTally, now: Date): ReportRollout {
+  const approval = wavesNeedApproval(baseline, policy, registry);
+  const recorded = record ?? { rolloutId: policy.name, status: 'Running' as const, createdAt: now.toISOString(), waves: [] };
+  const progress = rolloutProgressOf(policy, approval, recorded, tally, now);
+  const halted = record?.status === 'Halted';
+  const waves = progress.waves.map((wave): RolloutWaveRow => {
+    const entry = recorded.waves[wave.index];
+    return {
+      index: wave.index,
+      name: wave.name,
+      // Before the first cluster registers nothing has run: an empty wave would otherwise read as complete.
+      state: record ? waveState(wave, halted, now) : 'waiting',
+      maxConcurrent: wave.maxConcurrent,
+      ...waveCounts(tally, wave.index),
+      ...(wave.soakUntil ? { soakUntil: wave.soakUntil } : {}),
+      ...(entry?.approvedAt ? { approvedAt: entry.approvedAt } : {}),
+      ...(entry?.approvedBy ? { approvedBy: entry.approvedBy } : {}),
+      ...(entry?.completedAt ? { completedAt: entry.completedAt } : {}),
+    };
+  });
+  const current = progress.current !== undefined ? waves[progress.current] : undefined;
+  return {
+    rolloutId: policy.name,
+    state: !record ? 'not-started' : halted ? 'halted' : (current?.state ?? 'completed'),
+    inBaseline: true,
+    ...(record ? { createdAt: record.createdAt } : {}),
+    ...recordPeople(record),
+    approvalPerWave: approval,
+    ...(record && current ? { currentWave: current.name } : {}),
+    failures: progress.failures,
+    countedFailures: progress.countedFailures,
+    budget: progress.budget,
+    maxFailures: describeBudget(policy.maxFailures),
+    waves,
+  };
+}
+
+/** A record whose policy left the baseline: what was recorded, without progress (that needs the policy). */
+function orphanRollout(rolloutId: string, record: RolloutRecord | undefined, tally: MemberTally): ReportRollout {
+  const count = Math.max(record?.waves.length ?? 0, ...[...tally.byWave.keys()].map((index) => index + 1));
+  const waves = Array.from({ length: count }, (_, index): RolloutWaveRow => {
+    const entry = record?.waves[index];
+    return {
+      index,
+      name: entry?.name ?? `#${index + 1}`,
+      state: entry?.completedAt ? 'completed' : 'waiting',
+      ...waveCounts(tally, index),
+      ...(entry?.approvedAt ? { approvedAt: entry.approvedAt } : {}),
+      ...(entry?.approvedBy ? { approvedBy: entry.approvedBy } : {}),
+      ...(entry?.completedAt ? { completedAt: entry.completedAt } : {}),
+    };
+  });
+  let failures = 0;
+  for (const counts of tally.byWave.values()) failures += counts.Failed;
+  return {
+    rolloutId,
+    state: !record ? 'not-started' : record.status === 'Halted' ? 'halted' : waves.every((wave) => wave.state === 'completed') ? 'completed' : 'running',
+    inBaseline: false,
+    ...(record ? { createdAt: record.createdAt } : {}),
+    ...recordPeople(record),
+    failures,
+    waves,
+  };
+}
+
+function recordPeople(record: RolloutRecord | undefined): Pick<ReportRollout, 'halt' | 'resume'> {
+  return {
+    ...(record?.status === 'Halted' && record.halt ? { halt: { at: record.halt.at, by: record.halt.by, reason: record.halt.reason } } : {}),
+    ...(record?.resume ? { resume: { at: record.resume.at, by: record.resume.by } } : {}),
+  };
+}
+
+function waveCounts(tally: MemberTally, index: number): Pick<RolloutWaveRow, 'clusters' | 'pending' | 'running' | 'succeeded' | 'failed'> {
+  const counts = tally.byWave.get(index);
+  return { clusters: counts?.total ?? 0, pending: counts?.Pending ?? 0, running: counts?.Running ?? 0, succeeded: counts?.Succeeded ?? 0, failed: counts?.Failed ?? 0 };
 }
 
 /** What one cluster-level transition changed in the counts: +1 for its new status, -1 for its old one. */

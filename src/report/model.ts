@@ -1,6 +1,6 @@
 // The data the compliance report shows: what collect.ts aggregates from a store, and what render/ turns into one HTML
 // file. Plain JSON-able values only: the page embeds it verbatim (its charts read it back).
-import { CLUSTER_STATUSES, type Mode } from '../core/index.js';
+import { CLUSTER_STATUSES, type Mode, type WaveState } from '../core/index.js';
 import { REMEDIATION_STATUSES } from '../ports.js';
 
 /** Cluster statuses, in the order tiles, legends and tables show them. */
@@ -94,6 +94,46 @@ export interface RemediationRow {
   errorMessage?: string;
 }
 
+/** A rollout's wave: its clusters by member status, where it stands, and who approved it. */
+export interface RolloutWaveRow {
+  index: number;
+  name: string;
+  state: WaveState;
+  maxConcurrent?: number;
+  clusters: number;
+  pending: number;
+  running: number;
+  succeeded: number;
+  failed: number;
+  soakUntil?: string;
+  approvedAt?: string;
+  approvedBy?: string;
+  completedAt?: string;
+}
+
+/** Where a rollout stands: halted, completed, not started, or the state of its current wave. */
+export const ROLLOUT_STATES = ['not-started', 'running', 'awaiting-approval', 'soaking', 'waiting', 'halted', 'completed'] as const;
+export type RolloutState = (typeof ROLLOUT_STATES)[number];
+
+export interface ReportRollout {
+  rolloutId: string;
+  state: RolloutState;
+  /** False for a record whose policy the baseline no longer has: its waves are the recorded ones, without progress. */
+  inBaseline: boolean;
+  createdAt?: string;
+  halt?: { at: string; by: string; reason: string };
+  resume?: { at: string; by: string };
+  approvalPerWave?: boolean;
+  currentWave?: string;
+  failures: number;
+  /** Failures that count against the budget (since the last resume). */
+  countedFailures?: number;
+  /** Failures tolerated, and the policy's maxFailures as written (a count or a percentage). */
+  budget?: number;
+  maxFailures?: string;
+  waves: RolloutWaveRow[];
+}
+
 /** One bucket of the remediation timeline: rows started in it, and rows that ended in it, by outcome. */
 export interface RemediationBucket {
   /** The bucket's end (ISO 8601). */
@@ -164,6 +204,8 @@ export interface ReportData {
   /** Rule findings whose steps cannot run now (`blockedBy`, issue 14), as recorded with the rule results. */
   blocked: { findings: number; byReason: { reason: string; findings: number }[]; rows: BlockedRow[]; omitted: number };
   exemptions: { noticeDays: number; rows: ExemptionRow[] };
+  /** The baseline's rollouts and any recorded ones, with their waves (issue 19). Absent in data made before it. */
+  rollouts?: { total: number; rows: ReportRollout[]; omitted: number };
   reactions?: ReactionSection;
   /** A command that reproduces the run that filled the store (the demo's), shown in the footer. */
   rerun?: { command: string; note: string };

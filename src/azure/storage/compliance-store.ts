@@ -67,11 +67,13 @@ export function createTableReportSource(clients: Pick<StorageClients, 'tables'>)
   const remediations = new TableRemediationLog(tables.remediations);
   const attempts = new TableAttemptTracker(tables.state);
   const sweeps = new TableSweepLog(tables.sweeps);
+  const rollouts = new TableRolloutStore(tables.rollouts);
   return {
     scanStates: (options) => state.scanStates(options),
     scanHistory: (options) => state.scanHistory(options),
     scanRemediations: (options) => remediations.scanRemediations(options),
     getAttempts: (clusterId, ruleId) => attempts.getAttempts(clusterId, ruleId),
     listSweeps: (options) => sweeps.listSweeps(options),
+    scanRollouts: (options) => rollouts.scanRollouts(options),
   };
 }

@@ -7,9 +7,9 @@
 // each other's changes; a member is written by whoever holds its cluster's lease.
 import { odata, type TableClient } from '@azure/data-tables';
 import { MEMBER_STATUSES, ROLLOUT_STATUSES, type RolloutMember, type RolloutRecord } from '../../core/index.js';
-import type { RolloutStore } from '../../ports.js';
+import type { RolloutRow, RolloutStore, ScanOptions } from '../../ports.js';
 import { isConflict } from '../errors.js';
-import { clusterKey, encodeKey, prefixEnd } from './keys.js';
+import { clusterKey, decodeKey, encodeKey, prefixEnd } from './keys.js';
 import { truncate } from './mapping.js';
 import { RowReader, createRow, deleteRow, queryRows, readRow, scanRows, updateRow, upsertRow, type Row } from './table-ops.js';
 
@@ -61,6 +61,15 @@ export class TableRolloutStore implements RolloutStore {
   async listRollouts(): Promise<RolloutRecord[]> {
     const rows = await queryRows(this.table, odata`RowKey eq ${RECORD_ROW}`, { limit: 1000 });
     return rows.map((row) => this.toRecord(row));
+  }
+
+  /** Every record and member row (not the slots), page by page, partition by partition: for the report. */
+  async *scanRollouts(options: ScanOptions = {}): AsyncGenerator<RolloutRow> {
+    const filter = odata`RowKey eq ${RECORD_ROW} or (RowKey ge ${MEMBER_PREFIX} and RowKey lt ${prefixEnd(MEMBER_PREFIX)})`;
+    for await (const row of scanRows(this.table, filter, undefined, options)) {
+      if (row.rowKey === RECORD_ROW) yield { kind: 'record', record: this.toRecord(row) };
+      else yield { kind: 'member', rolloutId: decodeKey(row.partitionKey), member: this.toMember(row) };
+    }
   }
 
   async getMember(rolloutId: string, clusterId: string): Promise<RolloutMember | undefined> {

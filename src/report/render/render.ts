@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { REMEDIATION_OUTCOMES, REPORT_STATUSES, type Counts, type ReportData, type ReportStatus } from '../model.js';
+import { REMEDIATION_OUTCOMES, REPORT_STATUSES, type Counts, type ReportData, type ReportRollout, type ReportStatus, type RolloutWaveRow } from '../model.js';
 import { CLIENT_SCRIPT } from './client.js';
 import { formatBucketLabel, formatCount, formatDuration, formatOffset, formatPercent, formatSpan, formatTime, percentile } from './format.js';
 import { attr, escapeHtml, jsonForScriptBlock } from './html.js';
@@ -15,7 +15,7 @@ import { REPORT_CSS } from './styles.js';
 import { assertValidReportData } from './validate.js';
 
 /** The `data-section` of every section, in page order; `reactions` only when the data has them. */
-export const REPORT_SECTIONS = ['summary', 'fleet', 'history', 'rules', 'subscriptions', 'timeline', 'approvals', 'failures', 'blocked', 'exemptions', 'reactions', 'about'] as const;
+export const REPORT_SECTIONS = ['summary', 'fleet', 'history', 'rules', 'subscriptions', 'timeline', 'approvals', 'failures', 'blocked', 'rollouts', 'exemptions', 'reactions', 'about'] as const;
 /** Canvas ids of the charts; `chart-reactions` only when the data has reactions. */
 export const REPORT_CHARTS = ['chart-fleet', 'chart-history', 'chart-rules', 'chart-timeline', 'chart-reactions'] as const;
 
@@ -24,8 +24,8 @@ const PAGE_SIZE = 25;
 const APPROVAL_PAGE_SIZE = 10;
 
 /** The sections this data gives, in page order (what a browser check should find). */
-export function sectionsOf(data: Pick<ReportData, 'reactions'>): string[] {
-  return REPORT_SECTIONS.filter((section) => section !== 'reactions' || data.reactions !== undefined);
+export function sectionsOf(data: Pick<ReportData, 'reactions' | 'rollouts'>): string[] {
+  return REPORT_SECTIONS.filter((section) => (section !== 'reactions' || data.reactions !== undefined) && (section !== 'rollouts' || data.rollouts !== undefined));
 }
 
 /** The charts this data gives. */
@@ -67,6 +67,7 @@ ${renderTimeline(data)}
 ${renderApprovals(data)}
 ${renderFailures(data)}
 ${renderBlocked(data)}
+${data.rollouts ? renderRollouts(data.rollouts) : ''}
 ${renderExemptions(data)}
 ${data.reactions ? renderReactions(data.reactions) : ''}
 </main>
@@ -361,6 +362,63 @@ ${pagedTable('<tr><th scope="col">Reason</th><th scope="col" class="num">Finding
 ${pagedTable('<tr><th scope="col">Cluster</th><th scope="col">Rule</th><th scope="col">Why, and what to do</th></tr>', rows)}
 ${omittedNote(blocked.omitted, 'findings', `the first ${formatCount(blocked.rows.length)}`)}`
 }
+</section>`;
+}
+
+const WAVE_STATE_LABELS: Record<RolloutWaveRow['state'], string> = {
+  completed: 'completed',
+  running: 'running',
+  halted: 'halted',
+  'awaiting-approval': 'waiting for approval',
+  soaking: 'soaking',
+  waiting: 'waiting for earlier waves',
+};
+const ROLLOUT_STATE_LABELS: Record<ReportRollout['state'], string> = {
+  'not-started': 'not started',
+  running: 'running',
+  'awaiting-approval': 'waiting for approval',
+  soaking: 'soaking',
+  waiting: 'waiting',
+  halted: 'halted',
+  completed: 'completed',
+};
+
+function renderRollouts(section: NonNullable<ReportData['rollouts']>): string {
+  const blocks = section.rows.map((rollout) => {
+    const id = rollout.rolloutId;
+    const facts = [
+      rollout.createdAt ? `started ${time(rollout.createdAt)}` : 'no cluster has needed one of its steps yet',
+      rollout.currentWave !== undefined ? `current wave <code>${escapeHtml(rollout.currentWave)}</code>` : '',
+      rollout.approvalPerWave === undefined ? '' : rollout.approvalPerWave ? 'each wave needs a person\'s approval' : 'waves follow one another by themselves',
+      rollout.budget !== undefined
+        ? `failures <span${attr('data-testid', `rollout-${id}-failures`)}${attr('data-count', rollout.countedFailures ?? rollout.failures)}>${formatCount(rollout.countedFailures ?? rollout.failures)}</span> of a budget of ${formatCount(rollout.budget)} (maxFailures ${escapeHtml(rollout.maxFailures ?? '')})${rollout.countedFailures !== undefined && rollout.countedFailures !== rollout.failures ? `; ${formatCount(rollout.failures)} in all, counted since the last resume` : ''}`
+        : `${formatCount(rollout.failures)} failed`,
+    ].filter((fact) => fact !== '');
+    const halt = rollout.halt ? `<p class="note"${attr('data-testid', `rollout-${id}-halt`)}>Halted ${time(rollout.halt.at)} by <strong>${escapeHtml(rollout.halt.by)}</strong>: ${escapeHtml(rollout.halt.reason)}. Nothing new starts until someone resumes it (<code>aks-baseline-guard rollout resume ${escapeHtml(id)}</code>).</p>` : '';
+    const resume = rollout.resume ? `<p class="note">Last resumed ${time(rollout.resume.at)} by ${escapeHtml(rollout.resume.by)}.</p>` : '';
+    const rows = rollout.waves.map(
+      (wave) => `<tr${attr('data-testid', `rollout-${id}-wave-${wave.index}`)}${attr('data-state', wave.state)}>
+<th scope="row"><code>${escapeHtml(wave.name)}</code>${wave.maxConcurrent !== undefined ? `<span class="sub">at most ${formatCount(wave.maxConcurrent)} at a time</span>` : ''}</th>
+<td>${escapeHtml(WAVE_STATE_LABELS[wave.state])}${wave.state === 'soaking' && wave.soakUntil ? `<span class="sub">until ${time(wave.soakUntil)}</span>` : ''}</td>
+<td class="num">${formatCount(wave.clusters)}</td>
+<td class="num">${formatCount(wave.running + wave.succeeded + wave.failed)}</td>
+<td class="num">${formatCount(wave.succeeded)}</td>
+<td class="num">${formatCount(wave.failed)}</td>
+<td>${wave.approvedBy ? `${escapeHtml(wave.approvedBy)}${wave.approvedAt ? `<span class="sub">${time(wave.approvedAt)}</span>` : ''}` : '–'}</td>
+<td class="nowrap">${wave.completedAt ? time(wave.completedAt) : '–'}</td>
+</tr>`,
+    );
+    return `<h3>Rollout <code>${escapeHtml(id)}</code> <span class="badge"${attr('data-testid', `rollout-${id}-state`)}${attr('data-state', rollout.state)}>${escapeHtml(ROLLOUT_STATE_LABELS[rollout.state])}</span></h3>
+${rollout.inBaseline ? '' : '<p class="note">The baseline no longer has this rollout: its waves are as recorded, without progress.</p>'}
+<p>${facts.join('; ')}.</p>
+${halt}${resume}
+${pagedTable('<tr><th scope="col">Wave</th><th scope="col">State</th><th scope="col" class="num">Clusters</th><th scope="col" class="num">Started</th><th scope="col" class="num">Succeeded</th><th scope="col" class="num">Failed</th><th scope="col">Approved by</th><th scope="col">Completed</th></tr>', rows)}`;
+  });
+  return `<section class="card" data-section="rollouts" aria-labelledby="h-rollouts">
+<h2 id="h-rollouts">Rollouts <span class="badge"${attr('data-testid', 'rollouts-total')}${attr('data-count', section.total)}>(${formatCount(section.total)})</span></h2>
+<p class="lede">The baseline's rollout policies (<code>rollouts</code>) and any rollout recorded in the store: per wave, in order, its clusters, how many started, succeeded and failed, where it stands and who approved it. A wave opens when the ones before it completed and soaked, and, when a rule it governs is in approval mode, when a person approved it.</p>
+${section.total === 0 ? '<p class="empty">The baseline has no rollouts and none is recorded.</p>' : blocks.join('\n')}
+${omittedNote(section.omitted, 'rollouts', `the first ${formatCount(section.rows.length)}`)}
 </section>`;
 }
 

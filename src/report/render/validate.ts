@@ -1,6 +1,7 @@
 // Checks report data before anything is rendered, so a bad field fails loudly instead of drawing a wrong chart. The
 // collector builds most of it, but a section fed from outside (the demo's reaction times) comes through here too.
-import { REMEDIATION_OUTCOMES, REPORT_STATUSES, type ReportData } from '../model.js';
+import { WAVE_STATES } from '../../core/index.js';
+import { REMEDIATION_OUTCOMES, REPORT_STATUSES, ROLLOUT_STATES, type ReportData } from '../model.js';
 
 const KNOWN_KEYS: ReadonlySet<string> = new Set<string>([...REPORT_STATUSES, ...REMEDIATION_OUTCOMES]);
 
@@ -28,6 +29,9 @@ export function assertValidReportData(data: ReportData): void {
       if (!KNOWN_KEYS.has(key)) problems.push(`${path}.${key} is not a known status (expected one of ${[...KNOWN_KEYS].join(', ')})`);
       count(`${path}.${key}`, n);
     }
+  };
+  const oneOf = (path: string, value: unknown, allowed: readonly string[]): void => {
+    if (typeof value !== 'string' || !allowed.includes(value)) problems.push(`${path} must be one of ${allowed.join(', ')} (got ${describe(value)})`);
   };
   const list = (path: string, value: unknown): unknown[] => {
     if (Array.isArray(value)) return value;
@@ -97,6 +101,34 @@ export function assertValidReportData(data: ReportData): void {
   if (!isRecord(data.exemptions)) problems.push(`exemptions must be an object (got ${describe(data.exemptions)})`);
   else each('exemptions.rows', data.exemptions.rows, (row, at) => instant(`${at}.expiry`, row.expiry));
 
+  if (data.rollouts !== undefined) {
+    const rollouts = data.rollouts as unknown;
+    if (!isRecord(rollouts)) problems.push(`rollouts must be an object (got ${describe(rollouts)})`);
+    else {
+      count('rollouts.total', rollouts.total);
+      count('rollouts.omitted', rollouts.omitted);
+      each('rollouts.rows', rollouts.rows, (row, at) => {
+        text(`${at}.rolloutId`, row.rolloutId);
+        oneOf(`${at}.state`, row.state, ROLLOUT_STATES);
+        count(`${at}.failures`, row.failures);
+        if (row.budget !== undefined) count(`${at}.budget`, row.budget);
+        if (row.halt !== undefined) {
+          if (!isRecord(row.halt)) problems.push(`${at}.halt must be an object (got ${describe(row.halt)})`);
+          else {
+            instant(`${at}.halt.at`, row.halt.at);
+            text(`${at}.halt.by`, row.halt.by);
+            text(`${at}.halt.reason`, row.halt.reason);
+          }
+        }
+        each(`${at}.waves`, row.waves, (wave, w) => {
+          text(`${w}.name`, wave.name);
+          oneOf(`${w}.state`, wave.state, WAVE_STATES);
+          for (const key of ['clusters', 'pending', 'running', 'succeeded', 'failed'] as const) count(`${w}.${key}`, wave[key]);
+          if (wave.approvedBy !== undefined) text(`${w}.approvedBy`, wave.approvedBy);
+        });
+      });
+    }
+  }
   if (data.reactions !== undefined) {
     const reactions = data.reactions as unknown;
     if (!isRecord(reactions)) problems.push(`reactions must be an object (got ${describe(reactions)})`);

@@ -3,8 +3,10 @@
 // first (more than 1000 rows) are followed.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createTableReportSource } from '../../../src/azure/storage/compliance-store.js';
+import { collectReport } from '../../../src/report/collect.js';
 import type { ClusterState, ComplianceStore, RemediationRecord, ReportSource, Transition } from '../../../src/ports.js';
 import { STORE_START_TIMEOUT_MS, SUBSCRIPTION_A, SUBSCRIPTION_B, at, cause, clusterId, evaluation, rule, startStoreHarness, type StoreHarness } from '../../support/store.js';
+import { baselineOf } from '../../support/builders.js';
 
 async function all<T>(rows: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -94,6 +96,37 @@ describe('the report source on Table Storage (Azurite)', () => {
     // Assess
     expect(seen).toBe(1100);
   }, 120_000);
+
+  test('scanRollouts streams each record and member (not the slots) as the rollout store reads them, and the report shows them', async () => {
+    // Prepare: two rollouts through the adapter's own writes, one with a slot held
+    const baseline = baselineOf({
+      rules: { managedIdentity: { mode: 'approval' } },
+      rollouts: [{ name: 'mi-migration', actions: ['enable-managed-identity'], waves: [{ name: 'canary', match: { tags: { ring: 'canary' } } }], maxFailures: 1 }],
+    });
+    await store.createRollout({ rolloutId: 'mi-migration', status: 'Running', createdAt: at(0).toISOString(), waves: [{ name: 'canary', approvedAt: at(1).toISOString(), approvedBy: 'alice@contoso.com' }, { name: 'remaining' }] });
+    await store.putMember('mi-migration', { clusterId: fixed, wave: 0, status: 'Succeeded', registeredAt: at(1).toISOString(), startedAt: at(1).toISOString(), finishedAt: at(3).toISOString() });
+    await store.putMember('mi-migration', { clusterId: waiting, wave: 0, status: 'Running', slot: 0, registeredAt: at(1).toISOString(), startedAt: at(5).toISOString() });
+    await store.putMember('mi-migration', { clusterId: gone, wave: 1, status: 'Failed', registeredAt: at(1).toISOString(), error: { code: 'Conflict', message: 'refused' } });
+    expect(await store.claimSlot('mi-migration', 0, 1, waiting)).toBe(0);
+    await store.createRollout({ rolloutId: 'old/policy', status: 'Halted', createdAt: at(0).toISOString(), waves: [{ name: 'a' }], halt: { at: at(2).toISOString(), by: 'bob', reason: 'paused' } });
+
+    // Act
+    const rows = await all(source.scanRollouts());
+    const data = await collectReport(source, { baseline, baselineLabel: 'baseline.json', store: 'azurite', since: at(-1), now: at(20) });
+
+    // Assess
+    const records = rows.flatMap((row) => (row.kind === 'record' ? [row.record] : []));
+    expect(records.toSorted((a, b) => (a.rolloutId < b.rolloutId ? -1 : 1))).toStrictEqual([await store.getRollout('mi-migration'), await store.getRollout('old/policy')]);
+    const members = rows.flatMap((row) => (row.kind === 'member' ? [{ rolloutId: row.rolloutId, ...row.member }] : []));
+    const byCluster = (a: { clusterId: string }, b: { clusterId: string }): number => (a.clusterId < b.clusterId ? -1 : 1);
+    expect(members.toSorted(byCluster)).toStrictEqual((await store.listMembers('mi-migration')).map((member) => ({ rolloutId: 'mi-migration', ...member })).toSorted(byCluster));
+    expect(rows).toHaveLength(5);
+    expect(data.rollouts?.rows.map((row) => [row.rolloutId, row.state, row.waves.map((wave) => [wave.name, wave.state, wave.clusters, wave.succeeded, wave.failed, wave.approvedBy ?? null])])).toStrictEqual([
+      ['mi-migration', 'running', [['canary', 'running', 2, 1, 0, 'alice@contoso.com'], ['remaining', 'waiting', 1, 0, 1, null]]],
+      ['old/policy', 'halted', [['a', 'waiting', 0, 0, 0, null]]],
+    ]);
+    expect(data.rollouts?.rows[1]?.halt).toStrictEqual({ at: at(2).toISOString(), by: 'bob', reason: 'paused' });
+  });
 
   test('stops when the caller aborts', async () => {
     const controller = new AbortController();

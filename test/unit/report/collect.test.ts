@@ -188,6 +188,7 @@ describe('collectReport', () => {
       states: fleet.clusters.length,
       history: fleet.clusters.reduce((sum, cluster) => sum + cluster.history.length, 0),
       remediations: fleet.clusters.reduce((sum, cluster) => sum + cluster.remediations.length, 0),
+      rollouts: 0,
     });
   });
 
