@@ -492,12 +492,15 @@ function rolloutOfPolicy(baseline: Baseline, registry: Registry, policy: Rollout
 /** A record whose policy left the baseline: what was recorded, without progress (that needs the policy). */
 function orphanRollout(rolloutId: string, record: RolloutRecord | undefined, tally: MemberTally): ReportRollout {
   const count = Math.max(record?.waves.length ?? 0, ...[...tally.byWave.keys()].map((index) => index + 1));
+  const halted = record?.status === 'Halted';
   const waves = Array.from({ length: count }, (_, index): RolloutWaveRow => {
     const entry = record?.waves[index];
+    // Without the policy, whether a wave is open is unknown: one with clusters running is running, as far as we know.
+    const running = (tally.byWave.get(index)?.Running ?? 0) > 0;
     return {
       index,
       name: entry?.name ?? `#${index + 1}`,
-      state: entry?.completedAt ? 'completed' : 'waiting',
+      state: entry?.completedAt ? 'completed' : running ? (halted ? 'halted' : 'running') : 'waiting',
       ...waveCounts(tally, index),
       ...(entry?.approvedAt ? { approvedAt: entry.approvedAt } : {}),
       ...(entry?.approvedBy ? { approvedBy: entry.approvedBy } : {}),
@@ -508,7 +511,7 @@ function orphanRollout(rolloutId: string, record: RolloutRecord | undefined, tal
   for (const counts of tally.byWave.values()) failures += counts.Failed;
   return {
     rolloutId,
-    state: !record ? 'not-started' : record.status === 'Halted' ? 'halted' : waves.every((wave) => wave.state === 'completed') ? 'completed' : 'running',
+    state: !record ? 'not-started' : halted ? 'halted' : waves.every((wave) => wave.state === 'completed') ? 'completed' : 'running',
     inBaseline: false,
     ...(record ? { createdAt: record.createdAt } : {}),
     ...recordPeople(record),

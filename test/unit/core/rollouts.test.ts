@@ -6,11 +6,15 @@ import { describe, expect, test } from '@jest/globals';
 import { validateBaseline } from '../../../src/core/baseline.js';
 import { parseMaintenanceConfig } from '../../../src/core/maintenance-windows.js';
 import {
+  emptyMemberTally,
   failureBudget,
   newRolloutRecord,
   rolloutPolicyFor,
   rolloutProgress,
+  rolloutProgressOf,
+  tallyMember,
   waveNames,
+  waveState,
   wavesNeedApproval,
   waveOf,
   windowBlock,
@@ -182,6 +186,39 @@ describe('rolloutProgress', () => {
     expect(rolloutProgress(policy, false, record, members, now)).toMatchObject({ failures: 2, countedFailures: 2, budget: 1, overBudget: true });
     record.resume = { at: now.toISOString(), by: 'ops', failuresBefore: 2 };
     expect(rolloutProgress(policy, false, record, members, now)).toMatchObject({ failures: 2, countedFailures: 0, overBudget: false });
+  });
+
+  test('from members counted one by one (the report streams them) is the same as from the list', () => {
+    const record = newRolloutRecord(policy, now);
+    record.waves[0] = { name: 'canary', completedAt: '2026-01-15T11:45:00.000Z' };
+    const members = [member(0, 'Succeeded'), member(0, 'Failed'), member(1, 'Running'), member(1, 'Pending'), member(2, 'Pending')];
+    const tally = emptyMemberTally();
+    for (const one of members) tallyMember(tally, one);
+    expect(rolloutProgressOf(policy, false, record, tally, now)).toStrictEqual(rolloutProgress(policy, false, record, members, now));
+    expect(tally.total).toBe(5);
+    expect(tally.byWave.get(1)).toStrictEqual({ Pending: 1, Running: 1, Succeeded: 0, Failed: 0, total: 2 });
+  });
+});
+
+describe('waveState', () => {
+  const policy = policyOf({ soakMinutes: 30 });
+  const now = new Date('2026-01-15T12:00:00Z');
+  const member = (n: number, wave: number, status: RolloutMember['status']): RolloutMember => ({ clusterId: id(SUB_A, 'rg', `w${n}`), wave, status, registeredAt: now.toISOString() });
+  const states = (approval: boolean, record: ReturnType<typeof newRolloutRecord>, members: RolloutMember[], at: Date, halted = false): string[] =>
+    rolloutProgress(policy, approval, record, members, at).waves.map((wave) => waveState(wave, halted, at));
+
+  test('names each wave: completed, running (or halted), soaking, awaiting approval, waiting', () => {
+    const record = newRolloutRecord(policy, now);
+    const members = [member(1, 0, 'Running'), member(2, 1, 'Pending')];
+    expect(states(false, record, members, now)).toStrictEqual(['running', 'waiting', 'waiting', 'waiting']);
+    expect(states(false, record, members, now, true)).toStrictEqual(['halted', 'waiting', 'waiting', 'waiting']);
+    expect(states(true, record, members, now)).toStrictEqual(['awaiting-approval', 'waiting', 'waiting', 'waiting']);
+
+    record.waves[0] = { name: 'canary', approvedAt: '2026-01-15T11:00:00.000Z', completedAt: '2026-01-15T11:45:00.000Z' };
+    const done = [member(1, 0, 'Succeeded'), member(2, 1, 'Pending')];
+    expect(states(true, record, done, now)).toStrictEqual(['completed', 'soaking', 'waiting', 'waiting']);
+    expect(states(true, record, done, new Date('2026-01-15T12:15:00Z'))).toStrictEqual(['completed', 'awaiting-approval', 'waiting', 'waiting']);
+    expect(states(false, record, done, new Date('2026-01-15T12:15:00Z'))).toStrictEqual(['completed', 'running', 'waiting', 'waiting']);
   });
 });
 

@@ -123,7 +123,7 @@ describe('the report on rollouts', () => {
     ]);
     expect(rollouts?.rows[3]?.waves.map((wave) => [wave.name, wave.state, wave.clusters, wave.running])).toStrictEqual([
       ['a', 'completed', 0, 0],
-      ['b', 'waiting', 1, 1],
+      ['b', 'running', 1, 1],
     ]);
   });
 
