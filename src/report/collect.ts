@@ -1,7 +1,7 @@
-// What the report shows, aggregated from a store while it streams (ReportSource): the three scans (states, history
-// since the start of the window, remediations since then) run side by side, each row is folded into counters and
-// bounded lists as it arrives, and nothing keeps every row. Memory grows with the number of rules, subscriptions,
-// chart buckets and `maxRows`, not with the fleet.
+// What the report shows, aggregated from a store while it streams (ReportSource): the four scans (states, history
+// since the start of the window, remediations since then, rollout records and members) run side by side, each row
+// is folded into counters and bounded lists as it arrives, and nothing keeps every row. Memory grows with the number
+// of rules, subscriptions, rollouts and their waves, chart buckets and `maxRows`, not with the fleet.
 //
 // The store does not keep plans, so what waits for approval is read from the baseline: a NonCompliant rule whose
 // mode is `approval` waits for a person, and the rule's actions (from the registry) say what it would run and what
@@ -181,7 +181,7 @@ function sortedCounts(map: Map<string, number>): { key: string; n: number }[] {
   return [...map].map(([key, n]) => ({ key, n })).sort((a, b) => b.n - a.n || (a.key < b.key ? -1 : 1));
 }
 
-/** Reads the store once (three streamed scans side by side) and returns what the report shows. */
+/** Reads the store once (four streamed scans side by side) and returns what the report shows. */
 export async function collectReport(source: ReportSource, options: CollectReportOptions): Promise<ReportData> {
   const { baseline, since, now } = options;
   if (!(since.getTime() < now.getTime())) throw new RangeError(`collectReport: since (${since.toISOString()}) must be before now (${now.toISOString()})`);
