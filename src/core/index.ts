@@ -93,7 +93,7 @@ export { MANAGED_IDENTITY_RULE_ID, managedIdentityRule } from './rules/managed-i
 export { NO_POD_IDENTITY_RULE_ID, noPodIdentityRule } from './rules/no-pod-identity.js';
 export { WORKLOAD_IDENTITY_RULE_ID, workloadIdentityRule } from './rules/workload-identity.js';
 export { requiredExtensionRule, requiredExtensionRuleId } from './rules/required-extension.js';
-export { clusterStoppedBlock, orderSteps, planRemediation, prerequisiteBlock, stepId, type Finding } from './planner.js';
+export { clusterStoppedBlock, orderSteps, planRemediation, planStepView, prerequisiteBlock, stepId, type Finding } from './planner.js';
 export { evaluateSnapshot, overallStatus, type EvaluateOptions } from './evaluate.js';
 export { createEngine, type Engine } from './engine.js';
 export {

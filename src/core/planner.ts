@@ -133,3 +133,23 @@ export function planRemediation<A extends string = RemediationAction>(
   }
   return orderSteps(steps);
 }
+
+/**
+ * A plan step as an approver needs it (the HTTP plan views and the CLI scan's JSON): what it sends, whether it can run
+ * now (`blockedBy`: why not, and what a person can do), what it disrupts, and what it removes from the cluster
+ * (pod identities: names, namespaces, ids; no secret).
+ */
+export function planStepView(step: PlanStep<string>) {
+  return {
+    id: step.id,
+    ruleId: step.ruleId,
+    action: step.action,
+    mode: step.mode,
+    dependsOn: step.dependsOn,
+    description: step.description,
+    request: { method: step.change.method, path: step.change.path, ...(step.change.recreate ? { deleteFirst: true } : {}) },
+    blockedBy: step.blockedBy,
+    disrupts: step.disrupts,
+    ...(step.removes ? { removes: step.removes } : {}),
+  };
+}

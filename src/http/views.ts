@@ -3,7 +3,7 @@
 // recorded errors are cut down to their code.
 import type { ArmFailure, ArmFailureKind } from '../azure/errors.js';
 import { isRetryable } from '../azure/errors.js';
-import type { PlanStep, RuleOverride, RuleResult } from '../core/index.js';
+import { planStepView, type RuleOverride, type RuleResult } from '../core/index.js';
 import type { StepReport } from '../pipeline/evaluation.js';
 import type { ClusterState, RemediationRecord } from '../ports.js';
 
@@ -27,24 +27,8 @@ export function describeFailure(failure: Pick<ArmFailure, 'kind' | 'code'>, cont
   return `${FAILURE_TEXT[failure.kind]}${next} (${failure.code})`;
 }
 
-/**
- * A plan step as an approver needs it: what it sends, whether it can run now (`blockedBy`: why not, and what a person
- * can do), what it disrupts, and what it removes from the cluster (pod identities: names, namespaces, ids; no secret).
- */
-export function stepView(step: PlanStep) {
-  return {
-    id: step.id,
-    ruleId: step.ruleId,
-    action: step.action,
-    mode: step.mode,
-    dependsOn: step.dependsOn,
-    description: step.description,
-    request: { method: step.change.method, path: step.change.path, ...(step.change.recreate ? { deleteFirst: true } : {}) },
-    blockedBy: step.blockedBy,
-    disrupts: step.disrupts,
-    ...(step.removes ? { removes: step.removes } : {}),
-  };
-}
+/** A plan step as an approver needs it: one view, shared with the CLI scan (core/planner.ts). */
+export const stepView = planStepView;
 
 export function reportView(report: StepReport) {
   return {

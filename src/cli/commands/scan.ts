@@ -24,7 +24,7 @@ import {
   type AppConfig,
 } from '../../config.js';
 import { DEFAULT_BASELINE_PATH, loadBaselineFile } from '../../baseline-file.js';
-import { InvalidInputError, isPassingStatus, isSubscriptionId, nameProblem, type Baseline } from '../../core/index.js';
+import { InvalidInputError, isPassingStatus, isSubscriptionId, nameProblem, planStepView, type Baseline } from '../../core/index.js';
 import type { EvaluationRecords, StepReport } from '../../pipeline/evaluation.js';
 import { scanPolicy } from '../../pipeline/policies.js';
 import { scanFleet, type ScanLeases, type ScanReport, type ScanSummary } from '../../pipeline/scan.js';
@@ -223,16 +223,7 @@ export function renderSummary(report: ScanReport): string {
 function stepJson(report: StepReport): Record<string, unknown> {
   const { step } = report;
   return {
-    id: step.id,
-    ruleId: step.ruleId,
-    action: step.action,
-    mode: step.mode,
-    dependsOn: step.dependsOn,
-    description: step.description,
-    request: { method: step.change.method, path: step.change.path, ...(step.change.recreate ? { deleteFirst: true } : {}) },
-    blockedBy: step.blockedBy,
-    disrupts: step.disrupts,
-    ...(step.removes ? { removes: step.removes } : {}),
+    ...planStepView(step),
     outcome: report.outcome,
     ...(report.reason ? { reason: report.reason } : {}),
     ...(report.error ? { error: report.error } : {}),
