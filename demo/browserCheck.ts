@@ -1,10 +1,16 @@
 // Opens the rendered report in headless Chromium, offline, and checks what a person would see: every section, every
 // chart actually drawn, and the numbers on the page equal to what the caller read from the store itself. Used by the
 // demo after rendering and by the report's integration tests (which also read how long the page took to draw).
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { chromium, type LaunchOptions, type Page } from 'playwright-core';
+
+const execFileAsync = promisify(execFile);
 
 /** What the page must show. */
 export interface ReportExpectation {
@@ -52,17 +58,57 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-export function chromiumExecutablePath(): string {
-  return process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SYSTEM_CHROMIUM = '/usr/bin/chromium';
+
+/**
+ * The Chromium the check runs: `CHROMIUM_PATH` if set (it must exist), else Debian's package if installed, else the
+ * Chromium that ships inside the `@sparticuz/chromium` devDependency, unpacked once into node_modules/.cache. The last
+ * one needs neither root nor a download, so a fresh clone checks its report as any user.
+ */
+export async function resolveChromium(): Promise<string> {
+  const configured = process.env.CHROMIUM_PATH;
+  if (configured) {
+    if (!existsSync(configured)) throw new Error(`CHROMIUM_PATH is set to ${configured}, but nothing is there; fix the path or unset it.`);
+    return configured;
+  }
+  if (existsSync(SYSTEM_CHROMIUM)) return SYSTEM_CHROMIUM;
+  return bundledChromium();
 }
 
-/** Launch options for the system Chromium; throws a clear error when it is not installed. */
-export function chromiumLaunchOptions(timeoutInMs = 30_000): LaunchOptions {
-  const executablePath = chromiumExecutablePath();
-  if (!existsSync(executablePath)) {
-    throw new Error(`Chromium is not installed at ${executablePath}. Run scripts/ensure-chromium.sh (as root it installs the Debian package) or set CHROMIUM_PATH to a Chromium binary.`);
+async function bundledChromium(): Promise<string> {
+  let packageEntry: string;
+  try {
+    packageEntry = createRequire(import.meta.url).resolve('@sparticuz/chromium');
+  } catch {
+    throw new Error(`No Chromium: ${SYSTEM_CHROMIUM} is missing and the @sparticuz/chromium devDependency is not installed (run npm ci, install Debian's chromium, or set CHROMIUM_PATH).`);
   }
-  return { executablePath, args: CHROMIUM_ARGS, timeout: timeoutInMs };
+  const packageRoot = dirname(dirname(packageEntry));
+  const cache = join(packageRoot, '..', '..', '.cache', 'aks-baseline-guard-chromium');
+  const binary = join(cache, 'chromium');
+  if (existsSync(binary)) return binary;
+  // The package unpacks into os.tmpdir(), shared by every user of the machine: a child with its own TMPDIR unpacks
+  // into a private folder instead, which a rename then publishes whole (parallel Jest workers may race; one wins).
+  await mkdir(dirname(cache), { recursive: true });
+  const staging = await mkdtemp(`${cache}.unpacking-`);
+  try {
+    const unpack = 'const { default: Chromium } = await import(process.argv[1]); await Chromium.executablePath(process.argv[2]);';
+    await execFileAsync(process.execPath, ['--input-type=module', '-e', unpack, pathToFileURL(packageEntry).href, join(packageRoot, 'bin')], {
+      env: { ...process.env, TMPDIR: staging },
+    });
+    await rename(staging, cache).catch((error: NodeJS.ErrnoException) => {
+      if (!existsSync(binary)) throw error;
+    });
+  } catch (error) {
+    throw new Error(`Could not unpack the Chromium of @sparticuz/chromium into ${cache}: ${(error as Error).message}`);
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+  return binary;
+}
+
+/** Launch options for the Chromium resolveChromium finds; throws a clear error when there is none. */
+export async function chromiumLaunchOptions(timeoutInMs = 30_000): Promise<LaunchOptions> {
+  return { executablePath: await resolveChromium(), args: CHROMIUM_ARGS, timeout: timeoutInMs };
 }
 
 interface PageFacts {
@@ -113,7 +159,7 @@ export async function checkReportInBrowser(htmlPath: string, expected: ReportExp
   const file = resolve(htmlPath);
   if (!existsSync(file)) throw new Error(`Cannot check the report: ${file} does not exist.`);
   const timeoutInMs = options.timeoutInMs ?? 30_000;
-  const launchOptions = chromiumLaunchOptions(timeoutInMs);
+  const launchOptions = await chromiumLaunchOptions(timeoutInMs);
   const problems: string[] = [];
   const consoleErrors: string[] = [];
   let facts: PageFacts | undefined;

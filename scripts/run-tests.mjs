@@ -9,9 +9,15 @@ if (major < 22) {
   process.exit(2);
 }
 
-// The demo report's browser test needs Debian's Chromium; on a fresh machine (as root) this installs it.
-const chromium = spawnSync('bash', ['scripts/ensure-chromium.sh'], { stdio: 'inherit' });
-if (chromium.status !== 0) process.exit(chromium.status ?? 1);
+// The report's browser tests need a Chromium. Resolved (and, on a machine without one, unpacked from the
+// @sparticuz/chromium devDependency) once here, so parallel Jest workers do not each unpack it. Needs the build.
+try {
+  const { resolveChromium } = await import('../dist/demo/browserCheck.js');
+  process.env.CHROMIUM_PATH = await resolveChromium();
+} catch (error) {
+  console.error(`tests: no Chromium for the report's browser tests: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
 
 const args = process.argv.slice(2);
 // Coverage thresholds only mean something for the whole suite.

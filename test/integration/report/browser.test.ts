@@ -125,7 +125,7 @@ describe('the report in a headless browser', () => {
     // Prepare: the generator put hostile names in the approval table
     const hostileRows = report.data.approvals.rows.filter((row) => row.clusterName.startsWith('<script>'));
     expect(hostileRows.length).toBeGreaterThan(0);
-    const browser = await chromium.launch(chromiumLaunchOptions());
+    const browser = await chromium.launch(await chromiumLaunchOptions());
     try {
       // Act
       const page = await browser.newPage();
