@@ -143,6 +143,9 @@ export async function runPipeline(options: DemoOptions, demoBaseline: DemoBaseli
     const stopRecording = recordDriftEvents(app, reactions, (reaction) =>
       progress.log(`someone else (${OTHER_IDENTITY.objectId.slice(0, 8)}…): ${reaction.target.clusterName}: ${reaction.target.description} (Event Grid event ${reaction.eventId?.slice(0, 8) ?? '?'}…)`),
     );
+    // The queue triggers run while the changes are made, as in a deployment: each event is handled as it arrives,
+    // not when the round's last change is done.
+    app.startQueues();
     await Promise.all(
       reactions.map(async (reaction) => {
         try {
@@ -170,6 +173,7 @@ export async function runPipeline(options: DemoOptions, demoBaseline: DemoBaseli
       }
     }
     if (takenOver.length > 0) await watchWhile(app, takenOver, progress, () => settleOrNote(app, 'Drift happens'));
+    await app.stopQueues();
     for (const reaction of reactions.filter((candidate) => candidate.error === undefined)) {
       const { target } = reaction;
       if (reaction.eventId === undefined) problems.push(`${target.clusterName}: the change (${target.description}) raised no Event Grid event`);

@@ -553,6 +553,11 @@ function checkExtension(checking: Checking, perCluster: Record<string, string>):
   const phase = provisioningPhase(ext.provisioningState);
   const observedState = { name: ext.name, provisioningState: ext.provisioningState ?? null };
   const existing = { snapshot, facts, existing: ext };
+  if (state.toLowerCase() === 'deleting') {
+    // The delete cannot be taken back (a write meets 409 until it ends) and leaves the extension missing: that is
+    // drift now. The install is planned by the evaluation after the delete, which the busy extension schedules.
+    return outcome(result({ status: 'NonCompliant', reason: 'ExtensionBeingDeleted', message: `${found} is being deleted; it is installed again once ARM finishes the delete.`, expected: { provisioningState: 'Succeeded' }, observed: observedState }));
+  }
   if (phase === 'in-progress') {
     return outcome(result({ status: 'Unknown', reason: 'ExtensionProvisioningInProgress', message: `${found} is ${state}; checked again once ARM finishes.`, expected: { provisioningState: 'Succeeded' }, observed: observedState }));
   }

@@ -18,7 +18,7 @@ describe('readHostJsonQueues', () => {
     expect(readHostJsonQueues()).toStrictEqual({
       batchSize: 16,
       newBatchThreshold: 8,
-      maxPollingIntervalMs: 2000,
+      maxPollingIntervalMs: 500,
       minPollingIntervalMs: 100,
       visibilityTimeoutSeconds: 30,
       maxDequeueCount: 5,
@@ -40,6 +40,7 @@ describe('readHostJsonQueues', () => {
 
   test('reads time spans as the host writes them', () => {
     expect(parseTimeSpan('00:00:02', 'maxPollingInterval')).toBe(2000);
+    expect(parseTimeSpan('00:00:00.500', 'maxPollingInterval')).toBe(500);
     expect(parseTimeSpan('01:02:03.5', 'x')).toBe(3_723_500);
     expect(parseTimeSpan('1.00:00:00', 'x')).toBe(86_400_000);
     expect(() => parseTimeSpan('2s', 'visibilityTimeout')).toThrow('host.json: visibilityTimeout must be a time span like 00:00:30, got "2s"');

@@ -11,7 +11,7 @@ const cases: RuleCase[] = [
   { name: 'Flux type in other casing', extensions: [{ ...FLUX_OK, extensionType: 'Microsoft.Flux' }], ruleId: 'required-extension/flux', status: 'Compliant', reason: 'ExtensionCompliant' },
   { name: 'Flux creating', extensions: [{ ...FLUX_OK, provisioningState: 'Creating' }], ruleId: 'required-extension/flux', status: 'Unknown', reason: 'ExtensionProvisioningInProgress' },
   { name: 'Flux updating', extensions: [{ ...FLUX_OK, provisioningState: 'Updating' }], ruleId: 'required-extension/flux', status: 'Unknown', reason: 'ExtensionProvisioningInProgress' },
-  { name: 'Flux deleting', extensions: [{ ...FLUX_OK, provisioningState: 'Deleting' }], ruleId: 'required-extension/flux', status: 'Unknown', reason: 'ExtensionProvisioningInProgress' },
+  { name: 'Flux deleting', extensions: [{ ...FLUX_OK, provisioningState: 'Deleting' }], ruleId: 'required-extension/flux', status: 'NonCompliant', reason: 'ExtensionBeingDeleted', message: /is being deleted; it is installed again once ARM finishes the delete/ },
   { name: 'Flux failed', extensions: [{ ...FLUX_OK, provisioningState: 'Failed' }], ruleId: 'required-extension/flux', status: 'NonCompliant', reason: 'ExtensionFailed' },
   { name: 'Flux canceled', extensions: [{ ...FLUX_OK, provisioningState: 'Canceled' }], ruleId: 'required-extension/flux', status: 'NonCompliant', reason: 'ExtensionFailed' },
   { name: 'Flux in an unknown state', extensions: [{ ...FLUX_OK, provisioningState: 'Weird' }], ruleId: 'required-extension/flux', status: 'Unknown', reason: 'ExtensionStateUnknown' },
@@ -122,6 +122,18 @@ describe('rule results', () => {
 
     // Assess
     expect(resultOf(evaluation, 'required-extension/flux').reason).toBe('KubernetesVersionUnknown');
+  });
+
+  test('plans nothing for an extension being deleted: the install waits for the delete to end', () => {
+    // Prepare
+    const input = { extensions: [{ ...FLUX_OK, provisioningState: 'Deleting' }] };
+
+    // Act
+    const evaluation = evaluateInput(input);
+
+    // Assess
+    expect(resultOf(evaluation, 'required-extension/flux').status).toBe('NonCompliant');
+    expect(evaluation.plan.filter((step) => step.ruleId === 'required-extension/flux')).toStrictEqual([]);
   });
 
   test('shows expected and observed values for drift', () => {
