@@ -2,10 +2,10 @@
 // Approves the wave waiting for approval, once; the caller is recorded as approver.
 import { app, type HttpFunctionOptions, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { FUNCTION_NAMES } from '../names.js';
-import { apiRequestFrom, changeRolloutRoute } from '../http/routes.js';
-import { getServices } from '../container.js';
 
 export async function approveRollout(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  // Imported on the first invocation: at start-up the host loads only the trigger registrations (docs/performance.md).
+  const [{ getServices }, { apiRequestFrom, changeRolloutRoute }] = await Promise.all([import('../container.js'), import('../http/routes.js')]);
   return changeRolloutRoute(await getServices(), await apiRequestFrom(request, context), 'approve');
 }
 

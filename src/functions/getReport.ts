@@ -2,10 +2,10 @@
 // The compliance report: one self-contained HTML page from the store (the same page as `aks-baseline-guard report`).
 import { app, type HttpFunctionOptions, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { FUNCTION_NAMES } from '../names.js';
-import { apiRequestFrom, getReportRoute } from '../http/routes.js';
-import { getServices } from '../container.js';
 
 export async function getReport(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  // Imported on the first invocation: at start-up the host loads only the trigger registrations (docs/performance.md).
+  const [{ getServices }, { apiRequestFrom, getReportRoute }] = await Promise.all([import('../container.js'), import('../http/routes.js')]);
   return getReportRoute(await getServices(), await apiRequestFrom(request, context));
 }
 

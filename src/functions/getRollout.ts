@@ -2,10 +2,10 @@
 // A rollout's record and each wave's progress.
 import { app, type HttpFunctionOptions, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { FUNCTION_NAMES } from '../names.js';
-import { apiRequestFrom, getRolloutRoute } from '../http/routes.js';
-import { getServices } from '../container.js';
 
 export async function getRollout(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  // Imported on the first invocation: at start-up the host loads only the trigger registrations (docs/performance.md).
+  const [{ getServices }, { apiRequestFrom, getRolloutRoute }] = await Promise.all([import('../container.js'), import('../http/routes.js')]);
   return getRolloutRoute(await getServices(), await apiRequestFrom(request, context));
 }
 
