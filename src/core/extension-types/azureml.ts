@@ -62,7 +62,7 @@ const flag = (key: 'enableTraining' | 'enableInference'): ComputedSetting => ({
   key,
   when: 'default',
   describe: '`False` when neither the settings nor the protected settings give it (the CLI writes the boolean it read)',
-  source: `${AZUREML_PY} __validate_config; "False" is how its SDK serialises a Python boolean (inferred, facts serialization note)`,
+  source: `${AZUREML_PY} __validate_config; "False" is how its SDK serialises a Python boolean (inferred: the settings map is typed string to string, and a boolean is written with str())`,
   compute: (context) => (protectedNames(context).includes(key) ? undefined : 'False'),
 });
 

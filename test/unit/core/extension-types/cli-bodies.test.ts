@@ -1,7 +1,8 @@
 // Installs and updates match the Azure CLI (issue 15, Build point 3). Each row gives the inputs a documented
 // `az k8s-extension create/update` (or `az aks update --enable-azure-container-storage`) call takes, the baseline entry
-// with the same inputs, and the body that CLI sends, written out by hand from reading the CLI's code (the research
-// notes, /work/notes/issue-15-facts.md, sections A to F; no code copied). The product's planned request must equal it.
+// with the same inputs, and the body that CLI sends, written out by hand from reading the CLI's code (azure-cli-extensions
+// src/k8s-extension/azext_k8s_extension/partner_extensions/*.py, and azure-cli's acs module for Container Storage; the
+// commits and functions per setting are in docs/extensions.md; no code copied). The product's planned request must equal it.
 //
 // Read the same way for every row: the CLI also passes empty `configurationProtectedSettings` (and, on update, empty
 // settings) dicts; the product sends protected settings only as references (PlanStep.protectedSettingRefs) and never an
