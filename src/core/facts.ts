@@ -53,11 +53,11 @@ export function storageAccountAddress(id: string): { subscriptionId: string; res
   return match ? { subscriptionId: match[1] as string, resourceGroup: match[2] as string, name: match[3] as string } : undefined;
 }
 
-const FACT_KEYS = ['tenantId', 'providerRegistrations', 'storageAccounts'];
+const FACT_KEYS = ['tenantId', 'providerRegistrations', 'storageAccounts', 'missingStorageAccounts'];
 
 /**
  * A facts document: `{ tenantId?, providerRegistrations?: { namespace: state }, storageAccounts?: { id: { location,
- * blobEndpoint, blobContainers? } } }`, the shape of EvaluationFacts. Throws InvalidInputError naming every problem.
+ * blobEndpoint, blobContainers? } }, missingStorageAccounts?: [id] }`, the shape of EvaluationFacts. Throws InvalidInputError naming every problem.
  */
 export function parseEvaluationFacts(document: unknown): EvaluationFacts {
   if (!isObject(document)) throw new InvalidInputError(['(root): must be an object with tenantId, providerRegistrations and/or storageAccounts']);
@@ -66,7 +66,7 @@ export function parseEvaluationFacts(document: unknown): EvaluationFacts {
   for (const key of Object.keys(document)) {
     if (!FACT_KEYS.includes(key)) problems.push(`${key}: is not a fact (known: ${FACT_KEYS.join(', ')})`);
   }
-  const { tenantId, providerRegistrations, storageAccounts } = document;
+  const { tenantId, providerRegistrations, storageAccounts, missingStorageAccounts } = document;
   if (tenantId !== undefined) {
     if (typeof tenantId === 'string' && tenantId.trim() !== '') facts.tenantId = tenantId;
     else problems.push('tenantId: must be a non-empty string');
@@ -102,6 +102,15 @@ export function parseEvaluationFacts(document: unknown): EvaluationFacts {
         }
       }
       facts.storageAccounts = accounts;
+    }
+  }
+  if (missingStorageAccounts !== undefined) {
+    if (!Array.isArray(missingStorageAccounts)) problems.push('missingStorageAccounts: must be a list of storage account resource ids');
+    else {
+      missingStorageAccounts.forEach((id: unknown, index) => {
+        if (typeof id !== 'string' || !storageAccountAddress(id)) problems.push(`missingStorageAccounts[${index}]: is not a storage account resource id (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Storage/storageAccounts/<name>)`);
+      });
+      facts.missingStorageAccounts = missingStorageAccounts.filter((id): id is string => typeof id === 'string');
     }
   }
   if (problems.length > 0) throw new InvalidInputError(problems);

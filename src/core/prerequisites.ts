@@ -92,6 +92,11 @@ export function storageAccountFacts(context: Pick<InstallContext, 'facts'>, id: 
   return entry?.[1];
 }
 
+/** Whether ARM said the storage account does not exist (a 404 on the read), rather than that it was not read. */
+export function storageAccountMissing(context: Pick<InstallContext, 'facts'>, id: string): boolean {
+  return (context.facts.missingStorageAccounts ?? []).some((missing) => sameResourceId(missing, id));
+}
+
 /** Where the facts come from, for the docs. */
 const SOURCES = {
   managedIdentity:

@@ -111,6 +111,7 @@ export type { RemediationAction };
  * - `storageAccounts`: for each storage account a baseline names (Azure Backup for AKS), by resource id:
  *   `@azure/arm-storage` storageAccounts.getProperties: `location` and `primaryEndpoints.blob`; optionally the
  *   account's blob container names (blobContainers.list), which lets the evaluation say the container is missing.
+ *   An account ARM answers 404 for goes to `missingStorageAccounts`, so the finding says it does not exist.
  */
 export interface EvaluationFacts {
   /** The tenant id of the cluster's subscription. */
@@ -122,6 +123,8 @@ export interface EvaluationFacts {
   providerRegistrations?: Record<string, string>;
   /** Storage account resource id (compared case-insensitively) -> what was read about it. */
   storageAccounts?: Record<string, StorageAccountFacts>;
+  /** Storage account resource ids ARM answered 404 for: the account does not exist (not merely unread). */
+  missingStorageAccounts?: string[];
 }
 
 export interface StorageAccountFacts {

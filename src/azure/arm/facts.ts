@@ -47,7 +47,8 @@ export class ArmFactReader implements FactReader {
     const [tenant, providers, accounts] = await Promise.all([
       wanted.tenant ? this.remembered(`tenant|${subscriptionId}`, () => this.tenantOf(subscriptionId, options)) : undefined,
       Promise.all(wanted.providers.map(async (namespace) => [namespace, await this.remembered(`provider|${subscriptionId}|${namespace}`, () => this.registrationOf(subscriptionId, namespace, options))] as const)),
-      Promise.all(wanted.storageAccounts.map(async (id) => [id, await this.remembered(`storage|${id}`, () => this.storageAccount(id, options))] as const)),
+      // A missing account is read again next time: the finding asks a person to create it.
+      Promise.all(wanted.storageAccounts.map(async (id) => [id, await this.remembered(`storage|${id}`, () => this.storageAccount(id, options), (read) => read.value !== null)] as const)),
     ]);
     const facts: EvaluationFacts = {};
     const unread: string[] = [];
@@ -60,12 +61,14 @@ export class ArmFactReader implements FactReader {
     if (providers.length > 0) facts.providerRegistrations = {};
     for (const [namespace, read] of providers) take(read, (state) => ((facts.providerRegistrations as Record<string, string>)[namespace] = state));
     if (accounts.length > 0) facts.storageAccounts = {};
-    for (const [id, read] of accounts) take(read, (account) => ((facts.storageAccounts as Record<string, StorageAccountFacts>)[id] = account));
+    const missing: string[] = [];
+    for (const [id, read] of accounts) take(read, (account) => (account === null ? missing.push(id) : ((facts.storageAccounts as Record<string, StorageAccountFacts>)[id] = account)));
+    if (missing.length > 0) facts.missingStorageAccounts = missing;
     return { facts, unread };
   }
 
-  /** The read under `key`, made once per maxAgeMs; a failed one is not kept. */
-  private remembered<T>(key: string, read: () => Promise<Read<T>>): Promise<Read<T>> {
+  /** The read under `key`, made once per maxAgeMs; a failed one, or a value `keep` refuses, is not kept. */
+  private remembered<T>(key: string, read: () => Promise<Read<T>>, keep: (read: { value: T }) => boolean = () => true): Promise<Read<T>> {
     const cacheKey = key.toLowerCase();
     const now = this.now();
     const hit = this.cache.get(cacheKey) as Entry<T> | undefined;
@@ -74,7 +77,7 @@ export class ArmFactReader implements FactReader {
     const entry: Entry<T> = { at: now, read: read() };
     this.cache.set(cacheKey, entry);
     void entry.read.then((result) => {
-      if ('unread' in result && this.cache.get(cacheKey) === entry) this.cache.delete(cacheKey);
+      if (('unread' in result || !keep(result)) && this.cache.get(cacheKey) === entry) this.cache.delete(cacheKey);
     });
     return entry.read;
   }
@@ -99,7 +102,8 @@ export class ArmFactReader implements FactReader {
     }
   }
 
-  private async storageAccount(id: string, options: ReadOptions): Promise<Read<StorageAccountFacts>> {
+  /** The account's facts, or null when ARM says it does not exist (404): a finding of its own, not an unread fact. */
+  private async storageAccount(id: string, options: ReadOptions): Promise<Read<StorageAccountFacts | null>> {
     const address = storageAccountAddress(id);
     if (!address) return { unread: `${id}: not a storage account id` };
     try {
@@ -108,7 +112,9 @@ export class ArmFactReader implements FactReader {
       if (!account.location || !blob) return { unread: `storage account ${id}: ARM returned no ${account.location ? 'primaryEndpoints.blob' : 'location'}` };
       return { value: { location: account.location, blobEndpoint: blob } };
     } catch (error) {
-      return { unread: `storage account ${id}: ${classifyArmError(error, id).message}` };
+      const failure = classifyArmError(error, id);
+      if (failure.kind === 'not-found') return { value: null };
+      return { unread: `storage account ${id}: ${failure.message}` };
     }
   }
 }

@@ -1,5 +1,5 @@
 import { normalizeLocation } from '../resource-ids.js';
-import { aksArgs, clusterArgs, COMMON_PREREQUISITES, roleAssignmentChange, storageAccountFacts, storageProfileEnabled, tenantOf } from '../prerequisites.js';
+import { aksArgs, clusterArgs, COMMON_PREREQUISITES, roleAssignmentChange, storageAccountFacts, storageAccountMissing, storageProfileEnabled, tenantOf } from '../prerequisites.js';
 import type { InstallContext, ExtensionTypeProfile, Prerequisite, UpdateAdditions, UpdateContext } from './profile.js';
 
 // Azure CLI k8s-extension partner_extensions/DataProtectionKubernetes.py @5f3f79b (azure-cli-extensions), read for
@@ -72,6 +72,15 @@ const PREREQUISITES: readonly Prerequisite[] = [
     check: ({ snapshot, facts, settings }) => {
       const account = accountOf(settings);
       if (!account) return { status: 'met' };
+      if (storageAccountMissing({ facts }, account.id)) {
+        const group = settings[ACCOUNT_GROUP] ?? '<rg>';
+        const location = normalizeLocation(snapshot.location);
+        return {
+          status: 'missing',
+          message: `Storage account ${account.name} does not exist (ARM answered 404 for ${account.id}); Azure Backup for AKS keeps its backups there.`,
+          fix: `create it in ${location} (az storage account create --subscription ${settings[ACCOUNT_SUBSCRIPTION] ?? '<subscription>'} --resource-group ${group} --name ${account.name} --location ${location} --sku Standard_LRS --kind StorageV2 --allow-shared-key-access false), or name an existing account in the baseline`,
+        };
+      }
       const read = storageAccountFacts({ facts }, account.id);
       if (!read) {
         if (settings[ACCOUNT_URI]) return { status: 'unknown', message: `Storage account ${account.name} was not read (no storageAccounts fact): whether it is in ${snapshot.location} is unchecked.` };

@@ -39,7 +39,12 @@ describe('parseEvaluationFacts', () => {
   const ACCOUNT = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-bk/providers/Microsoft.Storage/storageAccounts/aksbkeastus`;
 
   test('reads a complete document', () => {
-    const document = { tenantId: 't1', providerRegistrations: { 'Microsoft.KubernetesConfiguration': 'NotRegistered' }, storageAccounts: { [ACCOUNT]: { location: 'eastus', blobEndpoint: 'https://aksbkeastus.blob.core.windows.net/', blobContainers: ['a'] } } };
+    const document = {
+      tenantId: 't1',
+      providerRegistrations: { 'Microsoft.KubernetesConfiguration': 'NotRegistered' },
+      storageAccounts: { [ACCOUNT]: { location: 'eastus', blobEndpoint: 'https://aksbkeastus.blob.core.windows.net/', blobContainers: ['a'] } },
+      missingStorageAccounts: [ACCOUNT.replace('aksbkeastus', 'aksbkwestus')],
+    };
 
     expect(parseEvaluationFacts(document)).toStrictEqual(document);
   });
@@ -47,7 +52,7 @@ describe('parseEvaluationFacts', () => {
   test('names every problem, and reads nothing half', () => {
     let problems: readonly string[] = [];
     try {
-      parseEvaluationFacts({ providerRegistrations: { X: 3 }, storageAccounts: { [ACCOUNT]: { location: '', blobEndpoint: 'https://x/' } } });
+      parseEvaluationFacts({ providerRegistrations: { X: 3 }, storageAccounts: { [ACCOUNT]: { location: '', blobEndpoint: 'https://x/' } }, missingStorageAccounts: [ACCOUNT, 'aksbkwestus'] });
     } catch (error) {
       if (error instanceof InvalidInputError) problems = error.problems;
     }
@@ -55,6 +60,7 @@ describe('parseEvaluationFacts', () => {
     expect(problems).toStrictEqual([
       'providerRegistrations.X: must be a registration state such as "Registered" or "NotRegistered"',
       `storageAccounts[${JSON.stringify(ACCOUNT)}].location: must be the account's region, e.g. "eastus"`,
+      'missingStorageAccounts[1]: is not a storage account resource id (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Storage/storageAccounts/<name>)',
     ]);
     expect(() => parseEvaluationFacts([])).toThrow(InvalidInputError);
   });

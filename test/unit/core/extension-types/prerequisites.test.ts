@@ -198,6 +198,14 @@ const rows: Row[] = [
     fix: /--location eastus/,
   },
   {
+    name: 'Backup: the storage account does not exist',
+    entry: BACKUP,
+    facts: { ...FACTS, storageAccounts: {}, missingStorageAccounts: [ACCOUNT_ID.toUpperCase()] },
+    id: 'storage-account',
+    message: /^Storage account aksbkeastus does not exist \(ARM answered 404 for \/subscriptions\/.*\/storageAccounts\/aksbkeastus\)/,
+    fix: /az storage account create --subscription 00000000-0000-0000-0000-000000000000 --resource-group rg-backup --name aksbkeastus --location eastus /,
+  },
+  {
     name: 'Backup: the storage account not read, and no storageAccountURI in the baseline',
     entry: BACKUP,
     facts: { ...FACTS, storageAccounts: {} },
