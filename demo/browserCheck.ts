@@ -63,16 +63,25 @@ const SYSTEM_CHROMIUM = '/usr/bin/chromium';
 /**
  * The Chromium the check runs: `CHROMIUM_PATH` if set (it must exist), else Debian's package if installed, else the
  * Chromium that ships inside the `@sparticuz/chromium` devDependency, unpacked once into node_modules/.cache. The last
- * one needs neither root nor a download, so a fresh clone checks its report as any user.
+ * one needs neither root nor a download, so a fresh clone checks its report as any user; it is a Linux x64 build, so
+ * elsewhere (macOS, arm64) there is none unless CHROMIUM_PATH names one: then this returns undefined.
  */
-export async function resolveChromium(): Promise<string> {
+export async function findChromium(): Promise<string | undefined> {
   const configured = process.env.CHROMIUM_PATH;
   if (configured) {
     if (!existsSync(configured)) throw new Error(`CHROMIUM_PATH is set to ${configured}, but nothing is there; fix the path or unset it.`);
     return configured;
   }
   if (existsSync(SYSTEM_CHROMIUM)) return SYSTEM_CHROMIUM;
+  if (process.platform !== 'linux' || process.arch !== 'x64') return undefined;
   return bundledChromium();
+}
+
+/** findChromium, or a clear error saying how to provide one. */
+export async function resolveChromium(): Promise<string> {
+  const found = await findChromium();
+  if (!found) throw new Error(`No Chromium on this ${process.platform} ${process.arch} machine: set CHROMIUM_PATH to a Chromium or Chrome binary (the bundled one runs on Linux x64 only).`);
+  return found;
 }
 
 async function bundledChromium(): Promise<string> {
