@@ -196,7 +196,7 @@ describe('aks-baseline-guard evaluate with baselines/examples/azure-backup.yaml 
     const result = run(['evaluate', '--cluster', cluster('payments', 'rg-pay'), '--baseline', backup, '--facts', bad]);
 
     expectBadInput(result, [
-      `aks-baseline-guard: ${bad}: other: is not a fact (known: tenantId, providerRegistrations, storageAccounts)`,
+      `aks-baseline-guard: ${bad}: other: is not a fact (known: tenantId, providerRegistrations, storageAccounts, missingStorageAccounts)`,
       `aks-baseline-guard: ${bad}: tenantId: must be a non-empty string`,
       `aks-baseline-guard: ${bad}: storageAccounts["not-an-id"]: is not a storage account resource id (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Storage/storageAccounts/<name>)`,
       `aks-baseline-guard: ${bad}: storageAccounts["not-an-id"].blobEndpoint: must be the account's https:// blob endpoint (primaryEndpoints.blob)`,
