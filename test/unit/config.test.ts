@@ -40,9 +40,9 @@ describe('loadConfig', () => {
   });
 
   test('reads the local events receiver\'s CA file and token (development only), unset when empty', () => {
-    const config = loadConfig({ ...local, EVENTS_TOPIC_ENDPOINT: 'https://127.0.0.1:41234/api/events', EVENTS_CA_FILE: '/tmp/receiver/ca.pem', EVENTS_TOKEN: ' token ' });
+    const config = loadConfig({ ...local, EVENTS_TOPIC_ENDPOINT: 'https://127.0.0.1:41234/api/events', EVENTS_CA_FILE: 'receiver/ca.pem', EVENTS_TOKEN: ' token ' });
 
-    expect(config).toMatchObject({ eventsTopicEndpoint: 'https://127.0.0.1:41234/api/events', eventsCaFile: '/tmp/receiver/ca.pem', eventsToken: 'token' });
+    expect(config).toMatchObject({ eventsTopicEndpoint: 'https://127.0.0.1:41234/api/events', eventsCaFile: 'receiver/ca.pem', eventsToken: 'token' });
     expect(loadConfig({ ...local, EVENTS_CA_FILE: '', EVENTS_TOKEN: '' })).not.toHaveProperty('eventsToken');
     expect(loadConfig({ ...local, EVENTS_CA_FILE: '', EVENTS_TOKEN: '' })).not.toHaveProperty('eventsCaFile');
   });
@@ -135,10 +135,10 @@ describe('resolveTuning', () => {
 
 describe('the command-line settings', () => {
   test('reads ARM from the flags first, then ARM_ENDPOINT, ARM_CA_FILE and ARM_TOKEN, then public Azure', () => {
-    const env = { ARM_ENDPOINT: 'https://127.0.0.1:8443/', ARM_CA_FILE: '/tmp/ca.pem', ARM_TOKEN: 'token', AZURE_CLIENT_ID: 'client' };
+    const env = { ARM_ENDPOINT: 'https://127.0.0.1:8443/', ARM_CA_FILE: 'emulator/ca.pem', ARM_TOKEN: 'token', AZURE_CLIENT_ID: 'client' };
 
-    expect(commandLineArmSettings(env)).toStrictEqual({ arm: { endpoint: 'https://127.0.0.1:8443', caFile: '/tmp/ca.pem', token: 'token' }, managedIdentityClientId: 'client' });
-    expect(commandLineArmSettings(env, { armEndpoint: 'https://arm.example', ca: '/etc/ca.pem' }).arm).toStrictEqual({ endpoint: 'https://arm.example', caFile: '/etc/ca.pem', token: 'token' });
+    expect(commandLineArmSettings(env)).toStrictEqual({ arm: { endpoint: 'https://127.0.0.1:8443', caFile: 'emulator/ca.pem', token: 'token' }, managedIdentityClientId: 'client' });
+    expect(commandLineArmSettings(env, { armEndpoint: 'https://arm.example', ca: 'certs/ca.pem' }).arm).toStrictEqual({ endpoint: 'https://arm.example', caFile: 'certs/ca.pem', token: 'token' });
     expect(commandLineArmSettings({})).toStrictEqual({ arm: { endpoint: 'https://management.azure.com' } });
   });
 
