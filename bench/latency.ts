@@ -3,12 +3,10 @@
 // then from the moment the worker has the message until the cluster's state row is written) apart from the time the
 // message waits in the queue (the trigger's polling and the messages ahead of it).
 import { generateFleet } from '../emulator/index.js';
-import { onResourceEvent } from '../src/functions/onResourceEvent.js';
 import { DEFAULT_COALESCE_WINDOW_SECONDS } from '../src/config.js';
-import { FUNCTION_NAMES } from '../src/names.js';
 import type { WorkerOutcome } from '../src/pipeline/worker.js';
 import { HostRequestCounter } from './support/arm-wire.js';
-import { invocationContext, startBenchStack } from './support/app.js';
+import { deliverTimed, startBenchStack, type IntakeTiming } from './support/app.js';
 import { cpuSince, cpuSnapshot } from './support/processes.js';
 import { writeByAnotherParty } from './support/events.js';
 import { waitUntil } from './support/report.js';
@@ -28,11 +26,8 @@ export interface LatencyBenchOptions {
 export const LATENCY_FULL: LatencyBenchOptions = { events: 2_000, rate: 50, instances: 1, coalesceWindowSeconds: DEFAULT_COALESCE_WINDOW_SECONDS, seed: 50 };
 export const LATENCY_QUICK: LatencyBenchOptions = { ...LATENCY_FULL, events: 300 };
 
-interface Timing {
+interface Timing extends IntakeTiming {
   clusterId: string;
-  intakeStart: number;
-  intakeEnd?: number;
-  outcome?: string;
   received?: number;
   recorded?: number;
 }
@@ -85,18 +80,7 @@ export async function runLatencyBench(options: LatencyBenchOptions): Promise<Rec
       const timing: Timing = { clusterId, intakeStart: performance.now() };
       byCluster.set(clusterId.toLowerCase(), timing);
       const event = writeByAnotherParty(clusterId, index % 3 === 0 ? 'extension' : 'cluster');
-      deliveries.push(
-        onResourceEvent(event, invocationContext(FUNCTION_NAMES.onResourceEvent)).then(
-          (result) => {
-            timing.intakeEnd = performance.now();
-            timing.outcome = result.outcome;
-          },
-          (error: unknown) => {
-            timing.intakeEnd = performance.now();
-            timing.outcome = `error: ${String(error)}`;
-          },
-        ),
-      );
+      deliveries.push(deliverTimed(event, timing));
     }
     const deliveredInMs = performance.now() - startedAt;
     await Promise.all(deliveries);

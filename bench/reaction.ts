@@ -6,12 +6,11 @@
 import type { Timer } from '@azure/functions';
 import { generateFleet } from '../emulator/index.js';
 import { DEFAULT_COALESCE_WINDOW_SECONDS } from '../src/config.js';
-import { onResourceEvent } from '../src/functions/onResourceEvent.js';
 import { sweep } from '../src/functions/sweep.js';
 import { FUNCTION_NAMES } from '../src/names.js';
 import type { SweepResult } from '../src/pipeline/sweep.js';
 import type { WorkerOutcome } from '../src/pipeline/worker.js';
-import { invocationContext, startBenchStack } from './support/app.js';
+import { deliverTimed, invocationContext, startBenchStack, type IntakeTiming } from './support/app.js';
 import { writeByAnotherParty } from './support/events.js';
 import { cpuSince, cpuSnapshot } from './support/processes.js';
 import { percentile, printJson, printTable, round, sleep, waitUntil, type Row } from './support/report.js';
@@ -41,12 +40,9 @@ export const REACTION_FULL: ReactionBenchOptions = { clusters: 2_000, subscripti
 /** Quick: shorter phases; the fleet stays at 2,000, so the sweep is the one the goal names. */
 export const REACTION_QUICK: ReactionBenchOptions = { ...REACTION_FULL, slowSeconds: 10, fastSeconds: 8 };
 
-interface Timing {
+interface Timing extends IntakeTiming {
   eventId: string;
   clusterId: string;
-  intakeStart: number;
-  intakeEnd?: number;
-  outcome?: string;
   received?: number;
   recorded?: number;
 }
@@ -146,18 +142,7 @@ export async function runReactionBench(options: ReactionBenchOptions): Promise<R
         const timing: Timing = { eventId: event.id, clusterId, intakeStart: performance.now() };
         byEvent.set(event.id, timing);
         timings.push(timing);
-        deliveries.push(
-          onResourceEvent(event, invocationContext(FUNCTION_NAMES.onResourceEvent)).then(
-            (result) => {
-              timing.intakeEnd = performance.now();
-              timing.outcome = result.outcome;
-            },
-            (error: unknown) => {
-              timing.intakeEnd = performance.now();
-              timing.outcome = `error: ${String(error)}`;
-            },
-          ),
-        );
+        deliveries.push(deliverTimed(event, timing));
       }
       const deliveredMs = performance.now() - startedAt;
       await Promise.all(deliveries);

@@ -13,6 +13,7 @@ import { QueueClient } from '@azure/storage-queue';
 import { startAzurite, type Azurite } from '../../dev/azurite.js';
 import { DEFAULT_IDENTITY, type EmulatorOptions } from '../../emulator/index.js';
 import { createArmRequestStats, type ArmRequestStats } from '../../src/azure/arm/index.js';
+import { onResourceEvent } from '../../src/functions/onResourceEvent.js';
 import { createStorageClients, type StorageClients } from '../../src/azure/storage/index.js';
 import { scrubProperties } from '../../src/azure/telemetry.js';
 import type { Telemetry, TelemetryEventName, TelemetryMetricName, TelemetryProperties } from '../../src/ports.js';
@@ -207,4 +208,25 @@ export async function startBenchStack(options: {
 /** An InvocationContext for calling a handler directly, as the host would; logs are dropped. */
 export function invocationContext(functionName: string): InvocationContext {
   return new azureFunctions.InvocationContext({ invocationId: randomUUID(), functionName, logHandler: () => undefined });
+}
+
+/** When one timed event left the intake, and what the intake decided (or the error it threw). */
+export interface IntakeTiming {
+  intakeStart: number;
+  intakeEnd?: number;
+  outcome?: string;
+}
+
+/** Hands the event to the real onResourceEvent and notes on `timing` when the intake returned and its outcome. */
+export function deliverTimed(event: unknown, timing: IntakeTiming): Promise<void> {
+  return onResourceEvent(event, invocationContext(FUNCTION_NAMES.onResourceEvent)).then(
+    (result) => {
+      timing.intakeEnd = performance.now();
+      timing.outcome = result.outcome;
+    },
+    (error: unknown) => {
+      timing.intakeEnd = performance.now();
+      timing.outcome = `error: ${String(error)}`;
+    },
+  );
 }
