@@ -15,6 +15,7 @@ import { createTelemetry } from './azure/telemetry.js';
 import { loadConfiguredBaseline } from './baseline-file.js';
 import { loadConfig, resolveTuning, type AppConfig, type WorkerTuning } from './config.js';
 import type { Baseline } from './core/index.js';
+import { LanePriority } from './pipeline/lane-priority.js';
 import type { AppServices } from './pipeline/services.js';
 import type { Telemetry } from './ports.js';
 
@@ -92,6 +93,7 @@ export async function createServices(config: AppConfig, options: CreateServicesO
       ...(config.selfPrincipalId ? { objectId: config.selfPrincipalId } : {}),
     },
     clock: options.clock ?? (() => new Date()),
+    lanes: new LanePriority(),
   };
 }
 

@@ -6,6 +6,7 @@ import type { AppConfig, WorkerTuning } from '../config.js';
 import type { Baseline } from '../core/index.js';
 import type { ClusterReader, ComplianceStore, EventsPublisher, FactReader, ReportSource, StepWriter, Telemetry, WorkQueue } from '../ports.js';
 import type { EvaluationDeps } from './evaluation.js';
+import type { LanePriority } from './lane-priority.js';
 import type { PublishEvents, RolloutDeps } from './rollouts.js';
 
 export interface AppServices {
@@ -32,6 +33,8 @@ export interface AppServices {
   /** The app's own identity: writes it makes come back as events that only confirm. */
   self: SelfIdentity;
   clock(): Date;
+  /** Events first on an instance that runs both lanes; absent (the CLI, fakes): no priority. */
+  lanes?: LanePriority;
   /** Where rollout events go instead of `events` (the demo and tests print or collect them). Must not throw. */
   publishEvents?: PublishEvents;
 }

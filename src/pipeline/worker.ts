@@ -35,7 +35,19 @@ export class RetryLaterError extends Error {
  * moves it to the poison queue after maxDequeueCount), ArmError/RetryLaterError for transient ARM failures and
  * StorageError for store failures: all of those are retried by the queue.
  */
-export async function processEvaluationMessage(services: AppServices, message: unknown, invocation: { invocationId: string; log: Log; lane?: Lane }): Promise<WorkerOutcome> {
+export async function processEvaluationMessage(services: AppServices, message: unknown, invocation: WorkerInvocation): Promise<WorkerOutcome> {
+  const handle = (): Promise<WorkerOutcome> => handleEvaluationMessage(services, message, invocation);
+  if (!services.lanes) return handle();
+  return (invocation.lane ?? 'evaluations') === 'events' ? services.lanes.event(handle) : services.lanes.sweep(handle);
+}
+
+interface WorkerInvocation {
+  invocationId: string;
+  log: Log;
+  lane?: Lane;
+}
+
+async function handleEvaluationMessage(services: AppServices, message: unknown, invocation: WorkerInvocation): Promise<WorkerOutcome> {
   const item = parseWorkItem(message);
   const { log } = invocation;
   const { store, tuning } = services;

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, test } from '@jest/globals';
 import azureFunctions from '@azure/functions';
 import { resetServices, useServices } from '../../../src/container.js';
 import { evaluateCluster } from '../../../src/functions/evaluateCluster.js';
+import { LanePriority } from '../../../src/pipeline/lane-priority.js';
 import { continuationOf, processEvaluationMessage, RetryLaterError } from '../../../src/pipeline/worker.js';
 import type { EvaluationWorkItem } from '../../../src/ports.js';
 import { ALL_IDENTITY_RULES, baselineOf, CLUSTER_ID, FLUX, FLUX_OK, snapshotOf, SUBSCRIPTION } from '../../support/builders.js';
@@ -73,6 +74,13 @@ describe('continuationOf', () => {
 
 const BASELINE = baselineOf({ rules: ALL_IDENTITY_RULES, requiredExtensions: [FLUX] });
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  for (let tries = 0; !condition(); tries += 1) {
+    if (tries > 200) throw new Error('waitFor: the condition never held');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
 
 function message(cause: EvaluationWorkItem['cause'] = { kind: 'event', id: 'event-1' }): EvaluationWorkItem {
   return { clusterId: CLUSTER_ID, cause, enqueuedAt: '2026-01-15T11:59:59.000Z' };
@@ -257,6 +265,44 @@ describe('processEvaluationMessage', () => {
       expect([close.kind, later.kind]).toStrictEqual(['evaluated', 'evaluated']);
       expect(services.arm.reads.get(CLUSTER_ID.toLowerCase())).toBe(3);
     });
+  });
+
+  test('on an instance with both lanes, an event evaluation runs at once while sweep evaluations start one at a time', async () => {
+    // Prepare: four clusters; each ARM read hangs until the test lets it go
+    const ids = ['c1', 'c2', 'c3', 'c4'].map((name) => CLUSTER_ID.replace(/c1$/, name));
+    const services = { ...fakeServices({ baseline: BASELINE, clusters: ids.map((id) => snapshotOf({ id }, [{ ...FLUX_OK, clusterId: id }])) }), lanes: new LanePriority({ sweepSlotsWhileEventsBusy: 1, eventsQuietAfterMs: 0 }) };
+    const readCluster = services.arm.readCluster.bind(services.arm);
+    const held = new Map<string, () => void>();
+    services.arm.readCluster = async (clusterId) => {
+      await new Promise<void>((resolve) => held.set(clusterId, resolve));
+      return readCluster(clusterId);
+    };
+    const letRead = async (id: string): Promise<void> => {
+      await waitFor(() => held.has(id));
+      held.get(id)!();
+    };
+    const invocation = (lane: 'events' | 'evaluations', id: string) => ({ invocationId: id, log: quiet, lane });
+    const item = (clusterId: string, cause: EvaluationWorkItem['cause']): EvaluationWorkItem => ({ ...message(cause), clusterId });
+
+    // Act: an event on c1, then sweep messages for c2, c3 and c4
+    const event = processEvaluationMessage(services, item(ids[0]!, { kind: 'event', id: 'event-1' }), invocation('events', 'event'));
+    const sweeps = ids.slice(1).map((id, n) => processEvaluationMessage(services, item(id, { kind: 'sweep', id: `sweep-${n}` }), invocation('evaluations', `sweep-${n}`)));
+    await waitFor(() => held.size === 2);
+
+    // Assess: the event reads, one sweep evaluation reads beside it, and two wait
+    expect([...held.keys()]).toStrictEqual([ids[0], ids[1]]);
+    expect(services.lanes.sweepLoad).toStrictEqual({ running: 1, waiting: 2 });
+    await letRead(ids[1]!);
+    await waitFor(() => held.has(ids[2]!));
+    expect(services.lanes.sweepLoad).toStrictEqual({ running: 1, waiting: 1 });
+    // The event ends: the lane is quiet, and the last sweep evaluation starts beside the running one.
+    await letRead(ids[0]!);
+    await expect(event).resolves.toMatchObject({ kind: 'evaluated' });
+    await waitFor(() => held.has(ids[3]!));
+    expect(services.lanes.sweepLoad).toStrictEqual({ running: 2, waiting: 0 });
+    await letRead(ids[2]!);
+    await letRead(ids[3]!);
+    expect((await Promise.all(sweeps)).map((outcome) => outcome.kind)).toStrictEqual(['evaluated', 'evaluated', 'evaluated']);
   });
 
   test('puts the message back when another worker holds the lease, and does not evaluate', async () => {
