@@ -341,11 +341,6 @@ export interface ClusterStateStore {
   countByStatus(options?: { subscriptionId?: string }): Promise<StatusCounts>;
   /** The state row to start a run from (see RecordedBasis). */
   readBasis(clusterId: string): Promise<RecordedBasis>;
-  /**
-   * Notes on the state row that remediation rows may be open, before a run whose basis said none were writes its
-   * first intent row: a crash after that write must not leave the next run thinking the log is clean.
-   */
-  markRemediationsOpen(basis: RecordedBasis): Promise<void>;
   /** Writes the new state (optimistic concurrency, retried) and one history row per transition; returns the transitions. */
   recordEvaluation(clusterId: string, evaluation: Evaluation, cause: Cause, options: RecordEvaluationOptions): Promise<Transition[]>;
   /** Sets the status to Deleted, keeping the history. No-op (returns []) for a cluster never recorded. */

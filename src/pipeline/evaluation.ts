@@ -96,7 +96,7 @@ export interface StepReport {
 
 /** Where a run records what it did. */
 export interface EvaluationRecords {
-  state: Pick<ClusterStateStore, 'readBasis' | 'markRemediationsOpen' | 'recordEvaluation' | 'markDeleted'>;
+  state: Pick<ClusterStateStore, 'readBasis' | 'recordEvaluation' | 'markDeleted'>;
   remediations: RemediationLog;
   attempts: AttemptTracker;
 }
@@ -215,6 +215,8 @@ interface RunState {
   readonly basis: RecordedBasis | undefined;
   /** Whether remediation rows may be open: what the basis said, until the run writes an intent of its own. */
   remediationsOpen: boolean;
+  /** The transitions of the state row written before the run's first ARM write (see recordBeforeWrites). */
+  transitionsBeforeWrites: Transition[] | undefined;
   readonly attempts: Map<string, Attempts>;
   readonly intents: Map<string, RemediationRef>;
   readonly overrides: Map<string, RuleOverride>;
@@ -255,6 +257,7 @@ export async function runEvaluation(deps: EvaluationDeps, policy: EvaluationPoli
     protocol: records && policy.apply ? records : undefined,
     basis,
     remediationsOpen: basis?.remediationsOpen ?? true,
+    transitionsBeforeWrites: undefined,
     attempts: new Map(),
     intents: new Map(),
     overrides: new Map(),
@@ -290,7 +293,10 @@ export async function runEvaluation(deps: EvaluationDeps, policy: EvaluationPoli
   const steps = evaluation.plan.map((step) => run.reports.get(step.id)).filter((report): report is StepReport => report !== undefined);
   const result: EvaluationRun = { found: true, clusterId: run.clusterId, snapshot, facts, evaluation, steps, status, ruleOverrides, transitions: [] };
   if (records && policy.apply) {
-    result.transitions = await recordStage(run, records, evaluation, snapshot, ruleOverrides, new Set([...run.intents.values()].map((ref) => ref.rowKey)), run.basis);
+    // A run that wrote to ARM recorded its evaluation before the first write; that record took the basis.
+    const before = run.transitionsBeforeWrites ?? [];
+    const after = await recordStage(run, records, evaluation, snapshot, ruleOverrides, new Set([...run.intents.values()].map((ref) => ref.rowKey)), run.transitionsBeforeWrites ? undefined : run.basis);
+    result.transitions = [...before, ...after];
     busyFollowUp(run);
     if (deps.rollouts) await afterRolloutRun(deps.rollouts, { clusterId: run.clusterId, settled: !isBusy(snapshot.provisioningState), plan: evaluation.plan, steps: steps.map((report) => ({ step: report.step, outcome: report.outcome, ...(report.error ? { error: { code: report.error.code, message: report.error.message } } : {}) })) }, request.now);
     deps.telemetry.event('ClusterEvaluated', {
@@ -549,11 +555,7 @@ async function operationFailed(run: RunState, records: EvaluationRecords, row: P
 /** Stage 4. The intent row, written before the ARM call (only when the run keeps the protocol). */
 async function intentStage(run: RunState, step: PlanStep): Promise<RemediationRef | undefined> {
   if (!run.protocol) return undefined;
-  if (!run.remediationsOpen && run.basis) {
-    // The state row said the log was clean; from this write on it is not, whatever happens to this run.
-    await run.protocol.state.markRemediationsOpen(run.basis);
-    run.remediationsOpen = true;
-  }
+  if (!run.transitionsBeforeWrites) await recordBeforeWrites(run, run.protocol);
   const tried = run.attempts.get(step.ruleId) ?? { count: 0 };
   const ref = await run.protocol.remediations.startRemediation({
     clusterId: run.clusterId,
@@ -570,6 +572,26 @@ async function intentStage(run: RunState, step: PlanStep): Promise<RemediationRe
   });
   run.intents.set(step.id, ref);
   return ref;
+}
+
+/**
+ * Stage 6 ahead of the writes, once per run that writes: the evaluation goes on record before the first intent row,
+ * so the drift is on record without waiting for ARM to accept a write (seconds, for a cluster), and the row says that
+ * remediation rows may be open from this write on, whatever happens to the run. The record after the writes adds what
+ * they changed (a rule given up at its attempt limit).
+ */
+async function recordBeforeWrites(run: RunState, records: EvaluationRecords): Promise<void> {
+  giveUpOnExhaustedRules(run);
+  const { request } = run;
+  run.transitionsBeforeWrites = await records.state.recordEvaluation(run.clusterId, run.evaluation, request.cause, {
+    now: request.now,
+    ruleOverrides: [...run.overrides.values()],
+    location: run.snapshot.location,
+    remediationsOpen: true,
+    ...(run.basis ? { basis: run.basis } : {}),
+  });
+  run.remediationsOpen = true;
+  await resetAttemptsOfFixedRules(run, records, run.transitionsBeforeWrites);
 }
 
 /** Stage 5. The ARM write. Cluster steps are chained by dependsOn, so at most one cluster write is in flight. */
@@ -699,9 +721,14 @@ async function recordStage(
     remediationsOpen,
     ...(basis ? { basis } : {}),
   });
-  const fixed = transitions.filter((t) => t.ruleId !== undefined && t.to !== null && isPassingStatus(t.to) && t.from !== null && !isPassingStatus(t.from));
-  await Promise.all(fixed.map((t) => records.attempts.resetAttempts(clusterId, t.ruleId as string)));
+  await resetAttemptsOfFixedRules(run, records, transitions);
   return transitions;
+}
+
+/** A rule that is fixed starts with a clean slate of attempts the next time it drifts. */
+async function resetAttemptsOfFixedRules(run: RunState, records: EvaluationRecords, transitions: readonly Transition[]): Promise<void> {
+  const fixed = transitions.filter((t) => t.ruleId !== undefined && t.to !== null && isPassingStatus(t.to) && t.from !== null && !isPassingStatus(t.from));
+  await Promise.all(fixed.map((t) => records.attempts.resetAttempts(run.clusterId, t.ruleId as string)));
 }
 
 /**

@@ -81,23 +81,6 @@ export class TableClusterStateStore implements ClusterStateStore {
     return basis;
   }
 
-  async markRemediationsOpen(basis: RecordedBasis): Promise<void> {
-    const held = this.bases.get(basis);
-    // No row yet: nothing says the log is clean, so the next run reads it anyway.
-    if (!held?.stored || held.stored.remediationsOpen !== false) return;
-    const partitionKey = clusterKey(basis.clusterId);
-    const entity = { partitionKey, rowKey: STATE_ROW, remediationsOpen: true };
-    try {
-      const etag = await updateRow(this.stateTable, entity, held.stored.row.etag, 'Merge');
-      held.stored = { ...held.stored, row: { ...held.stored.row, etag, remediationsOpen: true }, remediationsOpen: true };
-    } catch (error) {
-      if (!isConflict(error)) throw error;
-      // Written since the basis was read: flag it regardless, and let the record read the row again.
-      await updateRow(this.stateTable, entity, '*', 'Merge');
-      this.bases.delete(basis);
-    }
-  }
-
   async listStates(options: ListStatesOptions = {}): Promise<Page<ClusterState>> {
     const pageSize = options.pageSize ?? 100;
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE) throw new RangeError(`listStates: pageSize must be a whole number from 1 to ${MAX_PAGE}, got ${pageSize}`);

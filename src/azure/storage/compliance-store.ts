@@ -22,7 +22,6 @@ export function createTableComplianceStore(clients: Pick<StorageClients, 'tables
     listStates: (options) => state.listStates(options),
     countByStatus: (options) => state.countByStatus(options),
     readBasis: (clusterId) => state.readBasis(clusterId),
-    markRemediationsOpen: (basis) => state.markRemediationsOpen(basis),
     recordEvaluation: (clusterId, evaluation, cause, options) => state.recordEvaluation(clusterId, evaluation, cause, options),
     markDeleted: (clusterId, cause, now) => state.markDeleted(clusterId, cause, now),
     listHistory: (clusterId, options) => state.listHistory(clusterId, options),

@@ -170,7 +170,7 @@ describe('cluster state and history on Table Storage (Azurite)', () => {
     expect((await store.getState(id))?.version).toBe(3);
   });
 
-  test('says whether remediation rows may be open: unknown counts as open, a run that starts a write marks it first', async () => {
+  test('says whether remediation rows may be open: unknown counts as open; a run that read the row may say none are', async () => {
     const id = clusterId('aks-open-flag');
     // Nothing recorded yet, or recorded without saying: open.
     expect((await store.readBasis(id)).remediationsOpen).toBe(true);
@@ -181,21 +181,20 @@ describe('cluster state and history on Table Storage (Azurite)', () => {
     await store.recordEvaluation(id, evaluation(id, [rule('workload-identity', 'NonCompliant')]), cause('evt-f1'), { now: at(1), remediationsOpen: false });
     expect((await store.readBasis(id)).remediationsOpen).toBe(true);
 
-    // Act and assess: a run that read it says none are open; the next run reads that, and marks the row before its
-    // first intent
+    // Act and assess: a run that read it says none are open; the next run reads that, and its record before its first
+    // write says they may be (the pipeline's recordBeforeWrites).
     await store.recordEvaluation(id, evaluation(id, [rule('workload-identity', 'NonCompliant')]), cause('evt-f1b'), { now: at(1.5), basis: await store.readBasis(id), remediationsOpen: false });
     const basis = await store.readBasis(id);
     expect(basis.remediationsOpen).toBe(false);
-    await store.markRemediationsOpen(basis);
-    expect((await store.readBasis(id)).remediationsOpen).toBe(true);
-    // The run's own record still writes over its basis (the mark kept it current), and says what it leaves open.
     await store.recordEvaluation(id, evaluation(id, [rule('workload-identity', 'NonCompliant')]), cause('evt-f2'), { now: at(2), basis, remediationsOpen: true });
-    expect((await store.getState(id))?.version).toBe(4);
-    // A later write that does not say keeps it; marking a row that says so already writes nothing.
+    expect((await store.readBasis(id)).remediationsOpen).toBe(true);
+    // The run's record after its writes has no basis left (the first record took it); saying none are open is not believed.
+    await store.recordEvaluation(id, evaluation(id, [rule('workload-identity', 'NonCompliant')]), cause('evt-f2'), { now: at(2.5), basis, remediationsOpen: false });
+    expect((await store.getState(id))?.version).toBe(5);
+    expect((await store.readBasis(id)).remediationsOpen).toBe(true);
+    // A later write that does not say keeps it.
     await store.markDeleted(id, cause('evt-f3'), at(3));
-    const afterDelete = await store.readBasis(id);
-    expect(afterDelete.remediationsOpen).toBe(true);
-    await expect(store.markRemediationsOpen(afterDelete)).resolves.toBeUndefined();
+    expect((await store.readBasis(id)).remediationsOpen).toBe(true);
   });
 
   test('records RemediationFailed overrides with the last ARM error', async () => {

@@ -72,10 +72,6 @@ export class InMemoryStore implements ComplianceStore {
     return { clusterId, state: structuredClone(state), remediationsOpen: this.remediationsOpen.get(key(clusterId)) !== false };
   }
 
-  async markRemediationsOpen(basis: RecordedBasis): Promise<void> {
-    if (this.states.has(key(basis.clusterId))) this.remediationsOpen.set(key(basis.clusterId), true);
-  }
-
   async getState(clusterId: string): Promise<ClusterState | undefined> {
     return structuredClone(this.states.get(key(clusterId)));
   }
