@@ -6,7 +6,7 @@ import { generateFleet } from '../emulator/index.js';
 import { DEFAULT_COALESCE_WINDOW_SECONDS } from '../src/config.js';
 import type { WorkerOutcome } from '../src/pipeline/worker.js';
 import { HostRequestCounter } from './support/arm-wire.js';
-import { deliverTimed, startBenchStack, type IntakeTiming } from './support/app.js';
+import { deliverTimed, startBenchStack, watchStateRows, type IntakeTiming } from './support/app.js';
 import { cpuSince, cpuSnapshot } from './support/processes.js';
 import { writeByAnotherParty } from './support/events.js';
 import { waitUntil } from './support/report.js';
@@ -44,15 +44,11 @@ export async function runLatencyBench(options: LatencyBenchOptions): Promise<Rec
     const clusters = generateFleet(fleet).clusters.map((cluster) => cluster.id);
     const byCluster = new Map<string, Timing>();
 
-    // Probe, not stub: the real write runs, and its completion time is noted.
-    const store = stack.app.services.store;
-    const recordEvaluation = store.recordEvaluation.bind(store);
-    store.recordEvaluation = async (clusterId, evaluation, cause, recordOptions) => {
-      const transitions = await recordEvaluation(clusterId, evaluation, cause, recordOptions);
+    // Probe, not stub: the real state row write runs, and its completion time is noted.
+    watchStateRows(stack.app.storage, ({ clusterId }) => {
       const timing = byCluster.get(clusterId.toLowerCase());
-      if (timing && cause.kind === 'event' && timing.recorded === undefined) timing.recorded = performance.now();
-      return transitions;
-    };
+      if (timing && timing.recorded === undefined) timing.recorded = performance.now();
+    });
 
     const host = stack.queueHost({
       instances: options.instances,

@@ -37,9 +37,15 @@ function runOne(name: BenchName, args: string[], heapMb: number | undefined): Pr
 function passThrough(options: Overrides): string[] {
   const args: string[] = [];
   for (const [key, value] of Object.entries(options)) {
-    if (key === 'only' || value === undefined || value === false) continue;
-    const flag = `--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
-    args.push(...(value === true ? [flag] : [flag, String(value)]));
+    if (key === 'only' || value === undefined) continue;
+    const name = key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+    // A negatable flag (--no-lane-priority) is true unless given, and only its --no- form exists.
+    if (key === 'lanePriority') {
+      if (value === false) args.push(`--no-${name}`);
+      continue;
+    }
+    if (value === false) continue;
+    args.push(...(value === true ? [`--${name}`] : [`--${name}`, String(value)]));
   }
   return args;
 }

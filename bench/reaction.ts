@@ -10,9 +10,10 @@ import { sweep } from '../src/functions/sweep.js';
 import { FUNCTION_NAMES } from '../src/names.js';
 import type { SweepResult } from '../src/pipeline/sweep.js';
 import type { WorkerOutcome } from '../src/pipeline/worker.js';
-import { deliverTimed, invocationContext, startBenchStack, type IntakeTiming } from './support/app.js';
+import { deliverTimed, invocationContext, startBenchStack, watchStateRows, type IntakeTiming } from './support/app.js';
 import { writeByAnotherParty } from './support/events.js';
 import { cpuSince, cpuSnapshot } from './support/processes.js';
+import { SlowRequestLog } from './support/slow-requests.js';
 import { percentile, printJson, printTable, round, sleep, waitUntil, type Row } from './support/report.js';
 
 export interface ReactionBenchOptions {
@@ -31,12 +32,14 @@ export interface ReactionBenchOptions {
   /** The app's COALESCE_WINDOW_SECONDS: how long a follow-up waits. */
   coalesceWindowSeconds: number;
   seed: number;
+  /** Whether sweep evaluations give way to event evaluations (the app's LanePriority); true unless measuring without. */
+  lanePriority: boolean;
 }
 
 /** The goals of issue 16: end to end p95 on a quiet app, the same during a sweep, and in-process p95. */
 export const REACTION_GOALS = { quietP95Ms: 1_000, duringSweepP95Ms: 2_000, inProcessP95Ms: 50 } as const;
 
-export const REACTION_FULL: ReactionBenchOptions = { clusters: 2_000, subscriptions: 10, slowSeconds: 30, fastSeconds: 15, slowRate: 5, fastRate: 50, instances: 1, sweepInstances: 1, coalesceWindowSeconds: DEFAULT_COALESCE_WINDOW_SECONDS, seed: 16 };
+export const REACTION_FULL: ReactionBenchOptions = { clusters: 2_000, subscriptions: 10, slowSeconds: 30, fastSeconds: 15, slowRate: 5, fastRate: 50, instances: 1, sweepInstances: 1, coalesceWindowSeconds: DEFAULT_COALESCE_WINDOW_SECONDS, seed: 16, lanePriority: true };
 /** Quick: shorter phases; the fleet stays at 2,000, so the sweep is the one the goal names. */
 export const REACTION_QUICK: ReactionBenchOptions = { ...REACTION_FULL, slowSeconds: 10, fastSeconds: 8 };
 
@@ -44,11 +47,18 @@ interface Timing extends IntakeTiming {
   eventId: string;
   clusterId: string;
   received?: number;
+  /** The state row written: the compliance is on record (what the API and the report read). */
   recorded?: number;
+  /** recordEvaluation returned: the history rows written after the state row too. */
+  recordReturned?: number;
+  /** The evaluation started a remediation write (its intent row, the write and its record come before the state row). */
+  wrote?: boolean;
 }
 
 interface PhaseResult {
   name: string;
+  /** performance.now() when its first event was handed over (slow requests carry the same clock). */
+  startedAt: number;
   ratePerSecond: number;
   duringSweep: boolean;
   events: number;
@@ -61,6 +71,11 @@ interface PhaseResult {
   inProcessMs: Stats;
   intakeMs: Stats;
   workerMs: Stats;
+  /** From the state row written to recordEvaluation returning: the history rows (only when the status of a rule changed). */
+  historyAfterStateMs: Stats;
+  /** In-process, split: evaluations that found nothing to write, and those that started a remediation write. */
+  inProcessNoWriteMs: Stats;
+  inProcessWithWriteMs: Stats;
   queueWaitMs: Stats;
   outcomes: Record<string, number>;
   /** During-sweep phases: clusters the sweep had evaluated when the phase began and when its last event was recorded. */
@@ -88,16 +103,22 @@ export async function runReactionBench(options: ReactionBenchOptions): Promise<R
   const stack = await startBenchStack({ emulator: { fleet, throttleFactor: 0, latencyMs: 0 }, settings: { COALESCE_WINDOW_SECONDS: String(options.coalesceWindowSeconds) } });
   try {
     // The emulator's fleet, generated again here: the same options and seed give the same clusters, in a fixed order.
+    if (!options.lanePriority) delete stack.app.services.lanes;
     const clusters = generateFleet(fleet).clusters.map((cluster) => cluster.id);
     const byEvent = new Map<string, Timing>();
 
-    // Probe, not stub: the real state write runs, and its completion time is noted for the event that caused it.
+    // Probes, not stubs: the real writes run, and their completion times are noted for the event that caused them.
+    watchStateRows(stack.app.storage, ({ eventId }) => {
+      const timing = byEvent.get(eventId);
+      if (timing && timing.recorded === undefined) timing.recorded = performance.now();
+    });
+    // The whole record: the state row, then the transitions' history rows (the outbox the state row carries).
     const store = stack.app.services.store;
     const recordEvaluation = store.recordEvaluation.bind(store);
     store.recordEvaluation = async (clusterId, evaluation, cause, recordOptions) => {
       const transitions = await recordEvaluation(clusterId, evaluation, cause, recordOptions);
       const timing = cause.kind === 'event' ? byEvent.get(cause.id) : undefined;
-      if (timing && timing.recorded === undefined) timing.recorded = performance.now();
+      if (timing && timing.recordReturned === undefined) timing.recordReturned = performance.now();
       return transitions;
     };
     const events = stack.queueHost({
@@ -107,11 +128,15 @@ export async function runReactionBench(options: ReactionBenchOptions): Promise<R
         const item = message.item as { cause?: { kind?: string; id?: string } };
         const timing = item.cause?.kind === 'event' && item.cause.id ? byEvent.get(item.cause.id) : undefined;
         const kind = (message.outcome as WorkerOutcome | undefined)?.kind;
-        if (timing && timing.received === undefined && kind === 'evaluated') timing.received = message.receivedAt;
+        if (timing && timing.received === undefined && kind === 'evaluated') {
+          timing.received = message.receivedAt;
+          timing.wrote = (message.outcome as Extract<WorkerOutcome, { kind: 'evaluated' }>).run.steps.some((report) => report.outcome === 'started' || report.outcome === 'applied');
+        }
         // Seen by a read the sweep made after the change: recorded then; when the worker found that is an upper bound.
         if (timing && timing.received === undefined && kind === 'covered') {
           timing.received = message.receivedAt;
           timing.recorded = message.finishedAt;
+          timing.recordReturned = message.finishedAt;
         }
       },
     });
@@ -147,7 +172,7 @@ export async function runReactionBench(options: ReactionBenchOptions): Promise<R
       const deliveredMs = performance.now() - startedAt;
       await Promise.all(deliveries);
       const enqueued = timings.filter((timing) => timing.outcome === 'enqueued');
-      const isDone = (timing: Timing): boolean => timing.recorded !== undefined && timing.received !== undefined;
+      const isDone = (timing: Timing): boolean => timing.recorded !== undefined && timing.recordReturned !== undefined && timing.received !== undefined;
       await waitUntil(() => enqueued.every(isDone), {
         timeoutMs: 180_000,
         describe: () => `${name}: ${enqueued.filter((timing) => timing.recorded !== undefined).length} of ${enqueued.length} changes recorded`,
@@ -157,11 +182,15 @@ export async function runReactionBench(options: ReactionBenchOptions): Promise<R
       // the change, no follow-up is needed and the event is reported as covered, untimed.
       const joined = timings.filter((timing) => timing.outcome === 'coalesced');
       if (joined.length > 0) await waitUntil(() => joined.every(isDone), { timeoutMs: (options.coalesceWindowSeconds + 20) * 1000, describe: () => '' }).catch(() => undefined);
-      const complete = [...enqueued, ...joined].filter((t): t is Required<Timing> => t.intakeEnd !== undefined && t.received !== undefined && t.recorded !== undefined);
+      const complete = [...enqueued, ...joined].filter(
+        (t): t is Timing & Required<Pick<Timing, 'intakeEnd' | 'received' | 'recorded' | 'recordReturned'>> => t.intakeEnd !== undefined && t.received !== undefined && t.recorded !== undefined && t.recordReturned !== undefined,
+      );
+      const inProcess = (t: (typeof complete)[number]): number => t.intakeEnd - t.intakeStart + (t.recorded - t.received);
       const outcomes: Record<string, number> = {};
       for (const timing of timings) outcomes[timing.outcome ?? 'pending'] = (outcomes[timing.outcome ?? 'pending'] ?? 0) + 1;
       return {
         name,
+        startedAt: Math.round(startedAt),
         ratePerSecond: rate,
         duringSweep: sweepTotal !== undefined,
         events: count,
@@ -169,15 +198,20 @@ export async function runReactionBench(options: ReactionBenchOptions): Promise<R
         joined: joined.length,
         achievedRatePerSecond: round(count / (deliveredMs / 1000), 1),
         endToEndMs: stats(complete.map((t) => t.recorded - t.intakeStart)),
-        inProcessMs: stats(complete.map((t) => t.intakeEnd - t.intakeStart + (t.recorded - t.received))),
+        inProcessMs: stats(complete.map(inProcess)),
+        inProcessNoWriteMs: stats(complete.filter((t) => !t.wrote).map(inProcess)),
+        inProcessWithWriteMs: stats(complete.filter((t) => t.wrote).map(inProcess)),
         intakeMs: stats(complete.map((t) => t.intakeEnd - t.intakeStart)),
         workerMs: stats(complete.map((t) => t.recorded - t.received)),
+        historyAfterStateMs: stats(complete.map((t) => t.recordReturned - t.recorded)),
         queueWaitMs: stats(complete.map((t) => t.received - t.intakeEnd)),
         outcomes,
         ...(sweepTotal !== undefined ? { sweepProgress: { atStart: sweptAtStart, atEnd: swept.size, of: sweepTotal } } : {}),
       };
     };
 
+    // Requests that waited a second or more on the wire: what a jump in the percentiles waited for.
+    const slowRequests = new SlowRequestLog(1_000);
     const cpuBefore = cpuSnapshot(stack.emulator.pid);
     const phases: PhaseResult[] = [];
     phases.push(await phase(`${options.slowRate}/s`, options.slowRate, options.slowSeconds));
@@ -207,6 +241,7 @@ export async function runReactionBench(options: ReactionBenchOptions): Promise<R
       await waitUntil(() => swept.size >= sweepResult.clustersEnqueued, { timeoutMs: 600_000, everyMs: 500, describe: () => `the sweep did not finish: ${swept.size} of ${sweepResult.clustersEnqueued} evaluated` });
     }
     const cpu = cpuSince(cpuBefore, cpuSnapshot(stack.emulator.pid));
+    slowRequests.stop();
 
     const quiet = phases.filter((p) => !p.duringSweep);
     const busy = phases.filter((p) => p.duringSweep);
@@ -220,25 +255,30 @@ export async function runReactionBench(options: ReactionBenchOptions): Promise<R
       clusters: options.clusters,
       instances: options.instances,
       sweepInstances: options.sweepInstances,
+      lanePriority: options.lanePriority,
       phases,
       goals,
       sweeps,
       cpuSeconds: { app: round(cpu.app), azurite: round(cpu.azurite), emulator: round(cpu.emulator) },
+      slowRequests: { thresholdMs: 1_000, of: slowRequests.total, groups: slowRequests.summary() },
     };
 
-    const cell = (s: Stats): string => `${s.p50} / ${s.p95} / ${s.p99}`;
+    const cell = (s: Stats): string => (Number.isNaN(s.p50) ? 'none' : `${s.p50} / ${s.p95} / ${s.p99}`);
     const rows: Row[] = phases.flatMap((p): Row[] => [
       { metric: `${p.name}: end to end`, value: cell(p.endToEndMs), goal: `p95 <= ${p.duringSweep ? REACTION_GOALS.duringSweepP95Ms : REACTION_GOALS.quietP95Ms}`, met: p.endToEndMs.p95 <= (p.duringSweep ? REACTION_GOALS.duringSweepP95Ms : REACTION_GOALS.quietP95Ms) },
       { metric: '  in-process (intake + worker)', value: cell(p.inProcessMs), ...(p.duringSweep ? {} : { goal: `p95 <= ${REACTION_GOALS.inProcessP95Ms}`, met: p.inProcessMs.p95 <= REACTION_GOALS.inProcessP95Ms }) },
+      { metric: '  in-process: nothing to write / a write started', value: `${cell(p.inProcessNoWriteMs)} / ${cell(p.inProcessWithWriteMs)}` },
       { metric: '  queue wait', value: cell(p.queueWaitMs) },
+      { metric: '  then the history rows (after the state row)', value: cell(p.historyAfterStateMs) },
       {
         metric: '  changes',
         value: `${p.measured} of ${p.events} timed (${p.joined} joined a running evaluation) at ${p.achievedRatePerSecond}/s${p.sweepProgress ? `; sweep ${p.sweepProgress.atStart} -> ${p.sweepProgress.atEnd} of ${p.sweepProgress.of} evaluated` : ''}`,
       },
     ]);
     printTable(`reaction: isolated changes, handed to onResourceEvent -> state row written (p50 / p95 / p99, ms)`, rows, [
-      `events lane: ${options.instances} instance(s); sweep lane: ${options.sweepInstances} instance(s); one sweep per during-sweep phase: ${sweeps.map((run) => `${run.evaluatedByTheEnd} of ${run.clustersEnqueued} evaluated when its phase ended`).join(', ')}`,
+      `events lane: ${options.instances} instance(s); sweep lane: ${options.sweepInstances} instance(s); lane priority ${options.lanePriority ? 'on' : 'off'}; one sweep per during-sweep phase: ${sweeps.map((run) => `${run.evaluatedByTheEnd} of ${run.clustersEnqueued} evaluated when its phase ended`).join(', ')}`,
       `CPU s app/azurite/emulator: ${json.cpuSeconds.app} / ${json.cpuSeconds.azurite} / ${json.cpuSeconds.emulator}`,
+      `requests of 1 s or more on the wire: ${slowRequests.slow.length} of ${slowRequests.total}${json.slowRequests.groups.slice(0, 5).map((group) => `; ${group.count} x ${group.what} (worst ${group.worstMs} ms)`).join('')}`,
     ]);
     printJson('reaction', json);
     return json;

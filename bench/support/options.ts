@@ -30,6 +30,8 @@ export interface Overrides {
   window?: number;
   caFileTls?: boolean;
   heapMb?: number;
+  /** False with --no-lane-priority: sweep evaluations do not give way to event evaluations (to see what that does). */
+  lanePriority?: boolean;
 }
 
 /** The override flags every benchmark accepts (each uses the ones that apply to it). */
@@ -46,5 +48,6 @@ export function addOverrideOptions(command: Command): Command {
     .option('--window <seconds>', 'latency/burst: COALESCE_WINDOW_SECONDS (default: the app default, 10)', integer(1))
     .option('--runs <n>', 'coldstart: fresh processes to time', integer(1))
     .option('--heap-mb <n>', "sweep: V8's old-space limit for the benchmark's process (default: what the smallest Flex Consumption instance implies)", integer(16))
-    .option('--ca-file-tls', 'sweep: reach the emulator through ARM_CA_FILE as the tests do (to see what that costs)');
+    .option('--ca-file-tls', 'sweep: reach the emulator through ARM_CA_FILE as the tests do (to see what that costs)')
+    .option('--no-lane-priority', 'reaction: sweep evaluations do not give way to event evaluations (to see what the priority does)');
 }
