@@ -100,7 +100,12 @@ export interface BenchAppOptions {
  * stopping that process for 13 to 36 s once a few thousand sweep messages had gone through, every table and queue call
  * of the app waiting behind it. On disk, messages share extent files, and the tables keep the memory store.
  */
-export async function startBenchStorage(): Promise<Azurite> {
+export interface BenchStorage extends Azurite {
+  /** The queues' folder, removed by stop(). */
+  queueFolder: string;
+}
+
+export async function startBenchStorage(): Promise<BenchStorage> {
   const folder = await mkdtemp(join(tmpdir(), 'bench-queues-'));
   const started = await Promise.allSettled([startAzurite(), startAzurite({ location: folder })]);
   const [tables, queues] = started.map((result) => (result.status === 'fulfilled' ? result.value : undefined));
@@ -113,7 +118,7 @@ export async function startBenchStorage(): Promise<Azurite> {
     throw started.find((result) => result.status === 'rejected')?.reason;
   }
   const connectionString = tables.connectionString.replace(/QueueEndpoint=[^;]*;/, `QueueEndpoint=${queues.queueEndpoint};`);
-  return { connectionString, blobEndpoint: tables.blobEndpoint, queueEndpoint: queues.queueEndpoint, tableEndpoint: tables.tableEndpoint, stop };
+  return { connectionString, blobEndpoint: tables.blobEndpoint, queueEndpoint: queues.queueEndpoint, tableEndpoint: tables.tableEndpoint, queueFolder: folder, stop };
 }
 
 /** Starts Azurite and builds the app's services from settings, as the host would; handlers use them from then on. */
