@@ -8,7 +8,6 @@ export interface LanePriorityOptions {
   sweepSlotsWhileEventsBusy: number;
   /** How long the events lane counts as busy after its last evaluation ended: the gap between two events of a stream. */
   eventsQuietAfterMs: number;
-  now?: () => number;
 }
 
 export const DEFAULT_LANE_PRIORITY: LanePriorityOptions = { sweepSlotsWhileEventsBusy: 1, eventsQuietAfterMs: 1_000 };
@@ -19,16 +18,13 @@ export class LanePriority {
   private sweepsRunning = 0;
   private readonly waiting: (() => void)[] = [];
   private quietTimer: NodeJS.Timeout | undefined;
-  private readonly options: Required<LanePriorityOptions>;
-
-  constructor(options: LanePriorityOptions = DEFAULT_LANE_PRIORITY) {
+  constructor(private readonly options: LanePriorityOptions = DEFAULT_LANE_PRIORITY) {
     if (!(Number.isInteger(options.sweepSlotsWhileEventsBusy) && options.sweepSlotsWhileEventsBusy >= 1)) {
       throw new RangeError(`sweepSlotsWhileEventsBusy must be a whole number of at least 1, got ${String(options.sweepSlotsWhileEventsBusy)}`);
     }
     if (!(Number.isFinite(options.eventsQuietAfterMs) && options.eventsQuietAfterMs >= 0)) {
       throw new RangeError(`eventsQuietAfterMs must be a number of at least 0, got ${String(options.eventsQuietAfterMs)}`);
     }
-    this.options = { now: () => performance.now(), ...options };
   }
 
   /** Runs an event evaluation; it never waits. */
@@ -38,7 +34,7 @@ export class LanePriority {
       return await work();
     } finally {
       this.eventsRunning -= 1;
-      this.eventsEndedAt = this.options.now();
+      this.eventsEndedAt = performance.now();
       if (this.eventsRunning === 0) this.wakeWhenQuiet();
     }
   }
@@ -66,7 +62,7 @@ export class LanePriority {
   }
 
   private eventsBusy(): boolean {
-    return this.eventsRunning > 0 || this.options.now() - this.eventsEndedAt < this.options.eventsQuietAfterMs;
+    return this.eventsRunning > 0 || performance.now() - this.eventsEndedAt < this.options.eventsQuietAfterMs;
   }
 
   private sweepSlots(): number {
@@ -81,7 +77,7 @@ export class LanePriority {
   /** Once the events lane has been quiet long enough, every waiting sweep evaluation may start. */
   private wakeWhenQuiet(): void {
     if (this.waiting.length === 0 || this.quietTimer) return;
-    const quietIn = Math.max(0, this.eventsEndedAt + this.options.eventsQuietAfterMs - this.options.now());
+    const quietIn = Math.max(0, this.eventsEndedAt + this.options.eventsQuietAfterMs - performance.now());
     this.quietTimer = setTimeout(() => {
       this.quietTimer = undefined;
       if (this.eventsRunning > 0) return; // the event's end schedules the next look

@@ -33,7 +33,8 @@ export class RetryLaterError extends Error {
 /**
  * Handles one evaluation message. Throws InvalidWorkItemError for a message that is not a work item (the host
  * moves it to the poison queue after maxDequeueCount), ArmError/RetryLaterError for transient ARM failures and
- * StorageError for store failures: all of those are retried by the queue.
+ * StorageError for store failures: all of those are retried by the queue. Where the services carry a LanePriority (an
+ * instance that runs both lanes), a sweep-lane message waits its turn behind event evaluations before it starts.
  */
 export async function processEvaluationMessage(services: AppServices, message: unknown, invocation: WorkerInvocation): Promise<WorkerOutcome> {
   const handle = (): Promise<WorkerOutcome> => handleEvaluationMessage(services, message, invocation);
