@@ -34,20 +34,14 @@ function runOne(name: BenchName, args: string[], heapMb: number | undefined): Pr
 }
 
 /** The flags to hand each run: everything but the names and --only. */
-function passThrough(options: Overrides): string[] {
-  const args: string[] = [];
-  for (const [key, value] of Object.entries(options)) {
-    if (key === 'only' || value === undefined) continue;
-    const name = key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
-    // A negatable flag (--no-lane-priority) is true unless given, and only its --no- form exists.
-    if (key === 'lanePriority') {
-      if (value === false) args.push(`--no-${name}`);
-      continue;
-    }
-    if (value === false) continue;
-    args.push(...(value === true ? [`--${name}`] : [`--${name}`, String(value)]));
-  }
-  return args;
+/** The overrides given on the command line, as flags again for a benchmark's own process (defaults stay unsaid). */
+function passThrough(program: Command): string[] {
+  return program.options.flatMap((option) => {
+    const key = option.attributeName();
+    if (key === 'only' || !option.long || program.getOptionValueSource(key) !== 'cli') return [];
+    // A boolean flag says it all, the negated ones (--no-lane-priority) too.
+    return option.isBoolean() || option.negate ? [option.long] : [option.long, String(program.getOptionValue(key))];
+  });
 }
 
 async function main(): Promise<void> {
@@ -86,7 +80,7 @@ async function main(): Promise<void> {
   for (const name of names) {
     const started = Date.now();
     const bench: Bench = BENCHES[name];
-    const code = await runOne(name, passThrough(options), bench.heapMb?.(options));
+    const code = await runOne(name, passThrough(program), bench.heapMb?.(options));
     process.stdout.write(`# ${name}: ${code === 0 ? 'done' : `FAILED (exit ${code})`} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     if (code !== 0) failed.push(name);
   }

@@ -260,7 +260,7 @@ export async function runReactionBench(options: ReactionBenchOptions): Promise<R
       goals,
       sweeps,
       cpuSeconds: { app: round(cpu.app), azurite: round(cpu.azurite), emulator: round(cpu.emulator) },
-      slowRequests: { thresholdMs: 1_000, of: slowRequests.total, groups: slowRequests.summary() },
+      slowRequests: { thresholdMs: slowRequests.thresholdMs, of: slowRequests.total, groups: slowRequests.summary() },
     };
 
     const cell = (s: Stats): string => (Number.isNaN(s.p50) ? 'none' : `${s.p50} / ${s.p95} / ${s.p99}`);

@@ -93,6 +93,11 @@ export interface BenchAppOptions {
   productionTls?: boolean;
 }
 
+export interface BenchStorage extends Azurite {
+  /** The queues' folder, removed by stop(). */
+  queueFolder: string;
+}
+
 /**
  * Azurite as two processes, as Azure Storage's table and queue services are two services: tables in memory in one,
  * queues in a temporary folder in the other. In memory, Azurite keeps one extent per queue message, and its clean-up
@@ -100,11 +105,6 @@ export interface BenchAppOptions {
  * stopping that process for 13 to 36 s once a few thousand sweep messages had gone through, every table and queue call
  * of the app waiting behind it. On disk, messages share extent files, and the tables keep the memory store.
  */
-export interface BenchStorage extends Azurite {
-  /** The queues' folder, removed by stop(). */
-  queueFolder: string;
-}
-
 export async function startBenchStorage(): Promise<BenchStorage> {
   const folder = await mkdtemp(join(tmpdir(), 'bench-queues-'));
   const started = await Promise.allSettled([startAzurite(), startAzurite({ location: folder })]);
@@ -249,7 +249,6 @@ export interface IntakeTiming {
   outcome?: string;
 }
 
-/** Hands the event to the real onResourceEvent and notes on `timing` when the intake returned and its outcome. */
 /**
  * Calls `written` each time a state row is written in full for an event (the write that names its cause; writes of
  * the remediationsOpen flag or of a cleared outbox name none): the moment the compliance is on record, which the
@@ -276,6 +275,7 @@ export function watchStateRows(storage: StorageClients, written: (row: { cluster
   };
 }
 
+/** Hands the event to the real onResourceEvent and notes on `timing` when the intake returned and its outcome. */
 export function deliverTimed(event: unknown, timing: IntakeTiming): Promise<void> {
   return onResourceEvent(event, invocationContext(FUNCTION_NAMES.onResourceEvent)).then(
     (result) => {

@@ -32,7 +32,7 @@ export class SlowRequestLog {
     this.#end(request, error.code ?? error.message ?? 'error');
   };
 
-  constructor(private readonly thresholdMs: number) {
+  constructor(readonly thresholdMs: number) {
     diagnosticsChannel.subscribe(START, this.#onStart);
     diagnosticsChannel.subscribe(FINISH, this.#onFinish);
     diagnosticsChannel.subscribe(ERROR, this.#onError);
