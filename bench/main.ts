@@ -13,10 +13,10 @@ const RUN_ONE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'run.js'
 /** @azure/functions announces its test mode once per function file outside the host: noise here. */
 const TEST_MODE_NOTICE = /^WARNING: (Failed to detect the Azure Functions runtime|Skipping call to register function)/;
 
-function runOne(name: BenchName, args: string[], heapMb: number | undefined): Promise<number> {
+function runOne(name: BenchName, args: string[], nodeFlags: string[]): Promise<number> {
   return new Promise((resolve) => {
     // --expose-gc lets a benchmark tell live memory from garbage once it has measured (it never collects before).
-    const node = ['--expose-gc', ...(heapMb !== undefined ? [`--max-old-space-size=${heapMb}`] : [])];
+    const node = ['--expose-gc', ...nodeFlags];
     const child = spawn(process.execPath, [...node, RUN_ONE, name, ...args], { stdio: ['inherit', 'inherit', 'pipe'] });
     let pending = '';
     child.stderr?.on('data', (chunk: Buffer) => {
@@ -33,7 +33,6 @@ function runOne(name: BenchName, args: string[], heapMb: number | undefined): Pr
   });
 }
 
-/** The flags to hand each run: everything but the names and --only. */
 /** The overrides given on the command line, as flags again for a benchmark's own process (defaults stay unsaid). */
 function passThrough(program: Command): string[] {
   return program.options.flatMap((option) => {
@@ -80,7 +79,7 @@ async function main(): Promise<void> {
   for (const name of names) {
     const started = Date.now();
     const bench: Bench = BENCHES[name];
-    const code = await runOne(name, passThrough(program), bench.heapMb?.(options));
+    const code = await runOne(name, passThrough(program), bench.nodeFlags?.(options) ?? []);
     process.stdout.write(`# ${name}: ${code === 0 ? 'done' : `FAILED (exit ${code})`} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     if (code !== 0) failed.push(name);
   }

@@ -5,17 +5,34 @@ import type { Overrides } from './support/options.js';
 export interface Bench {
   description: string;
   run(overrides: Overrides): Promise<unknown>;
-  /** V8's old-space limit (MB) for the benchmark's process, when it measures memory as an instance would see it. */
-  heapMb?(overrides: Overrides): number | undefined;
+  /** Node flags for the benchmark's process, when it measures memory as an instance would see it. */
+  nodeFlags?(overrides: Overrides): string[];
 }
 
 /**
- * The heap limit a Flex Consumption instance implies for the sweep. V8 sizes its old space from the memory it sees:
- * a quarter, times 2 on 64-bit Node (heap.cc, HeapSizeFromPhysicalMemory), so 256 MB on the smallest instance
- * (512 MB) and 1,024 MB on the default 2,048 MB one. Whether the worker on Flex sees the instance's memory or the
- * host's is not public (docs/performance.md): measured at the smallest, where a limit binds soonest.
+ * The heap V8 gives itself on each Flex Consumption instance size. Node sizes the heap from the memory its cgroup
+ * allows (uv_get_constrained_memory), and V8 splits it into an old space and a young generation whose semi-spaces
+ * grow with it. Read off Node 22 started in a cgroup with each memory limit (v8.getHeapStatistics: 259, 1,048 and
+ * 2,096 MB of heap limit); the flags below give the same limits on a machine without that cgroup. Whether the worker
+ * on Flex runs under its instance's limit is not public (docs/performance.md), so the sweep is measured at the
+ * smallest size, where a limit binds soonest.
  */
-export const FLEX_SMALLEST_INSTANCE_HEAP_MB = 256;
+export const FLEX_INSTANCE_HEAPS = {
+  512: { oldSpaceMb: 256, semiSpaceMb: 1 },
+  2048: { oldSpaceMb: 1024, semiSpaceMb: 8 },
+  4096: { oldSpaceMb: 2048, semiSpaceMb: 16 },
+} as const;
+
+export type FlexInstanceMemoryMb = keyof typeof FLEX_INSTANCE_HEAPS;
+
+export function isFlexInstanceMemoryMb(value: number): value is FlexInstanceMemoryMb {
+  return Object.hasOwn(FLEX_INSTANCE_HEAPS, value);
+}
+
+export function instanceHeapFlags(memoryMb: FlexInstanceMemoryMb): string[] {
+  const heap = FLEX_INSTANCE_HEAPS[memoryMb];
+  return [`--max-old-space-size=${heap.oldSpaceMb}`, `--max-semi-space-size=${heap.semiSpaceMb}`];
+}
 
 function defined<T extends object>(values: Partial<T>): Partial<T> {
   return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<T>;
@@ -38,7 +55,7 @@ export const BENCHES = {
         ...defined({ clusters: o.clusters, subscriptions: o.subscriptions, throttleFactor: o.throttleFactor, instances: o.instances, caFileTls: o.caFileTls }),
       });
     },
-    heapMb: (o) => o.heapMb ?? FLEX_SMALLEST_INSTANCE_HEAP_MB,
+    nodeFlags: (o) => instanceHeapFlags(o.instanceMb ?? 512),
   },
   latency: {
     description: 'events at a steady rate: onResourceEvent -> the events lane -> evaluateChangedCluster -> state row, p50/p95/p99 in-process',

@@ -4,7 +4,7 @@
 // requests the sweep made.
 import { getHeapStatistics } from 'node:v8';
 import type { Timer } from '@azure/functions';
-import { ARM_THROTTLE_LIMITS } from '../emulator/index.js';
+import { ARM_THROTTLE_LIMITS } from '../emulator/throttle.js';
 import { sweep } from '../src/functions/sweep.js';
 import { FUNCTION_NAMES } from '../src/names.js';
 import type { SweepResult } from '../src/pipeline/sweep.js';
@@ -97,6 +97,7 @@ export async function runSweepBench(options: SweepBenchOptions): Promise<Record<
     const timeoutMs = Math.max(120_000, 4 * estimateMs);
 
     const rss = new RssSampler(50);
+    const atStart = process.memoryUsage();
     counter.reset();
     const cpuBefore = cpuSnapshot(emulator.pid);
     const startedAt = performance.now();
@@ -105,7 +106,11 @@ export async function runSweepBench(options: SweepBenchOptions): Promise<Record<
     const enqueuedMs = performance.now() - startedAt;
     // A full sweep takes minutes: say how far it is, on stderr so the table and the JSON line stay clean.
     const progress = setInterval(() => {
-      process.stderr.write(`# sweep: ${evaluated.size} of ${result.clustersEnqueued} clusters evaluated after ${Math.round((performance.now() - startedAt) / 1000)} s\n`);
+      const { rss: rssNow, heapUsed, external } = process.memoryUsage();
+      const mb = (bytes: number): number => Math.round(bytes / 1048576);
+      process.stderr.write(
+        `# sweep: ${evaluated.size} of ${result.clustersEnqueued} clusters evaluated after ${Math.round((performance.now() - startedAt) / 1000)} s (RSS ${mb(rssNow)} MB, heap used ${mb(heapUsed)}, external ${mb(external)}; peak ${mb(rss.peakMb * 1048576)} at ${Math.round(rss.peakAtMs / 1000)} s)\n`,
+      );
     }, 30_000);
     progress.unref();
     await waitUntil(() => evaluated.size >= result.clustersEnqueued, {
@@ -165,7 +170,9 @@ export async function runSweepBench(options: SweepBenchOptions): Promise<Record<
       cpuSeconds: { app: round(cpu.app), azurite: round(cpu.azurite), emulator: round(cpu.emulator) },
       peakRssMb: round(peakRssMb, 1),
       atPeakMb: Object.fromEntries(Object.entries(rss.atPeak).map(([name, bytes]) => [name, round(bytes / 1048576, 1)])),
+      peakAtS: round(rss.peakAtMs / 1000, 1),
       liveHeapMb,
+      atStartMb: Object.fromEntries(Object.entries(atStart).map(([name, bytes]) => [name, round(bytes / 1048576, 1)])),
       heapLimitMb: Math.round(getHeapStatistics().heap_size_limit / 1048576),
     };
     const rows: Row[] = [

@@ -1,5 +1,6 @@
 // The command-line overrides every benchmark accepts; each benchmark uses the ones that apply to it.
 import { InvalidArgumentError, type Command } from 'commander';
+import { FLEX_INSTANCE_HEAPS, isFlexInstanceMemoryMb, type FlexInstanceMemoryMb } from '../registry.js';
 
 function number(min: number): (value: string) => number {
   return (value) => {
@@ -17,6 +18,12 @@ function integer(min: number): (value: string) => number {
   };
 }
 
+function instanceMemory(value: string): FlexInstanceMemoryMb {
+  const parsed = Number(value);
+  if (!isFlexInstanceMemoryMb(parsed)) throw new InvalidArgumentError(`expected one of ${Object.keys(FLEX_INSTANCE_HEAPS).join(', ')}, got '${value}'`);
+  return parsed;
+}
+
 export interface Overrides {
   quick?: boolean;
   clusters?: number;
@@ -29,7 +36,8 @@ export interface Overrides {
   concurrency?: number;
   window?: number;
   caFileTls?: boolean;
-  heapMb?: number;
+  /** Flex Consumption instance memory (MB) whose heap limits the sweep's process runs under. */
+  instanceMb?: FlexInstanceMemoryMb;
   /** False with --no-lane-priority: sweep evaluations do not give way to event evaluations (to see what that does). */
   lanePriority?: boolean;
 }
@@ -47,7 +55,7 @@ export function addOverrideOptions(command: Command): Command {
     .option('--concurrency <n>', 'burst: deliveries in flight', integer(1))
     .option('--window <seconds>', 'latency/burst: COALESCE_WINDOW_SECONDS (default: the app default, 10)', integer(1))
     .option('--runs <n>', 'coldstart: fresh processes to time', integer(1))
-    .option('--heap-mb <n>', "sweep: V8's old-space limit for the benchmark's process (default: what the smallest Flex Consumption instance implies)", integer(16))
+    .option('--instance-mb <n>', `sweep: run under the heap limits of a Flex Consumption instance of this memory, one of ${Object.keys(FLEX_INSTANCE_HEAPS).join(', ')} (default: 512, the smallest)`, instanceMemory)
     .option('--ca-file-tls', 'sweep: reach the emulator through ARM_CA_FILE as the tests do (to see what that costs)')
     .option('--no-lane-priority', 'reaction: sweep evaluations do not give way to event evaluations (to see what the priority does)');
 }

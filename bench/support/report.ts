@@ -54,6 +54,9 @@ export class RssSampler {
   #peak = process.memoryUsage().rss;
   /** The heap and off-heap sizes at the RSS peak, to tell a leak from allocator slack. */
   atPeak = process.memoryUsage();
+  /** When the peak was sampled, in ms since the sampler started (a peak late in a long run is not start-up). */
+  peakAtMs = 0;
+  readonly #started = performance.now();
   readonly #timer: NodeJS.Timeout;
 
   constructor(intervalMs = 100) {
@@ -66,6 +69,7 @@ export class RssSampler {
     if (usage.rss > this.#peak) {
       this.#peak = usage.rss;
       this.atPeak = usage;
+      this.peakAtMs = performance.now() - this.#started;
     }
   }
 

@@ -72,14 +72,22 @@ export function yamlTextProblem(text: string): string | undefined {
 
 /** Whether a parsed value (an SDK model, a decoded body) nests deeper than the limit; iterative, so it cannot overflow. */
 export function valueDepthProblem(value: unknown): string | undefined {
-  const stack: [unknown, number][] = [[value, 1]];
+  // Two parallel stacks rather than a pair per value: this runs on every ARM read, and the pairs were most of its garbage.
+  const values: unknown[] = [value];
+  const depths: number[] = [1];
   const seen = new Set<object>();
-  while (stack.length > 0) {
-    const [current, depth] = stack.pop() as [unknown, number];
+  while (values.length > 0) {
+    const current = values.pop();
+    const depth = depths.pop() as number;
     if (typeof current !== 'object' || current === null || seen.has(current)) continue;
     if (depth > INPUT_LIMITS.maxNestingDepth) return DEPTH_PROBLEM;
     seen.add(current);
-    for (const child of Object.values(current)) stack.push([child, depth + 1]);
+    for (const key in current) {
+      const child: unknown = Object.hasOwn(current, key) ? (current as Record<string, unknown>)[key] : undefined;
+      if (typeof child !== 'object' || child === null) continue;
+      values.push(child);
+      depths.push(depth + 1);
+    }
   }
   return undefined;
 }

@@ -2,7 +2,7 @@
 // and streamed listings of clusters and subscriptions. Lists are async iterables: a caller can start work on
 // the first cluster before the last page has arrived, and never holds a whole fleet in memory. ArmClusterReader
 // is the ClusterReader port on top of them: it classifies every failure once (src/azure/errors.ts).
-import type { ManagedCluster } from '@azure/arm-containerservice';
+import type { ManagedCluster, PagedAsyncIterableIterator } from '@azure/arm-containerservice';
 import type { Extension } from '@azure/arm-kubernetesconfiguration';
 import { InvalidInputError, parseCluster, parseClusterId, parseExtensions, withExtensions, type ClusterRef, type ClusterSnapshot } from '../../core/index.js';
 import type { ClusterReader, ListedCluster, ListedSubscription, ReadOptions } from '../../ports.js';
@@ -138,21 +138,43 @@ export async function* listClusters(
   options: ReadOptions = {},
 ): AsyncIterable<ListedCluster> {
   const operations = clients.containerService(scope.subscriptionId).managedClusters;
-  const pages = scope.resourceGroup
-    ? operations.listByResourceGroup(scope.resourceGroup, { abortSignal: options.abortSignal })
-    : operations.list({ abortSignal: options.abortSignal });
-  for await (const cluster of pages) {
-    if (!cluster.id) continue;
-    const ref = parseClusterId(cluster.id);
-    yield {
-      id: cluster.id,
-      subscriptionId: ref.subscriptionId,
-      resourceGroup: ref.resourceGroup,
-      name: ref.name,
-      location: cluster.location,
-      ...(cluster.provisioningState ? { provisioningState: cluster.provisioningState } : {}),
-    };
+  const list = (): PagedAsyncIterableIterator<ManagedCluster> =>
+    scope.resourceGroup ? operations.listByResourceGroup(scope.resourceGroup, { abortSignal: options.abortSignal }) : operations.list({ abortSignal: options.abortSignal });
+  let continuationToken: string | undefined;
+  do {
+    const page = await readClusterPage(list(), continuationToken);
+    continuationToken = page.continuationToken;
+    yield* page.clusters;
+  } while (continuationToken);
+}
+
+/**
+ * One page of a cluster listing, as small records, through a page iterator of its own that is closed at once. The
+ * SDK's iterator keeps the last page of full cluster models until it moves on, and a sweep keeps a listing open for
+ * every subscription while it takes their clusters in turn: 50 subscriptions held 50 pages of models.
+ */
+async function readClusterPage(listing: PagedAsyncIterableIterator<ManagedCluster>, continuationToken: string | undefined): Promise<{ clusters: ListedCluster[]; continuationToken?: string }> {
+  const pages = listing.byPage(continuationToken ? { continuationToken } : undefined);
+  try {
+    const first = await pages.next();
+    if (first.done) return { clusters: [] };
+    const clusters = first.value.flatMap((cluster) => (cluster.id ? [listedCluster(cluster.id, cluster)] : []));
+    return { clusters, ...(first.value.continuationToken ? { continuationToken: first.value.continuationToken } : {}) };
+  } finally {
+    await pages.return?.(undefined);
   }
+}
+
+function listedCluster(id: string, cluster: ManagedCluster): ListedCluster {
+  const ref = parseClusterId(id);
+  return {
+    id,
+    subscriptionId: ref.subscriptionId,
+    resourceGroup: ref.resourceGroup,
+    name: ref.name,
+    location: cluster.location,
+    ...(cluster.provisioningState ? { provisioningState: cluster.provisioningState } : {}),
+  };
 }
 
 /** Every subscription the credential can see. */

@@ -14,6 +14,11 @@ function isForbiddenCode(code: number): boolean {
   return code < 0x20 || (code >= 0x7f && code <= 0x9f);
 }
 
+/** `|` (it stands for `/`), `%` (it starts an escape), the characters the service forbids in keys, and controls. */
+function isEscapedCode(code: number): boolean {
+  return code === 0x7c || code === 0x25 || code === 0x5c || code === 0x23 || code === 0x3f || isForbiddenCode(code);
+}
+
 function hex2(code: number): string {
   return `%${HEX[code >> 4]}${HEX[code & 0xf]}`;
 }
@@ -21,11 +26,13 @@ function hex2(code: number): string {
 /** Lower-cases `value` and escapes it into a valid Table key. Total: any string encodes (length is checked by `tableKey`). */
 export function encodeKey(value: string): string {
   const lower = value.toLowerCase();
+  // Resource ids almost never hold anything to escape: one scan and one replace instead of a string per character.
+  if (!needsEscaping(lower)) return lower.replaceAll('/', '|');
   let out = '';
   for (let i = 0; i < lower.length; i++) {
     const code = lower.charCodeAt(i);
     if (code === 0x2f) out += '|';
-    else if (code === 0x7c || code === 0x25 || code === 0x5c || code === 0x23 || code === 0x3f || isForbiddenCode(code)) out += hex2(code);
+    else if (isEscapedCode(code)) out += hex2(code);
     else if (code >= 0xd800 && code <= 0xdbff && i + 1 < lower.length && isLowSurrogate(lower.charCodeAt(i + 1))) {
       out += lower.slice(i, i + 2);
       i++;
@@ -35,6 +42,15 @@ export function encodeKey(value: string): string {
     } else out += lower[i];
   }
   return out;
+}
+
+/** Whether `value` holds a character `encodeKey` escapes, or a surrogate it has to look at twice. */
+function needsEscaping(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (isEscapedCode(code) || (code >= 0xd800 && code <= 0xdfff)) return true;
+  }
+  return false;
 }
 
 function isLowSurrogate(code: number): boolean {

@@ -58,6 +58,8 @@ describe('ARM reader (SDK clients against the emulator)', () => {
 
     // Assess
     expect(all).toEqual(expect.arrayContaining(names));
+    // Each page is read once, from where the last one ended: no cluster twice.
+    expect(new Set(all).size).toBe(all.length);
     expect(inGroup.sort()).toStrictEqual(all.sort());
     // The resource group listing took several pages.
     expect(clients.stats.requests.read - before).toBeGreaterThanOrEqual(3);
