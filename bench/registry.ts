@@ -1,5 +1,6 @@
 // The benchmarks by name, with how each turns the command-line overrides into its options.
 // Each benchmark's module is imported only when it runs: the cold start benchmark must not pay for the others.
+import { instanceHeapFlags, SMALLEST_FLEX_INSTANCE_MB } from './support/instance-heap.js';
 import type { Overrides } from './support/options.js';
 
 export interface Bench {
@@ -7,31 +8,6 @@ export interface Bench {
   run(overrides: Overrides): Promise<unknown>;
   /** Node flags for the benchmark's process, when it measures memory as an instance would see it. */
   nodeFlags?(overrides: Overrides): string[];
-}
-
-/**
- * The heap V8 gives itself on each Flex Consumption instance size. Node sizes the heap from the memory its cgroup
- * allows (uv_get_constrained_memory), and V8 splits it into an old space and a young generation whose semi-spaces
- * grow with it. Read off Node 22 started in a cgroup with each memory limit (v8.getHeapStatistics: 259, 1,048 and
- * 2,096 MB of heap limit); the flags below give the same limits on a machine without that cgroup. Whether the worker
- * on Flex runs under its instance's limit is not public (docs/performance.md), so the sweep is measured at the
- * smallest size, where a limit binds soonest.
- */
-export const FLEX_INSTANCE_HEAPS = {
-  512: { oldSpaceMb: 256, semiSpaceMb: 1 },
-  2048: { oldSpaceMb: 1024, semiSpaceMb: 8 },
-  4096: { oldSpaceMb: 2048, semiSpaceMb: 16 },
-} as const;
-
-export type FlexInstanceMemoryMb = keyof typeof FLEX_INSTANCE_HEAPS;
-
-export function isFlexInstanceMemoryMb(value: number): value is FlexInstanceMemoryMb {
-  return Object.hasOwn(FLEX_INSTANCE_HEAPS, value);
-}
-
-export function instanceHeapFlags(memoryMb: FlexInstanceMemoryMb): string[] {
-  const heap = FLEX_INSTANCE_HEAPS[memoryMb];
-  return [`--max-old-space-size=${heap.oldSpaceMb}`, `--max-semi-space-size=${heap.semiSpaceMb}`];
 }
 
 function defined<T extends object>(values: Partial<T>): Partial<T> {
@@ -55,7 +31,7 @@ export const BENCHES = {
         ...defined({ clusters: o.clusters, subscriptions: o.subscriptions, throttleFactor: o.throttleFactor, instances: o.instances, caFileTls: o.caFileTls }),
       });
     },
-    nodeFlags: (o) => instanceHeapFlags(o.instanceMb ?? 512),
+    nodeFlags: (o) => instanceHeapFlags(o.instanceMb ?? SMALLEST_FLEX_INSTANCE_MB),
   },
   latency: {
     description: 'events at a steady rate: onResourceEvent -> the events lane -> evaluateChangedCluster -> state row, p50/p95/p99 in-process',

@@ -50,6 +50,11 @@ export function scaledLimits(factor: number): Record<Bucket, BucketLimits> {
   return { reads: scaled('reads'), writes: scaled('writes'), deletes: scaled('deletes') };
 }
 
+/** process.memoryUsage() in MB, rounded to `digits`. */
+function inMb(usage: NodeJS.MemoryUsage, digits = 1): Record<keyof NodeJS.MemoryUsage, number> {
+  return Object.fromEntries(Object.entries(usage).map(([name, bytes]) => [name, round(bytes / 1048576, digits)])) as Record<keyof NodeJS.MemoryUsage, number>;
+}
+
 function timer(): Timer {
   const now = new Date().toISOString();
   return { isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: now, next: now, lastUpdated: now } };
@@ -106,10 +111,9 @@ export async function runSweepBench(options: SweepBenchOptions): Promise<Record<
     const enqueuedMs = performance.now() - startedAt;
     // A full sweep takes minutes: say how far it is, on stderr so the table and the JSON line stay clean.
     const progress = setInterval(() => {
-      const { rss: rssNow, heapUsed, external } = process.memoryUsage();
-      const mb = (bytes: number): number => Math.round(bytes / 1048576);
+      const now = inMb(process.memoryUsage(), 0);
       process.stderr.write(
-        `# sweep: ${evaluated.size} of ${result.clustersEnqueued} clusters evaluated after ${Math.round((performance.now() - startedAt) / 1000)} s (RSS ${mb(rssNow)} MB, heap used ${mb(heapUsed)}, external ${mb(external)}; peak ${mb(rss.peakMb * 1048576)} at ${Math.round(rss.peakAtMs / 1000)} s)\n`,
+        `# sweep: ${evaluated.size} of ${result.clustersEnqueued} clusters evaluated after ${Math.round((performance.now() - startedAt) / 1000)} s (RSS ${now.rss} MB, heap used ${now.heapUsed}, external ${now.external}; peak ${Math.round(rss.peakMb)} at ${Math.round(rss.peakAtMs / 1000)} s)\n`,
       );
     }, 30_000);
     progress.unref();
@@ -169,10 +173,10 @@ export async function runSweepBench(options: SweepBenchOptions): Promise<Record<
       handlerP50Ms: round(sortedHandler[Math.floor(sortedHandler.length / 2)] ?? Number.NaN),
       cpuSeconds: { app: round(cpu.app), azurite: round(cpu.azurite), emulator: round(cpu.emulator) },
       peakRssMb: round(peakRssMb, 1),
-      atPeakMb: Object.fromEntries(Object.entries(rss.atPeak).map(([name, bytes]) => [name, round(bytes / 1048576, 1)])),
+      atPeakMb: inMb(rss.atPeak),
       peakAtS: round(rss.peakAtMs / 1000, 1),
       liveHeapMb,
-      atStartMb: Object.fromEntries(Object.entries(atStart).map(([name, bytes]) => [name, round(bytes / 1048576, 1)])),
+      atStartMb: inMb(atStart),
       heapLimitMb: Math.round(getHeapStatistics().heap_size_limit / 1048576),
     };
     const rows: Row[] = [

@@ -1,6 +1,6 @@
 // The command-line overrides every benchmark accepts; each benchmark uses the ones that apply to it.
 import { InvalidArgumentError, type Command } from 'commander';
-import { FLEX_INSTANCE_HEAPS, isFlexInstanceMemoryMb, type FlexInstanceMemoryMb } from '../registry.js';
+import { FLEX_INSTANCE_HEAPS, isFlexInstanceMemoryMb, SMALLEST_FLEX_INSTANCE_MB, type FlexInstanceMemoryMb } from './instance-heap.js';
 
 function number(min: number): (value: string) => number {
   return (value) => {
@@ -55,7 +55,7 @@ export function addOverrideOptions(command: Command): Command {
     .option('--concurrency <n>', 'burst: deliveries in flight', integer(1))
     .option('--window <seconds>', 'latency/burst: COALESCE_WINDOW_SECONDS (default: the app default, 10)', integer(1))
     .option('--runs <n>', 'coldstart: fresh processes to time', integer(1))
-    .option('--instance-mb <n>', `sweep: run under the heap limits of a Flex Consumption instance of this memory, one of ${Object.keys(FLEX_INSTANCE_HEAPS).join(', ')} (default: 512, the smallest)`, instanceMemory)
+    .option('--instance-mb <n>', `sweep: run under the heap limits of a Flex Consumption instance of this memory, one of ${Object.keys(FLEX_INSTANCE_HEAPS).join(', ')} (default: ${SMALLEST_FLEX_INSTANCE_MB}, the smallest)`, instanceMemory)
     .option('--ca-file-tls', 'sweep: reach the emulator through ARM_CA_FILE as the tests do (to see what that costs)')
     .option('--no-lane-priority', 'reaction: sweep evaluations do not give way to event evaluations (to see what the priority does)');
 }
