@@ -3,6 +3,7 @@
 // 50 events per second on a quiet app, then the same two rates while a 2,000-cluster sweep runs on the other lane.
 // Reported per phase: end to end (handed to the intake -> the state row written, queue wait included) and in-process
 // (the intake's time + message received -> state row written) percentiles.
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import type { Timer } from '@azure/functions';
 import { generateFleet } from '../emulator/index.js';
 import { DEFAULT_COALESCE_WINDOW_SECONDS } from '../src/config.js';
@@ -12,7 +13,7 @@ import type { SweepResult } from '../src/pipeline/sweep.js';
 import type { WorkerOutcome } from '../src/pipeline/worker.js';
 import { deliverTimed, invocationContext, startBenchStack, watchStateRows, type IntakeTiming } from './support/app.js';
 import { writeByAnotherParty } from './support/events.js';
-import { cpuSince, cpuSnapshot } from './support/processes.js';
+import { cpuSince, cpuSnapshot, type CpuSnapshot } from './support/processes.js';
 import { SlowRequestLog } from './support/slow-requests.js';
 import { percentile, printJson, printTable, round, sleep, waitUntil, type Row } from './support/report.js';
 
@@ -78,8 +79,26 @@ interface PhaseResult {
   inProcessWithWriteMs: Stats;
   queueWaitMs: Stats;
   outcomes: Record<string, number>;
+  /**
+   * How busy each process was over the phase (first event handed over -> last one recorded): CPU cores, and the share
+   * of the time the app's event loop was running something. What contends with the events' own calls.
+   */
+  load: PhaseLoad;
   /** During-sweep phases: clusters the sweep had evaluated when the phase began and when its last event was recorded. */
   sweepProgress?: { atStart: number; atEnd: number; of: number };
+}
+
+interface PhaseLoad {
+  appCores: number;
+  appEventLoopUtilization: number;
+  azuriteTablesCores: number;
+  azuriteQueuesCores: number;
+  emulatorCores: number;
+}
+
+function phaseLoad(seconds: number, cpu: CpuSnapshot, eventLoop: EventLoopUtilization): PhaseLoad {
+  const cores = (cpuSeconds: number): number => round(cpuSeconds / seconds, 2);
+  return { appCores: cores(cpu.app), appEventLoopUtilization: round(eventLoop.utilization, 2), azuriteTablesCores: cores(cpu.azuriteTables), azuriteQueuesCores: cores(cpu.azuriteQueues), emulatorCores: cores(cpu.emulator) };
 }
 
 interface Stats {
@@ -158,6 +177,8 @@ export async function runReactionBench(options: ReactionBenchOptions): Promise<R
       const timings: Timing[] = [];
       const deliveries: Promise<void>[] = [];
       const sweptAtStart = swept.size;
+      const cpuAtStart = cpuSnapshot(stack.emulator.pid);
+      const eventLoopAtStart = performance.eventLoopUtilization();
       const startedAt = performance.now();
       for (let index = 0; index < count; index += 1) {
         const wait = startedAt + (index * 1000) / rate - performance.now();
@@ -177,6 +198,7 @@ export async function runReactionBench(options: ReactionBenchOptions): Promise<R
         timeoutMs: 180_000,
         describe: () => `${name}: ${enqueued.filter((timing) => timing.recorded !== undefined).length} of ${enqueued.length} changes recorded`,
       });
+      const load = phaseLoad((performance.now() - startedAt) / 1000, cpuSince(cpuAtStart, cpuSnapshot(stack.emulator.pid)), performance.eventLoopUtilization(eventLoopAtStart));
       // An event that joined an evaluation already running (a sweep's, on that cluster) is recorded by the follow-up
       // on the events lane, which carries its id, after COALESCE_WINDOW_SECONDS; when that run read the cluster after
       // the change, no follow-up is needed and the event is reported as covered, untimed.
@@ -206,6 +228,7 @@ export async function runReactionBench(options: ReactionBenchOptions): Promise<R
         historyAfterStateMs: stats(complete.map((t) => t.recordReturned - t.recorded)),
         queueWaitMs: stats(complete.map((t) => t.received - t.intakeEnd)),
         outcomes,
+        load,
         ...(sweepTotal !== undefined ? { sweepProgress: { atStart: sweptAtStart, atEnd: swept.size, of: sweepTotal } } : {}),
       };
     };
@@ -270,6 +293,7 @@ export async function runReactionBench(options: ReactionBenchOptions): Promise<R
       { metric: '  in-process: nothing to write / a write started', value: `${cell(p.inProcessNoWriteMs)} / ${cell(p.inProcessWithWriteMs)}` },
       { metric: '  queue wait', value: cell(p.queueWaitMs) },
       { metric: '  then the history rows (after the state row)', value: cell(p.historyAfterStateMs) },
+      { metric: '  busy: app cores (event loop) / Azurite tables / queues / emulator', value: `${p.load.appCores} (${p.load.appEventLoopUtilization}) / ${p.load.azuriteTablesCores} / ${p.load.azuriteQueuesCores} / ${p.load.emulatorCores}` },
       {
         metric: '  changes',
         value: `${p.measured} of ${p.events} timed (${p.joined} joined a running evaluation) at ${p.achievedRatePerSecond}/s${p.sweepProgress ? `; sweep ${p.sweepProgress.atStart} -> ${p.sweepProgress.atEnd} of ${p.sweepProgress.of} evaluated` : ''}`,

@@ -19,7 +19,7 @@ export const BENCHES = {
     description: 'isolated changes at 5 and 50 per second, quiet and during a 2,000-cluster sweep: event -> state row, end to end and in-process',
     run: async (o) => {
       const { runReactionBench, REACTION_FULL, REACTION_QUICK } = await import('./reaction.js');
-      return runReactionBench({ ...(o.quick ? REACTION_QUICK : REACTION_FULL), ...defined({ instances: o.instances, clusters: o.clusters, coalesceWindowSeconds: o.window, lanePriority: o.lanePriority }) });
+      return runReactionBench({ ...(o.quick ? REACTION_QUICK : REACTION_FULL), ...defined({ instances: o.instances, clusters: o.clusters, fastRate: o.rate, coalesceWindowSeconds: o.window, lanePriority: o.lanePriority }) });
     },
   },
   sweep: {

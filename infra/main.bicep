@@ -89,6 +89,11 @@ param instanceMemoryMB int = 2048
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
+@description('Always-ready instances for each of onResourceEvent and evaluateChangedCluster. 0 lets them scale to zero: the first event after a quiet spell waits for an instance to start. 1 or more keeps them warm, billed as a baseline; at sustained event rates, each instance takes its share of the events lane. Zone-redundant apps need at least 2.')
+@minValue(0)
+@maxValue(20)
+param eventPathAlwaysReadyInstances int = 0
+
 @description('Days Log Analytics keeps data.')
 @minValue(30)
 @maxValue(730)
@@ -208,6 +213,7 @@ module functionApp 'modules/function-app.bicep' = {
     entraAppClientId: entraAppClientId
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
+    eventPathAlwaysReadyInstances: eventPathAlwaysReadyInstances
     eventsTopicEndpoint: enableEventsTopic ? eventsTopic.outputs.endpoint : ''
     exemptionExpiryNoticeDays: exemptionExpiryNoticeDays
     extensionSecretSettings: extensionSecretSettings

@@ -6,6 +6,13 @@
 var onResourceEventFunctionName = 'onResourceEvent'
 
 @export()
+@description('The functions an event goes through: the intake and the events lane\'s worker (FUNCTION_NAMES.onResourceEvent, FUNCTION_NAMES.evaluateChangedCluster). On Flex Consumption each scales on instances of its own.')
+var eventPathFunctionNames = [
+  onResourceEventFunctionName
+  'evaluateChangedCluster'
+]
+
+@export()
 @description('Storage queues the app reads and writes (QUEUE_NAMES): the sweep lane and the events lane. The Functions host adds <name>-poison itself.')
 var queueNames = [
   'cluster-evaluations'

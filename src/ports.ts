@@ -301,8 +301,9 @@ export interface RecordedBasis {
   clusterId: string;
   state: ClusterState | undefined;
   /**
-   * False only when the row says that no remediation row of the cluster is open (Started or Accepted): a run that
-   * starts no write then need not read the remediation log. True when it says some may be, or does not say.
+   * False when the row says that no remediation row of the cluster is open (Started or Accepted), or there is no row
+   * (nothing was ever recorded): a run that starts no write then need not read the remediation log. True when the row
+   * says some may be, or does not say.
    */
   remediationsOpen: boolean;
 }
@@ -495,6 +496,24 @@ export interface Lease {
   owner: string;
   expiresAt: string;
   etag: string;
+  /**
+   * Set when the lease replaced the pending mark it was asked to take (PendingTakeover), unchanged or joined by events
+   * only: no evaluation ran between the mark and the lease, so reads started before the lease was taken still hold.
+   */
+  tookOverMark?: true;
+  /**
+   * Set when events joined the row before it became this lease. Releasing looks at their notes too: a caller that
+   * read before it took the lease may not have seen them.
+   */
+  eventsJoinedBefore?: true;
+}
+
+/** The pending mark a message was enqueued under, which its worker takes over as the lease. */
+export interface PendingTakeover {
+  /** The mark's version when it was made (PendingMark.etag). Events that join it change it. */
+  etag: string;
+  /** The event the mark was made for (the message's cause): it tells the same mark, joined since, from a newer one. */
+  eventId?: string;
 }
 
 /** When the evaluation under a lease read the cluster, so that events after it are not lost (releaseLease). */
@@ -518,7 +537,7 @@ export interface LeaseManager {
    * The lease, or undefined when someone else holds an unexpired one. The same owner acquiring again renews it. With
    * the pending mark its message carries, taking it over is one conditional write.
    */
-  acquireLease(clusterId: string, owner: string, ttlMs: number, now: Date, pending?: Pick<PendingMark, 'etag'>): Promise<Lease | undefined>;
+  acquireLease(clusterId: string, owner: string, ttlMs: number, now: Date, pending?: PendingTakeover): Promise<Lease | undefined>;
   /**
    * Releases the lease if still ours (a lease taken over after expiry is left alone). With `options`, when events
    * arrived during the evaluation and the newest may postdate the read, the lease becomes a pending mark instead and

@@ -30,7 +30,7 @@ import type { WorkerTuning } from '../../src/config.js';
 import { createServices, resetServices, useServices, type AppServices } from '../../src/container.js';
 import type { Lane } from '../../src/pipeline/services.js';
 import { ArmWireCounter } from './arm-wire.js';
-import { startEmulatorProcess, type EmulatorProcess } from './processes.js';
+import { BENCH_QUEUES_FOLDER_PREFIX, startEmulatorProcess, type EmulatorProcess } from './processes.js';
 import { QueueHost, type HandledMessage } from '../../dev/queue-host.js';
 
 /**
@@ -107,7 +107,7 @@ export interface BenchStorage extends Azurite {
  * of the app waiting behind it. On disk, messages share extent files, and the tables keep the memory store.
  */
 export async function startBenchStorage(): Promise<BenchStorage> {
-  const folder = await mkdtemp(join(tmpdir(), 'bench-queues-'));
+  const folder = await mkdtemp(join(tmpdir(), BENCH_QUEUES_FOLDER_PREFIX));
   const started = await Promise.allSettled([startAzurite(), startAzurite({ location: folder })]);
   const [tables, queues] = started.map((result) => (result.status === 'fulfilled' ? result.value : undefined));
   const stop = async (): Promise<void> => {

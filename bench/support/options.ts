@@ -51,7 +51,7 @@ export function addOverrideOptions(command: Command): Command {
     .option('--throttle-factor <f>', "sweep: scale of ARM's token buckets in the emulator", number(0.001))
     .option('--instances <n>', 'sweep/latency/burst: Function App instances running the queue trigger', integer(1))
     .option('--events <n>', 'latency/burst: events to deliver', integer(1))
-    .option('--rate <n>', 'latency: events per second', number(0.1))
+    .option('--rate <n>', 'latency: events per second; reaction: the faster of its two rates (default 50)', number(0.1))
     .option('--concurrency <n>', 'burst: deliveries in flight', integer(1))
     .option('--window <seconds>', 'latency/burst: COALESCE_WINDOW_SECONDS (default: the app default, 10)', integer(1))
     .option('--runs <n>', 'coldstart: fresh processes to time', integer(1))

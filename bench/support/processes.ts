@@ -92,6 +92,9 @@ function stopChild(child: ChildProcess): Promise<void> {
 
 const CLOCK_TICKS_PER_SECOND = 100;
 
+/** The temporary folder of the benchmarks' queue Azurite (startBenchStorage) starts with this: how its process is told apart. */
+export const BENCH_QUEUES_FOLDER_PREFIX = 'bench-queues-';
+
 /** CPU seconds (user + system) a process has used so far; undefined where /proc is not available. */
 export function cpuSecondsOf(pid: number | 'self'): number | undefined {
   try {
@@ -129,20 +132,39 @@ export function commandOf(pid: number): string {
 export interface CpuSnapshot {
   app: number;
   azurite: number;
+  /** The two Azurite processes apart (`azurite` is their sum): each serves its requests on one thread. */
+  azuriteTables: number;
+  azuriteQueues: number;
   emulator: number;
 }
 
 export function cpuSnapshot(emulatorPid?: number): CpuSnapshot {
   const children = childPids();
   // Tables and queues run in Azurite processes of their own (bench/support/app.ts): their CPU is added up.
-  const azurites = children.filter((pid) => commandOf(pid).includes('azurite'));
+  // The queues' process is the one given a folder (startBenchStorage); the tables' keeps its data in memory.
+  let azuriteTables = 0;
+  let azuriteQueues = 0;
+  for (const pid of children) {
+    const command = commandOf(pid);
+    if (!command.includes('azurite')) continue;
+    if (command.includes(BENCH_QUEUES_FOLDER_PREFIX)) azuriteQueues += cpuSecondsOf(pid) ?? 0;
+    else azuriteTables += cpuSecondsOf(pid) ?? 0;
+  }
   return {
     app: cpuSecondsOf('self') ?? 0,
-    azurite: azurites.reduce((sum, pid) => sum + (cpuSecondsOf(pid) ?? 0), 0),
+    azurite: azuriteTables + azuriteQueues,
+    azuriteTables,
+    azuriteQueues,
     emulator: emulatorPid !== undefined ? (cpuSecondsOf(emulatorPid) ?? 0) : 0,
   };
 }
 
 export function cpuSince(before: CpuSnapshot, after: CpuSnapshot): CpuSnapshot {
-  return { app: after.app - before.app, azurite: after.azurite - before.azurite, emulator: after.emulator - before.emulator };
+  return {
+    app: after.app - before.app,
+    azurite: after.azurite - before.azurite,
+    azuriteTables: after.azuriteTables - before.azuriteTables,
+    azuriteQueues: after.azuriteQueues - before.azuriteQueues,
+    emulator: after.emulator - before.emulator,
+  };
 }

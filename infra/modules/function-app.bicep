@@ -2,6 +2,8 @@
 // Its app settings are exactly APP_SETTINGS from src/config.ts minus the local-only connection
 // string, some of them only while their feature is on; test/unit/infra fails when the two drift.
 
+import { eventPathFunctionNames } from '../names.bicep'
+
 @description('Function App name (also its default host name).')
 param name string
 
@@ -68,6 +70,11 @@ param instanceMemoryMB int
 @minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int
+
+@description('Always-ready instances for each function of the event path (eventPathFunctionNames); 0: they scale to zero.')
+@minValue(0)
+@maxValue(20)
+param eventPathAlwaysReadyInstances int
 
 @description('Publishing endpoint of the events topic (EVENTS_TOPIC_ENDPOINT); empty when enableEventsTopic is off, and then no event setting is written.')
 param eventsTopicEndpoint string
@@ -157,6 +164,11 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       scaleAndConcurrency: {
         instanceMemoryMB: instanceMemoryMB
         maximumInstanceCount: maximumInstanceCount
+        // Per-function scale groups: functions that are not HTTP, Blob or Durable triggers are named function:<name>.
+        alwaysReady: [for name in (eventPathAlwaysReadyInstances > 0 ? eventPathFunctionNames : []): {
+          name: 'function:${name}'
+          instanceCount: eventPathAlwaysReadyInstances
+        }]
       }
       runtime: {
         name: 'node'

@@ -157,7 +157,12 @@ export interface EvaluationRequest {
   abortSignal?: AbortSignal;
   /** The state row as the caller already read it (readBasis), when it had to look before the run: not read again. */
   basis?: RecordedBasis;
+  /** The run's reads, when the caller started them already (startRead), beside taking the cluster's lease. */
+  read?: Promise<RunRead>;
 }
+
+/** What a run reads first: the cluster (or why it is not found), and the state row its record will be written over. */
+export type RunRead = [ClusterSnapshot | { failure: ArmFailure }, RecordedBasis | undefined];
 
 /** Evaluate again later: to confirm writes, wait out a busy resource, or retry after a back-off. */
 export interface FollowUp {
@@ -236,7 +241,7 @@ export async function runEvaluation(deps: EvaluationDeps, policy: EvaluationPoli
   const records = policy.record ? requireRecords(deps) : undefined;
 
   // 1. read: the cluster, and beside it the state row the record will be written over
-  const [snapshot, basis] = await Promise.all([readStage(deps, request), records ? (request.basis ?? records.state.readBasis(request.clusterId)) : undefined]);
+  const [snapshot, basis] = await (request.read ?? startRead(deps, policy, request));
   if ('failure' in snapshot) {
     const transitions = records ? await records.state.markDeleted(request.clusterId, request.cause, request.now) : [];
     request.log.info(`${request.clusterId}: not found in ARM${records ? '; recorded as Deleted' : ''}`);
@@ -357,6 +362,12 @@ async function factsStage(deps: EvaluationDeps, request: EvaluationRequest, snap
 }
 
 /** Stage 1. The snapshot, or the failure that says ARM no longer has the cluster. Other failures are thrown. */
+/** The run's first stage on its own, for a caller that starts it before the run (runEvaluation does it otherwise). */
+export function startRead(deps: EvaluationDeps, policy: Pick<EvaluationPolicy, 'record'>, request: EvaluationRequest): Promise<RunRead> {
+  const records = policy.record ? requireRecords(deps) : undefined;
+  return Promise.all([readStage(deps, request), records ? (request.basis ?? records.state.readBasis(request.clusterId)) : undefined]);
+}
+
 async function readStage(deps: EvaluationDeps, request: EvaluationRequest): Promise<ClusterSnapshot | { failure: ArmFailure }> {
   try {
     return await deps.reader.readCluster(request.clusterId, request.abortSignal ? { abortSignal: request.abortSignal } : {});

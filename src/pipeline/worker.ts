@@ -1,14 +1,14 @@
 // The queue worker behind evaluateCluster and evaluateChangedCluster: one message = one cluster to evaluate and, where
 // the baseline says so, remediate. It parses the message, checks scope, takes the cluster's lease (in one write when
-// the message carries the cluster's pending mark), runs the evaluation pipeline with the queue's policy, ends the lease
-// (the trailing edge: a follow-up when events joined that the read may have missed), and then acts on what the run
-// returned: a continuation message to confirm the writes it started (or to wait out a busy cluster or a back-off), or
-// a throw so that the queue retries a throttled write.
+// the message carries the cluster's pending mark, with the cluster read beside that write), runs the evaluation
+// pipeline with the queue's policy, ends the lease (the trailing edge: a follow-up when events joined that the read
+// may have missed), and then acts on what the run returned: a continuation message to confirm the writes it started
+// (or to wait out a busy cluster or a back-off), or a throw so that the queue retries a throttled write.
 import { parseWorkItem } from '../azure/storage/queue.js';
 import type { ArmFailure } from '../azure/errors.js';
 import type { AppConfig, WorkerTuning } from '../config.js';
 import type { Cause, EvaluationWorkItem, Lease, LeaseManager, Log, RecordedBasis, WorkQueue } from '../ports.js';
-import { runEvaluation, type EvaluationRun, type FollowUp, type StepReport } from './evaluation.js';
+import { runEvaluation, startRead, type EvaluationRun, type FollowUp, type StepReport } from './evaluation.js';
 import { intentRules, queuePolicy } from './policies.js';
 import { outOfScopeReason } from './scope.js';
 import { evaluationDeps, queueOf, type AppServices, type Lane } from './services.js';
@@ -61,8 +61,22 @@ async function handleEvaluationMessage(services: AppServices, message: unknown, 
     return { kind: 'out-of-scope', clusterId: item.clusterId, reason: outOfScope };
   }
 
+  const deps = evaluationDeps(services);
+  const policy = queuePolicy(item, intentRules(services.config.maxRemediationAttempts, tuning));
+  // Taken before the read: an event after this may not be in what the run reads.
+  const earlyReadAt = services.clock();
+  // An event that is not fresh (a storm delivered over minutes, a redelivery) may predate a read the cluster has had
+  // since: the state row says when its evaluation read ARM. Then that read saw the change, and reading again is waste.
+  const oldEvent = isOldEvent(item, earlyReadAt, tuning.eventTimeMarginMs);
+  // While the cluster's pending mark is held, no evaluation of it runs: a fresh event's reads start beside the write
+  // that turns the mark into the lease, not after it. They count only if the lease replaced that very mark.
+  const earlyRead = item.pendingEtag && !oldEvent ? startRead(deps, policy, { clusterId: item.clusterId, cause: item.cause, now: earlyReadAt, log }) : undefined;
+  // Awaited below when the lease replaced the mark; otherwise dropped (its failure then does not matter).
+  earlyRead?.catch(() => undefined);
+
   // The pending mark the message was enqueued under becomes the lease in one write.
-  const lease = await store.acquireLease(item.clusterId, invocation.invocationId, tuning.leaseTtlMs, services.clock(), item.pendingEtag ? { etag: item.pendingEtag } : undefined);
+  const takeover = item.pendingEtag ? { etag: item.pendingEtag, ...(item.cause.kind === 'event' ? { eventId: item.cause.id } : {}) } : undefined;
+  const lease = await store.acquireLease(item.clusterId, invocation.invocationId, tuning.leaseTtlMs, services.clock(), takeover);
   if (!lease) {
     // Someone else is evaluating it; they may have read before the change that sent us. Look again shortly.
     const { pendingEtag: _taken, ...again } = item;
@@ -70,22 +84,20 @@ async function handleEvaluationMessage(services: AppServices, message: unknown, 
     log.info(`${item.clusterId}: another worker holds the lease; evaluating again in ${tuning.leaseBusyRetrySeconds} s`);
     return { kind: 'lease-busy', clusterId: item.clusterId };
   }
-  // Taken before the read: an event after this may not be in what the run reads.
-  const readAt = services.clock();
+  // Another evaluation ran between the mark and the lease: what the early reads saw may be older than its writes.
+  const read = lease.tookOverMark ? earlyRead : undefined;
+  if (earlyRead && !read) log.info(`${item.clusterId}: the pending mark changed hands before the lease was taken; reading again under the lease`);
+  const readAt = read ? earlyReadAt : services.clock();
   let result;
   try {
-    // An event that is not fresh (a storm delivered over minutes, a redelivery) may predate a read the cluster has had
-    // since: the state row says when its evaluation read ARM. Then that read saw the change, and reading again is
-    // waste. A fresh event keeps the state read beside the ARM read instead of before it.
-    const basis = isOldEvent(item, readAt, tuning.eventTimeMarginMs) ? await store.readBasis(item.clusterId) : undefined;
+    const basis = oldEvent ? await store.readBasis(item.clusterId) : undefined;
     const coveredBy = basis ? readCovering(basis, item, tuning.eventTimeMarginMs) : undefined;
     if (coveredBy) {
       await endLease(services, lease, coveredBy, log);
       log.info(`${item.clusterId}: the change of ${item.cause.id} (at ${item.enqueuedAt}) was seen by the read at ${coveredBy.toISOString()}; not read again`);
       return { kind: 'covered', clusterId: item.clusterId, readAt: coveredBy.toISOString() };
     }
-    const policy = queuePolicy(item, intentRules(services.config.maxRemediationAttempts, tuning));
-    result = await runEvaluation(evaluationDeps(services), policy, { clusterId: item.clusterId, cause: item.cause, now: readAt, log, ...(basis ? { basis } : {}) });
+    result = await runEvaluation(deps, policy, { clusterId: item.clusterId, cause: item.cause, now: readAt, log, ...(basis ? { basis } : {}), ...(read ? { read } : {}) });
   } catch (error) {
     // The queue delivers this message again, and that run reads again: whatever joined meanwhile is covered.
     await endLease(services, lease, undefined, log).catch((release: unknown) => log.error(`${item.clusterId}: could not release the lease: ${String(release)}`));

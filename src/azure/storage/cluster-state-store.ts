@@ -76,7 +76,9 @@ export class TableClusterStateStore implements ClusterStateStore {
 
   async readBasis(clusterId: string): Promise<RecordedBasis> {
     const stored = await this.readStored(clusterKey(clusterId));
-    const basis: RecordedBasis = { clusterId, state: stored?.state, remediationsOpen: stored?.remediationsOpen !== false };
+    // No row: the cluster was never recorded, so it has no remediation rows either (a run writes the state row, saying
+    // they may be open, before its first intent row: recordBeforeWrites in pipeline/evaluation.ts).
+    const basis: RecordedBasis = { clusterId, state: stored?.state, remediationsOpen: stored ? stored.remediationsOpen !== false : false };
     this.bases.set(basis, { stored });
     return basis;
   }

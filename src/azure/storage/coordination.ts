@@ -13,7 +13,7 @@
 // The lease row and its event notes share the key range ["lease", "lease."), so one query reads both.
 
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
-import type { ChangeClaim, ClaimedEvent, Coordination, FollowUpMark, Lease, PendingMark, ReleaseOptions } from '../../ports.js';
+import type { ChangeClaim, ClaimedEvent, Coordination, FollowUpMark, Lease, PendingMark, PendingTakeover, ReleaseOptions } from '../../ports.js';
 import { StorageError, isConflict, isNotFound } from '../errors.js';
 import { MAX_KEY_LENGTH, clusterKey, invertedTime, lookupKey } from './keys.js';
 import { assertDate } from './mapping.js';
@@ -39,6 +39,15 @@ type LeaseState = 'pending' | 'running';
 
 function eventRowKey(eventId: string): string {
   return EVENT_PREFIX + lookupKey(eventId, 'eventId', MAX_KEY_LENGTH - EVENT_PREFIX.length);
+}
+
+/**
+ * What a lease taken over an existing row says about it: whether events joined that row (their notes are still to be
+ * looked at), and whether it was the very mark the caller was asked to take (still pending, made for its event).
+ */
+function takeoverFlags(row: Row, pending: PendingTakeover | undefined): Pick<Lease, 'tookOverMark' | 'eventsJoinedBefore'> {
+  const sameMark = pending?.eventId !== undefined && stateOf(row) === 'pending' && row['eventId'] === pending.eventId.slice(0, MAX_STORED_EVENT_ID);
+  return { ...(sameMark ? { tookOverMark: true as const } : {}), ...(row['joinedAt'] !== undefined ? { eventsJoinedBefore: true as const } : {}) };
 }
 
 function stateOf(row: Row): LeaseState {
@@ -121,20 +130,20 @@ export class TableCoordination implements Coordination {
     throw this.gaveUp(partitionKey, 'abandon pending mark');
   }
 
-  async acquireLease(clusterId: string, owner: string, ttlMs: number, now: Date, pending?: Pick<PendingMark, 'etag'>): Promise<Lease | undefined> {
+  async acquireLease(clusterId: string, owner: string, ttlMs: number, now: Date, pending?: PendingTakeover): Promise<Lease | undefined> {
     assertDate(now, 'acquireLease: now');
     if (!owner) throw new RangeError('acquireLease: owner must be a non-empty string');
     if (!Number.isInteger(ttlMs) || ttlMs < 1) throw new RangeError(`acquireLease: ttlMs must be a whole number above 0, got ${ttlMs}`);
     const partitionKey = clusterKey(clusterId);
     const expiresAt = new Date(now.getTime() + ttlMs).toISOString();
     const running = { partitionKey, rowKey: LEASE_ROW, clusterId, state: 'running', owner, expiresAt, since: now.toISOString() };
-    const leaseOf = (etag: string): Lease => ({ clusterId, owner, expiresAt, etag });
+    const leaseOf = (etag: string, flags: Pick<Lease, 'tookOverMark' | 'eventsJoinedBefore'> = {}): Lease => ({ clusterId, owner, expiresAt, etag, ...flags });
     // What we know of the row: absent, read (a Row), or unknown (read it). Without a mark to take over, try the
     // insert first: a sweep's cluster usually has no row.
     let known: Row | 'absent' | 'unknown' = pending ? 'unknown' : 'absent';
     if (pending) {
       try {
-        return leaseOf(await updateRow(this.table, running, pending.etag));
+        return leaseOf(await updateRow(this.table, running, pending.etag), { tookOverMark: true });
       } catch (error) {
         if (isNotFound(error)) known = 'absent';
         else if (!isConflict(error)) throw error;
@@ -150,7 +159,7 @@ export class TableCoordination implements Coordination {
         const read = new RowReader(known, this.table.tableName);
         const heldByOther = stateOf(known) === 'running' && read.text('owner') !== owner && Date.parse(read.text('expiresAt')) > now.getTime();
         if (heldByOther) return undefined;
-        return leaseOf(await updateRow(this.table, running, known.etag));
+        return leaseOf(await updateRow(this.table, running, known.etag), takeoverFlags(known, pending));
       } catch (error) {
         // Someone else wrote or removed it between our read and our write: look again.
         if (!isConflict(error) && !isNotFound(error)) throw error;
@@ -162,12 +171,14 @@ export class TableCoordination implements Coordination {
 
   async releaseLease(lease: Lease, options?: ReleaseOptions): Promise<FollowUpMark | undefined> {
     const partitionKey = clusterKey(lease.clusterId);
-    // Unchanged since we took it: no event joined, nothing to look at again.
-    try {
-      await deleteRow(this.table, partitionKey, LEASE_ROW, lease.etag);
-      return undefined;
-    } catch (error) {
-      if (!isConflict(error)) throw error;
+    // Unchanged since we took it, and nothing joined before: nothing to look at again.
+    if (!lease.eventsJoinedBefore) {
+      try {
+        await deleteRow(this.table, partitionKey, LEASE_ROW, lease.etag);
+        return undefined;
+      } catch (error) {
+        if (!isConflict(error)) throw error;
+      }
     }
     for (let round = 1; round <= MAX_ROUNDS; round++) {
       const rows = await queryRows(this.table, odata`PartitionKey eq ${partitionKey} and RowKey ge ${LEASE_ROW} and RowKey lt ${NOTES_END}`, { limit: MAX_BATCH });

@@ -116,6 +116,22 @@ describe('storage round trips on the hot path', () => {
     expect((await services.store.getState(clusterId))?.lastCause.kind).toBe('event');
   });
 
+  test('the worker records a compliant cluster it has never recorded without reading the remediation log (6 calls with its history)', async () => {
+    // Prepare: a new cluster's first event
+    const clusterId = compliantCluster(arm, 'worker-first-seen');
+    enqueued.length = 0;
+    await intake(clusterWriteEvent(clusterId, OTHER_IDENTITY));
+    const [item] = enqueued.splice(0);
+
+    // Act
+    const { result, requests } = await worker(item as EvaluationWorkItem, 'events');
+
+    // Assess: the lease, the state read, the state row, its history rows and the outbox cleared, the release
+    expect(result).toMatchObject({ kind: 'evaluated', run: { status: 'Compliant' } });
+    expect(requests.filter((request) => request.request.includes('/Remediations'))).toStrictEqual([]);
+    expectAtMost(requests, 6);
+  });
+
   test("the worker evaluates and records a sweep's compliant cluster in at most 4 calls", async () => {
     // Prepare: evaluated once before, by an earlier sweep
     const clusterId = compliantCluster(arm, 'worker-sweep');

@@ -170,10 +170,11 @@ describe('cluster state and history on Table Storage (Azurite)', () => {
     expect((await store.getState(id))?.version).toBe(3);
   });
 
-  test('says whether remediation rows may be open: unknown counts as open; a run that read the row may say none are', async () => {
+  test('says whether remediation rows may be open: none before the first record, unknown counts as open; a run that read the row may say none are', async () => {
     const id = clusterId('aks-open-flag');
-    // Nothing recorded yet, or recorded without saying: open.
-    expect((await store.readBasis(id)).remediationsOpen).toBe(true);
+    // Nothing recorded yet: none (every intent row follows a state row that says they may be open). Recorded without
+    // saying: open.
+    expect((await store.readBasis(id)).remediationsOpen).toBe(false);
     await store.recordEvaluation(id, evaluation(id, [rule('workload-identity', 'NonCompliant')]), cause('evt-f0'), { now: at(0) });
     expect((await store.readBasis(id)).remediationsOpen).toBe(true);
 

@@ -106,6 +106,43 @@ describe('coordination, attempts, remediations and sweeps on Table Storage (Azur
       expect((await change(id, 'l3', 1.1)).outcome).toBe('first');
     });
 
+    test('a worker that read before taking the mark is told it took that very mark, and events that joined before are looked at', async () => {
+      // Prepare: the first event marks the cluster; the worker reads at 1.0 (before its lease), and an event from after
+      // that read joins the mark before the lease is taken
+      const id = clusterId('aks-early-read');
+      const first = await change(id, 'r1', 0.9);
+      if (first.outcome !== 'first') throw new Error(`the first event was ${first.outcome}`);
+      expect((await change(id, 'r2', 1.01)).outcome).toBe('joined');
+
+      // Act
+      const lease = await store.acquireLease(id, 'worker-1', 60_000, at(1.02), { etag: first.pending.etag, eventId: 'r1' });
+      if (!lease) throw new Error('the worker could not take the pending mark');
+      const mark = await store.releaseLease(lease, { readAt: at(1), marginMs: 1000, now: at(1.05) });
+
+      // Assess: the same mark (joined, not replaced); r2 may postdate the read, so it is evaluated again
+      expect(lease).toMatchObject({ tookOverMark: true, eventsJoinedBefore: true });
+      expect(mark).toMatchObject({ clusterId: id, eventId: 'r2', eventTime: at(1.01).toISOString() });
+    });
+
+    test('a worker whose mark another evaluation took and released in between is not told it took its mark', async () => {
+      // Prepare: the mark for q1, then a sweep evaluation takes it over and ends before q1's worker runs
+      const id = clusterId('aks-mark-taken');
+      const first = await change(id, 'q1', 0);
+      if (first.outcome !== 'first') throw new Error(`the first event was ${first.outcome}`);
+      const sweep = await store.acquireLease(id, 'sweep-worker', 60_000, at(0.1));
+      if (!sweep) throw new Error('the sweep could not take the lease');
+      expect(await store.releaseLease(sweep, { readAt: at(0.1), marginMs: 1000, now: at(0.2) })).toBeUndefined();
+
+      // Act
+      const lease = await store.acquireLease(id, 'worker-1', 60_000, at(0.3), { etag: first.pending.etag, eventId: 'q1' });
+
+      // Assess: a lease of its own, with nothing that says its earlier reads still hold
+      expect(lease).toBeDefined();
+      expect(lease).not.toHaveProperty('tookOverMark');
+      expect(lease).not.toHaveProperty('eventsJoinedBefore');
+      if (lease) await store.releaseLease(lease);
+    });
+
     test('a redelivery restarts a pending mark that lost its message, once it is older than two minutes', async () => {
       const id = clusterId('aks-lost-message');
       // The intake marked the cluster and stopped before it enqueued.

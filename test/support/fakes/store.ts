@@ -11,6 +11,7 @@ import type {
   ClaimedEvent,
   FollowUpMark,
   PendingMark,
+  PendingTakeover,
   ReleaseOptions,
   ClusterState,
   CompleteRemediationInput,
@@ -39,6 +40,10 @@ interface CoordinationRow {
   expiresAt?: string;
   since: string;
   etag: string;
+  /** A pending mark's event (what acquireLease recognises a mark by once events joined it). */
+  eventId?: string;
+  /** Events joined this row. */
+  joined?: boolean;
 }
 
 export class InMemoryStore implements ComplianceStore {
@@ -69,7 +74,7 @@ export class InMemoryStore implements ComplianceStore {
 
   async readBasis(clusterId: string): Promise<RecordedBasis> {
     const state = this.states.get(key(clusterId));
-    return { clusterId, state: structuredClone(state), remediationsOpen: this.remediationsOpen.get(key(clusterId)) !== false };
+    return { clusterId, state: structuredClone(state), remediationsOpen: state !== undefined && this.remediationsOpen.get(key(clusterId)) !== false };
   }
 
   async getState(clusterId: string): Promise<ClusterState | undefined> {
@@ -211,11 +216,12 @@ export class InMemoryStore implements ComplianceStore {
     if (this.events.has(eventKey)) {
       // A redelivery restarts a pending mark that lost its message.
       if (row?.state !== 'pending' || !(now.getTime() - Date.parse(row.since) > PENDING_STALE_AFTER_MS)) return { outcome: 'duplicate' };
-      return { outcome: 'first', pending: this.markPending(clusterId, now) };
+      return { outcome: 'first', pending: this.markPending(clusterId, now, event.id) };
     }
     this.events.add(eventKey);
-    if (!row) return { outcome: 'first', pending: this.markPending(clusterId, now) };
+    if (!row) return { outcome: 'first', pending: this.markPending(clusterId, now, event.id) };
     row.etag = this.etag();
+    row.joined = true;
     this.notes.set(key(clusterId), [...(this.notes.get(key(clusterId)) ?? []), { eventId: event.id, eventTime: event.time }]);
     return { outcome: 'joined' };
   }
@@ -236,10 +242,18 @@ export class InMemoryStore implements ComplianceStore {
     if (this.leases.get(key(mark.clusterId))?.state === 'pending') this.leases.delete(key(mark.clusterId));
   }
 
-  async acquireLease(clusterId: string, owner: string, ttlMs: number, now: Date): Promise<Lease | undefined> {
+  async acquireLease(clusterId: string, owner: string, ttlMs: number, now: Date, pending?: PendingTakeover): Promise<Lease | undefined> {
     const held = this.leases.get(key(clusterId));
     if (held?.state === 'running' && held.owner !== owner && Date.parse(held.expiresAt ?? '') > now.getTime()) return undefined;
-    const lease: Lease = { clusterId, owner, expiresAt: new Date(now.getTime() + ttlMs).toISOString(), etag: this.etag() };
+    const sameMark = held !== undefined && pending !== undefined && (held.etag === pending.etag || (held.state === 'pending' && pending.eventId !== undefined && held.eventId === pending.eventId));
+    const lease: Lease = {
+      clusterId,
+      owner,
+      expiresAt: new Date(now.getTime() + ttlMs).toISOString(),
+      etag: this.etag(),
+      ...(sameMark ? { tookOverMark: true as const } : {}),
+      ...(held?.joined ? { eventsJoinedBefore: true as const } : {}),
+    };
     this.leases.set(key(clusterId), { state: 'running', owner, expiresAt: lease.expiresAt, since: now.toISOString(), etag: lease.etag });
     return { ...lease };
   }
@@ -248,17 +262,17 @@ export class InMemoryStore implements ComplianceStore {
     const row = this.leases.get(key(lease.clusterId));
     if (row?.state !== 'running' || row.owner !== lease.owner) return undefined;
     this.leases.delete(key(lease.clusterId));
-    if (row.etag === lease.etag) return undefined;
+    if (row.etag === lease.etag && !lease.eventsJoinedBefore) return undefined;
     const notes = this.notes.get(key(lease.clusterId)) ?? [];
     this.notes.delete(key(lease.clusterId));
     const newest = [...notes].sort((a, b) => Date.parse(b.eventTime) - Date.parse(a.eventTime))[0];
     if (!options || !newest || !(Date.parse(newest.eventTime) > options.readAt.getTime() - options.marginMs)) return undefined;
-    return { ...this.markPending(lease.clusterId, options.now), eventId: newest.eventId, eventTime: new Date(newest.eventTime).toISOString() };
+    return { ...this.markPending(lease.clusterId, options.now, newest.eventId), eventId: newest.eventId, eventTime: new Date(newest.eventTime).toISOString() };
   }
 
-  private markPending(clusterId: string, now: Date): PendingMark {
+  private markPending(clusterId: string, now: Date, eventId: string): PendingMark {
     const etag = this.etag();
-    this.leases.set(key(clusterId), { state: 'pending', since: now.toISOString(), etag });
+    this.leases.set(key(clusterId), { state: 'pending', since: now.toISOString(), etag, eventId });
     return { clusterId, etag };
   }
 

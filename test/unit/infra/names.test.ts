@@ -139,16 +139,16 @@ describe('names in infra/ match src/names.ts', () => {
     });
   });
 
-  test('exports from names.bicep the same event lists as src/names.ts, write/delete and action apart', () => {
-    const names = infraFile(files, 'infra/names.bicep');
-    const exported = (name: string): string[] => {
-      const declaration = required(
-        declarations(names, 'variable_declaration').find((variable) => declarationName(variable) === name),
-        `var ${name} in infra/names.bicep`,
-      );
-      return required(resolver.strings(declaration.namedChildren.at(-1)!), `the string list ${name}`);
-    };
+  /** A string list infra/names.bicep exports, resolved. */
+  function exported(name: string): string[] {
+    const declaration = required(
+      declarations(infraFile(files, 'infra/names.bicep'), 'variable_declaration').find((variable) => declarationName(variable) === name),
+      `var ${name} in infra/names.bicep`,
+    );
+    return required(resolver.strings(declaration.namedChildren.at(-1)!), `the string list ${name}`);
+  }
 
+  test('exports from names.bicep the same event lists as src/names.ts, write/delete and action apart', () => {
     expect({
       acceptedEventTypes: sorted(exported('acceptedEventTypes')),
       acceptedOperations: sorted(exported('acceptedOperations')),
@@ -160,6 +160,17 @@ describe('names in infra/ match src/names.ts', () => {
       acceptedActionEventTypes: sorted(ACCEPTED_ACTION_EVENT_TYPES),
       acceptedActionOperations: sorted(ACCEPTED_ACTION_OPERATIONS),
     });
+  });
+
+  test(`keeps always-ready instances, when asked for, for exactly ${FUNCTION_NAMES.onResourceEvent} and ${FUNCTION_NAMES.evaluateChangedCluster}`, () => {
+    const sites = resourcesOfType(files, 'Microsoft.Web/sites');
+    expect(sites).toHaveLength(1);
+
+    const alwaysReady = required(propertyPath(sites[0]!.body.body, 'properties', 'functionAppConfig', 'scaleAndConcurrency', 'alwaysReady'), 'scaleAndConcurrency.alwaysReady');
+
+    expect(exported('eventPathFunctionNames')).toStrictEqual([FUNCTION_NAMES.onResourceEvent, FUNCTION_NAMES.evaluateChangedCluster]);
+    // One entry per function of that list, under its per-function scale group name, or none at all.
+    expect(alwaysReady.text.replace(/\s+/g, ' ')).toBe("[for name in (eventPathAlwaysReadyInstances > 0 ? eventPathFunctionNames : []): { name: 'function:${name}' instanceCount: eventPathAlwaysReadyInstances }]");
   });
 
   test('watches whole subscriptions through global Microsoft.Resources.Subscriptions system topics', () => {

@@ -152,6 +152,90 @@ describe('processEvaluationMessage', () => {
     expect(services.telemetry.metrics.map((metric) => [metric.name, metric.value])).toStrictEqual([['EventToRecordLatencyMs', 1000]]);
   });
 
+  describe('reads beside the lease: a fresh event under its pending mark', () => {
+    async function markedEvent(cluster = snapshotOf({}, [FLUX_OK])) {
+      const services = fakeServices({ baseline: BASELINE, clusters: [cluster] });
+      const claim = await services.store.claimChange(CLUSTER_ID, { id: 'event-1', time: services.clock().toISOString() }, services.clock());
+      if (claim.outcome !== 'first') throw new Error(`the first event was ${claim.outcome}`);
+      const item: EvaluationWorkItem = { clusterId: CLUSTER_ID, cause: { kind: 'event', id: 'event-1' }, enqueuedAt: services.clock().toISOString(), pendingEtag: claim.pending.etag };
+      return { services, item };
+    }
+
+    test('reads the cluster while the write that takes over the mark is under way, and reads it once', async () => {
+      // Prepare: the lease's write waits until told; the read notes when it starts
+      const { services, item } = await markedEvent();
+      const order: string[] = [];
+      let finishLease: () => void = () => undefined;
+      const acquireLease = services.store.acquireLease.bind(services.store);
+      services.store.acquireLease = async (...args) => {
+        order.push('lease sent');
+        await new Promise<void>((resolve) => (finishLease = resolve));
+        order.push('lease taken');
+        return acquireLease(...args);
+      };
+      const readCluster = services.arm.readCluster.bind(services.arm);
+      services.arm.readCluster = (clusterId) => {
+        order.push('read');
+        return readCluster(clusterId);
+      };
+
+      // Act
+      const running = processEvaluationMessage(services, item, { invocationId: 'invocation-1', log: quiet, lane: 'events' });
+      await waitFor(() => order.includes('read') && order.includes('lease sent'));
+      finishLease();
+      const outcome = await running;
+
+      // Assess
+      expect(order).toStrictEqual(['read', 'lease sent', 'lease taken']);
+      expect(outcome).toMatchObject({ kind: 'evaluated', run: { status: 'Compliant' } });
+      expect(services.arm.reads.get(CLUSTER_ID.toLowerCase())).toBe(1);
+      expect(services.store.leases.size).toBe(0);
+    });
+
+    test('reads again under the lease when another evaluation took the mark and ended in between, and records what that read saw', async () => {
+      // Prepare: the early read sees a cluster without workload identity; then a sweep evaluation takes the mark,
+      // fixes it and ends before this message's lease is taken
+      const { services, item } = await markedEvent(snapshotOf({ workloadIdentity: false }, [FLUX_OK]));
+      const acquireLease = services.store.acquireLease.bind(services.store);
+      services.store.acquireLease = async (clusterId, owner, ttlMs, now, pending) => {
+        if (owner === 'invocation-1') {
+          const sweep = await acquireLease(clusterId, 'sweep-worker', ttlMs, now);
+          services.arm.put(snapshotOf({}, [FLUX_OK]));
+          if (sweep) await services.store.releaseLease(sweep);
+        }
+        return acquireLease(clusterId, owner, ttlMs, now, pending);
+      };
+
+      // Act
+      const outcome = await processEvaluationMessage(services, item, { invocationId: 'invocation-1', log: quiet, lane: 'events' });
+
+      // Assess: two reads; the second (under the lease) decided: compliant, nothing written
+      expect(services.arm.reads.get(CLUSTER_ID.toLowerCase())).toBe(2);
+      expect(outcome).toMatchObject({ kind: 'evaluated', run: { status: 'Compliant' } });
+      expect(services.arm.writes).toHaveLength(0);
+    });
+
+    test('a sweep message, which carries no mark, reads only under its lease', async () => {
+      const services = fakeServices({ baseline: BASELINE, clusters: [snapshotOf({}, [FLUX_OK])] });
+      const order: string[] = [];
+      const acquireLease = services.store.acquireLease.bind(services.store);
+      services.store.acquireLease = async (...args) => {
+        const lease = await acquireLease(...args);
+        order.push('lease taken');
+        return lease;
+      };
+      const readCluster = services.arm.readCluster.bind(services.arm);
+      services.arm.readCluster = (clusterId) => {
+        order.push('read');
+        return readCluster(clusterId);
+      };
+
+      await processEvaluationMessage(services, message({ kind: 'sweep', id: 'sweep-1' }), { invocationId: 'invocation-1', log: quiet });
+
+      expect(order).toStrictEqual(['lease taken', 'read']);
+    });
+  });
+
   describe('the trailing edge: events that join while the evaluation runs', () => {
     /** Runs one event-lane message for a compliant cluster while `during` delivers more events (at the read). */
     async function evaluateWhile(during: (services: ReturnType<typeof fakeServices>) => Promise<void>, cluster = snapshotOf({}, [FLUX_OK])) {
