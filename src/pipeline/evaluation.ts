@@ -29,7 +29,6 @@ import {
   wantsAnyFact,
   isBusy,
   isPassingStatus,
-  parseExtensionId,
   recordedStatus,
   sameResourceId,
   type Baseline,
@@ -479,20 +478,17 @@ async function rolloutGate(run: RunState, step: PlanStep): Promise<Gated | undef
  */
 async function intentGate(run: RunState, protocol: EvaluationRecords, step: PlanStep): Promise<Gated | undefined> {
   const { clusterId, request, policy } = run;
-  const { maxAttempts, openIntentGraceMs, followUpDelaySeconds } = policy.intents;
+  const { maxAttempts, followUpDelaySeconds } = policy.intents;
   const now = request.now.getTime();
   const open = await protocol.remediations.findOpenRemediation(clusterId, step.id);
-  const busy = targetBusy(step, run.snapshot);
+  const busy = targetBusy(step.change.path, run.snapshot);
   if (open) {
     const settled = await settleOpenRow(run, protocol, open);
-    const age = now - Date.parse(open.startedAt);
-    if (settled === 'in-progress' || (settled === 'unknown' && (busy || age < openIntentGraceMs))) {
+    if (settled === 'in-progress' || (settled === 'unknown' && mayStillBeInFlight(run, open))) {
       followUpIn(run, followUpDelaySeconds, `confirm ${step.id}`);
       return { outcome: 'started', reason: `a write for this step (intent ${open.status} at ${open.startedAt}) may still be in flight; not writing again` };
     }
-    if (settled === 'unknown') {
-      await completeOpenRow(run, protocol, open, 'Failed', { code: 'NotConfirmed', message: `${clusterId}: the write of ${step.id} started at ${open.startedAt} did not fix ${step.ruleId}` });
-    }
+    if (settled === 'unknown') await completeOpenRow(run, protocol, open, 'Failed', notConfirmed(run, open));
   }
   const tried = run.attempts.get(step.ruleId) ?? { count: 0 };
   if (tried.count >= maxAttempts) {
@@ -749,6 +745,7 @@ async function resetAttemptsOfFixedRules(run: RunState, records: EvaluationRecor
 async function confirmFixedRemediations(run: RunState, records: EvaluationRecords, evaluation: Evaluation, startedNow: ReadonlySet<string>): Promise<boolean> {
   if (!run.remediationsOpen) return false;
   const statusOf = new Map(evaluation.results.map((result) => [result.ruleId, result.status as string]));
+  const plannedSteps = new Set(evaluation.plan.map((step) => step.id));
   const rows = await records.remediations.listRemediations(run.clusterId, { limit: OPEN_ROWS_TO_CHECK });
   let stillOpen = false;
   for (const row of rows) {
@@ -767,6 +764,15 @@ async function confirmFixedRemediations(run: RunState, records: EvaluationRecord
     }
     if (settled !== 'unknown') continue;
     if (!isPassingStatus(statusOf.get(row.ruleId) ?? '')) {
+      // A step the plan still names is settled by its gate. One it no longer names (a create that left a failed
+      // extension is now a repair) has no gate: past the grace, with nothing mid-operation, its write is not confirmed.
+      if (!plannedSteps.has(row.stepId)) {
+        if (!mayStillBeInFlight(run, row)) {
+          await completeOpenRow(run, records, row, 'Failed', notConfirmed(run, row));
+          continue;
+        }
+        followUpIn(run, run.policy.intents.followUpDelaySeconds, `confirm ${row.stepId}`);
+      }
       stillOpen = true;
       continue;
     }
@@ -794,6 +800,19 @@ async function completeOpenRow(run: RunState, records: EvaluationRecords, row: R
   }
 }
 
+/**
+ * Whether the write of an open row whose operation could not be read (or that has none: a crash before ARM's answer
+ * was recorded) may still be running: its resource is mid-operation, or it started less than the grace ago.
+ */
+function mayStillBeInFlight(run: RunState, row: RemediationRecord): boolean {
+  const age = run.request.now.getTime() - Date.parse(row.startedAt);
+  return targetBusy(row.request.path, run.snapshot) || age < run.policy.intents.openIntentGraceMs;
+}
+
+function notConfirmed(run: RunState, row: RemediationRecord): ErrorInfo {
+  return { code: 'NotConfirmed', message: `${run.clusterId}: the write of ${row.stepId} started at ${row.startedAt} did not fix ${row.ruleId}` };
+}
+
 /** A cluster or extension mid-operation and still not compliant: look again once it has settled. */
 function busyFollowUp(run: RunState): void {
   const { snapshot, evaluation } = run;
@@ -818,11 +837,10 @@ async function recordAttempt(run: RunState, protocol: EvaluationRecords, ruleId:
 }
 
 /** Whether the resource a step writes (or its cluster) is mid-operation in this snapshot. */
-function targetBusy(step: PlanStep, snapshot: ClusterSnapshot): boolean {
+/** Whether the cluster, or its extension at `path`, is mid-operation. */
+function targetBusy(path: string, snapshot: ClusterSnapshot): boolean {
   if (isBusy(snapshot.provisioningState)) return true;
-  if (isClusterStep(step, snapshot)) return false;
-  const { extensionName } = parseExtensionId(step.change.path);
-  return isBusy(snapshot.extensions.find((extension) => extension.name.toLowerCase() === extensionName.toLowerCase())?.provisioningState);
+  return isBusy(snapshot.extensions.find((extension) => sameResourceId(extension.id, path))?.provisioningState);
 }
 
 function followUpIn(run: RunState, delaySeconds: number, reason: string): void {

@@ -124,10 +124,14 @@ function isOldEvent(item: EvaluationWorkItem, now: Date, marginMs: number): bool
   return Number.isFinite(changedAt) && now.getTime() - changedAt > 2 * marginMs;
 }
 
-/** The time of the recorded read that saw the item's change (it began at least the clock margin after it), if any. */
+/**
+ * The time of the recorded read that saw the item's change (it began at least the clock margin after it), if any. A
+ * record that says remediations may be open does not cover: the run that wrote it may have died after its writes (the
+ * record goes down before them), and reading again is what confirms them.
+ */
 function readCovering(basis: RecordedBasis, item: EvaluationWorkItem, marginMs: number): Date | undefined {
   const readAt = basis.state ? Date.parse(basis.state.evaluatedAt) : Number.NaN;
-  if (!basis.state || basis.state.status === 'Deleted' || !Number.isFinite(readAt)) return undefined;
+  if (!basis.state || basis.state.status === 'Deleted' || basis.remediationsOpen || !Number.isFinite(readAt)) return undefined;
   return readAt - marginMs >= Date.parse(item.enqueuedAt) ? new Date(readAt) : undefined;
 }
 

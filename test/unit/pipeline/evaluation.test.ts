@@ -7,7 +7,7 @@ import { runEvaluation, type EvaluationDeps, type EvaluationPolicy, type Evaluat
 import { queuePolicy, remediatePolicy, scanPolicy } from '../../../src/pipeline/policies.js';
 import { ALL_IDENTITY_RULES, baselineOf, CLUSTER_ID, FLUX, FLUX_OK, NOW, snapshotOf } from '../../support/builders.js';
 import { FakeArm, InMemoryStore } from '../../support/fakes/index.js';
-import { crashAfterIntent } from '../../support/faults.js';
+import { crashAfterIntent, crashAfterWrite } from '../../support/faults.js';
 import { RecordingTelemetry } from '../../support/telemetry.js';
 
 const BASELINE = baselineOf({ rules: ALL_IDENTITY_RULES, requiredExtensions: [FLUX] });
@@ -16,6 +16,7 @@ const QUEUE = queuePolicy({}, INTENTS);
 const ENABLE_WI = 'workload-identity:enable-workload-identity';
 const DISABLE_POD = 'no-pod-identity:disable-pod-identity';
 const INSTALL_FLUX = 'required-extension/flux:install-extension';
+const REPAIR_FLUX = 'required-extension/flux:repair-extension';
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 interface World {
@@ -237,6 +238,36 @@ describe('runEvaluation', () => {
       [ENABLE_WI, 'Accepted', 1],
     ]);
     expect((await store.listRemediations(CLUSTER_ID)).at(-1)?.error?.code).toBe('NotConfirmed');
+  });
+
+  test('closes, past the grace, the open intent of a crashed create that the plan now names a repair', async () => {
+    // Prepare: the install is accepted, then the run dies before recording it; the create ends with a failed extension
+    const { arm, store, deps } = world([{}, []]);
+    const crashDeps: EvaluationDeps = {
+      ...deps,
+      writer: crashAfterWrite(arm, {
+        afterWrite: () => Promise.reject(new Error('simulated crash')),
+      }),
+    };
+    await expect(runEvaluation(crashDeps, QUEUE, request())).rejects.toThrow('simulated crash');
+    arm.put(snapshotOf({}, [{ ...FLUX_OK, provisioningState: 'Failed' }]));
+    // The repairs are refused, so flux stays failed.
+    arm.answer = () => FAILED;
+
+    // Act: a run within the grace, and one past it
+    const within = await run(deps, QUEUE, 1);
+    const installWithin = (await store.listRemediations(CLUSTER_ID)).filter((row) => row.stepId === INSTALL_FLUX).map((row) => row.status);
+    const past = await run(deps, QUEUE, 180);
+
+    // Assess: within the grace the install row stays open and the run comes back for it; past it, with nothing
+    // mid-operation, the install is closed as not confirmed and the log has no open row left
+    expect(outcomes(within)).toStrictEqual({ [REPAIR_FLUX]: 'failed' });
+    expect(installWithin).toStrictEqual(['Started']);
+    expect(within.followUp).toStrictEqual({ delaySeconds: 25, reason: `confirm ${INSTALL_FLUX}` });
+    expect(outcomes(past)).toStrictEqual({ [REPAIR_FLUX]: 'failed' });
+    const install = (await store.listRemediations(CLUSTER_ID)).filter((row) => row.stepId === INSTALL_FLUX);
+    expect(install.map((row) => [row.status, row.error?.code])).toStrictEqual([['Failed', 'NotConfirmed']]);
+    expect((await store.readBasis(CLUSTER_ID)).remediationsOpen).toBe(false);
   });
 
   test('backs off after a failed write and records RemediationFailed once the attempts are spent', async () => {

@@ -334,6 +334,21 @@ describe('processEvaluationMessage', () => {
       expect(services.store.leases.size).toBe(0);
     });
 
+    test('is read again when the recorded run may have left writes to confirm (its record says remediations are open)', async () => {
+      // Prepare: flux is missing, so the 12:00:00 evaluation records the drift and starts an install before writing it
+      const services = fakeServices({ baseline: BASELINE, clusters: [snapshotOf({}, [])] });
+      expect(await deliver(services, 'event-1', '2026-01-15T11:59:50.000Z')).toMatchObject({ kind: 'evaluated' });
+      expect((await services.store.readBasis(CLUSTER_ID)).remediationsOpen).toBe(true);
+      services.advance(60_000);
+
+      // Act: a change made before that read, delivered a minute later
+      const outcome = await deliver(services, 'event-2', '2026-01-15T11:59:55.000Z');
+
+      // Assess: read again (that run may have died after its write), not covered
+      expect(outcome).toMatchObject({ kind: 'evaluated' });
+      expect(services.arm.reads.get(CLUSTER_ID.toLowerCase())).toBe(2);
+    });
+
     test('is read again when its change may postdate the recorded read (within the clock margin, or after it)', async () => {
       // Prepare
       const services = fakeServices({ baseline: BASELINE, clusters: [snapshotOf({}, [FLUX_OK])] });
