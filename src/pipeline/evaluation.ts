@@ -360,13 +360,13 @@ async function factsStage(deps: EvaluationDeps, request: EvaluationRequest, snap
   return facts;
 }
 
-/** Stage 1. The snapshot, or the failure that says ARM no longer has the cluster. Other failures are thrown. */
 /** The run's first stage on its own, for a caller that starts it before the run (runEvaluation does it otherwise). */
 export function startRead(deps: EvaluationDeps, policy: Pick<EvaluationPolicy, 'record'>, request: EvaluationRequest): Promise<RunRead> {
   const records = policy.record ? requireRecords(deps) : undefined;
   return Promise.all([readStage(deps, request), records ? (request.basis ?? records.state.readBasis(request.clusterId)) : undefined]);
 }
 
+/** Stage 1. The snapshot, or the failure that says ARM no longer has the cluster. Other failures are thrown. */
 async function readStage(deps: EvaluationDeps, request: EvaluationRequest): Promise<ClusterSnapshot | { failure: ArmFailure }> {
   try {
     return await deps.reader.readCluster(request.clusterId, request.abortSignal ? { abortSignal: request.abortSignal } : {});
@@ -836,8 +836,7 @@ async function recordAttempt(run: RunState, protocol: EvaluationRecords, ruleId:
   return recorded;
 }
 
-/** Whether the resource a step writes (or its cluster) is mid-operation in this snapshot. */
-/** Whether the cluster, or its extension at `path`, is mid-operation. */
+/** Whether the cluster, or its extension at `path` (what a step writes), is mid-operation in this snapshot. */
 function targetBusy(path: string, snapshot: ClusterSnapshot): boolean {
   if (isBusy(snapshot.provisioningState)) return true;
   return isBusy(snapshot.extensions.find((extension) => sameResourceId(extension.id, path))?.provisioningState);
